@@ -1,0 +1,1 @@
+//! Typed JSON-UI / JSON-ACTION model and validator.

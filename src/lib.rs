@@ -1,0 +1,9 @@
+//! tgo-console: a terminal debugging host for TGO plugins.
+//!
+//! Layers, bottom up: `protocol` (framing, JSON-RPC types), `host` (listeners, connections,
+//! registry, pending requests, message log), `jsonui` (typed JSON-UI / JSON-ACTION + validator),
+//! then the front ends (`check`, `cli`). Nothing below the front ends knows about a terminal.
+
+pub mod jsonui;
+pub mod protocol;
+pub mod text;

@@ -1,0 +1,87 @@
+//! Making plugin-supplied text safe to show: no control character or escape sequence from a
+//! plugin ever reaches a terminal, whether the UI draws it or `check` prints it.
+
+/// True when `s` holds a character that a terminal could interpret (C0/C1 controls, DEL),
+/// apart from plain newline and tab.
+pub fn has_control_chars(s: &str) -> bool {
+    s.chars().any(|c| is_unsafe(c) && c != '\n' && c != '\t')
+}
+
+fn is_unsafe(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// One-line form: every control character (newlines and tabs too) becomes a visible
+/// escape such as `\x1b`, so a hostile string stays readable and inert.
+pub fn sanitize_line(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        push_safe(&mut out, c, false);
+    }
+    out
+}
+
+/// Multi-line form: keeps `\n` (and turns tabs into spaces), escapes every other control.
+pub fn sanitize_multiline(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        push_safe(&mut out, c, true);
+    }
+    out
+}
+
+fn push_safe(out: &mut String, c: char, keep_newlines: bool) {
+    match c {
+        '\n' if keep_newlines => out.push('\n'),
+        '\t' if keep_newlines => out.push_str("    "),
+        '\n' => out.push_str("\\n"),
+        '\t' => out.push_str("\\t"),
+        '\r' => out.push_str("\\r"),
+        c if is_unsafe(c) => {
+            let n = c as u32;
+            if n <= 0xff {
+                out.push_str(&format!("\\x{n:02x}"));
+            } else {
+                out.push_str(&format!("\\u{{{n:x}}}"));
+            }
+        }
+        c => out.push(c),
+    }
+}
+
+/// Cuts `s` to at most `max` characters, marking the cut with `…`.
+pub fn truncate_chars(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_never_survive() {
+        let hostile = "a\x1b[31mred\x07\u{9b}2J\u{202e}b";
+        let safe = sanitize_line(hostile);
+        assert_eq!(safe, "a\\x1b[31mred\\x07\\x9b2J\\u{202e}b");
+        assert!(!has_control_chars(&safe));
+        assert!(has_control_chars(hostile));
+    }
+
+    #[test]
+    fn multiline_keeps_newlines_only() {
+        assert_eq!(sanitize_multiline("a\nb\tc\r"), "a\nb    c\\r");
+        assert_eq!(sanitize_line("a\nb"), "a\\nb");
+        assert!(!has_control_chars("line\nnext\ttab"));
+    }
+
+    #[test]
+    fn truncates_by_chars() {
+        assert_eq!(truncate_chars("订单号订单号", 4), "订单号…");
+        assert_eq!(truncate_chars("abc", 3), "abc");
+    }
+}
