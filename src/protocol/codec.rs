@@ -1,0 +1,163 @@
+//! Framing: a 4-byte big-endian length, then that many bytes of JSON.
+//!
+//! tokio-util's length-delimited codec does the work; this wrapper checks the announced length
+//! *before* anything is buffered for it, so a peer claiming 4 GiB costs us 4 bytes, and it turns
+//! codec failures into errors that say what happened.
+
+use bytes::{Buf, Bytes, BytesMut};
+use tokio_util::codec::{Decoder, Encoder, LengthDelimitedCodec};
+
+/// Default largest frame accepted (16 MiB).
+pub const DEFAULT_MAX_FRAME_BYTES: usize = 16 * 1024 * 1024;
+
+/// Why a byte stream stopped being a sequence of frames.
+#[derive(Debug, thiserror::Error)]
+pub enum FrameError {
+    #[error("frame announces {announced} bytes, over the {max}-byte limit (--max-frame-bytes)")]
+    TooLarge { announced: u64, max: usize },
+    #[error("connection closed in the middle of a frame ({buffered} payload bytes of an unfinished frame)")]
+    Truncated { buffered: usize },
+    #[error("read/write failed: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Frame codec for both directions: decodes to the frame's payload, encodes a payload.
+#[derive(Debug)]
+pub struct FrameCodec {
+    inner: LengthDelimitedCodec,
+    max: usize,
+}
+
+impl FrameCodec {
+    pub fn new(max_frame_bytes: usize) -> Self {
+        let inner = LengthDelimitedCodec::builder()
+            .length_field_length(4)
+            .big_endian()
+            .max_frame_length(max_frame_bytes)
+            .new_codec();
+        Self {
+            inner,
+            max: max_frame_bytes,
+        }
+    }
+
+    pub fn max_frame_bytes(&self) -> usize {
+        self.max
+    }
+}
+
+impl Default for FrameCodec {
+    fn default() -> Self {
+        Self::new(DEFAULT_MAX_FRAME_BYTES)
+    }
+}
+
+impl Decoder for FrameCodec {
+    type Item = Bytes;
+    type Error = FrameError;
+
+    fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>, FrameError> {
+        if src.len() >= 4 {
+            let announced = u64::from(u32::from_be_bytes([src[0], src[1], src[2], src[3]]));
+            if announced > self.max as u64 {
+                return Err(FrameError::TooLarge {
+                    announced,
+                    max: self.max,
+                });
+            }
+        }
+        Ok(self.inner.decode(src)?.map(BytesMut::freeze))
+    }
+
+    fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>, FrameError> {
+        match self.decode(src)? {
+            Some(frame) => Ok(Some(frame)),
+            None if src.is_empty() => Ok(None),
+            None => {
+                let buffered = src.remaining();
+                src.clear();
+                Err(FrameError::Truncated { buffered })
+            }
+        }
+    }
+}
+
+impl Encoder<Bytes> for FrameCodec {
+    type Error = FrameError;
+
+    fn encode(&mut self, item: Bytes, dst: &mut BytesMut) -> Result<(), FrameError> {
+        if item.len() > self.max {
+            return Err(FrameError::TooLarge {
+                announced: item.len() as u64,
+                max: self.max,
+            });
+        }
+        self.inner.encode(item, dst)?;
+        Ok(())
+    }
+}
+
+/// Encodes one payload as a complete frame (for tests and simple clients).
+pub fn frame(payload: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(payload.len() + 4);
+    out.extend_from_slice(&(payload.len() as u32).to_be_bytes());
+    out.extend_from_slice(payload);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_split_and_joined_frames() {
+        let mut codec = FrameCodec::default();
+        let mut buf = BytesMut::new();
+        let mut joined = frame(b"{\"a\":1}");
+        joined.extend(frame(b"[2]"));
+        buf.extend_from_slice(&joined[..3]);
+        assert!(codec.decode(&mut buf).unwrap().is_none());
+        buf.extend_from_slice(&joined[3..]);
+        assert_eq!(codec.decode(&mut buf).unwrap().unwrap(), &b"{\"a\":1}"[..]);
+        assert_eq!(codec.decode(&mut buf).unwrap().unwrap(), &b"[2]"[..]);
+        assert!(codec.decode(&mut buf).unwrap().is_none());
+    }
+
+    #[test]
+    fn oversized_length_is_rejected_before_buffering() {
+        let mut codec = FrameCodec::new(1024);
+        let mut buf = BytesMut::from(&[0xff, 0xff, 0xff, 0xff][..]);
+        match codec.decode(&mut buf) {
+            Err(FrameError::TooLarge { announced, max }) => {
+                assert_eq!(announced, 0xffff_ffff);
+                assert_eq!(max, 1024);
+            }
+            other => panic!("expected TooLarge, got {other:?}"),
+        }
+        assert!(
+            buf.capacity() < 1 << 20,
+            "must not reserve the announced size"
+        );
+    }
+
+    #[test]
+    fn half_a_frame_at_eof_is_truncated() {
+        let mut codec = FrameCodec::default();
+        let mut buf = BytesMut::from(&frame(b"{\"id\":1}")[..6]);
+        assert!(matches!(
+            codec.decode_eof(&mut buf),
+            Err(FrameError::Truncated { buffered: 2 })
+        ));
+    }
+
+    #[test]
+    fn encode_round_trips() {
+        let mut codec = FrameCodec::default();
+        let mut buf = BytesMut::new();
+        codec
+            .encode(Bytes::from_static(b"hello"), &mut buf)
+            .unwrap();
+        assert_eq!(&buf[..], &frame(b"hello")[..]);
+        assert_eq!(codec.decode(&mut buf).unwrap().unwrap(), &b"hello"[..]);
+    }
+}
