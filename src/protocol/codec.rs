@@ -15,7 +15,9 @@ pub const DEFAULT_MAX_FRAME_BYTES: usize = 16 * 1024 * 1024;
 pub enum FrameError {
     #[error("frame announces {announced} bytes, over the {max}-byte limit (--max-frame-bytes)")]
     TooLarge { announced: u64, max: usize },
-    #[error("connection closed in the middle of a frame ({buffered} payload bytes of an unfinished frame)")]
+    #[error(
+        "connection closed in the middle of a frame ({buffered} payload bytes of an unfinished frame)"
+    )]
     Truncated { buffered: usize },
     #[error("read/write failed: {0}")]
     Io(#[from] std::io::Error),

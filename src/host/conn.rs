@@ -1,0 +1,571 @@
+//! One plugin connection: a reader task (handshake, then answers and stray messages) and a
+//! writer task fed by a channel, so any number of requests can be in flight.
+
+use super::log::{ConnId, Direction, EntryKind, LogEntry};
+use super::register::parse_register;
+use super::registry::{PluginRecord, PluginState};
+use super::{HostEvent, Outcome, Shared};
+use crate::protocol::jsonrpc::{self, INVALID_REQUEST, UNAVAILABLE};
+use crate::protocol::{FrameCodec, Id, Incoming, Message, ResponseBody, RpcError};
+use bytes::Bytes;
+use futures::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::sync::{mpsc, oneshot};
+use tokio_util::codec::{FramedRead, FramedWrite};
+use tokio_util::sync::CancellationToken;
+
+/// Ids that timed out or were cancelled, remembered so a late answer is named as such.
+const EXPIRED_MEMORY: usize = 4096;
+/// Frames queued for one connection's writer before senders wait.
+const WRITE_QUEUE: usize = 1024;
+
+pub(crate) struct Pending {
+    pub tx: oneshot::Sender<(Outcome, Option<u64>)>,
+    pub sent: Instant,
+    pub request_seq: u64,
+}
+
+/// The shared half of a connection: what requesters and the registry hold.
+pub struct Conn {
+    pub id: ConnId,
+    pub peer: String,
+    tx: mpsc::Sender<Bytes>,
+    next_id: AtomicU64,
+    pending: Mutex<HashMap<u64, Pending>>,
+    expired: Mutex<VecDeque<(u64, &'static str)>>,
+    close: CancellationToken,
+    close_reason: Mutex<Option<String>>,
+    plugin_id: Mutex<Option<String>>,
+}
+
+impl Conn {
+    pub fn plugin_id(&self) -> Option<String> {
+        self.plugin_id.lock().unwrap().clone()
+    }
+
+    /// Asks the connection to close; the first reason given is the one reported.
+    pub fn close(&self, reason: &str) {
+        self.close_reason
+            .lock()
+            .unwrap()
+            .get_or_insert_with(|| reason.to_string());
+        self.close.cancel();
+    }
+
+    pub(crate) fn next_request_id(&self) -> u64 {
+        self.next_id.fetch_add(1, Ordering::Relaxed)
+    }
+
+    pub(crate) fn add_pending(&self, id: u64, pending: Pending) {
+        self.pending.lock().unwrap().insert(id, pending);
+    }
+
+    /// Stops waiting for `id` (timeout or cancel); a later answer is logged as late.
+    pub(crate) fn expire(&self, id: u64, why: &'static str) -> Option<Pending> {
+        let p = self.pending.lock().unwrap().remove(&id)?;
+        let mut expired = self.expired.lock().unwrap();
+        if expired.len() == EXPIRED_MEMORY {
+            expired.pop_front();
+        }
+        expired.push_back((id, why));
+        Some(p)
+    }
+
+    fn expired_reason(&self, id: u64) -> Option<&'static str> {
+        self.expired
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|(i, _)| *i == id)
+            .map(|(_, why)| *why)
+    }
+
+    /// Ids of requests still waiting for an answer.
+    pub fn pending_ids(&self) -> Vec<u64> {
+        let mut ids: Vec<u64> = self.pending.lock().unwrap().keys().copied().collect();
+        ids.sort_unstable();
+        ids
+    }
+
+    /// Queues a frame for the writer; `false` when the connection is gone.
+    pub(crate) async fn send(&self, frame: Bytes) -> bool {
+        self.tx.send(frame).await.is_ok()
+    }
+}
+
+/// Serves one accepted stream until it closes.
+pub(crate) async fn serve<S>(shared: Arc<Shared>, stream: S, peer: String)
+where
+    S: AsyncRead + AsyncWrite + Send + 'static,
+{
+    let conn_id = shared.next_conn.fetch_add(1, Ordering::Relaxed);
+    let (read_half, write_half) = tokio::io::split(stream);
+    let max = shared.config.max_frame_bytes;
+    let mut reader = FramedRead::new(read_half, FrameCodec::new(max));
+    let writer = FramedWrite::new(write_half, FrameCodec::new(max));
+    let (tx, rx) = mpsc::channel(WRITE_QUEUE);
+    let conn = Arc::new(Conn {
+        id: conn_id,
+        peer: peer.clone(),
+        tx,
+        next_id: AtomicU64::new(1),
+        pending: Mutex::new(HashMap::new()),
+        expired: Mutex::new(VecDeque::new()),
+        close: CancellationToken::new(),
+        close_reason: Mutex::new(None),
+        plugin_id: Mutex::new(None),
+    });
+    shared
+        .tracker
+        .spawn(write_loop(writer, rx, conn.close.clone()));
+    shared.registry.lock().unwrap().add_conn(conn.clone());
+    shared.log_event(conn_id, None, format!("connection opened ({peer})"), false);
+    shared.emit(HostEvent::Connected {
+        conn: conn_id,
+        peer,
+    });
+
+    let reason = match handshake(&shared, &conn, &mut reader).await {
+        Ok(()) => read_loop(&shared, &conn, &mut reader).await,
+        Err(reason) => reason,
+    };
+
+    conn.close(&reason);
+    let reason = conn.close_reason.lock().unwrap().clone().unwrap_or(reason);
+    let drained: Vec<Pending> = conn
+        .pending
+        .lock()
+        .unwrap()
+        .drain()
+        .map(|(_, p)| p)
+        .collect();
+    for p in drained {
+        let _ = p.tx.send((
+            Outcome::Disconnected {
+                reason: reason.clone(),
+            },
+            None,
+        ));
+    }
+    let plugin_id = {
+        let mut reg = shared.registry.lock().unwrap();
+        reg.remove_conn(conn_id);
+        reg.disconnected(conn_id, &reason)
+    };
+    shared.log_event(
+        conn_id,
+        plugin_id.clone(),
+        format!("connection closed: {reason}"),
+        false,
+    );
+    shared.emit(HostEvent::Disconnected {
+        conn: conn_id,
+        plugin_id,
+        reason,
+    });
+}
+
+async fn write_loop<W>(
+    mut sink: FramedWrite<W, FrameCodec>,
+    mut rx: mpsc::Receiver<Bytes>,
+    close: CancellationToken,
+) where
+    W: AsyncWrite + Unpin + Send + 'static,
+{
+    loop {
+        tokio::select! {
+            biased;
+            frame = rx.recv() => {
+                let Some(frame) = frame else { break };
+                tokio::select! {
+                    biased;
+                    r = sink.send(frame) => if r.is_err() { return },
+                    // The peer stopped reading and we are closing: give up on this frame.
+                    _ = close.cancelled() => return,
+                }
+            }
+            _ = close.cancelled() => break,
+        }
+    }
+    // Closing: flush what was queued (e.g. a handshake error reply), briefly.
+    let _ = tokio::time::timeout(Duration::from_secs(1), async {
+        while let Ok(frame) = rx.try_recv() {
+            if sink.send(frame).await.is_err() {
+                return;
+            }
+        }
+        let _ = sink.close().await;
+    })
+    .await;
+}
+
+type Reader<R> = FramedRead<R, FrameCodec>;
+
+/// Reads the first frame, which must be `register`. `Err` is why the connection ends.
+async fn handshake<R>(
+    shared: &Arc<Shared>,
+    conn: &Arc<Conn>,
+    reader: &mut Reader<R>,
+) -> Result<(), String>
+where
+    R: AsyncRead + Unpin,
+{
+    let wait = shared.config.register_timeout;
+    let first = tokio::select! {
+        _ = conn.close.cancelled() => return Err("closed before registering".into()),
+        first = tokio::time::timeout(wait, reader.next()) => first,
+    };
+    let bytes = match first {
+        Err(_) => {
+            let why = format!(
+                "First message must be 'register' (nothing received within {} s)",
+                wait.as_secs_f64()
+            );
+            reply_error(shared, conn, None, INVALID_REQUEST, &why, None).await;
+            return Err(format!("no register within {} s", wait.as_secs_f64()));
+        }
+        Ok(None) => return Err("closed before registering".into()),
+        Ok(Some(Err(e))) => {
+            shared.log_event(conn.id, None, format!("frame error: {e}; closing"), true);
+            return Err(format!("frame error: {e}"));
+        }
+        Ok(Some(Ok(bytes))) => bytes,
+    };
+    let parsed = jsonrpc::parse(&bytes);
+    log_incoming(shared, conn, None, bytes.clone(), &parsed);
+    let (id, params) = match parsed {
+        Ok(Incoming {
+            message: Message::Request { id, method, params },
+            ..
+        }) if method == "register" => (id, params),
+        Ok(Incoming {
+            message: Message::Request { id, .. },
+            ..
+        }) => {
+            reply_error(
+                shared,
+                conn,
+                Some(&id),
+                INVALID_REQUEST,
+                "First message must be 'register'",
+                None,
+            )
+            .await;
+            return Err("first message was not 'register'".into());
+        }
+        Ok(_) => {
+            reply_error(
+                shared,
+                conn,
+                None,
+                INVALID_REQUEST,
+                "First message must be 'register'",
+                None,
+            )
+            .await;
+            return Err("first message was not a 'register' request".into());
+        }
+        Err(invalid) => {
+            let data = json!({ "reason": invalid.reason });
+            reply_error(
+                shared,
+                conn,
+                invalid.id.as_ref(),
+                INVALID_REQUEST,
+                "First message must be 'register'",
+                Some(data),
+            )
+            .await;
+            return Err(format!("first frame unusable: {}", invalid.reason));
+        }
+    };
+    let info = match parse_register(params.as_ref()) {
+        Ok(info) => info,
+        Err(reason) => {
+            reply_error(
+                shared,
+                conn,
+                Some(&id),
+                UNAVAILABLE,
+                &format!("Invalid register: {reason}"),
+                None,
+            )
+            .await;
+            shared.emit(HostEvent::Rejected {
+                conn: conn.id,
+                reason: reason.clone(),
+            });
+            return Err(format!("register refused: {reason}"));
+        }
+    };
+    let plugin_id = info
+        .requested_id
+        .clone()
+        .unwrap_or_else(|| generated_id(conn.id));
+    *conn.plugin_id.lock().unwrap() = Some(plugin_id.clone());
+    let result = json!({ "success": true, "plugin_id": plugin_id, "host_version": env!("CARGO_PKG_VERSION") });
+    let answer = jsonrpc::result_bytes(&id, &result);
+    // Registry first, reply second: a plugin may send requests' answers the moment it hears back.
+    let replaced = shared.registry.lock().unwrap().register(PluginRecord {
+        plugin_id: plugin_id.clone(),
+        conn: conn.id,
+        peer: conn.peer.clone(),
+        info: info.clone(),
+        state: PluginState::Connected,
+        registered_at: SystemTime::now(),
+    });
+    shared.log_frame(LogEntry::new(
+        Direction::Out,
+        conn.id,
+        Some(plugin_id.clone()),
+        answer.clone(),
+        EntryKind::Result { id: Some(id) },
+    ));
+    conn.send(answer).await;
+    let mut text = format!(
+        "registered {plugin_id} ({} {}, {} capabilities)",
+        info.name,
+        info.version,
+        info.capabilities.len()
+    );
+    for note in &info.notes {
+        text.push_str("; ");
+        text.push_str(note);
+    }
+    shared.log_event(conn.id, Some(plugin_id.clone()), text, false);
+    if let Some(old) = &replaced {
+        old.close(&format!(
+            "replaced by connection #{} registering the same id",
+            conn.id
+        ));
+        shared.log_event(
+            old.id,
+            Some(plugin_id.clone()),
+            format!("replaced by connection #{}", conn.id),
+            true,
+        );
+    }
+    shared.emit(HostEvent::Registered {
+        conn: conn.id,
+        plugin_id,
+        info,
+        replaced: replaced.map(|c| c.id),
+    });
+    Ok(())
+}
+
+/// After registration: answers to our requests, and anything else the plugin sends.
+async fn read_loop<R>(shared: &Arc<Shared>, conn: &Arc<Conn>, reader: &mut Reader<R>) -> String
+where
+    R: AsyncRead + Unpin,
+{
+    let plugin = conn.plugin_id();
+    loop {
+        let next = tokio::select! {
+            _ = conn.close.cancelled() => return "closed by the host".into(),
+            next = reader.next() => next,
+        };
+        match next {
+            None => return "plugin closed the connection".into(),
+            Some(Err(e)) => {
+                shared.log_event(
+                    conn.id,
+                    plugin.clone(),
+                    format!("frame error: {e}; closing"),
+                    true,
+                );
+                return format!("frame error: {e}");
+            }
+            Some(Ok(bytes)) => {
+                let parsed = jsonrpc::parse(&bytes);
+                on_frame(shared, conn, &plugin, bytes, parsed);
+            }
+        }
+    }
+}
+
+fn on_frame(
+    shared: &Shared,
+    conn: &Conn,
+    plugin: &Option<String>,
+    bytes: Bytes,
+    parsed: Result<Incoming, jsonrpc::Invalid>,
+) {
+    // An answer (or an unusable frame that still names an id) resolves its pending request.
+    let (answer_id, outcome) = match &parsed {
+        Ok(Incoming {
+            message: Message::Response { id, body },
+            ..
+        }) => (
+            id.clone(),
+            Some(match body {
+                ResponseBody::Result(v) => Outcome::Result { value: v.clone() },
+                ResponseBody::Error(e) => Outcome::PluginError(e.clone()),
+                ResponseBody::Invalid(reason) => Outcome::InvalidAnswer {
+                    reason: reason.clone(),
+                },
+            }),
+        ),
+        Err(invalid) => (
+            invalid.id.clone(),
+            Some(Outcome::InvalidAnswer {
+                reason: invalid.reason.clone(),
+            }),
+        ),
+        Ok(_) => (None, None),
+    };
+    let Some(outcome) = outcome else {
+        log_incoming(shared, conn, plugin.clone(), bytes, &parsed);
+        return;
+    };
+    let key = answer_id.as_ref().and_then(Id::as_u64);
+    let pending = key.and_then(|k| conn.pending.lock().unwrap().remove(&k));
+    let mut entry = incoming_entry(conn, plugin.clone(), bytes, &parsed);
+    match pending {
+        Some(p) => {
+            let latency = p.sent.elapsed();
+            let seq = {
+                let mut log = shared.log.lock().unwrap();
+                let seq = log.push(entry);
+                log.pair(p.request_seq, seq, latency);
+                seq
+            };
+            shared.log_changed();
+            let _ = p.tx.send((outcome, Some(seq)));
+        }
+        None => {
+            let note = match (key, &answer_id) {
+                (Some(k), _) if conn.expired_reason(k).is_some() => {
+                    format!(
+                        "late answer to request {k} (it {})",
+                        conn.expired_reason(k).unwrap_or("expired")
+                    )
+                }
+                (_, Some(id)) => format!("answer to id {id}, which was never asked"),
+                (_, None) => "answer without an id".to_string(),
+            };
+            entry.notes.push(note);
+            entry.problem = true;
+            shared.log_frame(entry);
+        }
+    }
+}
+
+fn incoming_entry(
+    conn: &Conn,
+    plugin: Option<String>,
+    bytes: Bytes,
+    parsed: &Result<Incoming, jsonrpc::Invalid>,
+) -> LogEntry {
+    let registered = plugin.is_some();
+    let (kind, notes) = match parsed {
+        Ok(inc) => {
+            let kind = match &inc.message {
+                Message::Request { id, method, .. } => EntryKind::Request {
+                    id: id.clone(),
+                    method: method.clone(),
+                },
+                Message::Notification { method, .. } => EntryKind::Notification {
+                    method: method.clone(),
+                },
+                Message::Response {
+                    id,
+                    body: ResponseBody::Result(_),
+                } => EntryKind::Result { id: id.clone() },
+                Message::Response {
+                    id,
+                    body: ResponseBody::Error(e),
+                } => EntryKind::Error {
+                    id: id.clone(),
+                    code: e.code,
+                    message: e.message.clone(),
+                },
+                Message::Response {
+                    body: ResponseBody::Invalid(reason),
+                    ..
+                } => EntryKind::Invalid {
+                    reason: reason.clone(),
+                },
+            };
+            (kind, inc.notes.clone())
+        }
+        Err(invalid) => (
+            EntryKind::Invalid {
+                reason: invalid.reason.clone(),
+            },
+            Vec::new(),
+        ),
+    };
+    let mut entry = LogEntry::new(Direction::In, conn.id, plugin, bytes, kind);
+    entry.notes = notes;
+    if registered {
+        match &entry.kind {
+            EntryKind::Request { .. } => {
+                entry.notes.push(
+                    "unexpected request from the plugin: the TGO host never answers these".into(),
+                );
+                entry.problem = true;
+            }
+            EntryKind::Notification { .. } => {
+                entry
+                    .notes
+                    .push("notification from the plugin: the TGO host ignores these".into());
+            }
+            _ => {}
+        }
+    }
+    entry
+}
+
+fn log_incoming(
+    shared: &Shared,
+    conn: &Conn,
+    plugin: Option<String>,
+    bytes: Bytes,
+    parsed: &Result<Incoming, jsonrpc::Invalid>,
+) {
+    shared.log_frame(incoming_entry(conn, plugin, bytes, parsed));
+}
+
+async fn reply_error(
+    shared: &Shared,
+    conn: &Conn,
+    id: Option<&Id>,
+    code: i64,
+    message: &str,
+    data: Option<Value>,
+) {
+    let err = RpcError {
+        code,
+        message: message.to_string(),
+        data,
+    };
+    let frame = jsonrpc::error_bytes(id, &err);
+    shared.log_frame(LogEntry::new(
+        Direction::Out,
+        conn.id,
+        None,
+        frame.clone(),
+        EntryKind::Error {
+            id: id.cloned(),
+            code,
+            message: message.to_string(),
+        },
+    ));
+    conn.send(frame).await;
+}
+
+/// `plugin_` + 8 hex digits, as the real host invents ids.
+fn generated_id(conn: ConnId) -> String {
+    use std::hash::BuildHasher;
+    let nanos = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let h = std::hash::RandomState::new().hash_one((nanos, conn));
+    format!("plugin_{:08x}", h as u32)
+}

@@ -1,0 +1,194 @@
+//! The render context a user picks (visitor id, session, language, channel) and the params
+//! the real TGO host sends for each capability method, built from it.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+
+/// Who is being looked at, as the host describes the visitor to plugins.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RenderContext {
+    pub visitor_id: String,
+    pub session_id: String,
+    pub language: String,
+    pub agent_id: String,
+    pub channel_id: String,
+    pub channel_type: String,
+    pub platform_type: String,
+    pub visitor_name: String,
+    pub visitor_email: String,
+    pub visitor_phone: String,
+}
+
+impl Default for RenderContext {
+    fn default() -> Self {
+        Self::for_visitor("v_12345")
+    }
+}
+
+impl RenderContext {
+    /// A realistic context for `visitor_id` (session and channel derived from it).
+    pub fn for_visitor(visitor_id: &str) -> Self {
+        Self {
+            visitor_id: visitor_id.to_string(),
+            session_id: format!("s_{}", visitor_id.trim_start_matches("v_")),
+            language: "zh-CN".into(),
+            agent_id: "agent_001".into(),
+            channel_id: "ch_web_01".into(),
+            channel_type: "website".into(),
+            platform_type: "website".into(),
+            visitor_name: "张三".into(),
+            visitor_email: "zhangsan@example.com".into(),
+            visitor_phone: "138****1234".into(),
+        }
+    }
+
+    fn visitor(&self) -> Value {
+        json!({
+            "id": self.visitor_id,
+            "name": self.visitor_name,
+            "email": self.visitor_email,
+            "phone": self.visitor_phone,
+            "avatar": "",
+            "platform_open_id": format!("open_{}", self.visitor_id),
+            "metadata": {},
+        })
+    }
+
+    fn context(&self, extension_type: &str) -> Value {
+        json!({
+            "extension_type": extension_type,
+            "visitor_id": self.visitor_id,
+            "channel_id": self.channel_id,
+            "channel_type": self.channel_type,
+            "platform_type": self.platform_type,
+        })
+    }
+
+    /// Params of `<type>/render` (and `chat_toolbar/render`, which adds agent and action ids).
+    pub fn render_params(&self, capability_type: &str) -> Value {
+        let mut p = json!({
+            "visitor_id": self.visitor_id,
+            "session_id": self.session_id,
+            "visitor": self.visitor(),
+            "context": self.context(capability_type),
+            "language": self.language,
+        });
+        if capability_type == "chat_toolbar" {
+            p["agent_id"] = json!(self.agent_id);
+            p["action_id"] = json!(capability_type);
+        }
+        p
+    }
+
+    /// Params of `<type>/event`.
+    pub fn event_params(&self, event: &UiEvent) -> Value {
+        json!({
+            "event_type": event.event_type,
+            "action_id": event.action_id,
+            "visitor_id": self.visitor_id,
+            "session_id": self.session_id,
+            "selected_id": event.selected_id,
+            "language": self.language,
+            "form_data": event.form_data,
+            "payload": {"visitor_id": self.visitor_id, "session_id": self.session_id},
+        })
+    }
+
+    /// Params of `tool/execute`.
+    pub fn tool_params(&self, tool_name: &str, arguments: Value) -> Value {
+        json!({
+            "tool_name": tool_name,
+            "arguments": arguments,
+            "visitor_id": self.visitor_id,
+            "session_id": self.session_id,
+            "agent_id": self.agent_id,
+            "language": self.language,
+        })
+    }
+}
+
+/// A user interaction to send as an event.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct UiEvent {
+    /// `button_click`, `item_select` or `form_submit`.
+    pub event_type: String,
+    pub action_id: String,
+    pub selected_id: Option<String>,
+    pub form_data: Map<String, Value>,
+}
+
+impl UiEvent {
+    pub fn button_click(action_id: &str) -> Self {
+        Self {
+            event_type: "button_click".into(),
+            action_id: action_id.into(),
+            selected_id: None,
+            form_data: Map::new(),
+        }
+    }
+}
+
+/// The method that renders a capability type (`None` for `mcp_tools`, which has no render).
+pub fn render_method(capability_type: &str) -> Option<String> {
+    match capability_type {
+        "mcp_tools" => None,
+        "sidebar_iframe" => Some("sidebar_iframe/config".into()),
+        "channel_integration" => Some("channel_integration/manifest".into()),
+        other => Some(format!("{other}/render")),
+    }
+}
+
+/// The method that receives a capability type's UI events.
+pub fn event_method(capability_type: &str) -> String {
+    format!("{capability_type}/event")
+}
+
+/// Whether a capability type's render answer is JSON-UI (others answer config objects).
+pub fn renders_json_ui(capability_type: &str) -> bool {
+    !matches!(
+        capability_type,
+        "mcp_tools" | "sidebar_iframe" | "channel_integration"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn render_params_match_the_real_host() {
+        let ctx = RenderContext::for_visitor("v_42");
+        let p = ctx.render_params("visitor_panel");
+        assert_eq!(p["visitor_id"], "v_42");
+        assert_eq!(p["session_id"], "s_42");
+        assert_eq!(p["context"]["extension_type"], "visitor_panel");
+        assert_eq!(p["visitor"]["id"], "v_42");
+        assert!(p.get("agent_id").is_none());
+        assert_eq!(ctx.render_params("chat_toolbar")["agent_id"], "agent_001");
+    }
+
+    #[test]
+    fn methods_by_capability() {
+        assert_eq!(
+            render_method("visitor_panel").as_deref(),
+            Some("visitor_panel/render")
+        );
+        assert_eq!(
+            render_method("sidebar_iframe").as_deref(),
+            Some("sidebar_iframe/config")
+        );
+        assert_eq!(render_method("mcp_tools"), None);
+        assert_eq!(render_method("weird").as_deref(), Some("weird/render"));
+        assert_eq!(event_method("chat_toolbar"), "chat_toolbar/event");
+    }
+
+    #[test]
+    fn event_params_carry_the_interaction() {
+        let ctx = RenderContext::default();
+        let p = ctx.event_params(&UiEvent::button_click("view_all"));
+        assert_eq!(p["event_type"], "button_click");
+        assert_eq!(p["action_id"], "view_all");
+        assert_eq!(p["visitor_id"], "v_12345");
+    }
+}

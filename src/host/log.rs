@@ -1,0 +1,279 @@
+//! The message log: every frame in and out, and every connection event, in arrival order.
+//!
+//! It is the single source the UI and `check` read from. It is bounded by a byte budget: the
+//! oldest entries are evicted first and counted, so memory stays flat whatever a plugin sends.
+
+use crate::protocol::Id;
+use bytes::Bytes;
+use std::collections::VecDeque;
+use std::time::{Duration, Instant, SystemTime};
+
+/// Identifies one accepted connection for the life of the host.
+pub type ConnId = u64;
+
+/// Default byte budget of the log (256 MiB).
+pub const DEFAULT_LOG_BUDGET_BYTES: usize = 256 * 1024 * 1024;
+
+/// Bookkeeping cost charged per entry on top of its raw bytes.
+const ENTRY_OVERHEAD: usize = 160;
+
+/// Which way a frame went, or `Local` for something the host itself observed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    In,
+    Out,
+    Local,
+}
+
+/// What one log entry is, in JSON-RPC terms.
+#[derive(Clone, Debug, PartialEq)]
+pub enum EntryKind {
+    Request {
+        id: Id,
+        method: String,
+    },
+    Notification {
+        method: String,
+    },
+    Result {
+        id: Option<Id>,
+    },
+    Error {
+        id: Option<Id>,
+        code: i64,
+        message: String,
+    },
+    /// A frame that is not a usable JSON-RPC message (bad UTF-8, bad JSON, wrong shape…).
+    Invalid {
+        reason: String,
+    },
+    /// Something the host saw that is not a frame: connect, register, close, frame error.
+    Event {
+        text: String,
+    },
+}
+
+impl EntryKind {
+    /// Short label: the method, `result`, `error CODE`, `invalid` or `event`.
+    pub fn label(&self) -> String {
+        match self {
+            EntryKind::Request { method, .. } | EntryKind::Notification { method } => {
+                method.clone()
+            }
+            EntryKind::Result { .. } => "result".into(),
+            EntryKind::Error { code, .. } => format!("error {code}"),
+            EntryKind::Invalid { .. } => "invalid".into(),
+            EntryKind::Event { .. } => "event".into(),
+        }
+    }
+}
+
+/// One logged frame or event.
+#[derive(Clone, Debug)]
+pub struct LogEntry {
+    pub seq: u64,
+    pub at: SystemTime,
+    pub mono: Instant,
+    pub dir: Direction,
+    pub conn: ConnId,
+    pub plugin: Option<String>,
+    /// The frame's payload exactly as it crossed the wire (empty for events).
+    pub raw: Bytes,
+    pub kind: EntryKind,
+    /// The other half of a request/response pair, by `seq`.
+    pub pair: Option<u64>,
+    /// On a response: time since its request was sent.
+    pub latency: Option<Duration>,
+    /// Something worth flagging: unexpected message, unknown id, lenient form used…
+    pub notes: Vec<String>,
+    /// True when the entry records a fault (invalid frame, error reply, unknown id, …).
+    pub problem: bool,
+}
+
+impl LogEntry {
+    pub fn new(
+        dir: Direction,
+        conn: ConnId,
+        plugin: Option<String>,
+        raw: Bytes,
+        kind: EntryKind,
+    ) -> Self {
+        let problem = matches!(kind, EntryKind::Invalid { .. } | EntryKind::Error { .. });
+        Self {
+            seq: 0,
+            at: SystemTime::now(),
+            mono: Instant::now(),
+            dir,
+            conn,
+            plugin,
+            raw,
+            kind,
+            pair: None,
+            latency: None,
+            notes: Vec::new(),
+            problem,
+        }
+    }
+
+    pub fn with_note(mut self, note: impl Into<String>) -> Self {
+        self.notes.push(note.into());
+        self
+    }
+
+    pub fn flagged(mut self) -> Self {
+        self.problem = true;
+        self
+    }
+
+    fn cost(&self) -> usize {
+        ENTRY_OVERHEAD + self.raw.len() + self.notes.iter().map(String::len).sum::<usize>()
+    }
+}
+
+/// Bounded, append-only log with eviction from the front.
+#[derive(Debug)]
+pub struct MessageLog {
+    entries: VecDeque<LogEntry>,
+    next_seq: u64,
+    bytes: usize,
+    budget: usize,
+    evicted: u64,
+    evicted_bytes: u64,
+}
+
+impl MessageLog {
+    pub fn new(budget_bytes: usize) -> Self {
+        Self {
+            entries: VecDeque::new(),
+            next_seq: 1,
+            bytes: 0,
+            budget: budget_bytes,
+            evicted: 0,
+            evicted_bytes: 0,
+        }
+    }
+
+    /// Appends an entry, assigns its `seq`, evicts the oldest entries over budget.
+    pub fn push(&mut self, mut entry: LogEntry) -> u64 {
+        entry.seq = self.next_seq;
+        self.next_seq += 1;
+        self.bytes += entry.cost();
+        self.entries.push_back(entry);
+        while self.bytes > self.budget && self.entries.len() > 1 {
+            if let Some(old) = self.entries.pop_front() {
+                self.bytes -= old.cost();
+                self.evicted += 1;
+                self.evicted_bytes += old.cost() as u64;
+            }
+        }
+        self.next_seq - 1
+    }
+
+    /// The entry with this `seq`, if it has not been evicted.
+    pub fn get(&self, seq: u64) -> Option<&LogEntry> {
+        let first = self.entries.front()?.seq;
+        self.entries
+            .get(usize::try_from(seq.checked_sub(first)?).ok()?)
+    }
+
+    fn get_mut(&mut self, seq: u64) -> Option<&mut LogEntry> {
+        let first = self.entries.front()?.seq;
+        self.entries
+            .get_mut(usize::try_from(seq.checked_sub(first)?).ok()?)
+    }
+
+    /// Links a request and its response both ways.
+    pub fn pair(&mut self, request_seq: u64, response_seq: u64, latency: Duration) {
+        if let Some(req) = self.get_mut(request_seq) {
+            req.pair = Some(response_seq);
+            req.latency = Some(latency);
+        }
+        if let Some(resp) = self.get_mut(response_seq) {
+            resp.pair = Some(request_seq);
+            resp.latency = Some(latency);
+        }
+    }
+
+    pub fn entries(&self) -> &VecDeque<LogEntry> {
+        &self.entries
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Seq of the newest entry (0 when nothing was ever logged).
+    pub fn last_seq(&self) -> u64 {
+        self.next_seq - 1
+    }
+
+    /// Bytes charged to the budget by the entries kept.
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+
+    pub fn budget(&self) -> usize {
+        self.budget
+    }
+
+    /// (entries, bytes) evicted so far to stay within the budget.
+    pub fn evicted(&self) -> (u64, u64) {
+        (self.evicted, self.evicted_bytes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frame(n: usize) -> LogEntry {
+        LogEntry::new(
+            Direction::In,
+            1,
+            None,
+            Bytes::from(vec![b'x'; n]),
+            EntryKind::Invalid { reason: "x".into() },
+        )
+    }
+
+    #[test]
+    fn stays_within_budget_and_counts_evictions() {
+        let mut log = MessageLog::new(10_000);
+        for _ in 0..1000 {
+            log.push(frame(100));
+        }
+        assert!(log.bytes() <= 10_000);
+        let (count, bytes) = log.evicted();
+        assert_eq!(count as usize + log.len(), 1000);
+        assert!(bytes > 0);
+        assert_eq!(log.last_seq(), 1000);
+        assert!(log.get(1).is_none());
+        assert_eq!(log.get(1000).unwrap().seq, 1000);
+    }
+
+    #[test]
+    fn pairs_both_ways() {
+        let mut log = MessageLog::new(DEFAULT_LOG_BUDGET_BYTES);
+        let a = log.push(frame(1));
+        let b = log.push(frame(1));
+        log.pair(a, b, Duration::from_millis(5));
+        assert_eq!(log.get(a).unwrap().pair, Some(b));
+        assert_eq!(log.get(b).unwrap().pair, Some(a));
+        assert_eq!(log.get(b).unwrap().latency, Some(Duration::from_millis(5)));
+    }
+
+    #[test]
+    fn one_oversized_entry_is_kept_alone() {
+        let mut log = MessageLog::new(100);
+        log.push(frame(1000));
+        assert_eq!(log.len(), 1);
+        log.push(frame(10));
+        assert_eq!(log.len(), 1);
+        assert_eq!(log.evicted().0, 1);
+    }
+}

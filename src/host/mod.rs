@@ -1,0 +1,498 @@
+//! The TGO plugin host as a library: listeners, connections, registry, pending requests and
+//! the message log. It knows nothing about terminals: consumers read [`HostEvent`]s from a
+//! channel and the [`MessageLog`], and send commands through a [`HostHandle`].
+
+mod conn;
+pub mod context;
+pub mod listener;
+pub mod log;
+pub mod register;
+mod registry;
+
+pub use conn::Conn;
+pub use context::{RenderContext, UiEvent};
+pub use listener::ListenError;
+pub use log::{ConnId, Direction, EntryKind, LogEntry, MessageLog};
+pub use register::{Capability, PluginInfo, ToolDef, ToolParam};
+pub use registry::{PluginRecord, PluginState};
+
+use crate::protocol::{DEFAULT_MAX_FRAME_BYTES, RpcError, jsonrpc};
+use registry::Registry;
+use serde_json::Value;
+use std::path::PathBuf;
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+/// Where plugins dial by default.
+pub const DEFAULT_SOCKET_PATH: &str = "/var/run/tgo/tgo.sock";
+
+/// Everything the host needs to know to start.
+#[derive(Clone, Debug)]
+pub struct HostConfig {
+    /// Unix socket to listen on; `None` for TCP only.
+    pub socket: Option<PathBuf>,
+    pub socket_mode: u32,
+    pub tcp: Option<String>,
+    pub max_frame_bytes: usize,
+    pub request_timeout: Duration,
+    pub register_timeout: Duration,
+    pub shutdown_grace: Duration,
+    pub log_budget_bytes: usize,
+}
+
+impl Default for HostConfig {
+    fn default() -> Self {
+        Self {
+            socket: Some(PathBuf::from(DEFAULT_SOCKET_PATH)),
+            socket_mode: 0o600,
+            tcp: None,
+            max_frame_bytes: DEFAULT_MAX_FRAME_BYTES,
+            request_timeout: Duration::from_secs(30),
+            register_timeout: Duration::from_secs(30),
+            shutdown_grace: Duration::from_secs(5),
+            log_budget_bytes: log::DEFAULT_LOG_BUDGET_BYTES,
+        }
+    }
+}
+
+/// Lifecycle news for consumers (frames themselves are in the message log).
+#[derive(Clone, Debug)]
+pub enum HostEvent {
+    Connected {
+        conn: ConnId,
+        peer: String,
+    },
+    Registered {
+        conn: ConnId,
+        plugin_id: String,
+        info: PluginInfo,
+        replaced: Option<ConnId>,
+    },
+    /// `register` was refused (the reason was sent to the plugin as a -32000 error).
+    Rejected {
+        conn: ConnId,
+        reason: String,
+    },
+    Disconnected {
+        conn: ConnId,
+        plugin_id: Option<String>,
+        reason: String,
+    },
+}
+
+/// How one host→plugin request ended: exactly one of these, always.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Outcome {
+    Result { value: Value },
+    PluginError(RpcError),
+    Timeout { after: Duration },
+    Disconnected { reason: String },
+    InvalidAnswer { reason: String },
+    Cancelled,
+}
+
+impl Outcome {
+    /// One line for reports and status bars.
+    pub fn summary(&self) -> String {
+        match self {
+            Outcome::Result { .. } => "ok".into(),
+            Outcome::PluginError(e) => format!("plugin error {}: {}", e.code, e.message),
+            Outcome::Timeout { after } => format!("timed out after {:.1} s", after.as_secs_f64()),
+            Outcome::Disconnected { reason } => format!("disconnected before answering ({reason})"),
+            Outcome::InvalidAnswer { reason } => format!("invalid answer: {reason}"),
+            Outcome::Cancelled => "cancelled".into(),
+        }
+    }
+}
+
+/// A finished request.
+#[derive(Clone, Debug)]
+pub struct Reply {
+    pub plugin_id: String,
+    pub method: String,
+    pub id: u64,
+    pub outcome: Outcome,
+    pub latency: Duration,
+    pub request_seq: u64,
+    pub response_seq: Option<u64>,
+}
+
+/// Why a request could not even be sent.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum RequestError {
+    #[error("no connected plugin with id {0:?}")]
+    NoSuchPlugin(String),
+}
+
+/// A request on its way: await [`Ticket::wait`] for its outcome; `id`/`conn` allow cancelling.
+pub struct Ticket {
+    pub plugin_id: String,
+    pub method: String,
+    pub conn: ConnId,
+    pub id: u64,
+    pub request_seq: u64,
+    sent: Instant,
+    timeout: Duration,
+    rx: oneshot::Receiver<(Outcome, Option<u64>)>,
+    conn_ref: Arc<Conn>,
+    shared: Arc<Shared>,
+}
+
+impl Ticket {
+    /// Waits for the answer, the timeout, or the connection's end.
+    pub async fn wait(self) -> Reply {
+        let (outcome, response_seq) = match tokio::time::timeout(self.timeout, self.rx).await {
+            Ok(Ok(done)) => done,
+            Ok(Err(_)) => (
+                Outcome::Disconnected {
+                    reason: "connection closed".into(),
+                },
+                None,
+            ),
+            Err(_) => {
+                self.conn_ref.expire(self.id, "timed out");
+                let text = format!(
+                    "request {} ({}) timed out after {:.1} s",
+                    self.id,
+                    self.method,
+                    self.timeout.as_secs_f64()
+                );
+                self.shared
+                    .log_event(self.conn, Some(self.plugin_id.clone()), text, true);
+                (
+                    Outcome::Timeout {
+                        after: self.timeout,
+                    },
+                    None,
+                )
+            }
+        };
+        Reply {
+            plugin_id: self.plugin_id,
+            method: self.method,
+            id: self.id,
+            outcome,
+            latency: self.sent.elapsed(),
+            request_seq: self.request_seq,
+            response_seq,
+        }
+    }
+}
+
+pub(crate) struct Shared {
+    config: HostConfig,
+    log: Mutex<MessageLog>,
+    log_seq: watch::Sender<u64>,
+    registry: Mutex<Registry>,
+    events: mpsc::UnboundedSender<HostEvent>,
+    next_conn: AtomicU64,
+    stop: CancellationToken,
+    tracker: TaskTracker,
+    socket_file: Mutex<Option<listener::SocketFile>>,
+    addrs: Vec<String>,
+}
+
+impl Shared {
+    fn emit(&self, event: HostEvent) {
+        let _ = self.events.send(event);
+    }
+
+    fn log_changed(&self) {
+        let last = self.log.lock().unwrap().last_seq();
+        self.log_seq.send_replace(last);
+    }
+
+    fn log_frame(&self, entry: LogEntry) -> u64 {
+        let seq = self.log.lock().unwrap().push(entry);
+        self.log_seq.send_replace(seq);
+        seq
+    }
+
+    fn log_event(&self, conn: ConnId, plugin: Option<String>, text: String, problem: bool) -> u64 {
+        tracing::info!(conn, plugin = plugin.as_deref().unwrap_or("-"), "{text}");
+        let mut entry = LogEntry::new(
+            Direction::Local,
+            conn,
+            plugin,
+            bytes::Bytes::new(),
+            EntryKind::Event { text },
+        );
+        entry.problem = problem;
+        self.log_frame(entry)
+    }
+}
+
+/// Commands into a running host. Cheap to clone.
+#[derive(Clone)]
+pub struct HostHandle(Arc<Shared>);
+
+/// Starts listening. Must be called inside a tokio runtime.
+pub async fn start(
+    config: HostConfig,
+) -> Result<(HostHandle, mpsc::UnboundedReceiver<HostEvent>), ListenError> {
+    let mut addrs = Vec::new();
+    let unix = match &config.socket {
+        Some(path) => {
+            let (l, file) = listener::bind_unix(path, config.socket_mode)?;
+            addrs.push(path.display().to_string());
+            Some((l, file))
+        }
+        None => None,
+    };
+    let tcp = match &config.tcp {
+        Some(addr) => {
+            let l = listener::bind_tcp(addr).await?;
+            addrs.push(
+                l.local_addr()
+                    .map_or_else(|_| addr.clone(), |a| a.to_string()),
+            );
+            Some(l)
+        }
+        None => None,
+    };
+    let (events_tx, events_rx) = mpsc::unbounded_channel();
+    let (unix, socket_file) = match unix {
+        Some((l, f)) => (Some(l), Some(f)),
+        None => (None, None),
+    };
+    let shared = Arc::new(Shared {
+        log: Mutex::new(MessageLog::new(config.log_budget_bytes)),
+        config,
+        log_seq: watch::channel(0).0,
+        registry: Mutex::new(Registry::default()),
+        events: events_tx,
+        next_conn: AtomicU64::new(1),
+        stop: CancellationToken::new(),
+        tracker: TaskTracker::new(),
+        socket_file: Mutex::new(socket_file),
+        addrs,
+    });
+    if let Some(l) = unix {
+        let s = shared.clone();
+        tokio::spawn(async move {
+            loop {
+                let accepted = tokio::select! {
+                    _ = s.stop.cancelled() => break,
+                    a = l.accept() => a,
+                };
+                match accepted {
+                    Ok((stream, _)) => {
+                        s.tracker
+                            .spawn(conn::serve(s.clone(), stream, "unix".into()));
+                    }
+                    Err(e) => {
+                        tracing::warn!("accept on unix socket failed: {e}");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                    }
+                }
+            }
+        });
+    }
+    if let Some(l) = tcp {
+        let s = shared.clone();
+        tokio::spawn(async move {
+            loop {
+                let accepted = tokio::select! {
+                    _ = s.stop.cancelled() => break,
+                    a = l.accept() => a,
+                };
+                match accepted {
+                    Ok((stream, peer)) => {
+                        let _ = stream.set_nodelay(true);
+                        s.tracker
+                            .spawn(conn::serve(s.clone(), stream, format!("tcp {peer}")));
+                    }
+                    Err(e) => {
+                        tracing::warn!("accept on tcp failed: {e}");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                    }
+                }
+            }
+        });
+    }
+    Ok((HostHandle(shared), events_rx))
+}
+
+impl HostHandle {
+    pub fn config(&self) -> &HostConfig {
+        &self.0.config
+    }
+
+    /// What the host listens on: socket path and/or `ip:port`.
+    pub fn addresses(&self) -> &[String] {
+        &self.0.addrs
+    }
+
+    /// Every registration seen, connected or not, oldest first.
+    pub fn plugins(&self) -> Vec<PluginRecord> {
+        self.0.registry.lock().unwrap().records()
+    }
+
+    /// The registration currently connected under `plugin_id`.
+    pub fn plugin(&self, plugin_id: &str) -> Option<PluginRecord> {
+        self.0
+            .registry
+            .lock()
+            .unwrap()
+            .active(plugin_id)
+            .map(|(r, _)| r)
+    }
+
+    /// Read access to the message log. Hold it briefly: the connections append to it.
+    pub fn log(&self) -> MutexGuard<'_, MessageLog> {
+        self.0.log.lock().unwrap()
+    }
+
+    /// Changes whenever the log grows (carries the newest seq).
+    pub fn log_updates(&self) -> watch::Receiver<u64> {
+        self.0.log_seq.subscribe()
+    }
+
+    /// Sends a request to a plugin; the returned ticket resolves to its outcome.
+    pub async fn send(
+        &self,
+        plugin_id: &str,
+        method: &str,
+        params: Value,
+        timeout: Option<Duration>,
+    ) -> Result<Ticket, RequestError> {
+        let (record, conn) = self
+            .0
+            .registry
+            .lock()
+            .unwrap()
+            .active(plugin_id)
+            .ok_or_else(|| RequestError::NoSuchPlugin(plugin_id.to_string()))?;
+        let id = conn.next_request_id();
+        let frame = jsonrpc::request_bytes(id, method, &params);
+        let entry = LogEntry::new(
+            Direction::Out,
+            conn.id,
+            Some(record.plugin_id.clone()),
+            frame.clone(),
+            EntryKind::Request {
+                id: crate::protocol::Id::Num(id as i64),
+                method: method.to_string(),
+            },
+        );
+        let (tx, rx) = oneshot::channel();
+        let request_seq = self.0.log_frame(entry);
+        let sent = Instant::now();
+        conn.add_pending(
+            id,
+            conn::Pending {
+                tx,
+                sent,
+                request_seq,
+            },
+        );
+        if !conn.send(frame).await {
+            if let Some(p) = conn.expire(id, "was never delivered") {
+                let _ = p.tx.send((
+                    Outcome::Disconnected {
+                        reason: "connection closed".into(),
+                    },
+                    None,
+                ));
+            }
+        }
+        Ok(Ticket {
+            plugin_id: record.plugin_id,
+            method: method.to_string(),
+            conn: conn.id,
+            id,
+            request_seq,
+            sent,
+            timeout: timeout.unwrap_or(self.0.config.request_timeout),
+            rx,
+            conn_ref: conn,
+            shared: self.0.clone(),
+        })
+    }
+
+    /// Sends a request and waits for its outcome.
+    pub async fn request(
+        &self,
+        plugin_id: &str,
+        method: &str,
+        params: Value,
+    ) -> Result<Reply, RequestError> {
+        Ok(self
+            .send(plugin_id, method, params, None)
+            .await?
+            .wait()
+            .await)
+    }
+
+    /// Stops waiting for a request; its ticket resolves to `Cancelled`, a late answer is logged.
+    pub fn cancel(&self, conn: ConnId, id: u64) -> bool {
+        let conn = self
+            .0
+            .registry
+            .lock()
+            .unwrap()
+            .conns()
+            .into_iter()
+            .find(|c| c.id == conn);
+        match conn.and_then(|c| c.expire(id, "was cancelled")) {
+            Some(p) => {
+                let _ = p.tx.send((Outcome::Cancelled, None));
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Requests still in flight, as (connection, id) pairs.
+    pub fn pending(&self) -> Vec<(ConnId, u64)> {
+        let conns = self.0.registry.lock().unwrap().conns();
+        conns
+            .iter()
+            .flat_map(|c| c.pending_ids().into_iter().map(move |id| (c.id, id)))
+            .collect()
+    }
+
+    /// Closes one plugin's connection (as if it had gone away).
+    pub fn disconnect(&self, plugin_id: &str, reason: &str) -> bool {
+        match self.0.registry.lock().unwrap().active(plugin_id) {
+            Some((_, conn)) => {
+                conn.close(reason);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Graceful stop: no new connections, `shutdown` to every plugin (waiting up to the
+    /// configured grace), then every connection closed and the socket file removed.
+    pub async fn shutdown(&self) {
+        let s = &self.0;
+        s.stop.cancel();
+        let grace = s.config.shutdown_grace;
+        let ids: Vec<String> = self
+            .plugins()
+            .into_iter()
+            .filter(|p| p.state == PluginState::Connected)
+            .map(|p| p.plugin_id)
+            .collect();
+        let asks = ids.iter().map(|id| async move {
+            if let Ok(t) = self
+                .send(id, "shutdown", serde_json::json!({}), Some(grace))
+                .await
+            {
+                t.wait().await;
+            }
+        });
+        futures::future::join_all(asks).await;
+        for c in s.registry.lock().unwrap().conns() {
+            c.close("host shut down");
+        }
+        s.tracker.close();
+        let _ = tokio::time::timeout(Duration::from_secs(2), s.tracker.wait()).await;
+        s.socket_file.lock().unwrap().take();
+    }
+}
