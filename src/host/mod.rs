@@ -390,15 +390,15 @@ impl HostHandle {
                 request_seq,
             },
         );
-        if !conn.send(frame).await {
-            if let Some(p) = conn.expire(id, "was never delivered") {
-                let _ = p.tx.send((
-                    Outcome::Disconnected {
-                        reason: "connection closed".into(),
-                    },
-                    None,
-                ));
-            }
+        if !conn.send(frame).await
+            && let Some(p) = conn.expire(id, "was never delivered")
+        {
+            let _ = p.tx.send((
+                Outcome::Disconnected {
+                    reason: "connection closed".into(),
+                },
+                None,
+            ));
         }
         Ok(Ticket {
             plugin_id: record.plugin_id,
