@@ -6,5 +6,6 @@
 
 pub mod host;
 pub mod jsonui;
+pub mod launcher;
 pub mod protocol;
 pub mod text;
