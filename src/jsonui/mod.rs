@@ -10,8 +10,15 @@
 
 pub mod action;
 pub mod diag;
+pub mod interact;
 pub mod model;
+pub mod parse;
 
 pub use action::{Action, ContentType, KNOWN_ACTIONS, ToastKind};
 pub use diag::{Diagnostic, Severity};
+pub use interact::{Interaction, InteractionKind, buttons, interactions};
 pub use model::*;
+pub use parse::{
+    MAX_DEPTH, Parsed, WEB_UI_UNSUPPORTED_ACTIONS, WEB_UI_UNSUPPORTED_TEMPLATES, parse_action,
+    parse_ui,
+};
