@@ -1,0 +1,2460 @@
+//! The lenient, path-tracking reader that turns plugin JSON into the typed model.
+//!
+//! It never fails: whatever a plugin sends becomes some typed value (at worst `Invalid` or
+//! `Unknown`, which keep the raw JSON for display) plus diagnostics saying what was wrong and
+//! where. Errors mark broken structure; warnings mark things that are accepted but suspicious.
+//! Recursion only happens at nested templates and actions, and stops at [`MAX_DEPTH`].
+
+use serde_json::{Map, Value};
+
+use super::action::{Action, ContentType, KNOWN_ACTIONS, ToastKind};
+use super::diag::{Diagnostic, Severity, index_path, key_path, quote};
+use super::model::*;
+use crate::text::has_control_chars;
+
+/// Deepest JSON nesting (objects and arrays from the root) the parser descends into.
+pub const MAX_DEPTH: usize = 64;
+
+/// Templates the real TGO web UI does not draw (it shows "Unknown template" for them).
+pub const WEB_UI_UNSUPPORTED_TEMPLATES: &[&str] = &["action"];
+
+/// Actions the real TGO web UI does not carry out.
+pub const WEB_UI_UNSUPPORTED_ACTIONS: &[&str] = &[];
+
+/// A parsed value with everything found wrong on the way.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parsed<T> {
+    /// The typed value (always present, however bad the input).
+    pub value: T,
+    /// Diagnostics in the order they were found.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl<T> Parsed<T> {
+    /// True when any diagnostic is an error.
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+
+    /// The error diagnostics.
+    pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.diagnostics.iter().filter(|d| d.is_error())
+    }
+
+    /// The warning diagnostics.
+    pub fn warnings(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.diagnostics.iter().filter(|d| !d.is_error())
+    }
+}
+
+/// Reads a JSON-UI value (`{"template", "data"}`), e.g. a `visitor_panel/render` result.
+pub fn parse_ui(v: &Value) -> Parsed<Node> {
+    let mut r = Reader::default();
+    let value = r.node(v, "$".to_string(), 0);
+    Parsed {
+        value,
+        diagnostics: r.diags,
+    }
+}
+
+/// Reads a JSON-ACTION value (`{"action", "data"}`), e.g. a `visitor_panel/event` result.
+pub fn parse_action(v: &Value) -> Parsed<Action> {
+    let mut r = Reader::default();
+    let value = r.action(v, "$".to_string(), 0);
+    Parsed {
+        value,
+        diagnostics: r.diags,
+    }
+}
+
+/// What a JSON value is, for messages.
+fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// Schemes a link may use; anything else (javascript:, file:, relative paths) is suspicious.
+fn url_is_safe(url: &str) -> bool {
+    let lower = url.trim_start().to_ascii_lowercase();
+    ["http://", "https://", "mailto:", "tel:"]
+        .iter()
+        .any(|scheme| lower.starts_with(scheme))
+}
+
+/// The diagnostics sink; all checks that do not depend on where a value sits live here.
+#[derive(Default)]
+struct Reader {
+    diags: Vec<Diagnostic>,
+}
+
+/// An array found under some key, with where it is.
+struct Arr<'a> {
+    items: &'a [Value],
+    path: String,
+    depth: usize,
+}
+
+impl<'a> Arr<'a> {
+    /// Elements with their paths and depths.
+    fn iter(&self) -> impl Iterator<Item = (&'a Value, String, usize)> + '_ {
+        let items: &'a [Value] = self.items;
+        items
+            .iter()
+            .enumerate()
+            .map(move |(i, v)| (v, index_path(&self.path, i), self.depth + 1))
+    }
+}
+
+/// A JSON object being read: remembers the keys asked for, so leftovers can be reported as
+/// unknown fields without a separate list that could drift from the reading code.
+struct Obj<'a> {
+    map: &'a Map<String, Value>,
+    path: String,
+    depth: usize,
+    seen: Vec<&'static str>,
+}
+
+impl Reader {
+    fn push(&mut self, severity: Severity, path: &str, message: String) {
+        self.diags.push(Diagnostic {
+            severity,
+            path: path.to_string(),
+            message,
+        });
+    }
+
+    fn error(&mut self, path: &str, message: impl Into<String>) {
+        self.push(Severity::Error, path, message.into());
+    }
+
+    fn warn(&mut self, path: &str, message: impl Into<String>) {
+        self.push(Severity::Warning, path, message.into());
+    }
+
+    fn check_text(&mut self, path: &str, s: &str) {
+        if has_control_chars(s) {
+            self.warn(path, "contains control characters (shown escaped)");
+        }
+    }
+
+    fn check_url(&mut self, path: &str, url: &str) {
+        if !url_is_safe(url) {
+            self.warn(
+                path,
+                format!("URL {} is not http(s), mailto or tel", quote(url)),
+            );
+        }
+    }
+
+    /// Reports (once) that `path` is past [`MAX_DEPTH`]; the caller must not descend.
+    fn too_deep(&mut self, path: &str, depth: usize) -> bool {
+        if depth > MAX_DEPTH {
+            self.error(path, format!("nesting deeper than {MAX_DEPTH} levels"));
+            true
+        } else {
+            false
+        }
+    }
+
+    /// A string where one is expected; other scalars are converted with a warning.
+    fn string(&mut self, v: &Value, path: &str) -> Option<String> {
+        match v {
+            Value::String(s) => {
+                self.check_text(path, s);
+                Some(s.clone())
+            }
+            Value::Number(_) | Value::Bool(_) => {
+                self.warn(
+                    path,
+                    format!("expected a string, found {} (converted)", kind_of(v)),
+                );
+                Some(v.to_string())
+            }
+            Value::Null => None,
+            Value::Array(_) | Value::Object(_) => {
+                self.error(path, format!("expected a string, found {}", kind_of(v)));
+                None
+            }
+        }
+    }
+
+    /// A value that is shown as text, where numbers and booleans are natural (amounts, ids,
+    /// times), so any scalar is accepted silently.
+    fn display(&mut self, v: &Value, path: &str) -> Option<String> {
+        match v {
+            Value::Array(_) | Value::Object(_) => {
+                self.error(
+                    path,
+                    format!("expected a string or number, found {}", kind_of(v)),
+                );
+                None
+            }
+            _ => Some(self.scalar_text(v, path)),
+        }
+    }
+
+    /// Display text of any scalar: strings as-is, numbers/booleans as written, null empty.
+    fn scalar_text(&mut self, v: &Value, path: &str) -> String {
+        match v {
+            Value::String(s) => {
+                self.check_text(path, s);
+                s.clone()
+            }
+            Value::Null => String::new(),
+            other => other.to_string(),
+        }
+    }
+
+    /// An object where a structure is needed, or an error.
+    fn object_at<'a>(&mut self, v: &'a Value, path: String, depth: usize) -> Option<Obj<'a>> {
+        match v {
+            Value::Object(map) => Some(Obj::new(map, path, depth)),
+            other => {
+                self.error(
+                    &path,
+                    format!("expected an object, found {}", kind_of(other)),
+                );
+                None
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- JSON-UI
+
+    fn node(&mut self, v: &Value, path: String, depth: usize) -> Node {
+        if self.too_deep(&path, depth) {
+            return Node::Invalid { raw: v.clone() };
+        }
+        let Value::Object(map) = v else {
+            self.error(
+                &path,
+                format!(
+                    "expected a JSON-UI object {{\"template\", \"data\"}}, found {}",
+                    kind_of(v)
+                ),
+            );
+            return Node::Invalid { raw: v.clone() };
+        };
+        let mut envelope = Obj::new(map, path, depth);
+        let node = self.node_in(&mut envelope, v);
+        envelope.finish(self);
+        node
+    }
+
+    /// Reads `template` and `data` from `envelope` (a template object, or a `show_modal`
+    /// action's data); `raw` is what an `Unknown`/`Invalid` node keeps.
+    fn node_in(&mut self, envelope: &mut Obj<'_>, raw: &Value) -> Node {
+        let invalid = || Node::Invalid { raw: raw.clone() };
+        let template_path = envelope.at("template");
+        let name = match envelope.take("template") {
+            None => {
+                self.error(&template_path, "missing required field \"template\"");
+                envelope.take("data");
+                return invalid();
+            }
+            Some(Value::String(s)) => s.as_str(),
+            Some(other) => {
+                self.error(
+                    &template_path,
+                    format!(
+                        "expected a template name (string), found {}",
+                        kind_of(other)
+                    ),
+                );
+                envelope.take("data");
+                return invalid();
+            }
+        };
+        let data = envelope.take("data");
+        if !KNOWN_TEMPLATES.contains(&name) {
+            self.error(&template_path, format!("unknown template {}", quote(name)));
+            return Node::Unknown {
+                name: name.to_string(),
+                raw: raw.clone(),
+            };
+        }
+        if WEB_UI_UNSUPPORTED_TEMPLATES.contains(&name) {
+            self.warn(&template_path, unsupported_template_message(name));
+        }
+        let data_path = envelope.at("data");
+        let Some(data) = data else {
+            self.error(&data_path, "missing required field \"data\"");
+            return invalid();
+        };
+        let Some(mut d) = self.object_at(data, data_path, envelope.depth + 1) else {
+            return invalid();
+        };
+        let node = match name {
+            "text" => Node::Text(self.text(&mut d)),
+            "key_value" => Node::KeyValue(self.key_value(&mut d)),
+            "table" => Node::Table(self.table(&mut d)),
+            "button" => Node::Button(self.button(&mut d)),
+            "action" => Node::Action(self.action_bar(&mut d)),
+            "group" => Node::Group(self.group(&mut d)),
+            "tabs" => Node::Tabs(self.tabs(&mut d)),
+            "form" => Node::Form(self.form(&mut d)),
+            "card" => Node::Card(self.card(&mut d)),
+            "cards" => Node::Cards(self.cards(&mut d)),
+            "link" => Node::Link(self.link(&mut d)),
+            "links" => Node::Links(self.links(&mut d)),
+            "markdown" => Node::Markdown(self.markdown(&mut d)),
+            "list" => Node::List(self.list(&mut d)),
+            "timeline" => Node::Timeline(self.timeline(&mut d)),
+            "stats" => Node::Stats(self.stats(&mut d)),
+            "empty" => Node::Empty(self.empty(&mut d)),
+            "loading" => Node::Loading(Loading {
+                text: d.opt_str(self, "text"),
+            }),
+            _ => unreachable!("every KNOWN_TEMPLATES name is handled"),
+        };
+        d.finish(self);
+        node
+    }
+
+    fn text(&mut self, d: &mut Obj<'_>) -> Text {
+        Text {
+            text: d.req_str(self, "text"),
+            kind: d.opt_enum(self, "type").unwrap_or(TextType::Default),
+            copyable: d.opt_bool(self, "copyable"),
+            size: d.opt_enum(self, "size"),
+            bold: d.opt_bool(self, "bold"),
+            color: d.opt_str(self, "color"),
+        }
+    }
+
+    fn key_value(&mut self, d: &mut Obj<'_>) -> KeyValue {
+        let title = d.opt_str(self, "title");
+        let mut items = Vec::new();
+        if let Some(arr) = d.array(self, "items", true) {
+            for (v, path, depth) in arr.iter() {
+                let Some(mut o) = self.object_at(v, path, depth) else {
+                    continue;
+                };
+                let link = o.opt_str(self, "link");
+                if let Some(url) = &link {
+                    self.check_url(&o.at("link"), url);
+                }
+                items.push(KeyValueItem {
+                    label: o.req_str(self, "label"),
+                    value: o.req_display(self, "value"),
+                    icon: o.opt_str(self, "icon"),
+                    color: o.opt_str(self, "color"),
+                    kind: o.opt_enum(self, "type"),
+                    link,
+                    copyable: o.opt_bool(self, "copyable"),
+                });
+                o.finish(self);
+            }
+        }
+        KeyValue { title, items }
+    }
+
+    fn table(&mut self, d: &mut Obj<'_>) -> Table {
+        let title = d.opt_str(self, "title");
+        let mut columns = Vec::new();
+        if let Some(arr) = d.array(self, "columns", true) {
+            for (v, path, depth) in arr.iter() {
+                let Some(mut o) = self.object_at(v, path, depth) else {
+                    continue;
+                };
+                let key = o.req_str(self, "key");
+                let label = o.opt_str(self, "label").unwrap_or_else(|| {
+                    self.warn(&o.at("label"), "missing field \"label\" (the key is shown)");
+                    key.clone()
+                });
+                columns.push(Column {
+                    key,
+                    label,
+                    width: o.opt_display(self, "width"),
+                    align: o.opt_enum(self, "align"),
+                    kind: o.opt_enum(self, "type"),
+                });
+                o.finish(self);
+            }
+        }
+        let mut rows = Vec::new();
+        if let Some(arr) = d.array(self, "rows", true) {
+            // Reported once per key, not once per row: a plugin usually repeats the mistake.
+            let mut extra_keys: Vec<&str> = Vec::new();
+            for (v, path, depth) in arr.iter() {
+                let Some(row) = self.object_at(v, path.clone(), depth) else {
+                    continue;
+                };
+                let mut cells = Vec::with_capacity(columns.len());
+                for column in &columns {
+                    let cell = match row.map.get(&column.key) {
+                        Some(cell) => self.cell(cell, row.at(&column.key), depth + 1),
+                        None => Cell::default(),
+                    };
+                    cells.push(cell);
+                }
+                let row_id = ["id", "key"]
+                    .iter()
+                    .find_map(|k| row.map.get(*k).filter(|v| !v.is_null()).map(|v| (k, v)))
+                    .and_then(|(k, v)| self.display(v, &row.at(k)));
+                for key in row.map.keys() {
+                    let is_column = columns.iter().any(|c| &c.key == key);
+                    if is_column
+                        || key == "id"
+                        || key == "key"
+                        || extra_keys.contains(&key.as_str())
+                    {
+                        continue;
+                    }
+                    extra_keys.push(key);
+                    self.warn(
+                        &row.at(key),
+                        format!("row key {} is not a column (not shown)", quote(key)),
+                    );
+                }
+                rows.push(Row { cells, row_id });
+            }
+        }
+        let pagination = d.object(self, "pagination").map(|mut o| {
+            let p = Pagination {
+                total: o.opt_u64(self, "total"),
+                page: o.opt_u64(self, "page"),
+                page_size: o.opt_u64(self, "page_size"),
+            };
+            o.finish(self);
+            p
+        });
+        Table {
+            title,
+            columns,
+            rows,
+            pagination,
+            row_click_action: d.opt_str(self, "row_click_action"),
+        }
+    }
+
+    /// A table cell: a `{text, color}` object or any scalar.
+    fn cell(&mut self, v: &Value, path: String, depth: usize) -> Cell {
+        match v {
+            Value::Object(map) => {
+                let mut o = Obj::new(map, path, depth);
+                let text = match o.take("text") {
+                    Some(t) => o.display_at(self, t, "text").unwrap_or_default(),
+                    None => {
+                        self.warn(&o.at("text"), "missing field \"text\" (cell shown empty)");
+                        String::new()
+                    }
+                };
+                let color = o.opt_str(self, "color");
+                if let Some(c) = &color
+                    && !CELL_COLORS.contains(&c.as_str())
+                {
+                    self.warn(&o.at("color"), unknown_value_message(c, CELL_COLORS));
+                }
+                o.finish(self);
+                Cell { text, color }
+            }
+            Value::Array(_) => {
+                self.warn(
+                    &path,
+                    "expected a cell value, found an array (shown as JSON)",
+                );
+                Cell {
+                    text: v.to_string(),
+                    color: None,
+                }
+            }
+            scalar => Cell {
+                text: self.scalar_text(scalar, &path),
+                color: None,
+            },
+        }
+    }
+
+    fn button(&mut self, d: &mut Obj<'_>) -> Button {
+        Button {
+            label: d.req_str(self, "label"),
+            action_id: d.req_str(self, "action_id"),
+            kind: d.opt_enum(self, "type"),
+            size: d.opt_str(self, "size"),
+            icon: d.opt_str(self, "icon"),
+            disabled: d.opt_bool(self, "disabled"),
+        }
+    }
+
+    fn action_bar(&mut self, d: &mut Obj<'_>) -> ActionBar {
+        ActionBar {
+            buttons: self.action_buttons(d, "buttons", true),
+        }
+    }
+
+    fn action_buttons(
+        &mut self,
+        d: &mut Obj<'_>,
+        key: &'static str,
+        required: bool,
+    ) -> Vec<ActionButton> {
+        let mut buttons = Vec::new();
+        if let Some(arr) = d.array(self, key, required) {
+            for (v, path, depth) in arr.iter() {
+                let Some(mut o) = self.object_at(v, path, depth) else {
+                    continue;
+                };
+                buttons.push(ActionButton {
+                    id: o.req_str(self, "id"),
+                    label: o.req_str(self, "label"),
+                    kind: o.opt_enum(self, "type"),
+                    icon: o.opt_str(self, "icon"),
+                    size: o.opt_str(self, "size"),
+                    disabled: o.opt_bool(self, "disabled"),
+                    confirm: o.opt_str(self, "confirm"),
+                    loading: o.opt_bool(self, "loading"),
+                });
+                o.finish(self);
+            }
+        }
+        buttons
+    }
+
+    fn group(&mut self, d: &mut Obj<'_>) -> Group {
+        let mut items = Vec::new();
+        if let Some(arr) = d.array(self, "items", true) {
+            for (v, path, depth) in arr.iter() {
+                items.push(self.node(v, path, depth));
+            }
+        }
+        Group {
+            items,
+            layout: d.opt_enum(self, "layout").unwrap_or(GroupLayout::Vertical),
+        }
+    }
+
+    fn tabs(&mut self, d: &mut Obj<'_>) -> Tabs {
+        let mut items: Vec<Tab> = Vec::new();
+        if let Some(arr) = d.array(self, "items", true) {
+            for (v, path, depth) in arr.iter() {
+                let Some(mut o) = self.object_at(v, path, depth) else {
+                    continue;
+                };
+                let key = o.req_str(self, "key");
+                if !key.is_empty() && items.iter().any(|t| t.key == key) {
+                    self.warn(&o.at("key"), format!("duplicate tab key {}", quote(&key)));
+                }
+                let label = o.opt_str(self, "label").unwrap_or_else(|| {
+                    self.warn(&o.at("label"), "missing field \"label\" (the key is shown)");
+                    key.clone()
+                });
+                let icon = o.opt_str(self, "icon");
+                let content_path = o.at("content");
+                let content = match o.take("content") {
+                    Some(c) => self.node(c, content_path, o.depth + 1),
+                    None => {
+                        self.error(&content_path, "missing required field \"content\"");
+                        Node::Invalid { raw: Value::Null }
+                    }
+                };
+                o.finish(self);
+                items.push(Tab {
+                    key,
+                    label,
+                    icon,
+                    content,
+                });
+            }
+        }
+        let default_tab = d.opt_str(self, "default_tab");
+        if let Some(tab) = &default_tab
+            && !items.iter().any(|t| &t.key == tab)
+        {
+            self.warn(
+                &d.at("default_tab"),
+                format!("default_tab {} names no tab", quote(tab)),
+            );
+        }
+        Tabs { items, default_tab }
+    }
+
+    fn form(&mut self, d: &mut Obj<'_>) -> Form {
+        let title = d.opt_str(self, "title");
+        let mut fields: Vec<FormField> = Vec::new();
+        if let Some(arr) = d.array(self, "fields", true) {
+            for (v, path, depth) in arr.iter() {
+                let Some(mut o) = self.object_at(v, path, depth) else {
+                    continue;
+                };
+                let name = o.req_str(self, "name");
+                if !name.is_empty() && fields.iter().any(|f| f.name == name) {
+                    // Two fields would fight over one key in form_data.
+                    self.error(
+                        &o.at("name"),
+                        format!("duplicate field name {}", quote(&name)),
+                    );
+                }
+                let kind = o.opt_enum(self, "type").unwrap_or(FieldType::Text);
+                let options = self.form_options(&mut o);
+                if matches!(kind, FieldType::Select | FieldType::Radio) && options.is_empty() {
+                    self.warn(
+                        &o.at("options"),
+                        format!("{} field has no options", kind.as_str()),
+                    );
+                }
+                fields.push(FormField {
+                    name,
+                    label: o.opt_str(self, "label"),
+                    kind,
+                    required: o.opt_bool(self, "required"),
+                    placeholder: o.opt_str(self, "placeholder"),
+                    default: o.take("default").cloned(),
+                    options,
+                    rows: o.opt_u64(self, "rows"),
+                });
+                o.finish(self);
+            }
+        }
+        Form {
+            title,
+            fields,
+            submit_text: d.opt_str(self, "submit_text"),
+            cancel_text: d.opt_str(self, "cancel_text"),
+            action_id: d.opt_str(self, "action_id"),
+        }
+    }
+
+    fn form_options(&mut self, field: &mut Obj<'_>) -> Vec<FormOption> {
+        let mut options = Vec::new();
+        let Some(arr) = field.array(self, "options", false) else {
+            return options;
+        };
+        for (v, path, depth) in arr.iter() {
+            let Some(mut o) = self.object_at(v, path, depth) else {
+                continue;
+            };
+            let value = o.req_display(self, "value");
+            let label = o.opt_str(self, "label").unwrap_or_else(|| {
+                self.warn(
+                    &o.at("label"),
+                    "missing field \"label\" (the value is shown)",
+                );
+                value.clone()
+            });
+            o.finish(self);
+            options.push(FormOption { value, label });
+        }
+        options
+    }
+
+    fn card(&mut self, d: &mut Obj<'_>) -> Card {
+        let title = d.opt_str(self, "title");
+        let subtitle = d.opt_str(self, "subtitle");
+        let image = d.opt_str(self, "image");
+        let mut fields = Vec::new();
+        if let Some(arr) = d.array(self, "fields", false) {
+            for (v, path, depth) in arr.iter() {
+                let Some(mut o) = self.object_at(v, path, depth) else {
+                    continue;
+                };
+                fields.push(CardField {
+                    label: o.req_str(self, "label"),
+                    value: o.req_display(self, "value"),
+                    highlight: o.opt_bool(self, "highlight"),
+                });
+                o.finish(self);
+            }
+        }
+        let mut tags = Vec::new();
+        if let Some(arr) = d.array(self, "tags", false) {
+            for (v, path, depth) in arr.iter() {
+                let Some(mut o) = self.object_at(v, path, depth) else {
+                    continue;
+                };
+                tags.push(Tag {
+                    text: o.req_str(self, "text"),
+                    color: o.opt_str(self, "color"),
+                });
+                o.finish(self);
+            }
+        }
+        Card {
+            title,
+            subtitle,
+            image,
+            fields,
+            tags,
+            actions: self.action_buttons(d, "actions", false),
+            footer: d.opt_str(self, "footer"),
+        }
+    }
+
+    fn cards(&mut self, d: &mut Obj<'_>) -> Cards {
+        let title = d.opt_str(self, "title");
+        let layout = d.opt_enum(self, "layout");
+        let mut items = Vec::new();
+        if let Some(arr) = d.array(self, "items", true) {
+            for (v, path, depth) in arr.iter() {
+                let Some(mut o) = self.object_at(v, path, depth) else {
+                    continue;
+                };
+                items.push(CardsItem {
+                    id: o.opt_display(self, "id"),
+                    title: o.req_str(self, "title"),
+                    image: o.opt_str(self, "image"),
+                    description: o.opt_str(self, "description"),
+                    price: o.opt_display(self, "price"),
+                });
+                o.finish(self);
+            }
+        }
+        Cards {
+            title,
+            layout,
+            items,
+            item_click_action: d.opt_str(self, "item_click_action"),
+        }
+    }
+
+    /// `text` and `url` of a link; a missing text falls back to the URL.
+    fn link_text_url(&mut self, o: &mut Obj<'_>) -> (String, String) {
+        let text = o.opt_str(self, "text");
+        let url = o.req_str(self, "url");
+        if !url.is_empty() {
+            self.check_url(&o.at("url"), &url);
+        }
+        let text = text.unwrap_or_else(|| {
+            self.warn(&o.at("text"), "missing field \"text\" (the URL is shown)");
+            url.clone()
+        });
+        (text, url)
+    }
+
+    fn link(&mut self, d: &mut Obj<'_>) -> Link {
+        let (text, url) = self.link_text_url(d);
+        Link {
+            text,
+            url,
+            icon: d.opt_str(self, "icon"),
+            target: d.opt_enum(self, "target"),
+            description: d.opt_str(self, "description"),
+        }
+    }
+
+    fn links(&mut self, d: &mut Obj<'_>) -> Links {
+        let title = d.opt_str(self, "title");
+        let mut items = Vec::new();
+        if let Some(arr) = d.array(self, "items", true) {
+            for (v, path, depth) in arr.iter() {
+                let Some(mut o) = self.object_at(v, path, depth) else {
+                    continue;
+                };
+                let (text, url) = self.link_text_url(&mut o);
+                items.push(LinkItem {
+                    text,
+                    url,
+                    icon: o.opt_str(self, "icon"),
+                });
+                o.finish(self);
+            }
+        }
+        Links { title, items }
+    }
+
+    fn markdown(&mut self, d: &mut Obj<'_>) -> Markdown {
+        Markdown {
+            content: d.req_str(self, "content"),
+            max_height: d.opt_display(self, "max_height"),
+        }
+    }
+
+    fn list(&mut self, d: &mut Obj<'_>) -> List {
+        let title = d.opt_str(self, "title");
+        let mut items = Vec::new();
+        if let Some(arr) = d.array(self, "items", true) {
+            for (v, path, depth) in arr.iter() {
+                let Some(mut o) = self.object_at(v, path, depth) else {
+                    continue;
+                };
+                let item = ListItem {
+                    id: o.opt_display(self, "id"),
+                    title: o.opt_str(self, "title"),
+                    text: o.opt_str(self, "text"),
+                    description: o.opt_str(self, "description"),
+                    time: o.opt_display(self, "time"),
+                    icon: o.opt_str(self, "icon"),
+                };
+                if item.title.is_none() && item.text.is_none() {
+                    self.warn(&o.path, "list item has neither \"title\" nor \"text\"");
+                }
+                o.finish(self);
+                items.push(item);
+            }
+        }
+        List {
+            title,
+            items,
+            searchable: d.opt_bool(self, "searchable"),
+            show_more: d.opt_bool(self, "show_more"),
+            more_action: d.opt_str(self, "more_action"),
+        }
+    }
+
+    fn timeline(&mut self, d: &mut Obj<'_>) -> Timeline {
+        let title = d.opt_str(self, "title");
+        let mut items = Vec::new();
+        if let Some(arr) = d.array(self, "items", true) {
+            for (v, path, depth) in arr.iter() {
+                let Some(mut o) = self.object_at(v, path, depth) else {
+                    continue;
+                };
+                items.push(TimelineItem {
+                    time: o.opt_display(self, "time"),
+                    title: o.req_str(self, "title"),
+                    description: o.opt_str(self, "description"),
+                    status: o
+                        .opt_enum(self, "status")
+                        .unwrap_or(TimelineStatus::Default),
+                });
+                o.finish(self);
+            }
+        }
+        Timeline { title, items }
+    }
+
+    fn stats(&mut self, d: &mut Obj<'_>) -> Stats {
+        let mut items = Vec::new();
+        if let Some(arr) = d.array(self, "items", true) {
+            for (v, path, depth) in arr.iter() {
+                let Some(mut o) = self.object_at(v, path, depth) else {
+                    continue;
+                };
+                items.push(StatItem {
+                    label: o.req_str(self, "label"),
+                    value: o.req_display(self, "value"),
+                    icon: o.opt_str(self, "icon"),
+                    trend: o.opt_display(self, "trend"),
+                    trend_type: o.opt_str(self, "trend_type"),
+                    color: o.opt_str(self, "color"),
+                });
+                o.finish(self);
+            }
+        }
+        Stats { items }
+    }
+
+    fn empty(&mut self, d: &mut Obj<'_>) -> Empty {
+        let action = d.object(self, "action").map(|mut o| {
+            let a = EmptyAction {
+                id: o.req_str(self, "id"),
+                label: o.req_str(self, "label"),
+            };
+            o.finish(self);
+            a
+        });
+        Empty {
+            icon: d.opt_str(self, "icon"),
+            title: d.req_str(self, "title"),
+            description: d.opt_str(self, "description"),
+            action,
+        }
+    }
+
+    // ------------------------------------------------------------ JSON-ACTION
+
+    fn action(&mut self, v: &Value, path: String, depth: usize) -> Action {
+        if self.too_deep(&path, depth) {
+            return Action::Invalid { raw: v.clone() };
+        }
+        let Value::Object(map) = v else {
+            self.error(
+                &path,
+                format!(
+                    "expected a JSON-ACTION object {{\"action\", \"data\"}}, found {}",
+                    kind_of(v)
+                ),
+            );
+            return Action::Invalid { raw: v.clone() };
+        };
+        let mut envelope = Obj::new(map, path, depth);
+        let action = self.action_in(&mut envelope, v);
+        envelope.finish(self);
+        action
+    }
+
+    fn action_in(&mut self, envelope: &mut Obj<'_>, raw: &Value) -> Action {
+        let invalid = || Action::Invalid { raw: raw.clone() };
+        let name_path = envelope.at("action");
+        let data = envelope.take("data");
+        let name = match envelope.take("action") {
+            None => {
+                self.error(&name_path, "missing required field \"action\"");
+                return invalid();
+            }
+            Some(Value::String(s)) => s.as_str(),
+            Some(other) => {
+                self.error(
+                    &name_path,
+                    format!("expected an action name (string), found {}", kind_of(other)),
+                );
+                return invalid();
+            }
+        };
+        if !KNOWN_ACTIONS.contains(&name) {
+            self.error(&name_path, format!("unknown action {}", quote(name)));
+            return Action::Unknown {
+                name: name.to_string(),
+                raw: raw.clone(),
+            };
+        }
+        if WEB_UI_UNSUPPORTED_ACTIONS.contains(&name) {
+            self.warn(
+                &name_path,
+                format!(
+                    "the {} action is not carried out by the TGO web UI",
+                    quote(name)
+                ),
+            );
+        }
+        let data_path = envelope.at("data");
+        // Actions without fields (refresh, noop…) are often sent without `data`: accept that.
+        let empty = Map::new();
+        let mut d = match data {
+            None => {
+                self.warn(&data_path, "missing field \"data\" (treated as {})");
+                Obj::new(&empty, data_path, envelope.depth + 1)
+            }
+            Some(v) => match self.object_at(v, data_path, envelope.depth + 1) {
+                Some(d) => d,
+                None => return invalid(),
+            },
+        };
+        let action = match name {
+            "open_url" => {
+                let url = d.req_str(self, "url");
+                if !url.is_empty() {
+                    self.check_url(&d.at("url"), &url);
+                }
+                Action::OpenUrl {
+                    url,
+                    target: d.opt_enum(self, "target"),
+                }
+            }
+            "insert_text" => Action::InsertText {
+                text: d.req_str(self, "text"),
+                replace: d.opt_bool(self, "replace"),
+            },
+            "send_message" => Action::SendMessage {
+                content: d.req_str(self, "content"),
+                content_type: d
+                    .opt_enum(self, "content_type")
+                    .unwrap_or(ContentType::Text),
+            },
+            "show_toast" => Action::ShowToast {
+                message: d.req_str(self, "message"),
+                kind: d.opt_enum(self, "type").unwrap_or(ToastKind::Info),
+                duration_ms: d.opt_u64(self, "duration"),
+            },
+            "copy_text" => Action::CopyText {
+                text: d.req_str(self, "text"),
+            },
+            "refresh" => Action::Refresh,
+            "close_modal" => Action::CloseModal,
+            "show_modal" => {
+                let title = d.opt_str(self, "title");
+                let content = if self.too_deep(&d.path, d.depth) {
+                    d.take("template");
+                    d.take("data");
+                    Node::Invalid {
+                        raw: data.cloned().unwrap_or(Value::Null),
+                    }
+                } else {
+                    let nested_raw = data.cloned().unwrap_or(Value::Null);
+                    self.node_in(&mut d, &nested_raw)
+                };
+                Action::ShowModal {
+                    title,
+                    content: Box::new(content),
+                }
+            }
+            "batch" => {
+                let mut actions = Vec::new();
+                if let Some(arr) = d.array(self, "actions", true) {
+                    for (v, path, depth) in arr.iter() {
+                        actions.push(self.action(v, path, depth));
+                    }
+                }
+                Action::Batch(actions)
+            }
+            "noop" => Action::Noop,
+            _ => unreachable!("every KNOWN_ACTIONS name is handled"),
+        };
+        d.finish(self);
+        action
+    }
+}
+
+fn unsupported_template_message(name: &str) -> String {
+    let hint = match name {
+        "action" => "; use \"button\" items in a \"group\" instead",
+        _ => "",
+    };
+    format!(
+        "the {} template is not drawn by the TGO web UI (it shows \"Unknown template\"){hint}",
+        quote(name)
+    )
+}
+
+fn unknown_value_message(value: &str, known: &[&str]) -> String {
+    format!(
+        "unknown value {} (expected one of: {})",
+        quote(value),
+        known.join(", ")
+    )
+}
+
+impl<'a> Obj<'a> {
+    fn new(map: &'a Map<String, Value>, path: String, depth: usize) -> Self {
+        Obj {
+            map,
+            path,
+            depth,
+            seen: Vec::new(),
+        }
+    }
+
+    /// The path of one of this object's fields.
+    fn at(&self, key: &str) -> String {
+        key_path(&self.path, key)
+    }
+
+    /// Marks `key` as known and returns its value; `null` counts as absent.
+    fn take(&mut self, key: &'static str) -> Option<&'a Value> {
+        self.seen.push(key);
+        self.map.get(key).filter(|v| !v.is_null())
+    }
+
+    fn opt_str(&mut self, r: &mut Reader, key: &'static str) -> Option<String> {
+        let v = self.take(key)?;
+        r.string(v, &self.at(key))
+    }
+
+    fn req_str(&mut self, r: &mut Reader, key: &'static str) -> String {
+        match self.take(key) {
+            Some(v) => r.string(v, &self.at(key)).unwrap_or_default(),
+            None => {
+                r.error(&self.at(key), missing(key));
+                String::new()
+            }
+        }
+    }
+
+    fn display_at(&self, r: &mut Reader, v: &Value, key: &str) -> Option<String> {
+        r.display(v, &self.at(key))
+    }
+
+    fn opt_display(&mut self, r: &mut Reader, key: &'static str) -> Option<String> {
+        let v = self.take(key)?;
+        self.display_at(r, v, key)
+    }
+
+    fn req_display(&mut self, r: &mut Reader, key: &'static str) -> String {
+        match self.take(key) {
+            Some(v) => self.display_at(r, v, key).unwrap_or_default(),
+            None => {
+                r.error(&self.at(key), missing(key));
+                String::new()
+            }
+        }
+    }
+
+    /// A flag; absent means false. `"true"`/`"false"` strings are accepted with a warning.
+    fn opt_bool(&mut self, r: &mut Reader, key: &'static str) -> bool {
+        match self.take(key) {
+            None => false,
+            Some(Value::Bool(b)) => *b,
+            Some(Value::String(s)) if s == "true" || s == "false" => {
+                r.warn(
+                    &self.at(key),
+                    "expected a boolean, found a string (converted)",
+                );
+                s == "true"
+            }
+            Some(other) => {
+                r.warn(
+                    &self.at(key),
+                    format!("expected a boolean, found {} (ignored)", kind_of(other)),
+                );
+                false
+            }
+        }
+    }
+
+    /// A non-negative integer; numeric strings are converted with a warning.
+    fn opt_u64(&mut self, r: &mut Reader, key: &'static str) -> Option<u64> {
+        let v = self.take(key)?;
+        let path = self.at(key);
+        match v {
+            Value::Number(n) => {
+                if let Some(u) = n.as_u64() {
+                    return Some(u);
+                }
+                match n.as_f64() {
+                    Some(f) if f.is_finite() && f >= 0.0 && f < u64::MAX as f64 => {
+                        r.warn(&path, "expected an integer, found a fraction (truncated)");
+                        Some(f as u64)
+                    }
+                    _ => {
+                        r.warn(&path, "expected a non-negative integer (ignored)");
+                        None
+                    }
+                }
+            }
+            Value::String(s) => match s.trim().parse::<u64>() {
+                Ok(u) => {
+                    r.warn(&path, "expected a number, found a string (converted)");
+                    Some(u)
+                }
+                Err(_) => {
+                    r.warn(&path, "expected a number, found a string (ignored)");
+                    None
+                }
+            },
+            other => {
+                r.warn(
+                    &path,
+                    format!("expected a number, found {} (ignored)", kind_of(other)),
+                );
+                None
+            }
+        }
+    }
+
+    /// A protocol enumeration; unknown strings are kept as `Other` with a warning.
+    fn opt_enum<E: ProtocolEnum>(&mut self, r: &mut Reader, key: &'static str) -> Option<E> {
+        let s = self.opt_str(r, key)?;
+        let value = E::from_protocol(&s);
+        if value.is_other() {
+            r.warn(&self.at(key), unknown_value_message(&s, E::KNOWN));
+        }
+        Some(value)
+    }
+
+    /// An array; absent is an error only when `required`, a non-array always is.
+    fn array(&mut self, r: &mut Reader, key: &'static str, required: bool) -> Option<Arr<'a>> {
+        let path = self.at(key);
+        match self.take(key) {
+            None => {
+                if required {
+                    r.error(&path, missing(key));
+                }
+                None
+            }
+            Some(Value::Array(items)) => Some(Arr {
+                items,
+                path,
+                depth: self.depth + 1,
+            }),
+            Some(other) => {
+                r.error(
+                    &path,
+                    format!("expected an array, found {}", kind_of(other)),
+                );
+                None
+            }
+        }
+    }
+
+    /// An optional nested object; a non-object is an error.
+    fn object(&mut self, r: &mut Reader, key: &'static str) -> Option<Obj<'a>> {
+        let v = self.take(key)?;
+        r.object_at(v, self.at(key), self.depth + 1)
+    }
+
+    /// Reports every field that was never asked for as unknown.
+    fn finish(self, r: &mut Reader) {
+        for key in self.map.keys() {
+            if !self.seen.contains(&key.as_str()) {
+                r.warn(&self.at(key), format!("unknown field {}", quote(key)));
+            }
+        }
+    }
+}
+
+fn missing(key: &str) -> String {
+    format!("missing required field {}", quote(key))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::jsonui::interact::{InteractionKind, buttons};
+
+    /// Diagnostics as `"error $.path: message"` lines, easy to compare exactly.
+    fn lines<T>(p: &Parsed<T>) -> Vec<String> {
+        p.diagnostics
+            .iter()
+            .map(|d| {
+                let sev = match d.severity {
+                    Severity::Error => "error",
+                    Severity::Warning => "warning",
+                };
+                format!("{sev} {d}")
+            })
+            .collect()
+    }
+
+    /// Parses a template that must come out clean, and returns the node.
+    fn clean(v: Value) -> Node {
+        let p = parse_ui(&v);
+        assert!(p.diagnostics.is_empty(), "unexpected: {:?}", lines(&p));
+        p.value
+    }
+
+    fn clean_action(v: Value) -> Action {
+        let p = parse_action(&v);
+        assert!(p.diagnostics.is_empty(), "unexpected: {:?}", lines(&p));
+        p.value
+    }
+
+    fn quickstart() -> Value {
+        json!({
+            "template": "group",
+            "data": {"items": [
+                {"template": "table", "data": {
+                    "title": "最近订单",
+                    "columns": [
+                        {"key": "order_id", "label": "订单号"},
+                        {"key": "amount", "label": "金额"},
+                        {"key": "status", "label": "状态"}
+                    ],
+                    "rows": [
+                        {"order_id": "ORD-001", "amount": "¥299.00", "status": "已完成"},
+                        {"order_id": "ORD-002", "amount": "¥599.00", "status": "待发货"}
+                    ]
+                }},
+                {"template": "action", "data": {"buttons": [
+                    {"id": "view_all", "label": "查看全部订单", "type": "primary"}
+                ]}}
+            ]}
+        })
+    }
+
+    fn cells(texts: &[&str]) -> Vec<Cell> {
+        texts
+            .iter()
+            .map(|t| Cell {
+                text: t.to_string(),
+                color: None,
+            })
+            .collect()
+    }
+
+    fn col(key: &str, label: &str) -> Column {
+        Column {
+            key: key.into(),
+            label: label.into(),
+            width: None,
+            align: None,
+            kind: None,
+        }
+    }
+
+    #[test]
+    fn quickstart_example_parses_with_one_warning() {
+        let p = parse_ui(&quickstart());
+        assert_eq!(
+            lines(&p),
+            [
+                "warning $.data.items[1].template: the \"action\" template is not drawn by the \
+              TGO web UI (it shows \"Unknown template\"); use \"button\" items in a \"group\" \
+              instead"
+            ]
+        );
+        assert!(!p.has_errors());
+        let expected = Node::Group(Group {
+            layout: GroupLayout::Vertical,
+            items: vec![
+                Node::Table(Table {
+                    title: Some("最近订单".into()),
+                    columns: vec![
+                        col("order_id", "订单号"),
+                        col("amount", "金额"),
+                        col("status", "状态"),
+                    ],
+                    rows: vec![
+                        Row {
+                            cells: cells(&["ORD-001", "¥299.00", "已完成"]),
+                            row_id: None,
+                        },
+                        Row {
+                            cells: cells(&["ORD-002", "¥599.00", "待发货"]),
+                            row_id: None,
+                        },
+                    ],
+                    pagination: None,
+                    row_click_action: None,
+                }),
+                Node::Action(ActionBar {
+                    buttons: vec![ActionButton {
+                        id: "view_all".into(),
+                        label: "查看全部订单".into(),
+                        kind: Some(ActionButtonType::Primary),
+                        icon: None,
+                        size: None,
+                        disabled: false,
+                        confirm: None,
+                        loading: false,
+                    }],
+                }),
+            ],
+        });
+        assert_eq!(p.value, expected);
+        let b = buttons(&p.value);
+        assert_eq!(b.len(), 1);
+        assert_eq!(
+            b[0].kind,
+            InteractionKind::ButtonClick {
+                action_id: "view_all".into()
+            }
+        );
+        assert_eq!(b[0].label, "查看全部订单");
+    }
+
+    // ------------------------------------------------------- one per template
+
+    #[test]
+    fn text_template() {
+        let node = clean(json!({"template": "text", "data": {
+            "text": "hello", "type": "warning", "copyable": true, "size": "lg",
+            "bold": true, "color": "#ff0000"
+        }}));
+        assert_eq!(
+            node,
+            Node::Text(Text {
+                text: "hello".into(),
+                kind: TextType::Warning,
+                copyable: true,
+                size: Some(TextSize::Lg),
+                bold: true,
+                color: Some("#ff0000".into()),
+            })
+        );
+        let minimal = clean(json!({"template": "text", "data": {"text": "x"}}));
+        let Node::Text(t) = minimal else { panic!() };
+        assert_eq!((t.kind, t.size, t.bold), (TextType::Default, None, false));
+    }
+
+    #[test]
+    fn key_value_template() {
+        let node = clean(json!({"template": "key_value", "data": {
+            "title": "Visitor",
+            "items": [
+                {"label": "Email", "value": "a@b.c", "icon": "mail", "color": "#00ff00",
+                 "type": "link", "link": "mailto:a@b.c", "copyable": true},
+                {"label": "Orders", "value": 42}
+            ]
+        }}));
+        assert_eq!(
+            node,
+            Node::KeyValue(KeyValue {
+                title: Some("Visitor".into()),
+                items: vec![
+                    KeyValueItem {
+                        label: "Email".into(),
+                        value: "a@b.c".into(),
+                        icon: Some("mail".into()),
+                        color: Some("#00ff00".into()),
+                        kind: Some(ValueType::Link),
+                        link: Some("mailto:a@b.c".into()),
+                        copyable: true,
+                    },
+                    KeyValueItem {
+                        label: "Orders".into(),
+                        value: "42".into(),
+                        icon: None,
+                        color: None,
+                        kind: None,
+                        link: None,
+                        copyable: false,
+                    },
+                ],
+            })
+        );
+    }
+
+    #[test]
+    fn table_template_with_every_field() {
+        let node = clean(json!({"template": "table", "data": {
+            "title": "Orders",
+            "columns": [
+                {"key": "id", "label": "ID", "width": 80, "align": "right", "type": "text"},
+                {"key": "state", "label": "State", "width": "20%", "align": "center",
+                 "type": "badge"}
+            ],
+            "rows": [{"id": "o1", "state": {"text": "paid", "color": "green"}}],
+            "pagination": {"total": 31, "page": 2, "page_size": 10},
+            "row_click_action": "open_order"
+        }}));
+        assert_eq!(
+            node,
+            Node::Table(Table {
+                title: Some("Orders".into()),
+                columns: vec![
+                    Column {
+                        key: "id".into(),
+                        label: "ID".into(),
+                        width: Some("80".into()),
+                        align: Some(Align::Right),
+                        kind: Some(ColumnType::Text),
+                    },
+                    Column {
+                        key: "state".into(),
+                        label: "State".into(),
+                        width: Some("20%".into()),
+                        align: Some(Align::Center),
+                        kind: Some(ColumnType::Badge),
+                    },
+                ],
+                rows: vec![Row {
+                    cells: vec![
+                        Cell {
+                            text: "o1".into(),
+                            color: None
+                        },
+                        Cell {
+                            text: "paid".into(),
+                            color: Some("green".into())
+                        },
+                    ],
+                    row_id: Some("o1".into()),
+                }],
+                pagination: Some(Pagination {
+                    total: Some(31),
+                    page: Some(2),
+                    page_size: Some(10),
+                }),
+                row_click_action: Some("open_order".into()),
+            })
+        );
+    }
+
+    #[test]
+    fn table_cells_as_objects_and_scalars() {
+        let p = parse_ui(&json!({"template": "table", "data": {
+            "columns": [
+                {"key": "s", "label": "S"}, {"key": "n", "label": "N"},
+                {"key": "f", "label": "F"}, {"key": "b", "label": "B"},
+                {"key": "z", "label": "Z"}, {"key": "o", "label": "O"},
+                {"key": "m", "label": "M"}
+            ],
+            "rows": [
+                {"key": 7, "s": "str", "n": 12, "f": 1.5, "b": true, "z": null,
+                 "o": {"text": 3, "color": "red"}},
+                {"s": "only"},
+                {"o": {"text": "x", "color": "purple"}, "m": [1, 2]}
+            ]
+        }}));
+        assert_eq!(
+            lines(&p),
+            [
+                "warning $.data.rows[2].o.color: unknown value \"purple\" (expected one of: \
+                 green, orange, red, blue, gray)",
+                "warning $.data.rows[2].m: expected a cell value, found an array (shown as JSON)",
+            ]
+        );
+        let Node::Table(t) = p.value else { panic!() };
+        let texts: Vec<Vec<&str>> = t
+            .rows
+            .iter()
+            .map(|r| r.cells.iter().map(|c| c.text.as_str()).collect())
+            .collect();
+        assert_eq!(
+            texts,
+            [
+                vec!["str", "12", "1.5", "true", "", "3", ""],
+                vec!["only", "", "", "", "", "", ""],
+                vec!["", "", "", "", "", "x", "[1,2]"],
+            ]
+        );
+        assert_eq!(t.rows[0].cells[5].color.as_deref(), Some("red"));
+        assert_eq!(t.rows[2].cells[5].color.as_deref(), Some("purple"));
+        // `id` is preferred, `key` is the fallback, numbers are fine as ids.
+        assert_eq!(t.rows[0].row_id.as_deref(), Some("7"));
+        assert_eq!(t.rows[1].row_id, None);
+    }
+
+    #[test]
+    fn table_row_keys_outside_columns_warn_once_per_key() {
+        let p = parse_ui(&json!({"template": "table", "data": {
+            "columns": [{"key": "a", "label": "A"}],
+            "rows": [{"a": 1, "extra": 2}, {"a": 3, "extra": 4, "more": 5}, {"more": 6}]
+        }}));
+        assert_eq!(
+            lines(&p),
+            [
+                "warning $.data.rows[0].extra: row key \"extra\" is not a column (not shown)",
+                "warning $.data.rows[1].more: row key \"more\" is not a column (not shown)",
+            ]
+        );
+    }
+
+    #[test]
+    fn button_template() {
+        let node = clean(json!({"template": "button", "data": {
+            "label": "Refund", "action_id": "refund", "type": "danger", "size": "small",
+            "icon": "undo", "disabled": true
+        }}));
+        assert_eq!(
+            node,
+            Node::Button(Button {
+                label: "Refund".into(),
+                action_id: "refund".into(),
+                kind: Some(ButtonType::Danger),
+                size: Some("small".into()),
+                icon: Some("undo".into()),
+                disabled: true,
+            })
+        );
+    }
+
+    #[test]
+    fn action_template() {
+        let p = parse_ui(&json!({"template": "action", "data": {"buttons": [
+            {"id": "del", "label": "Delete", "type": "danger", "icon": "trash", "size": "sm",
+             "disabled": false, "confirm": "Really delete?", "loading": true},
+            {"id": "x", "label": "X", "type": "ghost"}
+        ]}}));
+        assert_eq!(p.diagnostics.len(), 1, "only the web-UI warning");
+        assert_eq!(p.diagnostics[0].severity, Severity::Warning);
+        assert_eq!(p.diagnostics[0].path, "$.template");
+        let Node::Action(bar) = p.value else { panic!() };
+        assert_eq!(
+            bar.buttons[0],
+            ActionButton {
+                id: "del".into(),
+                label: "Delete".into(),
+                kind: Some(ActionButtonType::Danger),
+                icon: Some("trash".into()),
+                size: Some("sm".into()),
+                disabled: false,
+                confirm: Some("Really delete?".into()),
+                loading: true,
+            }
+        );
+        assert_eq!(bar.buttons[1].kind, Some(ActionButtonType::Ghost));
+    }
+
+    #[test]
+    fn group_template() {
+        let node = clean(json!({"template": "group", "data": {
+            "layout": "horizontal",
+            "items": [
+                {"template": "text", "data": {"text": "a"}},
+                {"template": "loading", "data": {}}
+            ]
+        }}));
+        let Node::Group(g) = node else { panic!() };
+        assert_eq!(g.layout, GroupLayout::Horizontal);
+        let names: Vec<&str> = g.items.iter().map(Node::template_name).collect();
+        assert_eq!(names, ["text", "loading"]);
+    }
+
+    #[test]
+    fn tabs_template() {
+        let node = clean(json!({"template": "tabs", "data": {
+            "default_tab": "b",
+            "items": [
+                {"key": "a", "label": "A", "icon": "home",
+                 "content": {"template": "text", "data": {"text": "in a"}}},
+                {"key": "b", "label": "B",
+                 "content": {"template": "markdown", "data": {"content": "*b*"}}}
+            ]
+        }}));
+        let Node::Tabs(t) = node else { panic!() };
+        assert_eq!(t.default_tab.as_deref(), Some("b"));
+        assert_eq!(t.items.len(), 2);
+        assert_eq!(
+            (t.items[0].key.as_str(), t.items[0].label.as_str()),
+            ("a", "A")
+        );
+        assert_eq!(t.items[0].icon.as_deref(), Some("home"));
+        assert_eq!(t.items[1].icon, None);
+        assert_eq!(t.items[0].content.template_name(), "text");
+        assert_eq!(
+            t.items[1].content,
+            Node::Markdown(Markdown {
+                content: "*b*".into(),
+                max_height: None
+            })
+        );
+    }
+
+    #[test]
+    fn tabs_default_tab_must_name_a_tab() {
+        let p = parse_ui(&json!({"template": "tabs", "data": {
+            "default_tab": "zz",
+            "items": [{"key": "a", "label": "A",
+                       "content": {"template": "loading", "data": {}}}]
+        }}));
+        assert_eq!(
+            lines(&p),
+            ["warning $.data.default_tab: default_tab \"zz\" names no tab"]
+        );
+    }
+
+    #[test]
+    fn form_template() {
+        let node = clean(json!({"template": "form", "data": {
+            "title": "Ticket", "submit_text": "Create", "cancel_text": "Cancel",
+            "action_id": "create_ticket",
+            "fields": [
+                {"name": "subject", "label": "Subject", "type": "text", "required": true,
+                 "placeholder": "Short summary", "default": "Hi"},
+                {"name": "body", "label": "Body", "type": "textarea", "rows": 4},
+                {"name": "prio", "label": "Priority", "type": "select", "default": 2,
+                 "options": [{"value": 1, "label": "Low"}, {"value": "2", "label": "High"}]},
+                {"name": "ok", "type": "switch", "default": true},
+                {"name": "token", "type": "hidden", "default": "t0k"}
+            ]
+        }}));
+        let Node::Form(f) = node else { panic!() };
+        assert_eq!(f.title.as_deref(), Some("Ticket"));
+        assert_eq!(f.submit_text.as_deref(), Some("Create"));
+        assert_eq!(f.cancel_text.as_deref(), Some("Cancel"));
+        assert_eq!(f.action_id.as_deref(), Some("create_ticket"));
+        assert_eq!(
+            f.fields[0],
+            FormField {
+                name: "subject".into(),
+                label: Some("Subject".into()),
+                kind: FieldType::Text,
+                required: true,
+                placeholder: Some("Short summary".into()),
+                default: Some(json!("Hi")),
+                options: vec![],
+                rows: None,
+            }
+        );
+        assert_eq!(
+            (f.fields[1].kind.clone(), f.fields[1].rows),
+            (FieldType::Textarea, Some(4))
+        );
+        assert_eq!(
+            f.fields[2].options,
+            [
+                FormOption {
+                    value: "1".into(),
+                    label: "Low".into()
+                },
+                FormOption {
+                    value: "2".into(),
+                    label: "High".into()
+                },
+            ]
+        );
+        assert_eq!(f.fields[2].default, Some(json!(2)));
+        assert_eq!(f.fields[3].kind, FieldType::Switch);
+        assert_eq!(f.fields[3].label, None);
+        assert_eq!(f.fields[4].kind, FieldType::Hidden);
+    }
+
+    #[test]
+    fn form_duplicate_field_names_are_errors() {
+        let p = parse_ui(&json!({"template": "form", "data": {"fields": [
+            {"name": "a", "label": "A"}, {"name": "b", "label": "B"}, {"name": "a", "label": "A2"}
+        ]}}));
+        assert_eq!(
+            lines(&p),
+            ["error $.data.fields[2].name: duplicate field name \"a\""]
+        );
+    }
+
+    #[test]
+    fn card_template() {
+        let node = clean(json!({"template": "card", "data": {
+            "title": "iPhone", "subtitle": "256 GB", "image": "https://img.example/p.png",
+            "fields": [{"label": "Price", "value": 999, "highlight": true},
+                       {"label": "Stock", "value": "3"}],
+            "tags": [{"text": "new", "color": "green"}, {"text": "hot"}],
+            "actions": [{"id": "buy", "label": "Buy", "type": "primary", "confirm": "Sure?"}],
+            "footer": "Ships tomorrow"
+        }}));
+        assert_eq!(
+            node,
+            Node::Card(Card {
+                title: Some("iPhone".into()),
+                subtitle: Some("256 GB".into()),
+                image: Some("https://img.example/p.png".into()),
+                fields: vec![
+                    CardField {
+                        label: "Price".into(),
+                        value: "999".into(),
+                        highlight: true
+                    },
+                    CardField {
+                        label: "Stock".into(),
+                        value: "3".into(),
+                        highlight: false
+                    },
+                ],
+                tags: vec![
+                    Tag {
+                        text: "new".into(),
+                        color: Some("green".into())
+                    },
+                    Tag {
+                        text: "hot".into(),
+                        color: None
+                    },
+                ],
+                actions: vec![ActionButton {
+                    id: "buy".into(),
+                    label: "Buy".into(),
+                    kind: Some(ActionButtonType::Primary),
+                    icon: None,
+                    size: None,
+                    disabled: false,
+                    confirm: Some("Sure?".into()),
+                    loading: false,
+                }],
+                footer: Some("Ships tomorrow".into()),
+            })
+        );
+    }
+
+    #[test]
+    fn cards_template() {
+        let node = clean(json!({"template": "cards", "data": {
+            "title": "Products", "layout": "list", "item_click_action": "pick",
+            "items": [
+                {"id": "p1", "title": "Mug", "image": "https://i/m.png",
+                 "description": "Blue", "price": 9.5},
+                {"title": "Unselectable"}
+            ]
+        }}));
+        assert_eq!(
+            node,
+            Node::Cards(Cards {
+                title: Some("Products".into()),
+                layout: Some(CardsLayout::List),
+                items: vec![
+                    CardsItem {
+                        id: Some("p1".into()),
+                        title: "Mug".into(),
+                        image: Some("https://i/m.png".into()),
+                        description: Some("Blue".into()),
+                        price: Some("9.5".into()),
+                    },
+                    CardsItem {
+                        id: None,
+                        title: "Unselectable".into(),
+                        image: None,
+                        description: None,
+                        price: None,
+                    },
+                ],
+                item_click_action: Some("pick".into()),
+            })
+        );
+    }
+
+    #[test]
+    fn link_template() {
+        let node = clean(json!({"template": "link", "data": {
+            "text": "CRM", "url": "https://crm.example.com", "icon": "external-link",
+            "target": "_self", "description": "Open the CRM"
+        }}));
+        assert_eq!(
+            node,
+            Node::Link(Link {
+                text: "CRM".into(),
+                url: "https://crm.example.com".into(),
+                icon: Some("external-link".into()),
+                target: Some(LinkTarget::SelfFrame),
+                description: Some("Open the CRM".into()),
+            })
+        );
+    }
+
+    #[test]
+    fn link_with_odd_scheme_warns() {
+        let p = parse_ui(&json!({"template": "link", "data": {
+            "text": "x", "url": "javascript:alert(1)", "target": "_blank"
+        }}));
+        assert_eq!(
+            lines(&p),
+            ["warning $.data.url: URL \"javascript:alert(1)\" is not http(s), mailto or tel"]
+        );
+    }
+
+    #[test]
+    fn links_template() {
+        let node = clean(json!({"template": "links", "data": {
+            "title": "Docs",
+            "items": [{"text": "Guide", "url": "https://d.example/g", "icon": "book"},
+                      {"text": "Call", "url": "tel:+123"}]
+        }}));
+        assert_eq!(
+            node,
+            Node::Links(Links {
+                title: Some("Docs".into()),
+                items: vec![
+                    LinkItem {
+                        text: "Guide".into(),
+                        url: "https://d.example/g".into(),
+                        icon: Some("book".into()),
+                    },
+                    LinkItem {
+                        text: "Call".into(),
+                        url: "tel:+123".into(),
+                        icon: None,
+                    },
+                ],
+            })
+        );
+    }
+
+    #[test]
+    fn markdown_template() {
+        let node = clean(json!({"template": "markdown", "data": {
+            "content": "# Title\n\n- a\n- b", "max_height": 300
+        }}));
+        assert_eq!(
+            node,
+            Node::Markdown(Markdown {
+                content: "# Title\n\n- a\n- b".into(),
+                max_height: Some("300".into()),
+            })
+        );
+    }
+
+    #[test]
+    fn list_template_accepts_both_item_shapes() {
+        let node = clean(json!({"template": "list", "data": {
+            "title": "Recent", "searchable": true, "show_more": true, "more_action": "more",
+            "items": [
+                {"title": "Login", "description": "from Berlin", "time": "10:02", "icon": "log-in"},
+                {"id": 17, "text": "Order #17"}
+            ]
+        }}));
+        assert_eq!(
+            node,
+            Node::List(List {
+                title: Some("Recent".into()),
+                items: vec![
+                    ListItem {
+                        id: None,
+                        title: Some("Login".into()),
+                        text: None,
+                        description: Some("from Berlin".into()),
+                        time: Some("10:02".into()),
+                        icon: Some("log-in".into()),
+                    },
+                    ListItem {
+                        id: Some("17".into()),
+                        title: None,
+                        text: Some("Order #17".into()),
+                        description: None,
+                        time: None,
+                        icon: None,
+                    },
+                ],
+                searchable: true,
+                show_more: true,
+                more_action: Some("more".into()),
+            })
+        );
+    }
+
+    #[test]
+    fn timeline_template() {
+        let node = clean(json!({"template": "timeline", "data": {
+            "title": "History",
+            "items": [
+                {"time": "2024-01-01", "title": "Paid", "description": "Card", "status": "success"},
+                {"time": 1700000000, "title": "Created"}
+            ]
+        }}));
+        assert_eq!(
+            node,
+            Node::Timeline(Timeline {
+                title: Some("History".into()),
+                items: vec![
+                    TimelineItem {
+                        time: Some("2024-01-01".into()),
+                        title: "Paid".into(),
+                        description: Some("Card".into()),
+                        status: TimelineStatus::Success,
+                    },
+                    TimelineItem {
+                        time: Some("1700000000".into()),
+                        title: "Created".into(),
+                        description: None,
+                        status: TimelineStatus::Default,
+                    },
+                ],
+            })
+        );
+    }
+
+    #[test]
+    fn stats_template() {
+        let node = clean(json!({"template": "stats", "data": {"items": [
+            {"label": "Orders", "value": 12, "icon": "box", "trend": "+3%", "trend_type": "up",
+             "color": "#123456"}
+        ]}}));
+        assert_eq!(
+            node,
+            Node::Stats(Stats {
+                items: vec![StatItem {
+                    label: "Orders".into(),
+                    value: "12".into(),
+                    icon: Some("box".into()),
+                    trend: Some("+3%".into()),
+                    trend_type: Some("up".into()),
+                    color: Some("#123456".into()),
+                }],
+            })
+        );
+    }
+
+    #[test]
+    fn empty_template() {
+        let node = clean(json!({"template": "empty", "data": {
+            "icon": "inbox", "title": "No orders", "description": "Nothing yet",
+            "action": {"id": "create", "label": "Create one"}
+        }}));
+        assert_eq!(
+            node,
+            Node::Empty(Empty {
+                icon: Some("inbox".into()),
+                title: "No orders".into(),
+                description: Some("Nothing yet".into()),
+                action: Some(EmptyAction {
+                    id: "create".into(),
+                    label: "Create one".into(),
+                }),
+            })
+        );
+    }
+
+    #[test]
+    fn loading_template() {
+        let node = clean(json!({"template": "loading", "data": {"text": "Fetching…"}}));
+        assert_eq!(
+            node,
+            Node::Loading(Loading {
+                text: Some("Fetching…".into())
+            })
+        );
+    }
+
+    // ----------------------------------------------------------- diagnostics
+
+    /// A minimal valid example of every template, for checks that apply to all of them.
+    fn minimal_templates() -> Vec<Value> {
+        vec![
+            json!({"template": "text", "data": {"text": "t"}}),
+            json!({"template": "key_value", "data": {"items": []}}),
+            json!({"template": "table", "data": {"columns": [], "rows": []}}),
+            json!({"template": "button", "data": {"label": "l", "action_id": "a"}}),
+            json!({"template": "action", "data": {"buttons": []}}),
+            json!({"template": "group", "data": {"items": []}}),
+            json!({"template": "tabs", "data": {"items": []}}),
+            json!({"template": "form", "data": {"fields": []}}),
+            json!({"template": "card", "data": {}}),
+            json!({"template": "cards", "data": {"items": []}}),
+            json!({"template": "link", "data": {"text": "t", "url": "https://x"}}),
+            json!({"template": "links", "data": {"items": []}}),
+            json!({"template": "markdown", "data": {"content": ""}}),
+            json!({"template": "list", "data": {"items": []}}),
+            json!({"template": "timeline", "data": {"items": []}}),
+            json!({"template": "stats", "data": {"items": []}}),
+            json!({"template": "empty", "data": {"title": "t"}}),
+            json!({"template": "loading", "data": {}}),
+        ]
+    }
+
+    #[test]
+    fn unknown_fields_warn_in_every_template() {
+        let all = minimal_templates();
+        assert_eq!(all.len(), KNOWN_TEMPLATES.len());
+        for mut v in all {
+            let name = v["template"].as_str().unwrap().to_string();
+            v["data"]["zzz"] = json!(1);
+            v["extra"] = json!(true);
+            let p = parse_ui(&v);
+            let mut got = lines(&p);
+            if WEB_UI_UNSUPPORTED_TEMPLATES.contains(&name.as_str()) {
+                got.remove(0);
+            }
+            assert_eq!(
+                got,
+                [
+                    "warning $.data.zzz: unknown field \"zzz\"",
+                    "warning $.extra: unknown field \"extra\""
+                ],
+                "template {name}"
+            );
+            assert_eq!(p.value.template_name(), name);
+        }
+    }
+
+    #[test]
+    fn unknown_fields_in_nested_items_warn_with_their_path() {
+        let p = parse_ui(&json!({"template": "group", "data": {"items": [
+            {"template": "table", "data": {
+                "columns": [{"key": "a", "label": "A", "sortable": true}],
+                "rows": []
+            }}
+        ]}}));
+        assert_eq!(
+            lines(&p),
+            ["warning $.data.items[0].data.columns[0].sortable: unknown field \"sortable\""]
+        );
+    }
+
+    #[test]
+    fn missing_required_fields_are_errors_at_their_path() {
+        let cases = [
+            (
+                json!({"template": "group", "data": {"items": [{"template": "table", "data": {
+                    "columns": [{"key": "a", "label": "A"}, {"label": "B"}], "rows": []}}]}}),
+                "$.data.items[0].data.columns[1].key",
+            ),
+            (
+                json!({"template": "table", "data": {"rows": []}}),
+                "$.data.columns",
+            ),
+            (
+                json!({"template": "button", "data": {"action_id": "a"}}),
+                "$.data.label",
+            ),
+            (
+                json!({"template": "button", "data": {"label": "l"}}),
+                "$.data.action_id",
+            ),
+            (
+                json!({"template": "card", "data": {"actions": [{"label": "l"}]}}),
+                "$.data.actions[0].id",
+            ),
+            (
+                json!({"template": "card", "data": {"actions": [{"id": "i"}]}}),
+                "$.data.actions[0].label",
+            ),
+            (
+                json!({"template": "form", "data": {"fields": [{"label": "x"}]}}),
+                "$.data.fields[0].name",
+            ),
+            (
+                json!({"template": "tabs", "data": {"items": [{"label": "x",
+                    "content": {"template": "loading", "data": {}}}]}}),
+                "$.data.items[0].key",
+            ),
+            (
+                json!({"template": "tabs", "data": {"items": [{"key": "k", "label": "x"}]}}),
+                "$.data.items[0].content",
+            ),
+            (json!({"template": "text", "data": {}}), "$.data.text"),
+            (json!({"data": {}}), "$.template"),
+            (json!({"template": "text"}), "$.data"),
+        ];
+        for (v, path) in cases {
+            let p = parse_ui(&v);
+            let errors: Vec<&Diagnostic> = p.errors().collect();
+            assert_eq!(errors.len(), 1, "{v}: {:?}", lines(&p));
+            assert_eq!(errors[0].path, path, "{v}");
+            assert!(
+                errors[0].message.starts_with("missing required field"),
+                "{v}"
+            );
+        }
+    }
+
+    #[test]
+    fn wrong_structure_types_are_errors() {
+        let p = parse_ui(&json!({"template": "group", "data": {"items": {"a": 1}}}));
+        assert_eq!(
+            lines(&p),
+            ["error $.data.items: expected an array, found an object"]
+        );
+        let p = parse_ui(&json!({"template": "text", "data": ["x"]}));
+        assert_eq!(
+            lines(&p),
+            ["error $.data: expected an object, found an array"]
+        );
+        assert!(matches!(p.value, Node::Invalid { .. }));
+        let p = parse_ui(&json!("just text"));
+        assert_eq!(
+            lines(&p),
+            ["error $: expected a JSON-UI object {\"template\", \"data\"}, found a string"]
+        );
+        assert_eq!(
+            p.value,
+            Node::Invalid {
+                raw: json!("just text")
+            }
+        );
+        let p = parse_ui(&json!({"template": 3, "data": {}}));
+        assert_eq!(
+            lines(&p),
+            ["error $.template: expected a template name (string), found a number"]
+        );
+        let p = parse_ui(&json!({"template": "group", "data": {"items": [1, {"x": 2}]}}));
+        let Node::Group(g) = &p.value else { panic!() };
+        assert_eq!(g.items.len(), 2, "invalid children are kept for display");
+        assert_eq!(
+            lines(&p),
+            [
+                "error $.data.items[0]: expected a JSON-UI object {\"template\", \"data\"}, \
+                 found a number",
+                "error $.data.items[1].template: missing required field \"template\"",
+                "warning $.data.items[1].x: unknown field \"x\"",
+            ]
+        );
+    }
+
+    #[test]
+    fn scalars_are_converted_and_unknown_enums_kept_with_warnings() {
+        let p = parse_ui(&json!({"template": "text", "data": {
+            "text": 42, "type": "fancy", "bold": "true", "copyable": 1
+        }}));
+        assert_eq!(
+            lines(&p),
+            [
+                "warning $.data.text: expected a string, found a number (converted)",
+                "warning $.data.type: unknown value \"fancy\" (expected one of: default, info, \
+                 success, warning, error)",
+                "warning $.data.copyable: expected a boolean, found a number (ignored)",
+                "warning $.data.bold: expected a boolean, found a string (converted)",
+            ]
+        );
+        let Node::Text(t) = p.value else { panic!() };
+        assert_eq!(t.text, "42");
+        assert_eq!(t.kind, TextType::Other("fancy".into()));
+        assert!(t.bold);
+        assert!(!t.copyable);
+    }
+
+    #[test]
+    fn unknown_template_is_an_error_and_kept_raw() {
+        let v = json!({"template": "chart", "data": {"series": [1, 2, 3]}});
+        let p = parse_ui(&v);
+        assert_eq!(lines(&p), ["error $.template: unknown template \"chart\""]);
+        assert_eq!(
+            p.value,
+            Node::Unknown {
+                name: "chart".into(),
+                raw: v
+            }
+        );
+    }
+
+    #[test]
+    fn control_characters_warn_and_are_kept() {
+        let p = parse_ui(&json!({"template": "group", "data": {"items": [
+            {"template": "text", "data": {"text": "\u{1b}[31mred\u{1b}[0m"}},
+            {"template": "markdown", "data": {"content": "line\nnext\ttab"}},
+            {"template": "table", "data": {"columns": [{"key": "a", "label": "A"}],
+                                           "rows": [{"a": "bell\u{7}"}]}}
+        ]}}));
+        assert_eq!(
+            lines(&p),
+            [
+                "warning $.data.items[0].data.text: contains control characters (shown escaped)",
+                "warning $.data.items[2].data.rows[0].a: contains control characters (shown \
+                 escaped)",
+            ]
+        );
+        let Node::Group(g) = p.value else { panic!() };
+        let Node::Text(t) = &g.items[0] else { panic!() };
+        assert_eq!(
+            t.text, "\u{1b}[31mred\u{1b}[0m",
+            "the model keeps the text as sent"
+        );
+    }
+
+    #[test]
+    fn hostile_names_are_escaped_in_diagnostics() {
+        let p = parse_ui(&json!({"template": "te\u{1b}]0;x\u{7}", "data": {"\u{9b}k": 1}}));
+        for d in &p.diagnostics {
+            assert!(!crate::text::has_control_chars(&d.to_string()), "{d}");
+        }
+        assert_eq!(p.diagnostics.len(), 1);
+        assert!(matches!(p.value, Node::Unknown { .. }));
+    }
+
+    /// `{"template":"group","data":{"items":[` repeated, then `{}`, then the closers:
+    /// three JSON levels per group, 100 levels in all.
+    fn deeply_nested(groups: usize) -> Value {
+        let open = r#"{"template":"group","data":{"items":["#;
+        let close = "]}}";
+        let text = format!("{}{{}}{}", open.repeat(groups), close.repeat(groups));
+        serde_json::from_str(&text).unwrap()
+    }
+
+    #[test]
+    fn deep_nesting_stops_with_one_error() {
+        let v = deeply_nested(33);
+        let p = parse_ui(&v);
+        // Groups sit at depths 0, 3, 6, …; the first past 64 is the 22nd nested one (depth 66).
+        let path = format!("${}", ".data.items[0]".repeat(22));
+        assert_eq!(
+            lines(&p),
+            [format!("error {path}: nesting deeper than 64 levels")]
+        );
+        let mut node = &p.value;
+        let mut levels = 0;
+        while let Node::Group(g) = node {
+            node = &g.items[0];
+            levels += 1;
+        }
+        assert_eq!(levels, 22);
+        assert!(matches!(node, Node::Invalid { .. }));
+        assert!(crate::jsonui::interactions(&p.value).is_empty());
+    }
+
+    #[test]
+    fn nesting_up_to_the_limit_is_fine() {
+        // 21 nested groups put the innermost `{}` at depth 63 — reported as not a template,
+        // but not as too deep.
+        let p = parse_ui(&deeply_nested(21));
+        assert_eq!(p.errors().count(), 1);
+        assert!(p.diagnostics[0].message.contains("missing required field"));
+    }
+
+    #[test]
+    fn unsupported_lists_drive_the_web_ui_warning() {
+        assert_eq!(WEB_UI_UNSUPPORTED_TEMPLATES, ["action"]);
+        assert!(WEB_UI_UNSUPPORTED_ACTIONS.is_empty());
+        for v in minimal_templates() {
+            let name = v["template"].as_str().unwrap().to_string();
+            let warned = parse_ui(&v)
+                .diagnostics
+                .iter()
+                .any(|d| d.message.contains("not drawn by the TGO web UI"));
+            assert_eq!(
+                warned,
+                WEB_UI_UNSUPPORTED_TEMPLATES.contains(&name.as_str()),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn deep_values_inside_fields_are_handled_without_descending() {
+        // Arrays 120 deep where a cell, a default and an unknown template's data go: the
+        // parser only copies or prints them, never walks them by hand.
+        let deep = format!("{}1{}", "[".repeat(120), "]".repeat(120));
+        let text = format!(
+            r#"{{"template":"group","data":{{"items":[
+                {{"template":"table","data":{{"columns":[{{"key":"a","label":"A"}}],
+                  "rows":[{{"a":{deep}}}]}}}},
+                {{"template":"form","data":{{"fields":[{{"name":"f","default":{deep}}}]}}}},
+                {{"template":"mystery","data":{deep}}}
+            ]}}}}"#
+        );
+        let v: Value = serde_json::from_str(&text).unwrap();
+        let p = parse_ui(&v);
+        assert_eq!(p.errors().count(), 1, "{:?}", lines(&p));
+        let Node::Group(g) = &p.value else { panic!() };
+        let Node::Table(t) = &g.items[0] else {
+            panic!()
+        };
+        assert_eq!(t.rows[0].cells[0].text.len(), 241);
+        assert!(matches!(g.items[2], Node::Unknown { .. }));
+    }
+
+    // ---------------------------------------------------------------- actions
+
+    #[test]
+    fn every_action_parses() {
+        assert_eq!(
+            clean_action(json!({"action": "open_url", "data": {
+                "url": "https://crm.example.com/orders?visitor=v1", "target": "_blank"}})),
+            Action::OpenUrl {
+                url: "https://crm.example.com/orders?visitor=v1".into(),
+                target: Some(LinkTarget::Blank),
+            }
+        );
+        assert_eq!(
+            clean_action(json!({"action": "insert_text", "data": {"text": "hi", "replace": true}})),
+            Action::InsertText {
+                text: "hi".into(),
+                replace: true
+            }
+        );
+        assert_eq!(
+            clean_action(json!({"action": "send_message", "data": {
+                "content": "**hi**", "content_type": "markdown"}})),
+            Action::SendMessage {
+                content: "**hi**".into(),
+                content_type: ContentType::Markdown,
+            }
+        );
+        assert_eq!(
+            clean_action(json!({"action": "show_toast", "data": {
+                "message": "Saved", "type": "success", "duration": 3000}})),
+            Action::ShowToast {
+                message: "Saved".into(),
+                kind: ToastKind::Success,
+                duration_ms: Some(3000),
+            }
+        );
+        assert_eq!(
+            clean_action(json!({"action": "show_toast", "data": {"message": "m"}})),
+            Action::ShowToast {
+                message: "m".into(),
+                kind: ToastKind::Info,
+                duration_ms: None,
+            }
+        );
+        assert_eq!(
+            clean_action(json!({"action": "copy_text", "data": {"text": "ORD-1"}})),
+            Action::CopyText {
+                text: "ORD-1".into()
+            }
+        );
+        assert_eq!(
+            clean_action(json!({"action": "refresh", "data": {}})),
+            Action::Refresh
+        );
+        assert_eq!(
+            clean_action(json!({"action": "close_modal", "data": {}})),
+            Action::CloseModal
+        );
+        assert_eq!(
+            clean_action(json!({"action": "noop", "data": {}})),
+            Action::Noop
+        );
+        assert_eq!(
+            clean_action(json!({"action": "show_modal", "data": {
+                "title": "Order", "template": "text", "data": {"text": "details"}}})),
+            Action::ShowModal {
+                title: Some("Order".into()),
+                content: Box::new(Node::Text(Text {
+                    text: "details".into(),
+                    kind: TextType::Default,
+                    copyable: false,
+                    size: None,
+                    bold: false,
+                    color: None,
+                })),
+            }
+        );
+    }
+
+    #[test]
+    fn batch_with_nested_show_modal() {
+        let p = parse_action(&json!({"action": "batch", "data": {"actions": [
+            {"action": "show_toast", "data": {"message": "ok"}},
+            {"action": "show_modal", "data": {"title": "T", "template": "group", "data": {
+                "items": [{"template": "button", "data": {"label": "Go", "action_id": "go"}}]
+            }}},
+            {"action": "batch", "data": {"actions": [{"action": "refresh", "data": {}}]}}
+        ]}}));
+        assert!(p.diagnostics.is_empty(), "{:?}", lines(&p));
+        let Action::Batch(actions) = &p.value else {
+            panic!()
+        };
+        let names: Vec<&str> = actions.iter().map(Action::name).collect();
+        assert_eq!(names, ["show_toast", "show_modal", "batch"]);
+        let Action::ShowModal { title, content } = &actions[1] else {
+            panic!()
+        };
+        assert_eq!(title.as_deref(), Some("T"));
+        assert_eq!(
+            buttons(content)[0].kind,
+            InteractionKind::ButtonClick {
+                action_id: "go".into()
+            }
+        );
+        assert_eq!(actions[2], Action::Batch(vec![Action::Refresh]));
+    }
+
+    #[test]
+    fn action_errors_and_warnings() {
+        let cases: [(Value, &[&str]); 9] = [
+            (
+                json!({"action": "open_url", "data": {}}),
+                &["error $.data.url: missing required field \"url\""],
+            ),
+            (
+                json!({"action": "show_toast", "data": {"type": "meh"}}),
+                &[
+                    "error $.data.message: missing required field \"message\"",
+                    "warning $.data.type: unknown value \"meh\" (expected one of: success, \
+                     error, warning, info)",
+                ],
+            ),
+            (
+                json!({"action": "copy_text", "data": {}}),
+                &["error $.data.text: missing required field \"text\""],
+            ),
+            (
+                json!({"action": "show_modal", "data": {"title": "t"}}),
+                &["error $.data.template: missing required field \"template\""],
+            ),
+            (
+                json!({"action": "open_url", "data": {"url": "file:///etc/passwd"}}),
+                &["warning $.data.url: URL \"file:///etc/passwd\" is not http(s), mailto or tel"],
+            ),
+            (
+                json!({"action": "refresh"}),
+                &["warning $.data: missing field \"data\" (treated as {})"],
+            ),
+            (
+                json!({"data": {}}),
+                &["error $.action: missing required field \"action\""],
+            ),
+            (
+                json!({"action": "noop", "data": {"why": 1}}),
+                &["warning $.data.why: unknown field \"why\""],
+            ),
+            (
+                json!({"action": "batch", "data": {"actions": [{"action": "open_url",
+                    "data": {"url": "https://x", "target": "_top"}}]}}),
+                &[
+                    "warning $.data.actions[0].data.target: unknown value \"_top\" (expected \
+                   one of: _blank, _self)",
+                ],
+            ),
+        ];
+        for (v, expected) in cases {
+            assert_eq!(lines(&parse_action(&v)), expected, "{v}");
+        }
+    }
+
+    #[test]
+    fn unknown_action_is_an_error_and_kept_raw() {
+        let v = json!({"action": "launch_rocket", "data": {"when": "now"}});
+        let p = parse_action(&v);
+        assert_eq!(
+            lines(&p),
+            ["error $.action: unknown action \"launch_rocket\""]
+        );
+        assert_eq!(
+            p.value,
+            Action::Unknown {
+                name: "launch_rocket".into(),
+                raw: v
+            }
+        );
+        let p = parse_action(&json!([1]));
+        assert!(matches!(p.value, Action::Invalid { .. }));
+        assert!(p.has_errors());
+    }
+
+    #[test]
+    fn deeply_nested_batches_stop_with_one_error() {
+        let open = r#"{"action":"batch","data":{"actions":["#;
+        let text = format!("{}{{}}{}", open.repeat(40), "]}}".repeat(40));
+        let v: Value = serde_json::from_str(&text).unwrap();
+        let p = parse_action(&v);
+        assert_eq!(p.errors().count(), 1);
+        assert_eq!(
+            p.diagnostics[0].message,
+            format!("nesting deeper than {MAX_DEPTH} levels")
+        );
+    }
+}
