@@ -4,6 +4,8 @@
 //! registry, pending requests, message log), `jsonui` (typed JSON-UI / JSON-ACTION + validator),
 //! then the front ends (`check`, `cli`). Nothing below the front ends knows about a terminal.
 
+pub mod check;
+pub mod cli;
 pub mod demo_plugin;
 pub mod host;
 pub mod jsonui;

@@ -19,6 +19,6 @@ pub use diag::{Diagnostic, Severity};
 pub use interact::{Interaction, InteractionKind, buttons, interactions};
 pub use model::*;
 pub use parse::{
-    MAX_DEPTH, Parsed, WEB_UI_UNSUPPORTED_ACTIONS, WEB_UI_UNSUPPORTED_TEMPLATES, parse_action,
-    parse_ui,
+    MAX_DEPTH, Parsed, WEB_UI_TEMPLATES, WEB_UI_UNSUPPORTED_ACTIONS, WEB_UI_UNSUPPORTED_TEMPLATES,
+    parse_action, parse_ui,
 };

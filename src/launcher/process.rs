@@ -70,7 +70,11 @@ impl OutputBuffer {
 
     /// The last `n` lines.
     pub fn tail(&self, n: usize) -> Vec<OutputLine> {
-        self.lines.iter().skip(self.lines.len().saturating_sub(n)).cloned().collect()
+        self.lines
+            .iter()
+            .skip(self.lines.len().saturating_sub(n))
+            .cloned()
+            .collect()
     }
 
     /// Lines dropped to stay within the bound.
@@ -123,7 +127,12 @@ impl ChildPlugin {
         if let Some(err) = child.stderr.take() {
             tokio::spawn(capture(err, StreamKind::Stderr, output.clone()));
         }
-        Ok(Self { child, pgid, output, status: None })
+        Ok(Self {
+            child,
+            pgid,
+            output,
+            status: None,
+        })
     }
 
     pub fn pid(&self) -> Option<i32> {
@@ -154,7 +163,10 @@ impl ChildPlugin {
 
     /// Waits up to `within` for an exit.
     pub async fn wait_for(&mut self, within: Duration) -> Option<ExitStatus> {
-        tokio::time::timeout(within, self.wait()).await.ok().and_then(Result::ok)
+        tokio::time::timeout(within, self.wait())
+            .await
+            .ok()
+            .and_then(Result::ok)
     }
 
     fn signal_group(&self, sig: i32) {
@@ -178,7 +190,10 @@ impl ChildPlugin {
             return Stop::Terminated(s);
         }
         self.signal_group(libc::SIGKILL);
-        let s = self.wait().await.unwrap_or_else(|_| std::os::unix::process::ExitStatusExt::from_raw(9));
+        let s = self
+            .wait()
+            .await
+            .unwrap_or_else(|_| std::os::unix::process::ExitStatusExt::from_raw(9));
         Stop::Killed(s)
     }
 }
@@ -190,17 +205,31 @@ impl Drop for ChildPlugin {
     }
 }
 
-async fn capture<R: AsyncRead + Unpin>(stream: R, kind: StreamKind, into: Arc<Mutex<OutputBuffer>>) {
+async fn capture<R: AsyncRead + Unpin>(
+    stream: R,
+    kind: StreamKind,
+    into: Arc<Mutex<OutputBuffer>>,
+) {
     let mut reader = BufReader::new(stream);
     let mut buf = Vec::new();
     loop {
         buf.clear();
-        match (&mut reader).take(MAX_LINE_BYTES).read_until(b'\n', &mut buf).await {
+        match (&mut reader)
+            .take(MAX_LINE_BYTES)
+            .read_until(b'\n', &mut buf)
+            .await
+        {
             Ok(0) | Err(_) => break,
             Ok(_) => {
-                let text = String::from_utf8_lossy(&buf).trim_end_matches(['\n', '\r']).to_string();
+                let text = String::from_utf8_lossy(&buf)
+                    .trim_end_matches(['\n', '\r'])
+                    .to_string();
                 tracing::debug!(stream = ?kind, "plugin: {text}");
-                into.lock().unwrap().push(OutputLine { at: SystemTime::now(), stream: kind, text });
+                into.lock().unwrap().push(OutputLine {
+                    at: SystemTime::now(),
+                    stream: kind,
+                    text,
+                });
             }
         }
     }
@@ -211,7 +240,11 @@ mod tests {
     use super::*;
 
     fn sh(script: &str) -> LaunchSpec {
-        LaunchSpec { program: "sh".into(), args: vec!["-c".into(), script.into()], ..Default::default() }
+        LaunchSpec {
+            program: "sh".into(),
+            args: vec!["-c".into(), script.into()],
+            ..Default::default()
+        }
     }
 
     #[tokio::test]
@@ -222,14 +255,19 @@ mod tests {
         tokio::time::sleep(Duration::from_millis(50)).await;
         let out = p.output();
         let out = out.lock().unwrap();
-        let texts: Vec<_> = out.lines().iter().map(|l| (l.stream, l.text.as_str())).collect();
+        let texts: Vec<_> = out
+            .lines()
+            .iter()
+            .map(|l| (l.stream, l.text.as_str()))
+            .collect();
         assert!(texts.contains(&(StreamKind::Stdout, "out")));
         assert!(texts.contains(&(StreamKind::Stderr, "err")));
     }
 
     #[tokio::test]
     async fn stop_escalates_to_sigkill() {
-        let mut p = ChildPlugin::spawn(&sh("trap '' TERM; while true; do sleep 0.05; done")).unwrap();
+        let mut p =
+            ChildPlugin::spawn(&sh("trap '' TERM; while true; do sleep 0.05; done")).unwrap();
         let stop = p.stop(Duration::from_millis(200)).await;
         assert!(matches!(stop, Stop::Killed(_)), "{stop:?}");
     }

@@ -1,0 +1,256 @@
+//! Command line: clap derive types and the dispatch to each subcommand.
+
+use crate::check::{self, CheckOptions};
+use crate::host::{DEFAULT_SOCKET_PATH, HostConfig};
+use crate::launcher::LaunchSpec;
+use crate::protocol::DEFAULT_MAX_FRAME_BYTES;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "tgo-console",
+    version,
+    about = "A terminal debugging console for TGO plugins: it is the host."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub host: HostArgs,
+    /// Where the log goes (default: $XDG_STATE_HOME/tgo-console/tgo-console.log).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub log_file: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Options of the host itself, shared by every subcommand.
+#[derive(Args, Debug, Clone)]
+pub struct HostArgs {
+    /// Unix socket to listen on.
+    #[arg(long, global = true, env = "TGO_SOCKET_PATH", default_value = DEFAULT_SOCKET_PATH, value_name = "PATH")]
+    pub socket: PathBuf,
+    /// Socket file mode, octal (e.g. 660 to let a group's plugins dial in).
+    #[arg(long, global = true, default_value = "600", value_parser = parse_mode, value_name = "MODE")]
+    pub socket_mode: u32,
+    /// Also listen on TCP, e.g. 127.0.0.1:8005 (for plugins in containers).
+    #[arg(long, global = true, value_name = "ADDR")]
+    pub tcp: Option<String>,
+    /// Seconds to wait for each answer from a plugin.
+    #[arg(long, global = true, default_value_t = 30.0, value_name = "S")]
+    pub timeout: f64,
+    /// Largest frame accepted; a plugin announcing more is disconnected.
+    #[arg(long, global = true, default_value_t = DEFAULT_MAX_FRAME_BYTES, value_name = "BYTES")]
+    pub max_frame_bytes: usize,
+    /// Seconds a new connection has to send `register`.
+    #[arg(long, global = true, default_value_t = 30.0, hide = true)]
+    pub register_timeout: f64,
+    /// Byte budget of the message log, in MiB (oldest messages are evicted beyond it).
+    #[arg(long, global = true, default_value_t = 256, value_name = "MIB")]
+    pub log_budget_mib: usize,
+}
+
+fn parse_mode(s: &str) -> Result<u32, String> {
+    u32::from_str_radix(s.trim_start_matches("0o"), 8)
+        .map_err(|_| format!("{s:?} is not an octal mode such as 600"))
+}
+
+fn secs(s: f64) -> Duration {
+    Duration::from_secs_f64(s.max(0.001))
+}
+
+impl HostArgs {
+    pub fn config(&self) -> HostConfig {
+        HostConfig {
+            socket: Some(self.socket.clone()),
+            socket_mode: self.socket_mode,
+            tcp: self.tcp.clone(),
+            max_frame_bytes: self.max_frame_bytes,
+            request_timeout: secs(self.timeout),
+            register_timeout: secs(self.register_timeout),
+            log_budget_bytes: self.log_budget_mib.saturating_mul(1024 * 1024),
+            ..HostConfig::default()
+        }
+    }
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Conformance run of one plugin: register, render, press buttons, ping, shutdown.
+    Check(CheckArgs),
+    /// The built-in demo plugin (dials the socket like any plugin).
+    #[command(hide = true)]
+    DemoPlugin(DemoArgs),
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// Visitor id put in every render and event.
+    #[arg(long, default_value = "v_12345", value_name = "ID")]
+    pub visitor: String,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Check the built-in demo plugin.
+    #[arg(long, conflicts_with = "command")]
+    pub demo: bool,
+    /// Seconds to wait for the plugin to register.
+    #[arg(long, default_value_t = 30.0, value_name = "S")]
+    pub wait: f64,
+    /// The plugin to launch (with TGO_SOCKET_PATH set); without it, wait for one to connect.
+    #[arg(last = true, value_name = "CMD")]
+    pub command: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct DemoArgs {
+    /// Plugin id to register.
+    #[arg(long, default_value = "com.tgo.demo")]
+    pub id: String,
+    /// Dial TCP instead of the socket, e.g. 127.0.0.1:8005.
+    #[arg(long = "dial-tcp", value_name = "ADDR")]
+    pub dial_tcp: Option<String>,
+}
+
+/// The process's entry point: parse, log to a file, run.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let _log_guard = init_logging(cli.log_file.clone());
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("tgo-console: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    runtime.block_on(run(cli))
+}
+
+async fn run(cli: Cli) -> ExitCode {
+    match cli.command {
+        Some(Command::Check(args)) => run_check(&cli.host, args).await,
+        Some(Command::DemoPlugin(args)) => run_demo(&cli.host, args).await,
+        None => {
+            eprintln!(
+                "tgo-console: the interactive console is not built yet.\n\
+                 Try: tgo-console check --demo      (conformance run of the built-in demo plugin)\n\
+                 or:  tgo-console check -- python3 examples/plugins/orders.py\n\
+                 See tgo-console --help."
+            );
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn run_check(host: &HostArgs, args: CheckArgs) -> ExitCode {
+    let command = if args.demo {
+        match std::env::current_exe() {
+            Ok(exe) => Some(LaunchSpec {
+                program: exe.display().to_string(),
+                args: vec!["demo-plugin".into()],
+                ..Default::default()
+            }),
+            Err(e) => {
+                eprintln!(
+                    "tgo-console: cannot find my own executable to start the demo plugin: {e}"
+                );
+                return ExitCode::from(2);
+            }
+        }
+    } else {
+        args.command
+            .split_first()
+            .map(|(program, rest)| LaunchSpec {
+                program: program.clone(),
+                args: rest.to_vec(),
+                ..Default::default()
+            })
+    };
+    let opts = CheckOptions {
+        host: host.config(),
+        visitor: args.visitor,
+        command,
+        wait: secs(args.wait),
+    };
+    match check::run(opts).await {
+        Ok(report) => {
+            let out = match args.format {
+                Format::Json => report.to_json(),
+                Format::Text => {
+                    let colour =
+                        std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+                    report.to_text(colour)
+                }
+            };
+            println!("{out}");
+            if report.passed {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            }
+        }
+        Err(e) => {
+            eprintln!("tgo-console: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn run_demo(host: &HostArgs, args: DemoArgs) -> ExitCode {
+    let opts = crate::demo_plugin::DemoOptions {
+        socket: Some(host.socket.clone()),
+        tcp: args.dial_tcp,
+        id: args.id,
+        ..Default::default()
+    };
+    match crate::demo_plugin::run(opts).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("demo-plugin: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Logs go to a file, never to the terminal the UI owns.
+fn init_logging(path: Option<PathBuf>) -> Option<tracing_appender::non_blocking::WorkerGuard> {
+    let path = path.unwrap_or_else(default_log_path);
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("."));
+    std::fs::create_dir_all(&dir).ok()?;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .ok()?;
+    let (writer, guard) = tracing_appender::non_blocking(file);
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_env("TGO_LOG").unwrap_or_else(|_| "info".into());
+    tracing_subscriber::fmt()
+        .with_writer(writer)
+        .with_ansi(false)
+        .with_env_filter(filter)
+        .try_init()
+        .ok()?;
+    Some(guard)
+}
+
+/// `$XDG_STATE_HOME/tgo-console/tgo-console.log`, else `~/.local/state/…`, else the temp dir.
+pub fn default_log_path() -> PathBuf {
+    let base = std::env::var_os("XDG_STATE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))
+        .unwrap_or_else(std::env::temp_dir);
+    base.join("tgo-console").join("tgo-console.log")
+}

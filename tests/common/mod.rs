@@ -1,0 +1,153 @@
+//! Test harness: a real host on a temporary socket, and real plugin processes dialling it.
+#![allow(dead_code)]
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use tgo_console::host::{self, HostConfig, HostEvent, HostHandle, Outcome, PluginInfo};
+use tgo_console::launcher::{ChildPlugin, LaunchSpec};
+use tokio::sync::mpsc::UnboundedReceiver;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_tgo-console");
+
+pub fn repo_path(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
+}
+
+pub struct TestHost {
+    pub handle: HostHandle,
+    pub events: UnboundedReceiver<HostEvent>,
+    pub socket: PathBuf,
+    pub dir: tempfile::TempDir,
+}
+
+/// A host on a fresh temporary socket, with test-sized timeouts.
+pub async fn start_host(tweak: impl FnOnce(&mut HostConfig)) -> TestHost {
+    let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join("tgo.sock");
+    let mut config = HostConfig {
+        socket: Some(socket.clone()),
+        request_timeout: Duration::from_secs(5),
+        register_timeout: Duration::from_secs(5),
+        shutdown_grace: Duration::from_secs(2),
+        ..HostConfig::default()
+    };
+    tweak(&mut config);
+    let (handle, events) = host::start(config).await.expect("host starts");
+    TestHost {
+        handle,
+        events,
+        socket,
+        dir,
+    }
+}
+
+impl TestHost {
+    /// Starts `python3 tests/plugins/rogue.py MODE [ARG]` against this host.
+    pub fn rogue(&self, mode: &str, arg: Option<&str>) -> ChildPlugin {
+        let mut args = vec![
+            repo_path("tests/plugins/rogue.py").display().to_string(),
+            mode.to_string(),
+        ];
+        args.extend(arg.map(String::from));
+        self.spawn("python3", args)
+    }
+
+    /// Starts the built-in Rust demo plugin against this host.
+    pub fn demo(&self, id: &str) -> ChildPlugin {
+        self.spawn(BIN, vec!["demo-plugin".into(), "--id".into(), id.into()])
+    }
+
+    pub fn spawn(&self, program: &str, args: Vec<String>) -> ChildPlugin {
+        ChildPlugin::spawn(&LaunchSpec {
+            program: program.into(),
+            args,
+            cwd: None,
+            env: vec![
+                ("TGO_SOCKET_PATH".into(), self.socket.display().to_string()),
+                ("TGO_LOG".into(), "debug".into()),
+            ],
+        })
+        .expect("plugin process starts")
+    }
+
+    /// Next event matching `pred`, within 10 s.
+    pub async fn next_event(&mut self, mut pred: impl FnMut(&HostEvent) -> bool) -> HostEvent {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let ev = tokio::time::timeout_at(deadline, self.events.recv())
+                .await
+                .expect("event within 10 s")
+                .expect("host alive");
+            if pred(&ev) {
+                return ev;
+            }
+        }
+    }
+
+    /// Waits for a registration; returns (plugin_id, info).
+    pub async fn registered(&mut self) -> (String, PluginInfo) {
+        match self
+            .next_event(|e| matches!(e, HostEvent::Registered { .. }))
+            .await
+        {
+            HostEvent::Registered {
+                plugin_id, info, ..
+            } => (plugin_id, info),
+            _ => unreachable!(),
+        }
+    }
+
+    pub async fn render(&self, plugin_id: &str) -> Outcome {
+        let params = host::RenderContext::default().render_params("visitor_panel");
+        self.handle
+            .request(plugin_id, "visitor_panel/render", params)
+            .await
+            .expect("plugin connected")
+            .outcome
+    }
+
+    /// True when some log entry's text (kind label, notes, event text) contains `needle`.
+    pub fn log_mentions(&self, needle: &str) -> bool {
+        let log = self.handle.log();
+        log.entries().iter().any(|e| {
+            let event = match &e.kind {
+                host::EntryKind::Event { text } => text.clone(),
+                host::EntryKind::Invalid { reason } => reason.clone(),
+                other => other.label(),
+            };
+            event.contains(needle) || e.notes.iter().any(|n| n.contains(needle))
+        })
+    }
+}
+
+/// Everything a finished process printed to stderr/stdout, joined.
+pub async fn output_of(p: &mut ChildPlugin) -> String {
+    let _ = p.wait_for(Duration::from_secs(10)).await;
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let out = p.output();
+    let out = out.lock().unwrap();
+    out.lines()
+        .iter()
+        .map(|l| l.text.clone())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+pub fn result(outcome: Outcome) -> Value {
+    match outcome {
+        Outcome::Result { value } => value,
+        other => panic!("expected a result, got {other:?}"),
+    }
+}
+
+/// Resident memory of this process in MiB.
+pub fn rss_mib() -> f64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    let pages: f64 = statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0.0);
+    pages * 4096.0 / (1024.0 * 1024.0)
+}
