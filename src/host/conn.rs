@@ -30,13 +30,21 @@ pub(crate) struct Pending {
     pub request_seq: u64,
 }
 
+/// Requests awaiting an answer. `closed` is set, under the same lock, when the connection
+/// ends, so a request added concurrently with the close is refused instead of left waiting.
+#[derive(Default)]
+pub(crate) struct PendingMap {
+    map: HashMap<u64, Pending>,
+    closed: bool,
+}
+
 /// The shared half of a connection: what requesters and the registry hold.
 pub struct Conn {
     pub id: ConnId,
     pub peer: String,
     tx: mpsc::Sender<Bytes>,
     next_id: AtomicU64,
-    pending: Mutex<HashMap<u64, Pending>>,
+    pending: Mutex<PendingMap>,
     expired: Mutex<VecDeque<(u64, &'static str)>>,
     close: CancellationToken,
     close_reason: Mutex<Option<String>>,
@@ -61,13 +69,26 @@ impl Conn {
         self.next_id.fetch_add(1, Ordering::Relaxed)
     }
 
-    pub(crate) fn add_pending(&self, id: u64, pending: Pending) {
-        self.pending.lock().unwrap().insert(id, pending);
+    /// Records a request in flight; gives it back when the connection has already ended.
+    pub(crate) fn add_pending(&self, id: u64, pending: Pending) -> Result<(), Pending> {
+        let mut p = self.pending.lock().unwrap();
+        if p.closed {
+            return Err(pending);
+        }
+        p.map.insert(id, pending);
+        Ok(())
+    }
+
+    /// Marks the connection ended and hands back every request still waiting.
+    fn close_pending(&self) -> Vec<Pending> {
+        let mut p = self.pending.lock().unwrap();
+        p.closed = true;
+        p.map.drain().map(|(_, v)| v).collect()
     }
 
     /// Stops waiting for `id` (timeout or cancel); a later answer is logged as late.
     pub(crate) fn expire(&self, id: u64, why: &'static str) -> Option<Pending> {
-        let p = self.pending.lock().unwrap().remove(&id)?;
+        let p = self.pending.lock().unwrap().map.remove(&id)?;
         let mut expired = self.expired.lock().unwrap();
         if expired.len() == EXPIRED_MEMORY {
             expired.pop_front();
@@ -87,7 +108,7 @@ impl Conn {
 
     /// Ids of requests still waiting for an answer.
     pub fn pending_ids(&self) -> Vec<u64> {
-        let mut ids: Vec<u64> = self.pending.lock().unwrap().keys().copied().collect();
+        let mut ids: Vec<u64> = self.pending.lock().unwrap().map.keys().copied().collect();
         ids.sort_unstable();
         ids
     }
@@ -114,7 +135,7 @@ where
         peer: peer.clone(),
         tx,
         next_id: AtomicU64::new(1),
-        pending: Mutex::new(HashMap::new()),
+        pending: Mutex::new(PendingMap::default()),
         expired: Mutex::new(VecDeque::new()),
         close: CancellationToken::new(),
         close_reason: Mutex::new(None),
@@ -137,26 +158,17 @@ where
 
     conn.close(&reason);
     let reason = conn.close_reason.lock().unwrap().clone().unwrap_or(reason);
-    let drained: Vec<Pending> = conn
-        .pending
-        .lock()
-        .unwrap()
-        .drain()
-        .map(|(_, p)| p)
-        .collect();
-    for p in drained {
-        let _ = p.tx.send((
-            Outcome::Disconnected {
-                reason: reason.clone(),
-            },
-            None,
-        ));
-    }
+    // Unregister first, then fail what is pending: a requester that still found the plugin
+    // registered is refused by `add_pending`, never left waiting for its timeout.
     let plugin_id = {
         let mut reg = shared.registry.lock().unwrap();
         reg.remove_conn(conn_id);
         reg.disconnected(conn_id, &reason)
     };
+    for p in conn.close_pending() {
+        let reason = reason.clone();
+        let _ = p.tx.send((Outcome::Disconnected { reason }, None));
+    }
     shared.log_event(
         conn_id,
         plugin_id.clone(),
@@ -424,7 +436,7 @@ fn on_frame(
         return;
     };
     let key = answer_id.as_ref().and_then(Id::as_u64);
-    let pending = key.and_then(|k| conn.pending.lock().unwrap().remove(&k));
+    let pending = key.and_then(|k| conn.pending.lock().unwrap().map.remove(&k));
     let mut entry = incoming_entry(conn, plugin.clone(), bytes, &parsed);
     match pending {
         Some(p) => {

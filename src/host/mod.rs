@@ -382,23 +382,19 @@ impl HostHandle {
         let (tx, rx) = oneshot::channel();
         let request_seq = self.0.log_frame(entry);
         let sent = Instant::now();
-        conn.add_pending(
-            id,
-            conn::Pending {
-                tx,
-                sent,
-                request_seq,
-            },
-        );
-        if !conn.send(frame).await
-            && let Some(p) = conn.expire(id, "was never delivered")
-        {
-            let _ = p.tx.send((
-                Outcome::Disconnected {
-                    reason: "connection closed".into(),
-                },
-                None,
-            ));
+        let pending = conn::Pending {
+            tx,
+            sent,
+            request_seq,
+        };
+        let refused = match conn.add_pending(id, pending) {
+            Err(p) => Some(p),
+            Ok(()) if !conn.send(frame).await => conn.expire(id, "was never delivered"),
+            Ok(()) => None,
+        };
+        if let Some(p) = refused {
+            let reason = "connection closed".to_string();
+            let _ = p.tx.send((Outcome::Disconnected { reason }, None));
         }
         Ok(Ticket {
             plugin_id: record.plugin_id,

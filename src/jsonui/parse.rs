@@ -515,8 +515,19 @@ impl Reader {
                 let Some(mut o) = self.object_at(v, path, depth) else {
                     continue;
                 };
+                // Card actions are also written in the `button` template's shape
+                // (`action_id`), as the docs' examples do: accept either.
+                let alias = if key == "actions" {
+                    o.opt_str(self, "action_id")
+                } else {
+                    None
+                };
+                let id = match alias {
+                    Some(a) => o.opt_str(self, "id").unwrap_or(a),
+                    None => o.req_str(self, "id"),
+                };
                 buttons.push(ActionButton {
-                    id: o.req_str(self, "id"),
+                    id,
                     label: o.req_str(self, "label"),
                     kind: o.opt_enum(self, "type"),
                     icon: o.opt_str(self, "icon"),
@@ -1291,7 +1302,11 @@ mod tests {
     #[test]
     fn quickstart_example_parses_with_one_warning() {
         let p = parse_ui(&quickstart());
-        let all: Vec<String> = p.diagnostics.iter().map(|d| format!("warning {d}")).collect();
+        let all: Vec<String> = p
+            .diagnostics
+            .iter()
+            .map(|d| format!("warning {d}"))
+            .collect();
         assert_eq!(
             all,
             [
@@ -2295,6 +2310,15 @@ mod tests {
         };
         assert_eq!(t.rows[0].cells[0].text.len(), 241);
         assert!(matches!(g.items[2], Node::Unknown { .. }));
+    }
+
+    #[test]
+    fn card_actions_accept_the_button_shape() {
+        let v = json!({"template": "card", "data": {"title": "t",
+            "actions": [{"label": "Send", "action_id": "send", "type": "primary"}]}});
+        let node = clean(v);
+        let Node::Card(card) = node else { panic!() };
+        assert_eq!(card.actions[0].id, "send");
     }
 
     // ---------------------------------------------------------------- actions

@@ -28,6 +28,9 @@ pub enum FrameError {
 pub struct FrameCodec {
     inner: LengthDelimitedCodec,
     max: usize,
+    /// The inner codec has consumed a header and is waiting for that frame's payload, so the
+    /// buffer now starts with payload bytes, not a length.
+    in_payload: bool,
 }
 
 impl FrameCodec {
@@ -40,6 +43,7 @@ impl FrameCodec {
         Self {
             inner,
             max: max_frame_bytes,
+            in_payload: false,
         }
     }
 
@@ -59,7 +63,8 @@ impl Decoder for FrameCodec {
     type Error = FrameError;
 
     fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>, FrameError> {
-        if src.len() >= 4 {
+        let at_header = !self.in_payload && src.len() >= 4;
+        if at_header {
             let announced = u64::from(u32::from_be_bytes([src[0], src[1], src[2], src[3]]));
             if announced > self.max as u64 {
                 return Err(FrameError::TooLarge {
@@ -68,7 +73,16 @@ impl Decoder for FrameCodec {
                 });
             }
         }
-        Ok(self.inner.decode(src)?.map(BytesMut::freeze))
+        match self.inner.decode(src)? {
+            Some(frame) => {
+                self.in_payload = false;
+                Ok(Some(frame.freeze()))
+            }
+            None => {
+                self.in_payload |= at_header;
+                Ok(None)
+            }
+        }
     }
 
     fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>, FrameError> {
@@ -123,6 +137,22 @@ mod tests {
         assert_eq!(codec.decode(&mut buf).unwrap().unwrap(), &b"{\"a\":1}"[..]);
         assert_eq!(codec.decode(&mut buf).unwrap().unwrap(), &b"[2]"[..]);
         assert!(codec.decode(&mut buf).unwrap().is_none());
+    }
+
+    #[test]
+    fn payload_arriving_after_its_header_is_not_read_as_a_length() {
+        // A payload starting with `{"js` read as a length would be 2 GB: must never happen.
+        let mut codec = FrameCodec::new(1024);
+        let payload = br#"{"jsonrpc":"2.0","id":1,"result":{}}"#;
+        let whole = frame(payload);
+        let mut buf = BytesMut::from(&whole[..6]);
+        assert!(codec.decode(&mut buf).unwrap().is_none());
+        buf.extend_from_slice(&whole[6..10]);
+        assert!(codec.decode(&mut buf).unwrap().is_none());
+        buf.extend_from_slice(&whole[10..]);
+        assert_eq!(codec.decode(&mut buf).unwrap().unwrap(), &payload[..]);
+        buf.extend_from_slice(&frame(b"[]"));
+        assert_eq!(codec.decode(&mut buf).unwrap().unwrap(), &b"[]"[..]);
     }
 
     #[test]
