@@ -107,7 +107,6 @@ pub async fn run(opts: CheckOptions) -> Result<Report, CheckError> {
         report.plugin_output = c
             .output()
             .lock()
-            .unwrap()
             .tail(OUTPUT_TAIL)
             .into_iter()
             .map(|l| l.text)

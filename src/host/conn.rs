@@ -9,10 +9,11 @@ use crate::protocol::jsonrpc::{self, INVALID_REQUEST, UNAVAILABLE};
 use crate::protocol::{FrameCodec, Id, Incoming, Message, ResponseBody, RpcError};
 use bytes::Bytes;
 use futures::{SinkExt, StreamExt};
+use parking_lot::Mutex;
 use serde_json::{Value, json};
 use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::{mpsc, oneshot};
@@ -53,14 +54,13 @@ pub struct Conn {
 
 impl Conn {
     pub fn plugin_id(&self) -> Option<String> {
-        self.plugin_id.lock().unwrap().clone()
+        self.plugin_id.lock().clone()
     }
 
     /// Asks the connection to close; the first reason given is the one reported.
     pub fn close(&self, reason: &str) {
         self.close_reason
             .lock()
-            .unwrap()
             .get_or_insert_with(|| reason.to_string());
         self.close.cancel();
     }
@@ -71,7 +71,7 @@ impl Conn {
 
     /// Records a request in flight; gives it back when the connection has already ended.
     pub(crate) fn add_pending(&self, id: u64, pending: Pending) -> Result<(), Pending> {
-        let mut p = self.pending.lock().unwrap();
+        let mut p = self.pending.lock();
         if p.closed {
             return Err(pending);
         }
@@ -81,15 +81,15 @@ impl Conn {
 
     /// Marks the connection ended and hands back every request still waiting.
     fn close_pending(&self) -> Vec<Pending> {
-        let mut p = self.pending.lock().unwrap();
+        let mut p = self.pending.lock();
         p.closed = true;
         p.map.drain().map(|(_, v)| v).collect()
     }
 
     /// Stops waiting for `id` (timeout or cancel); a later answer is logged as late.
     pub(crate) fn expire(&self, id: u64, why: &'static str) -> Option<Pending> {
-        let p = self.pending.lock().unwrap().map.remove(&id)?;
-        let mut expired = self.expired.lock().unwrap();
+        let p = self.pending.lock().map.remove(&id)?;
+        let mut expired = self.expired.lock();
         if expired.len() == EXPIRED_MEMORY {
             expired.pop_front();
         }
@@ -100,7 +100,6 @@ impl Conn {
     fn expired_reason(&self, id: u64) -> Option<&'static str> {
         self.expired
             .lock()
-            .unwrap()
             .iter()
             .find(|(i, _)| *i == id)
             .map(|(_, why)| *why)
@@ -108,7 +107,7 @@ impl Conn {
 
     /// Ids of requests still waiting for an answer.
     pub fn pending_ids(&self) -> Vec<u64> {
-        let mut ids: Vec<u64> = self.pending.lock().unwrap().map.keys().copied().collect();
+        let mut ids: Vec<u64> = self.pending.lock().map.keys().copied().collect();
         ids.sort_unstable();
         ids
     }
@@ -144,7 +143,7 @@ where
     shared
         .tracker
         .spawn(write_loop(writer, rx, conn.close.clone()));
-    shared.registry.lock().unwrap().add_conn(conn.clone());
+    shared.registry.lock().add_conn(conn.clone());
     shared.log_event(conn_id, None, format!("connection opened ({peer})"), false);
     shared.emit(HostEvent::Connected {
         conn: conn_id,
@@ -157,11 +156,11 @@ where
     };
 
     conn.close(&reason);
-    let reason = conn.close_reason.lock().unwrap().clone().unwrap_or(reason);
+    let reason = conn.close_reason.lock().clone().unwrap_or(reason);
     // Unregister first, then fail what is pending: a requester that still found the plugin
     // registered is refused by `add_pending`, never left waiting for its timeout.
     let plugin_id = {
-        let mut reg = shared.registry.lock().unwrap();
+        let mut reg = shared.registry.lock();
         reg.remove_conn(conn_id);
         reg.disconnected(conn_id, &reason)
     };
@@ -319,11 +318,11 @@ where
         .requested_id
         .clone()
         .unwrap_or_else(|| generated_id(conn.id));
-    *conn.plugin_id.lock().unwrap() = Some(plugin_id.clone());
+    *conn.plugin_id.lock() = Some(plugin_id.clone());
     let result = json!({ "success": true, "plugin_id": plugin_id, "host_version": env!("CARGO_PKG_VERSION") });
     let answer = jsonrpc::result_bytes(&id, &result);
     // Registry first, reply second: a plugin may send requests' answers the moment it hears back.
-    let replaced = shared.registry.lock().unwrap().register(PluginRecord {
+    let replaced = shared.registry.lock().register(PluginRecord {
         plugin_id: plugin_id.clone(),
         conn: conn.id,
         peer: conn.peer.clone(),
@@ -350,24 +349,21 @@ where
         text.push_str(note);
     }
     shared.log_event(conn.id, Some(plugin_id.clone()), text, false);
-    if let Some(old) = &replaced {
-        old.close(&format!(
-            "replaced by connection #{} registering the same id",
-            conn.id
-        ));
-        shared.log_event(
-            old.id,
-            Some(plugin_id.clone()),
-            format!("replaced by connection #{}", conn.id),
-            true,
-        );
-    }
     shared.emit(HostEvent::Registered {
         conn: conn.id,
-        plugin_id,
+        plugin_id: plugin_id.clone(),
         info,
-        replaced: replaced.map(|c| c.id),
+        replaced: replaced.as_ref().map(|c| c.id),
     });
+    // Close the replaced connection only now, so its Disconnected event follows this Registered.
+    if let Some(old) = replaced {
+        let why = format!(
+            "replaced by connection #{} registering the same id",
+            conn.id
+        );
+        old.close(&why);
+        shared.log_event(old.id, Some(plugin_id), why, true);
+    }
     Ok(())
 }
 
@@ -436,13 +432,13 @@ fn on_frame(
         return;
     };
     let key = answer_id.as_ref().and_then(Id::as_u64);
-    let pending = key.and_then(|k| conn.pending.lock().unwrap().map.remove(&k));
+    let pending = key.and_then(|k| conn.pending.lock().map.remove(&k));
     let mut entry = incoming_entry(conn, plugin.clone(), bytes, &parsed);
     match pending {
         Some(p) => {
             let latency = p.sent.elapsed();
             let seq = {
-                let mut log = shared.log.lock().unwrap();
+                let mut log = shared.log.lock();
                 let seq = log.push(entry);
                 log.pair(p.request_seq, seq, latency);
                 seq

@@ -17,11 +17,12 @@ pub use register::{Capability, PluginInfo, ToolDef, ToolParam};
 pub use registry::{PluginRecord, PluginState};
 
 use crate::protocol::{DEFAULT_MAX_FRAME_BYTES, RpcError, jsonrpc};
+use parking_lot::{Mutex, MutexGuard};
 use registry::Registry;
 use serde_json::Value;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
-use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio_util::sync::CancellationToken;
@@ -202,12 +203,12 @@ impl Shared {
     }
 
     fn log_changed(&self) {
-        let last = self.log.lock().unwrap().last_seq();
+        let last = self.log.lock().last_seq();
         self.log_seq.send_replace(last);
     }
 
     fn log_frame(&self, entry: LogEntry) -> u64 {
-        let seq = self.log.lock().unwrap().push(entry);
+        let seq = self.log.lock().push(entry);
         self.log_seq.send_replace(seq);
         seq
     }
@@ -329,22 +330,17 @@ impl HostHandle {
 
     /// Every registration seen, connected or not, oldest first.
     pub fn plugins(&self) -> Vec<PluginRecord> {
-        self.0.registry.lock().unwrap().records()
+        self.0.registry.lock().records()
     }
 
     /// The registration currently connected under `plugin_id`.
     pub fn plugin(&self, plugin_id: &str) -> Option<PluginRecord> {
-        self.0
-            .registry
-            .lock()
-            .unwrap()
-            .active(plugin_id)
-            .map(|(r, _)| r)
+        self.0.registry.lock().active(plugin_id).map(|(r, _)| r)
     }
 
     /// Read access to the message log. Hold it briefly: the connections append to it.
     pub fn log(&self) -> MutexGuard<'_, MessageLog> {
-        self.0.log.lock().unwrap()
+        self.0.log.lock()
     }
 
     /// Changes whenever the log grows (carries the newest seq).
@@ -364,7 +360,6 @@ impl HostHandle {
             .0
             .registry
             .lock()
-            .unwrap()
             .active(plugin_id)
             .ok_or_else(|| RequestError::NoSuchPlugin(plugin_id.to_string()))?;
         let id = conn.next_request_id();
@@ -430,7 +425,6 @@ impl HostHandle {
             .0
             .registry
             .lock()
-            .unwrap()
             .conns()
             .into_iter()
             .find(|c| c.id == conn);
@@ -445,7 +439,7 @@ impl HostHandle {
 
     /// Requests still in flight, as (connection, id) pairs.
     pub fn pending(&self) -> Vec<(ConnId, u64)> {
-        let conns = self.0.registry.lock().unwrap().conns();
+        let conns = self.0.registry.lock().conns();
         conns
             .iter()
             .flat_map(|c| c.pending_ids().into_iter().map(move |id| (c.id, id)))
@@ -454,7 +448,7 @@ impl HostHandle {
 
     /// Closes one plugin's connection (as if it had gone away).
     pub fn disconnect(&self, plugin_id: &str, reason: &str) -> bool {
-        match self.0.registry.lock().unwrap().active(plugin_id) {
+        match self.0.registry.lock().active(plugin_id) {
             Some((_, conn)) => {
                 conn.close(reason);
                 true
@@ -484,11 +478,11 @@ impl HostHandle {
             }
         });
         futures::future::join_all(asks).await;
-        for c in s.registry.lock().unwrap().conns() {
+        for c in s.registry.lock().conns() {
             c.close("host shut down");
         }
         s.tracker.close();
         let _ = tokio::time::timeout(Duration::from_secs(2), s.tracker.wait()).await;
-        s.socket_file.lock().unwrap().take();
+        s.socket_file.lock().take();
     }
 }

@@ -1,9 +1,10 @@
 //! One child plugin process: spawn, capture stdout/stderr lines, stop gracefully.
 
+use parking_lot::Mutex;
 use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::process::{ExitStatus, Stdio};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, BufReader};
 use tokio::process::{Child, Command};
@@ -225,7 +226,7 @@ async fn capture<R: AsyncRead + Unpin>(
                     .trim_end_matches(['\n', '\r'])
                     .to_string();
                 tracing::debug!(stream = ?kind, "plugin: {text}");
-                into.lock().unwrap().push(OutputLine {
+                into.lock().push(OutputLine {
                     at: SystemTime::now(),
                     stream: kind,
                     text,
@@ -254,7 +255,7 @@ mod tests {
         assert_eq!(s.code(), Some(3));
         tokio::time::sleep(Duration::from_millis(50)).await;
         let out = p.output();
-        let out = out.lock().unwrap();
+        let out = out.lock();
         let texts: Vec<_> = out
             .lines()
             .iter()

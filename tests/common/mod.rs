@@ -114,6 +114,7 @@ impl TestHost {
             let event = match &e.kind {
                 host::EntryKind::Event { text } => text.clone(),
                 host::EntryKind::Invalid { reason } => reason.clone(),
+                host::EntryKind::Error { message, .. } => message.clone(),
                 other => other.label(),
             };
             event.contains(needle) || e.notes.iter().any(|n| n.contains(needle))
@@ -126,7 +127,7 @@ pub async fn output_of(p: &mut ChildPlugin) -> String {
     let _ = p.wait_for(Duration::from_secs(10)).await;
     tokio::time::sleep(Duration::from_millis(50)).await;
     let out = p.output();
-    let out = out.lock().unwrap();
+    let out = out.lock();
     out.lines()
         .iter()
         .map(|l| l.text.clone())
