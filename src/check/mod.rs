@@ -532,8 +532,11 @@ fn hygiene(host: &HostHandle, plugin_id: &str, report: &mut Report) {
                 } else {
                     format!(": {}", e.notes.join("; "))
                 };
-                step.detail
-                    .push(format!("#{} {}{}", e.seq, e.kind.label(), notes));
+                let what = match &e.kind {
+                    EntryKind::Invalid { reason } => format!("invalid frame ({reason})"),
+                    other => other.label(),
+                };
+                step.detail.push(format!("#{} {what}{notes}", e.seq));
             }
         }
     }

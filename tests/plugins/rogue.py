@@ -34,7 +34,7 @@ register_null_params        "
 register_no_capabilities    "   (capabilities [])
 register_bad_capabilities   "   (capabilities is a string)
 deep                      render -> a result nested ARG groups deep             levels (100000)
-deep_ui                   render -> valid JSON-UI nested 70 groups deep
+deep_ui                   render -> valid JSON-UI nested 25 groups (75 levels)
 big_table                 render -> a table of ARG rows x 4 columns             rows (200000)
 flood                     sends ARG "log" notifications, prints FLOOD DONE      count (200000)
 escapes                   terminal escape sequences in register and every UI
@@ -282,8 +282,9 @@ def deep_render(sock, req):
 
 
 def deep_ui():
-    ui = text("70 groups down")
-    for _ in range(70):
+    # 25 groups = 75 JSON levels: past the JSON-UI limit (64), within the frame limit (100).
+    ui = text("25 groups down")
+    for _ in range(25):
         ui = {"template": "group", "data": {"items": [ui]}}
     return ui
 
@@ -319,6 +320,7 @@ def mode_escapes(sock):
                                        "rows": [{"k": "cell" + ESC}]}},
         {"template": "key_value", "data": {"items": [{"label": "label" + ESC,
                                                       "value": "value" + ESC}]}},
+        {"template": "button", "data": {"label": "press" + ESC, "action_id": "go"}},
     ]}}
     toast = {"action": "show_toast", "data": {"message": "toast" + ESC, "type": "info"}}
     serve(sock, good_server("rogue.escapes", render=ui, event=toast))

@@ -1,0 +1,287 @@
+//! `tgo-console check` as a user runs it: the real binary, real plugin processes.
+
+mod common;
+
+use common::{BIN, repo_path};
+use std::process::{Command, Output};
+
+fn check(socket_dir: &tempfile::TempDir, extra: &[&str], plugin: &[&str]) -> Output {
+    let socket = socket_dir.path().join("tgo.sock");
+    let mut cmd = Command::new(BIN);
+    cmd.arg("check").arg("--socket").arg(&socket).args(extra);
+    if !plugin.is_empty() {
+        cmd.arg("--").args(plugin);
+    }
+    cmd.env("NO_COLOR", "1")
+        .env("XDG_STATE_HOME", socket_dir.path());
+    cmd.output().expect("tgo-console runs")
+}
+
+fn rogue(mode: &str) -> Vec<String> {
+    vec![
+        "python3".into(),
+        repo_path("tests/plugins/rogue.py").display().to_string(),
+        mode.into(),
+    ]
+}
+
+fn run_rogue(mode: &str) -> (i32, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let args = rogue(mode);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = check(&dir, &["--timeout", "3"], &args);
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+#[test]
+fn demo_plugin_passes() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = check(&dir, &["--demo"], &[]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for expected in [
+        "PASS  register",
+        "render visitor_panel \"Customer 360\"",
+        "tool lookup_order",
+        "PASS  ping",
+        "PASS  shutdown",
+        "exited by itself",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in\n{text}");
+    }
+    assert!(
+        !dir.path().join("tgo.sock").exists(),
+        "socket removed at exit"
+    );
+}
+
+#[test]
+fn python_example_passes_and_shows_table_and_open_url() {
+    let dir = tempfile::tempdir().unwrap();
+    let example = repo_path("examples/plugins/orders.py")
+        .display()
+        .to_string();
+    let out = check(&dir, &["--visitor", "v_999"], &["python3", &example]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("table"), "{text}");
+    assert!(text.contains("ORD-"), "{text}");
+    assert!(
+        text.contains("open_url https://crm.example.com/orders?visitor=v_999"),
+        "{text}"
+    );
+}
+
+#[test]
+fn json_format_is_machine_readable() {
+    let dir = tempfile::tempdir().unwrap();
+    let example = repo_path("examples/plugins/orders.py")
+        .display()
+        .to_string();
+    let out = check(&dir, &["--format", "json"], &["python3", &example]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
+    assert_eq!(report["passed"], true);
+    assert_eq!(report["plugin"]["name"], "visitor-orders");
+    let steps = report["steps"].as_array().unwrap();
+    assert!(
+        steps
+            .iter()
+            .any(|s| s["method"] == "visitor_panel/event" && s["status"] == "pass")
+    );
+}
+
+#[test]
+fn garbage_answers_fail_with_a_clear_message() {
+    let (code, text) = run_rogue("garbage");
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("FAIL  render visitor_panel"), "{text}");
+    assert!(text.contains("timed out after 3.0 s"), "{text}");
+    assert!(
+        text.contains("invalid JSON"),
+        "the hygiene step names the bad frame:\n{text}"
+    );
+}
+
+#[test]
+fn error_replies_fail() {
+    let (code, text) = run_rogue("error_reply");
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.contains("plugin error -32003: Order not found"),
+        "{text}"
+    );
+}
+
+#[test]
+fn refused_registration_fails() {
+    let (code, text) = run_rogue("register_missing_title");
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.contains("registration refused: capabilities[0]: missing \"title\""),
+        "{text}"
+    );
+}
+
+#[test]
+fn no_capabilities_fails() {
+    let (code, text) = run_rogue("register_no_capabilities");
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("registered no capabilities"), "{text}");
+}
+
+#[test]
+fn crash_fails_and_shows_the_last_output() {
+    let (code, text) = run_rogue("crash");
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("disconnected before answering"), "{text}");
+    assert!(text.contains("last lines the plugin printed"), "{text}");
+}
+
+#[test]
+fn plugin_that_never_connects_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = check(&dir, &["--wait", "1"], &["sleep", "30"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("no plugin registered within 1 s"), "{text}");
+}
+
+#[test]
+fn plugin_that_exits_before_registering_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = check(&dir, &[], &["sh", "-c", "echo boom >&2; exit 4"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("exited (exit status: 4) without registering"),
+        "{text}"
+    );
+    assert!(text.contains("| boom"), "{text}");
+}
+
+#[test]
+fn unknown_template_and_action_fail() {
+    let (code, text) = run_rogue("unknown_template");
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("unknown template \"hologram\""), "{text}");
+}
+
+#[test]
+fn invalid_ui_fails_with_paths() {
+    let (code, text) = run_rogue("bad_ui");
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("$.data.items[0].data.columns"), "{text}");
+    assert!(
+        text.contains("$.data.items[1].data.columns[1].key"),
+        "{text}"
+    );
+}
+
+#[test]
+fn nesting_over_the_limit_fails() {
+    let (code, text) = run_rogue("deep_ui");
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("nesting deeper than 64 levels"), "{text}");
+    let (code, text) = run_rogue("deep");
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("over the limit of 100"), "{text}");
+}
+
+#[test]
+fn escape_sequences_never_reach_the_terminal() {
+    let (code, text) = run_rogue("escapes");
+    assert!(
+        !text.contains('\x1b') && !text.contains('\x07'),
+        "raw escape in output"
+    );
+    assert!(text.contains("\\x1b[2J"), "{text}");
+    assert!(text.contains("control characters"), "warned:\n{text}");
+    assert_eq!(
+        code, 0,
+        "control characters warn, they do not fail:\n{text}"
+    );
+}
+
+#[test]
+fn a_second_host_on_the_same_socket_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join("tgo.sock");
+    let mut first = Command::new(BIN)
+        .args(["check", "--wait", "10", "--socket"])
+        .arg(&socket)
+        .env("XDG_STATE_HOME", dir.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    for _ in 0..100 {
+        if socket.exists() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let out = check(&dir, &[], &[]);
+    let _ = first.kill();
+    let _ = first.wait();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("already listening") && err.contains(&socket.display().to_string()),
+        "{err}"
+    );
+}
+
+/// The quickstart's own example plugin, unchanged: it dials /var/run/tgo/tgo.sock, so this is
+/// the one test that uses the default path.
+#[test]
+fn quickstart_plugin_passes_unchanged() {
+    let seed = repo_path("../shared/seeds/quickstart.md");
+    let Ok(doc) = std::fs::read_to_string(&seed) else {
+        eprintln!("SKIPPED: {} is not beside this checkout", seed.display());
+        return;
+    };
+    let start = doc.find("```python\n").expect("a python block") + "```python\n".len();
+    let code = &doc[start..start + doc[start..].find("\n```").unwrap()];
+    assert!(code.contains("/var/run/tgo/tgo.sock"));
+    let dir = tempfile::tempdir().unwrap();
+    let main_py = dir.path().join("main.py");
+    std::fs::write(&main_py, code).unwrap();
+    if std::fs::create_dir_all("/var/run/tgo").is_err() {
+        eprintln!("SKIPPED: cannot create /var/run/tgo here");
+        return;
+    }
+    let out = Command::new(BIN)
+        .args([
+            "check",
+            "--socket",
+            "/var/run/tgo/tgo.sock",
+            "--",
+            "python3",
+        ])
+        .arg(&main_py)
+        .env("NO_COLOR", "1")
+        .env("XDG_STATE_HOME", dir.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("最近订单") && text.contains("ORD-001"),
+        "{text}"
+    );
+    assert!(
+        text.contains("open_url https://crm.example.com/orders?visitor=v_12345"),
+        "{text}"
+    );
+}
