@@ -12,3 +12,4 @@ pub mod jsonui;
 pub mod launcher;
 pub mod protocol;
 pub mod text;
+pub mod tui;
