@@ -2,3 +2,4 @@
 //! and the message log, and sends commands through the host handle; it never touches a socket.
 
 pub mod theme;
+pub mod uiview;
