@@ -22,6 +22,8 @@ mod table;
 mod text;
 mod walk;
 
+#[cfg(test)]
+mod tests;
 
 use crossterm::event::KeyEvent;
 use ratatui::buffer::Buffer;
