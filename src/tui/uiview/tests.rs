@@ -853,6 +853,10 @@ fn copy_and_links() {
         handle_key(&node, &mut state, key(KeyCode::Enter), vp(70, 7)),
         UiOutcome::Press(Press::Copy("订单号 SO-2024-0001".into()))
     );
+    assert_eq!(
+        focused_label(&node, &state).as_deref(),
+        Some("copy: 订单号 SO-2024-0001")
+    );
     let node = key_value_node();
     let mut state = UiState::new(&node);
     focus_on(&node, &mut state, "link3");

@@ -25,13 +25,26 @@ pub(crate) fn opt_heading(cx: &mut Ctx, title: Option<&String>, at: At) -> u32 {
     title.map_or(0, |t| heading(cx, t, at))
 }
 
-/// Draws a `[copy]` button; returns its width.
-fn copy_button(cx: &mut Ctx, id: String, x: u16, y: u32, w: u16, path: &str, part: Part) -> u16 {
+/// Draws a `[copy]` button; returns its width. `value` labels it, so the status bar says
+/// what would be copied.
+#[allow(clippy::too_many_arguments)]
+fn copy_button(
+    cx: &mut Ctx,
+    id: String,
+    x: u16,
+    y: u32,
+    w: u16,
+    path: &str,
+    part: Part,
+    value: &str,
+) -> u16 {
     let focused = cx.is_focused(&id);
     let text = if focused { "»copy«" } else { "[copy]" };
     let st = controls::style(cx, Look::Ghost, focused);
     let w = cx.put(x, y, text, w, st);
-    cx.target(Target::new(id, TargetKind::Copyable, At { x, y, w }, 1, "Copy", path).part(part));
+    let label = format!("copy: {value}");
+    let place = At { x, y, w };
+    cx.target(Target::new(id, TargetKind::Copyable, place, 1, &label, path).part(part));
     w
 }
 
@@ -80,9 +93,18 @@ pub(crate) fn text(cx: &mut Ctx, t: &Text, path: &str, at: At) -> u32 {
         let id = child(path, "copy");
         if copy_inline {
             let x = at.x + first_w + 1;
-            copy_button(cx, id, x, at.y, COPY_W - 1, path, Part::Copy(None));
+            copy_button(cx, id, x, at.y, COPY_W - 1, path, Part::Copy(None), &t.text);
         } else {
-            copy_button(cx, id, at.x, at.y + lines, at.w, path, Part::Copy(None));
+            copy_button(
+                cx,
+                id,
+                at.x,
+                at.y + lines,
+                at.w,
+                path,
+                Part::Copy(None),
+                &t.text,
+            );
             lines += 1;
         }
     }
@@ -153,7 +175,16 @@ pub(crate) fn key_value(cx: &mut Ctx, kv: &KeyValue, path: &str, at: At) -> u32 
         if item.copyable {
             let id = child(path, &format!("copy{i}"));
             let x = body.x + used + 1;
-            copy_button(cx, id, x, body.y, COPY_W - 1, path, Part::Copy(Some(i)));
+            copy_button(
+                cx,
+                id,
+                x,
+                body.y,
+                COPY_W - 1,
+                path,
+                Part::Copy(Some(i)),
+                &item.value,
+            );
         }
         y += lines;
     }
