@@ -2,13 +2,13 @@
 //! into the events the plugin expects.
 //!
 //! Everything works in *content coordinates*: one long virtual page, `width` columns wide,
-//! scrolled by [`UiState`]'s offset. A single walk over the node tree ([`walk`]) both measures
+//! scrolled by [`UiState`]'s offset. A single walk over the node tree (`walk.rs`) both measures
 //! and draws: [`layout`] runs it without a buffer (heights and focus targets only), [`render`]
 //! runs it with one and only touches lines inside the viewport. Large widgets (a table of
 //! 200 000 rows) therefore cost O(1) to lay out and O(visible rows) to draw.
 //!
 //! Plugin text is untrusted: every string is escaped with `crate::text` at the single point
-//! where it reaches the buffer ([`canvas::Ctx::put`]), so no drawer can forget to.
+//! where it reaches the buffer (`Ctx::put` in `canvas.rs`), so no drawer can forget to.
 
 mod canvas;
 mod cards;

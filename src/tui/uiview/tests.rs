@@ -973,3 +973,34 @@ fn stale_state_falls_back_to_defaults() {
     term(&node, &state, 70, 6, true);
     assert_eq!(layout(&node, &state, 70).targets.len(), 8 + 2);
 }
+
+#[test]
+fn table_selection_pages_and_stays_in_view() {
+    let node = ui(table_json(200));
+    let mut state = UiState::new(&node);
+    let view = vp(70, 10);
+    focus_on(&node, &mut state, "root");
+    // The first row keeps the title and header in view.
+    handle_key(&node, &mut state, key(KeyCode::Down), view);
+    handle_key(&node, &mut state, key(KeyCode::Up), view);
+    assert_eq!(state.scroll(), 0);
+    handle_key(&node, &mut state, key(KeyCode::PageDown), view);
+    assert_eq!(
+        state.selected.get(""),
+        Some(&9),
+        "a page is the view less a line"
+    );
+    for _ in 0..20 {
+        handle_key(&node, &mut state, key(KeyCode::Char('j')), view);
+    }
+    let row_line = 3 + 29; // title, header, rule, then row 29
+    assert!(state.scroll() <= row_line && row_line < state.scroll() + 10);
+    assert_eq!(
+        focused_label(&node, &state).as_deref(),
+        Some("row 30/200: SO-0030")
+    );
+    // The drawn frame shows the selected row with its marker.
+    let terminal = term(&node, &state, 70, 10, true);
+    let line = (row_line - state.scroll()) as u16;
+    assert_eq!(terminal.backend().buffer()[(0, line)].symbol(), "›");
+}
