@@ -1,0 +1,856 @@
+//! The raw request composer: pick a plugin, type any method and any JSON params, send.
+//!
+//! It exists to poke a plugin with requests the UI would never build (odd params, unknown
+//! methods), so it accepts any valid JSON and only refuses what cannot be sent at all.
+//!
+//! Keys: `←`/`→` choose the plugin; `Tab` completes the method (again to cycle); `Enter`,
+//! `↓` or `Ctrl-N` go to the next field, `↑` (on the first line of params), `Ctrl-P` or
+//! `Shift-Tab` to the previous; `Ctrl-S` or `Ctrl-Enter` sends; `Esc` cancels.
+
+use crate::host::Capability;
+use crate::host::context::{event_method, render_method, renders_json_ui};
+use crate::text::{has_control_chars, sanitize_line, truncate_chars};
+use crate::tui::inspector::json_error;
+use crate::tui::theme::Theme;
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Widget};
+use ratatui_textarea::{CursorMove, TextArea};
+use serde_json::Value;
+use unicode_width::UnicodeWidthStr;
+
+/// Completion candidates listed under the method field at most.
+const MAX_SHOWN_CANDIDATES: usize = 6;
+const HINTS: &str = "Ctrl-S send · Tab complete · ↑↓ field · ←→ plugin · Esc cancel";
+
+/// A plugin that can be sent to, with the methods offered for completion.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PluginChoice {
+    pub plugin_id: String,
+    /// Completions: see [`method_candidates`].
+    pub methods: Vec<String>,
+}
+
+/// What a key in the composer asks of the app.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ComposerOutcome {
+    Ignored,
+    Handled,
+    /// Close the composer, send nothing.
+    Cancel,
+    Send {
+        plugin_id: String,
+        method: String,
+        params: Value,
+    },
+}
+
+/// The methods a plugin with these capabilities answers, in capability order, then `ping`
+/// and `shutdown`.
+pub fn method_candidates(caps: &[Capability]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut add = |m: String| {
+        if !out.contains(&m) {
+            out.push(m);
+        }
+    };
+    for cap in caps {
+        if let Some(m) = render_method(&cap.kind) {
+            add(m);
+        }
+        if renders_json_ui(&cap.kind) {
+            add(event_method(&cap.kind));
+        }
+        if cap.kind == "mcp_tools" || !cap.tools.is_empty() {
+            add("tool/execute".into());
+        }
+    }
+    add("ping".into());
+    add("shutdown".into());
+    out
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Field {
+    Plugin,
+    Method,
+    Params,
+}
+
+/// Repeated `Tab`s walk these matches of the prefix typed before the first `Tab`.
+#[derive(Debug)]
+struct Cycle {
+    matches: Vec<String>,
+    current: usize,
+}
+
+/// The composer's fields and what it last had to say.
+pub struct ComposerState {
+    plugins: Vec<PluginChoice>,
+    plugin: usize,
+    method: TextArea<'static>,
+    params: TextArea<'static>,
+    focus: Field,
+    cycle: Option<Cycle>,
+    /// The params check, redone on every edit rather than every draw.
+    status: Result<(), String>,
+    /// Valid JSON that is neither object nor array: sendable, but not JSON-RPC 2.0.
+    odd_shape: bool,
+    /// Why the last send was refused, or that a completion found nothing.
+    error: Option<String>,
+}
+
+fn method_area(text: &str) -> TextArea<'static> {
+    let mut ta = TextArea::new(vec![sanitize_line(text)]);
+    ta.move_cursor(CursorMove::End);
+    ta.set_cursor_line_style(Style::default());
+    ta.set_placeholder_text("method, e.g. ping");
+    ta.set_placeholder_style(Style::default().add_modifier(Modifier::DIM));
+    ta
+}
+
+/// Makes preset JSON safe to draw without changing its meaning: the only characters
+/// serde_json leaves raw that a terminal could act on (DEL, C1, bidi controls) can only sit
+/// inside strings, where a `\uXXXX` escape is the same value.
+fn escape_for_editor(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    let mut tmp = [0u8; 4];
+    for c in json.chars() {
+        if has_control_chars(c.encode_utf8(&mut tmp)) {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+impl ComposerState {
+    /// A composer over `plugins`; `preset` (plugin, method, params) fills it for edit-and-resend.
+    /// A preset plugin that is not among `plugins` is added so the edit is not lost.
+    pub fn new(mut plugins: Vec<PluginChoice>, preset: Option<(String, String, Value)>) -> Self {
+        let (plugin, method, params, focus) = match preset {
+            Some((pid, method, params)) => {
+                let idx = match plugins.iter().position(|p| p.plugin_id == pid) {
+                    Some(i) => i,
+                    None => {
+                        plugins.push(PluginChoice {
+                            plugin_id: pid,
+                            methods: Vec::new(),
+                        });
+                        plugins.len() - 1
+                    }
+                };
+                let text = serde_json::to_string_pretty(&params).unwrap_or_default();
+                (idx, method, escape_for_editor(&text), Field::Params)
+            }
+            None => (0, String::new(), "{}".to_string(), Field::Method),
+        };
+        let mut params_area = TextArea::new(params.lines().map(String::from).collect());
+        params_area.set_cursor_line_style(Style::default());
+        params_area.set_line_number_style(Style::default().add_modifier(Modifier::DIM));
+        params_area.set_tab_length(2);
+        let mut st = Self {
+            plugins,
+            plugin,
+            method: method_area(&method),
+            params: params_area,
+            focus,
+            cycle: None,
+            status: Ok(()),
+            odd_shape: false,
+            error: None,
+        };
+        st.recheck();
+        st.set_focus(focus);
+        st
+    }
+
+    /// Ok when the params are valid JSON (or empty, which sends `{}`), else
+    /// `line L, column C: what serde_json expected`.
+    pub fn json_status(&self) -> Result<(), String> {
+        self.status.clone()
+    }
+
+    fn params_text(&self) -> String {
+        self.params.lines().join("\n")
+    }
+
+    fn method_text(&self) -> String {
+        self.method.lines().concat()
+    }
+
+    fn recheck(&mut self) {
+        let text = self.params_text();
+        self.odd_shape = false;
+        self.status = if text.trim().is_empty() {
+            Ok(())
+        } else {
+            match serde_json::from_str::<Value>(&text) {
+                Ok(v) => {
+                    self.odd_shape = !(v.is_object() || v.is_array());
+                    Ok(())
+                }
+                Err(e) => Err(json_error(&e)),
+            }
+        };
+    }
+
+    fn set_focus(&mut self, f: Field) {
+        self.focus = f;
+        let on = Style::default().add_modifier(Modifier::REVERSED);
+        let cursor = |focused: bool| if focused { on } else { Style::default() };
+        self.method.set_cursor_style(cursor(f == Field::Method));
+        self.params.set_cursor_style(cursor(f == Field::Params));
+    }
+
+    fn next_field(&mut self) {
+        self.set_focus(match self.focus {
+            Field::Plugin => Field::Method,
+            Field::Method | Field::Params => Field::Params,
+        });
+    }
+
+    fn prev_field(&mut self) {
+        self.set_focus(match self.focus {
+            Field::Plugin | Field::Method => Field::Plugin,
+            Field::Params => Field::Method,
+        });
+    }
+
+    fn methods(&self) -> &[String] {
+        self.plugins
+            .get(self.plugin)
+            .map_or(&[], |p| p.methods.as_slice())
+    }
+
+    /// Candidates starting with `typed` (case-insensitive); failing that, containing it.
+    fn matches(&self, typed: &str) -> Vec<String> {
+        let t = typed.to_lowercase();
+        let starts: Vec<String> = self
+            .methods()
+            .iter()
+            .filter(|m| m.to_lowercase().starts_with(&t))
+            .cloned()
+            .collect();
+        if !starts.is_empty() {
+            return starts;
+        }
+        self.methods()
+            .iter()
+            .filter(|m| m.to_lowercase().contains(&t))
+            .cloned()
+            .collect()
+    }
+
+    /// Tab: the only match, else the longest common prefix, else cycle through the matches.
+    fn complete(&mut self) {
+        if let Some(c) = &mut self.cycle {
+            c.current = (c.current + 1) % c.matches.len();
+            let m = c.matches[c.current].clone();
+            self.method = method_area(&m);
+            return;
+        }
+        let typed = self.method_text();
+        let matches = self.matches(&typed);
+        match matches.len() {
+            0 => {
+                self.error = Some(format!(
+                    "no known method matches {:?}",
+                    sanitize_line(&typed)
+                ))
+            }
+            1 => self.method = method_area(&matches[0]),
+            _ => {
+                let lcp = common_prefix(&matches);
+                if lcp.chars().count() > typed.chars().count()
+                    && lcp.to_lowercase().starts_with(&typed.to_lowercase())
+                {
+                    self.method = method_area(&lcp);
+                } else {
+                    self.method = method_area(&matches[0]);
+                    self.cycle = Some(Cycle {
+                        matches,
+                        current: 0,
+                    });
+                }
+            }
+        }
+    }
+
+    fn try_send(&mut self) -> ComposerOutcome {
+        let Some(p) = self.plugins.get(self.plugin) else {
+            self.error = Some("no plugin to send to".into());
+            return ComposerOutcome::Handled;
+        };
+        let method = self.method_text().trim().to_string();
+        if method.is_empty() {
+            self.error = Some("not sent: set a method first".into());
+            return ComposerOutcome::Handled;
+        }
+        if self.status.is_err() {
+            self.error = Some("not sent: fix the params first".into());
+            return ComposerOutcome::Handled;
+        }
+        let text = self.params_text();
+        let params = if text.trim().is_empty() {
+            Value::Object(Default::default())
+        } else {
+            match serde_json::from_str(&text) {
+                Ok(v) => v,
+                Err(e) => {
+                    self.error = Some(format!("not sent: {}", json_error(&e)));
+                    return ComposerOutcome::Handled;
+                }
+            }
+        };
+        ComposerOutcome::Send {
+            plugin_id: p.plugin_id.clone(),
+            method,
+            params,
+        }
+    }
+
+    pub fn handle_key(&mut self, key: KeyEvent) -> ComposerOutcome {
+        if key.kind == KeyEventKind::Release {
+            return ComposerOutcome::Ignored;
+        }
+        self.error = None;
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        let outcome = match (key.code, self.focus) {
+            (KeyCode::Esc, _) => return ComposerOutcome::Cancel,
+            (KeyCode::Char('s'), _) if ctrl => return self.try_send(),
+            (KeyCode::Enter, _) if ctrl => return self.try_send(),
+            (KeyCode::BackTab, _) => {
+                self.prev_field();
+                ComposerOutcome::Handled
+            }
+            (KeyCode::Char('n'), _) if ctrl => {
+                self.next_field();
+                ComposerOutcome::Handled
+            }
+            (KeyCode::Char('p'), _) if ctrl => {
+                self.prev_field();
+                ComposerOutcome::Handled
+            }
+            (KeyCode::Left | KeyCode::Right, Field::Plugin) => {
+                let n = self.plugins.len().max(1);
+                self.plugin = if key.code == KeyCode::Left {
+                    (self.plugin + n - 1) % n
+                } else {
+                    (self.plugin + 1) % n
+                };
+                ComposerOutcome::Handled
+            }
+            (KeyCode::Tab | KeyCode::Enter | KeyCode::Down, Field::Plugin | Field::Method)
+                if !(key.code == KeyCode::Tab && self.focus == Field::Method) =>
+            {
+                self.next_field();
+                ComposerOutcome::Handled
+            }
+            (KeyCode::Up, Field::Method) => {
+                self.prev_field();
+                ComposerOutcome::Handled
+            }
+            (KeyCode::Tab, Field::Method) => {
+                self.complete();
+                // Keep the cycle alive across consecutive Tabs only.
+                return ComposerOutcome::Handled;
+            }
+            (_, Field::Plugin) => ComposerOutcome::Ignored,
+            (_, Field::Method) => {
+                // One line only: swallow what the text area would turn into a newline.
+                if !(ctrl && matches!(key.code, KeyCode::Char('m' | 'j'))) {
+                    self.method.input(key);
+                }
+                ComposerOutcome::Handled
+            }
+            (KeyCode::Up, Field::Params) if self.params.cursor().0 == 0 => {
+                self.prev_field();
+                ComposerOutcome::Handled
+            }
+            (KeyCode::Tab, Field::Params) => {
+                self.params.insert_str("  ");
+                self.recheck();
+                ComposerOutcome::Handled
+            }
+            (_, Field::Params) => {
+                if self.params.input(key) {
+                    self.recheck();
+                }
+                ComposerOutcome::Handled
+            }
+        };
+        // Any key but Tab ends a completion cycle.
+        self.cycle = None;
+        outcome
+    }
+
+    /// What the completion list shows: the cycle being walked, or the matches of the text.
+    fn shown_candidates(&self) -> (Vec<String>, Option<usize>) {
+        if self.focus != Field::Method {
+            return (Vec::new(), None);
+        }
+        if let Some(c) = &self.cycle {
+            return (c.matches.clone(), Some(c.current));
+        }
+        let typed = self.method_text();
+        let m = self.matches(&typed);
+        if m.len() == 1 && m[0] == typed {
+            return (Vec::new(), None);
+        }
+        (m, None)
+    }
+}
+
+fn common_prefix(items: &[String]) -> String {
+    let Some(first) = items.first() else {
+        return String::new();
+    };
+    let mut n = first.len();
+    for s in &items[1..] {
+        n = first
+            .char_indices()
+            .zip(s.chars())
+            .take_while(|((_, a), b)| a == b)
+            .map(|((i, a), _)| i + a.len_utf8())
+            .last()
+            .unwrap_or(0)
+            .min(n);
+    }
+    first[..n].to_string()
+}
+
+/// Draws the composer as a box centred in `area` (usually the whole screen), clearing what
+/// is under it.
+pub fn render(area: Rect, buf: &mut Buffer, st: &ComposerState, theme: &Theme) {
+    let w = area.width.min(90);
+    let h = area.height.min(24);
+    let modal = Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    };
+    Clear.render(modal, buf);
+    let block = Block::bordered()
+        .title(" Send a request ")
+        .border_style(theme.border(true))
+        .style(theme.text());
+    let inner = block.inner(modal);
+    block.render(modal, buf);
+    if inner.height < 5 || inner.width < 10 {
+        return;
+    }
+    let label = |text: &'static str, field: Field| {
+        let style = if st.focus == field {
+            theme.fg(theme.accent).add_modifier(Modifier::BOLD)
+        } else {
+            theme.muted()
+        };
+        Span::styled(text, style)
+    };
+
+    // Plugin row.
+    let mut plugin_row = vec![label("Plugin  ", Field::Plugin)];
+    match st.plugins.get(st.plugin) {
+        Some(p) => {
+            plugin_row.push(Span::styled("‹ ", theme.muted()));
+            plugin_row.push(Span::styled(
+                sanitize_line(&truncate_chars(&p.plugin_id, 48)),
+                theme.fg(theme.accent),
+            ));
+            plugin_row.push(Span::styled(" ›", theme.muted()));
+            if st.plugins.len() > 1 {
+                plugin_row.push(Span::styled(
+                    format!("  {}/{}", st.plugin + 1, st.plugins.len()),
+                    theme.muted(),
+                ));
+            }
+        }
+        None => plugin_row.push(Span::styled("no plugin connected", theme.fg(theme.warning))),
+    }
+    buf.set_line(inner.x, inner.y, &Line::from(plugin_row), inner.width);
+
+    // Method row.
+    let my = inner.y + 1;
+    buf.set_line(
+        inner.x,
+        my,
+        &Line::from(label("Method  ", Field::Method)),
+        inner.width,
+    );
+    let method_field = Rect {
+        x: inner.x + 8,
+        y: my,
+        width: inner.width.saturating_sub(8),
+        height: 1,
+    };
+    if st.focus == Field::Method {
+        buf.set_style(method_field, Style::new().bg(theme.selection_bg.0));
+    }
+    st.method.render(method_field, buf);
+
+    // Params editor, then status, optional error, hints.
+    let bottom_rows = 2 + u16::from(st.error.is_some());
+    let params_area = Rect {
+        x: inner.x,
+        y: inner.y + 2,
+        width: inner.width,
+        height: inner.height.saturating_sub(2 + bottom_rows),
+    };
+    let pblock = Block::bordered()
+        .title(Line::from(label(" Params (JSON) ", Field::Params)))
+        .border_style(theme.border(st.focus == Field::Params));
+    let pinner = pblock.inner(params_area);
+    pblock.render(params_area, buf);
+    st.params.render(pinner, buf);
+
+    let mut y = params_area.bottom();
+    let status = match &st.status {
+        Ok(()) if st.params_text().trim().is_empty() => {
+            Line::styled("✓ empty: sends {}", theme.fg(theme.success))
+        }
+        Ok(()) if st.odd_shape => Line::styled(
+            "✓ valid JSON (but JSON-RPC params should be an object or array)",
+            theme.fg(theme.warning),
+        ),
+        Ok(()) => Line::styled("✓ valid JSON", theme.fg(theme.success)),
+        Err(e) => Line::styled(format!("✗ {e}"), theme.fg(theme.error)),
+    };
+    buf.set_line(inner.x, y, &status, inner.width);
+    y += 1;
+    if let Some(e) = &st.error {
+        buf.set_line(
+            inner.x,
+            y,
+            &Line::styled(
+                e.clone(),
+                theme.fg(theme.error).add_modifier(Modifier::BOLD),
+            ),
+            inner.width,
+        );
+        y += 1;
+    }
+    buf.set_line(inner.x, y, &Line::styled(HINTS, theme.muted()), inner.width);
+
+    // Completion list, over the params editor just under the method field.
+    let (cands, current) = st.shown_candidates();
+    if !cands.is_empty() {
+        let shown: Vec<String> = cands
+            .iter()
+            .take(MAX_SHOWN_CANDIDATES)
+            .map(|c| sanitize_line(&truncate_chars(c, 60)))
+            .collect();
+        let more = cands.len().saturating_sub(MAX_SHOWN_CANDIDATES);
+        let more_line = (more > 0).then(|| format!("+{more} more"));
+        let content_w = shown
+            .iter()
+            .map(|s| s.width())
+            .chain(more_line.as_ref().map(|s| s.width()))
+            .max()
+            .unwrap_or(0) as u16;
+        let rows = shown.len() as u16 + u16::from(more_line.is_some());
+        let popup = Rect {
+            x: method_field.x,
+            y: my + 1,
+            width: (content_w + 4).min(method_field.width),
+            height: (rows + 2).min(inner.bottom().saturating_sub(my + 1)),
+        };
+        Clear.render(popup, buf);
+        let cblock = Block::bordered()
+            .border_style(theme.border(false))
+            .style(theme.text());
+        let cinner = cblock.inner(popup);
+        cblock.render(popup, buf);
+        for (i, c) in shown.iter().enumerate() {
+            if i as u16 >= cinner.height {
+                break;
+            }
+            let style = if current == Some(i) {
+                theme.selected()
+            } else {
+                theme.fg(theme.fg)
+            };
+            buf.set_line(
+                cinner.x,
+                cinner.y + i as u16,
+                &Line::styled(format!(" {c} "), style),
+                cinner.width,
+            );
+        }
+        if let Some(m) = more_line
+            && (shown.len() as u16) < cinner.height
+        {
+            buf.set_line(
+                cinner.x,
+                cinner.y + shown.len() as u16,
+                &Line::styled(format!(" {m}"), theme.muted()),
+                cinner.width,
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    use serde_json::json;
+
+    fn plugins() -> Vec<PluginChoice> {
+        vec![
+            PluginChoice {
+                plugin_id: "demo".into(),
+                methods: vec![
+                    "visitor_panel/render".into(),
+                    "visitor_panel/event".into(),
+                    "chat_toolbar/render".into(),
+                    "tool/execute".into(),
+                    "ping".into(),
+                    "shutdown".into(),
+                ],
+            },
+            PluginChoice {
+                plugin_id: "orders".into(),
+                methods: vec!["ping".into()],
+            },
+        ]
+    }
+
+    fn key(c: char) -> KeyEvent {
+        KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
+    }
+
+    fn code(c: KeyCode) -> KeyEvent {
+        KeyEvent::new(c, KeyModifiers::NONE)
+    }
+
+    fn ctrl(c: char) -> KeyEvent {
+        KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)
+    }
+
+    fn typed(st: &mut ComposerState, s: &str) {
+        for c in s.chars() {
+            let k = if c == '\n' {
+                code(KeyCode::Enter)
+            } else {
+                key(c)
+            };
+            st.handle_key(k);
+        }
+    }
+
+    fn draw(st: &ComposerState, w: u16, h: u16) -> Terminal<TestBackend> {
+        let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+        t.draw(|f| {
+            let a = f.area();
+            render(a, f.buffer_mut(), st, &Theme::default());
+        })
+        .unwrap();
+        t
+    }
+
+    fn preset() -> ComposerState {
+        ComposerState::new(
+            plugins(),
+            Some((
+                "demo".into(),
+                "visitor_panel/render".into(),
+                json!({"visitor_id": "v_1", "language": "zh-CN"}),
+            )),
+        )
+    }
+
+    #[test]
+    fn snapshot_valid_json() {
+        let st = preset();
+        assert_eq!(st.json_status(), Ok(()));
+        insta::assert_snapshot!(draw(&st, 80, 16).backend());
+    }
+
+    #[test]
+    fn snapshot_json_error() {
+        let mut st = preset();
+        // Cursor is in params at the top-left: break the object after its first member.
+        st.params.move_cursor(CursorMove::Jump(1, 25));
+        st.handle_key(code(KeyCode::Backspace));
+        let err = st.json_status().unwrap_err();
+        assert_eq!(err, "line 3, column 3: expected `,` or `}`");
+        st.handle_key(ctrl('s'));
+        insta::assert_snapshot!(draw(&st, 80, 16).backend());
+    }
+
+    #[test]
+    fn snapshot_completions_shown() {
+        let mut st = ComposerState::new(plugins(), None);
+        typed(&mut st, "vis");
+        insta::assert_snapshot!(draw(&st, 70, 16).backend());
+    }
+
+    #[test]
+    fn tab_completes_then_cycles() {
+        let mut st = ComposerState::new(plugins(), None);
+        typed(&mut st, "vis");
+        st.handle_key(code(KeyCode::Tab));
+        assert_eq!(st.method_text(), "visitor_panel/", "common prefix first");
+        st.handle_key(code(KeyCode::Tab));
+        assert_eq!(st.method_text(), "visitor_panel/render");
+        st.handle_key(code(KeyCode::Tab));
+        assert_eq!(st.method_text(), "visitor_panel/event");
+        st.handle_key(code(KeyCode::Tab));
+        assert_eq!(st.method_text(), "visitor_panel/render", "cycles round");
+        st.handle_key(code(KeyCode::Backspace));
+        assert!(st.cycle.is_none());
+        let mut st = ComposerState::new(plugins(), None);
+        typed(&mut st, "pi");
+        st.handle_key(code(KeyCode::Tab));
+        assert_eq!(st.method_text(), "ping");
+        let mut st = ComposerState::new(plugins(), None);
+        typed(&mut st, "xyz");
+        st.handle_key(code(KeyCode::Tab));
+        assert!(st.error.as_deref().unwrap().contains("no known method"));
+        // Substring fallback.
+        let mut st = ComposerState::new(plugins(), None);
+        typed(&mut st, "execute");
+        st.handle_key(code(KeyCode::Tab));
+        assert_eq!(st.method_text(), "tool/execute");
+    }
+
+    #[test]
+    fn sends_only_a_valid_request() {
+        let mut st = ComposerState::new(plugins(), None);
+        assert_eq!(st.handle_key(ctrl('s')), ComposerOutcome::Handled);
+        assert!(st.error.as_deref().unwrap().contains("set a method"));
+        typed(&mut st, "ping\n");
+        assert_eq!(st.focus, Field::Params);
+        // Replace `{}` with an array.
+        st.params = TextArea::new(vec![String::new()]);
+        typed(&mut st, "[1,\n2]");
+        assert_eq!(st.json_status(), Ok(()));
+        let ctrl_enter = KeyEvent::new(KeyCode::Enter, KeyModifiers::CONTROL);
+        assert_eq!(
+            st.handle_key(ctrl_enter),
+            ComposerOutcome::Send {
+                plugin_id: "demo".into(),
+                method: "ping".into(),
+                params: json!([1, 2]),
+            }
+        );
+        typed(&mut st, ",");
+        assert!(st.json_status().is_err());
+        assert_eq!(st.handle_key(ctrl('s')), ComposerOutcome::Handled);
+        assert!(
+            st.error
+                .as_deref()
+                .unwrap()
+                .starts_with("not sent: fix the params")
+        );
+        assert_eq!(st.handle_key(code(KeyCode::Esc)), ComposerOutcome::Cancel);
+    }
+
+    #[test]
+    fn fields_and_plugins_by_keyboard() {
+        let mut st = preset();
+        assert_eq!(st.focus, Field::Params);
+        st.handle_key(code(KeyCode::Up));
+        assert_eq!(
+            st.focus,
+            Field::Method,
+            "Up on the first line leaves params"
+        );
+        st.handle_key(ctrl('p'));
+        assert_eq!(st.focus, Field::Plugin);
+        st.handle_key(code(KeyCode::Right));
+        st.handle_key(code(KeyCode::Tab));
+        assert_eq!(st.focus, Field::Method);
+        st.handle_key(code(KeyCode::BackTab));
+        st.handle_key(code(KeyCode::Left));
+        st.handle_key(code(KeyCode::Left));
+        st.handle_key(ctrl('n'));
+        st.handle_key(ctrl('n'));
+        assert_eq!(st.focus, Field::Params);
+        match st.handle_key(ctrl('s')) {
+            ComposerOutcome::Send {
+                plugin_id, params, ..
+            } => {
+                assert_eq!(plugin_id, "orders");
+                assert_eq!(params, json!({"visitor_id": "v_1", "language": "zh-CN"}));
+            }
+            other => panic!("{other:?}"),
+        }
+        // Empty params send {}.
+        let mut st = ComposerState::new(plugins(), None);
+        typed(&mut st, "ping");
+        st.params = TextArea::new(vec![String::new()]);
+        st.recheck();
+        assert!(matches!(
+            st.handle_key(ctrl('s')),
+            ComposerOutcome::Send { params, .. } if params == json!({})
+        ));
+    }
+
+    #[test]
+    fn preset_for_a_gone_plugin_and_hostile_text_is_kept_safe() {
+        let st = ComposerState::new(
+            plugins(),
+            Some((
+                "gone".into(),
+                "x\x1b[2J".into(),
+                json!({"s": "a\u{202e}b\u{9b}"}),
+            )),
+        );
+        assert_eq!(st.plugins.last().unwrap().plugin_id, "gone");
+        assert_eq!(st.method_text(), "x\\x1b[2J");
+        assert!(st.params_text().contains(r#""a\u202eb\u009b""#));
+        let v: Value = serde_json::from_str(&st.params_text()).unwrap();
+        assert_eq!(
+            v,
+            json!({"s": "a\u{202e}b\u{9b}"}),
+            "escaping keeps the value"
+        );
+    }
+
+    #[test]
+    fn candidates_from_capabilities() {
+        let cap = |kind: &str, tools: usize| Capability {
+            kind: kind.into(),
+            title: "t".into(),
+            icon: None,
+            priority: 0,
+            tooltip: None,
+            shortcut: None,
+            url: None,
+            refresh_on: vec![],
+            tools: (0..tools)
+                .map(|i| crate::host::ToolDef {
+                    name: format!("t{i}"),
+                    title: None,
+                    description: None,
+                    parameters: vec![],
+                })
+                .collect(),
+            raw: Value::Null,
+        };
+        assert_eq!(
+            method_candidates(&[
+                cap("visitor_panel", 0),
+                cap("mcp_tools", 2),
+                cap("sidebar_iframe", 0),
+                cap("visitor_panel", 0),
+            ]),
+            [
+                "visitor_panel/render",
+                "visitor_panel/event",
+                "tool/execute",
+                "sidebar_iframe/config",
+                "ping",
+                "shutdown"
+            ]
+        );
+    }
+}

@@ -1,0 +1,246 @@
+//! The inspector's filter: a few `key:value` tokens plus free text, typed after `/`.
+
+use crate::host::{Direction, EntryKind, LogEntry};
+
+/// Which log entries the inspector shows. Built by [`Filter::parse`]; all parts must match.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Filter {
+    /// Free-text words (space separated); every word must occur, case-insensitively, in the
+    /// label, plugin id, notes, error/event text or raw payload.
+    pub text: String,
+    /// Exact plugin id.
+    pub plugin: Option<String>,
+    /// Substring of the method of a request or notification (case-insensitive).
+    pub method: Option<String>,
+    pub dir: Option<Direction>,
+    /// Only problem entries, error replies and invalid frames.
+    pub errors_only: bool,
+}
+
+fn parse_dir(s: &str) -> Option<Direction> {
+    match s.to_ascii_lowercase().as_str() {
+        "in" | "<" => Some(Direction::In),
+        "out" | ">" => Some(Direction::Out),
+        "local" => Some(Direction::Local),
+        _ => None,
+    }
+}
+
+impl Filter {
+    /// Parses `plugin:ID method:NAME dir:in|out|local (or > <) errors|is:error words…`.
+    /// A token that is not a well-formed `key:value` is taken as free text.
+    pub fn parse(input: &str) -> Filter {
+        let mut f = Filter::default();
+        let mut words = Vec::new();
+        for tok in input.split_whitespace() {
+            let lower = tok.to_ascii_lowercase();
+            if let Some(v) = tok.strip_prefix("plugin:").filter(|v| !v.is_empty()) {
+                f.plugin = Some(v.to_string());
+            } else if let Some(v) = tok.strip_prefix("method:").filter(|v| !v.is_empty()) {
+                f.method = Some(v.to_string());
+            } else if let Some(d) = lower.strip_prefix("dir:").and_then(parse_dir) {
+                f.dir = Some(d);
+            } else if tok == ">" || tok == "<" {
+                f.dir = parse_dir(tok);
+            } else if matches!(lower.as_str(), "errors" | "is:error" | "is:errors") {
+                f.errors_only = true;
+            } else {
+                words.push(tok);
+            }
+        }
+        f.text = words.join(" ");
+        f
+    }
+
+    pub fn is_empty(&self) -> bool {
+        *self == Filter::default()
+    }
+
+    /// Whether `e` passes. Compiles the filter each call; the inspector compiles once per
+    /// rebuild instead.
+    pub fn matches(&self, e: &LogEntry) -> bool {
+        Matcher::new(self).matches(e)
+    }
+}
+
+/// A filter with its needles lower-cased once, so indexing a million entries allocates
+/// nothing per entry in the common (ASCII) case.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Matcher {
+    filter: Filter,
+    words: Vec<String>,
+    method: Option<String>,
+}
+
+impl Matcher {
+    pub(crate) fn new(filter: &Filter) -> Self {
+        Self {
+            filter: filter.clone(),
+            words: filter
+                .text
+                .split_whitespace()
+                .map(str::to_lowercase)
+                .collect(),
+            method: filter.method.as_deref().map(str::to_lowercase),
+        }
+    }
+
+    pub(crate) fn matches(&self, e: &LogEntry) -> bool {
+        let f = &self.filter;
+        if f.dir.is_some_and(|d| d != e.dir) {
+            return false;
+        }
+        if f.errors_only && !is_error(e) {
+            return false;
+        }
+        if let Some(p) = &f.plugin
+            && e.plugin.as_deref() != Some(p.as_str())
+        {
+            return false;
+        }
+        if let Some(m) = &self.method {
+            match &e.kind {
+                EntryKind::Request { method, .. } | EntryKind::Notification { method } => {
+                    if !contains_ci(method, m) {
+                        return false;
+                    }
+                }
+                _ => return false,
+            }
+        }
+        self.words.iter().all(|w| word_matches(e, w))
+    }
+}
+
+/// Error replies, invalid frames and anything the host flagged.
+pub(crate) fn is_error(e: &LogEntry) -> bool {
+    e.problem || matches!(e.kind, EntryKind::Error { .. } | EntryKind::Invalid { .. })
+}
+
+fn word_matches(e: &LogEntry, w: &str) -> bool {
+    let in_kind = match &e.kind {
+        EntryKind::Request { method, .. } | EntryKind::Notification { method } => {
+            contains_ci(method, w)
+        }
+        EntryKind::Result { .. } => contains_ci("result", w),
+        EntryKind::Error { code, message, .. } => {
+            contains_ci(&format!("error {code}"), w) || contains_ci(message, w)
+        }
+        EntryKind::Invalid { reason } => contains_ci("invalid", w) || contains_ci(reason, w),
+        EntryKind::Event { text } => contains_ci(text, w),
+    };
+    in_kind
+        || e.plugin.as_deref().is_some_and(|p| contains_ci(p, w))
+        || e.notes.iter().any(|n| contains_ci(n, w))
+        || bytes_contain_ci(&e.raw, w)
+}
+
+/// Case-insensitive substring test; `needle` is already lower-case.
+fn contains_ci(hay: &str, needle: &str) -> bool {
+    if needle.is_ascii() {
+        bytes_contain_ci(hay.as_bytes(), needle)
+    } else {
+        hay.to_lowercase().contains(needle)
+    }
+}
+
+fn bytes_contain_ci(hay: &[u8], needle: &str) -> bool {
+    let n = needle.as_bytes();
+    if n.is_empty() {
+        return true;
+    }
+    if !needle.is_ascii() {
+        return String::from_utf8_lossy(hay).to_lowercase().contains(needle);
+    }
+    let first = n[0];
+    hay.len() >= n.len()
+        && (0..=hay.len() - n.len()).any(|i| {
+            hay[i].to_ascii_lowercase() == first && hay[i..i + n.len()].eq_ignore_ascii_case(n)
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::Id;
+    use bytes::Bytes;
+
+    fn entry(dir: Direction, plugin: Option<&str>, raw: &str, kind: EntryKind) -> LogEntry {
+        LogEntry::new(
+            dir,
+            1,
+            plugin.map(String::from),
+            Bytes::from(raw.to_string()),
+            kind,
+        )
+    }
+
+    #[test]
+    fn parses_every_token_kind() {
+        let f = Filter::parse("  plugin:demo method:render dir:OUT errors Hello   world ");
+        assert_eq!(
+            f,
+            Filter {
+                text: "Hello world".into(),
+                plugin: Some("demo".into()),
+                method: Some("render".into()),
+                dir: Some(Direction::Out),
+                errors_only: true,
+            }
+        );
+        assert_eq!(Filter::parse("<").dir, Some(Direction::In));
+        assert_eq!(Filter::parse("dir:>").dir, Some(Direction::Out));
+        assert_eq!(Filter::parse("dir:local").dir, Some(Direction::Local));
+        assert!(Filter::parse("is:error").errors_only);
+        assert!(Filter::parse("   ").is_empty());
+        // Malformed key:value tokens are free text, so they visibly match nothing.
+        assert_eq!(
+            Filter::parse("dir:sideways plugin:").text,
+            "dir:sideways plugin:"
+        );
+    }
+
+    #[test]
+    fn matches_fields_and_free_text() {
+        let req = entry(
+            Direction::Out,
+            Some("demo"),
+            r#"{"jsonrpc":"2.0","id":1,"method":"visitor_panel/render","params":{"Name":"Zhang"}}"#,
+            EntryKind::Request {
+                id: Id::Num(1),
+                method: "visitor_panel/render".into(),
+            },
+        );
+        let err = entry(
+            Direction::In,
+            Some("demo"),
+            "{}",
+            EntryKind::Error {
+                id: Some(Id::Num(1)),
+                code: -32601,
+                message: "Method not found".into(),
+            },
+        );
+        let ev = entry(
+            Direction::Local,
+            None,
+            "",
+            EntryKind::Event {
+                text: "connection 3 closed".into(),
+            },
+        )
+        .with_note("EOF");
+        let m = |s: &str, e: &LogEntry| Filter::parse(s).matches(e);
+        assert!(m("", &req) && m("", &err) && m("", &ev));
+        assert!(m("plugin:demo method:PANEL >", &req));
+        assert!(!m("plugin:dem", &req));
+        assert!(!m("method:render", &err));
+        assert!(m("zhang", &req), "payload text, case-insensitive");
+        assert!(m("zhang render", &req) && !m("zhang nope", &req));
+        assert!(m("errors", &err) && !m("errors", &req));
+        assert!(m("-32601", &err) && m("not found", &err));
+        assert!(m("closed dir:local", &ev) && m("eof", &ev) && !m("<", &ev));
+        assert!(!m("plugin:demo", &ev));
+        assert!(m("errors", &req.clone().flagged()));
+    }
+}
