@@ -1,6 +1,8 @@
 //! Command line: clap derive types and the dispatch to each subcommand.
 
 use crate::check::{self, CheckOptions};
+use crate::config::Config;
+use crate::host::RenderContext;
 use crate::host::{DEFAULT_SOCKET_PATH, HostConfig};
 use crate::launcher::LaunchSpec;
 use crate::protocol::DEFAULT_MAX_FRAME_BYTES;
@@ -22,6 +24,18 @@ pub struct Cli {
     /// Where the log goes (default: $XDG_STATE_HOME/tgo-console/tgo-console.log).
     #[arg(long, global = true, value_name = "FILE")]
     pub log_file: Option<PathBuf>,
+    /// Config file (default: $XDG_CONFIG_HOME/tgo-console/config.toml).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Console theme: dark, light, high-contrast, or a path to a theme TOML.
+    #[arg(long, value_name = "NAME|PATH")]
+    pub theme: Option<String>,
+    /// Visitor id of the render context.
+    #[arg(long, value_name = "ID")]
+    pub visitor: Option<String>,
+    /// Also start the built-in demo plugin, so there is something to look at right away.
+    #[arg(long)]
+    pub demo: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -29,18 +43,18 @@ pub struct Cli {
 /// Options of the host itself, shared by every subcommand.
 #[derive(Args, Debug, Clone)]
 pub struct HostArgs {
-    /// Unix socket to listen on.
-    #[arg(long, global = true, env = "TGO_SOCKET_PATH", default_value = DEFAULT_SOCKET_PATH, value_name = "PATH")]
-    pub socket: PathBuf,
+    /// Unix socket to listen on [default: /var/run/tgo/tgo.sock].
+    #[arg(long, global = true, env = "TGO_SOCKET_PATH", value_name = "PATH")]
+    pub socket: Option<PathBuf>,
     /// Socket file mode, octal (e.g. 660 to let a group's plugins dial in).
     #[arg(long, global = true, default_value = "600", value_parser = parse_mode, value_name = "MODE")]
     pub socket_mode: u32,
     /// Also listen on TCP, e.g. 127.0.0.1:8005 (for plugins in containers).
     #[arg(long, global = true, value_name = "ADDR")]
     pub tcp: Option<String>,
-    /// Seconds to wait for each answer from a plugin.
-    #[arg(long, global = true, default_value_t = 30.0, value_name = "S")]
-    pub timeout: f64,
+    /// Seconds to wait for each answer from a plugin [default: 30].
+    #[arg(long, global = true, value_name = "S")]
+    pub timeout: Option<f64>,
     /// Largest frame accepted; a plugin announcing more is disconnected.
     #[arg(long, global = true, default_value_t = DEFAULT_MAX_FRAME_BYTES, value_name = "BYTES")]
     pub max_frame_bytes: usize,
@@ -62,13 +76,22 @@ fn secs(s: f64) -> Duration {
 }
 
 impl HostArgs {
-    pub fn config(&self) -> HostConfig {
+    /// The socket path: flag or env, then the config file, then the default.
+    pub fn socket(&self, file: &Config) -> PathBuf {
+        self.socket
+            .clone()
+            .or_else(|| file.socket.clone())
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_SOCKET_PATH))
+    }
+
+    /// Host settings: flags win over the config file, which wins over defaults.
+    pub fn config(&self, file: &Config) -> HostConfig {
         HostConfig {
-            socket: Some(self.socket.clone()),
+            socket: Some(self.socket(file)),
             socket_mode: self.socket_mode,
-            tcp: self.tcp.clone(),
+            tcp: self.tcp.clone().or_else(|| file.tcp.clone()),
             max_frame_bytes: self.max_frame_bytes,
-            request_timeout: secs(self.timeout),
+            request_timeout: secs(self.timeout.or(file.timeout).unwrap_or(30.0)),
             register_timeout: secs(self.register_timeout),
             log_budget_bytes: self.log_budget_mib.saturating_mul(1024 * 1024),
             ..HostConfig::default()
@@ -123,7 +146,8 @@ pub struct DemoArgs {
 /// The process's entry point: parse, log to a file, run.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let _log_guard = init_logging(cli.log_file.clone());
+    let log_path = cli.log_file.clone().unwrap_or_else(default_log_path);
+    let _log_guard = init_logging(log_path.clone());
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -131,26 +155,74 @@ pub fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    runtime.block_on(run(cli))
+    let file = match crate::config::load(cli.config.as_deref()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("tgo-console: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    runtime.block_on(run(cli, file, log_path))
 }
 
-async fn run(cli: Cli) -> ExitCode {
+async fn run(cli: Cli, file: Config, log_path: PathBuf) -> ExitCode {
     match cli.command {
-        Some(Command::Check(args)) => run_check(&cli.host, args).await,
-        Some(Command::DemoPlugin(args)) => run_demo(&cli.host, args).await,
-        None => {
-            eprintln!(
-                "tgo-console: the interactive console is not built yet.\n\
-                 Try: tgo-console check --demo      (conformance run of the built-in demo plugin)\n\
-                 or:  tgo-console check -- python3 examples/plugins/orders.py\n\
-                 See tgo-console --help."
-            );
+        Some(Command::Check(args)) => run_check(&cli.host, &file, args).await,
+        Some(Command::DemoPlugin(args)) => run_demo(&cli.host, &file, args).await,
+        None => run_console(&cli, &file, log_path).await,
+    }
+}
+
+async fn run_console(cli: &Cli, file: &Config, log_path: PathBuf) -> ExitCode {
+    if !std::io::stdout().is_terminal() {
+        eprintln!("tgo-console: the console needs a terminal; for CI use `tgo-console check`.");
+        return ExitCode::from(2);
+    }
+    let theme_name = cli
+        .theme
+        .clone()
+        .or_else(|| file.theme.clone())
+        .unwrap_or_else(|| "dark".into());
+    let theme = match crate::tui::theme::Theme::load(&theme_name) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("tgo-console: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let c = &file.context;
+    let visitor = cli
+        .visitor
+        .clone()
+        .or_else(|| c.visitor_id.clone())
+        .unwrap_or_else(|| "v_12345".into());
+    let mut ctx = RenderContext::for_visitor(&visitor);
+    if let Some(s) = &c.session_id {
+        ctx.session_id = s.clone();
+    }
+    if let Some(l) = &c.language {
+        ctx.language = l.clone();
+    }
+    if let Some(ch) = &c.channel_type {
+        ctx.channel_type = ch.clone();
+    }
+    let opts = crate::tui::TuiOptions {
+        host: cli.host.config(file),
+        theme,
+        ctx,
+        demo: cli.demo,
+        log_path,
+    };
+    match crate::tui::run(opts).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("tgo-console: {e:#}");
             ExitCode::from(2)
         }
     }
 }
 
-async fn run_check(host: &HostArgs, args: CheckArgs) -> ExitCode {
+async fn run_check(host: &HostArgs, file: &Config, args: CheckArgs) -> ExitCode {
     let command = if args.demo {
         match std::env::current_exe() {
             Ok(exe) => Some(LaunchSpec {
@@ -175,7 +247,7 @@ async fn run_check(host: &HostArgs, args: CheckArgs) -> ExitCode {
             })
     };
     let opts = CheckOptions {
-        host: host.config(),
+        host: host.config(file),
         visitor: args.visitor,
         command,
         wait: secs(args.wait),
@@ -204,9 +276,9 @@ async fn run_check(host: &HostArgs, args: CheckArgs) -> ExitCode {
     }
 }
 
-async fn run_demo(host: &HostArgs, args: DemoArgs) -> ExitCode {
+async fn run_demo(host: &HostArgs, file: &Config, args: DemoArgs) -> ExitCode {
     let opts = crate::demo_plugin::DemoOptions {
-        socket: Some(host.socket.clone()),
+        socket: Some(host.socket(file)),
         tcp: args.dial_tcp,
         id: args.id,
         ..Default::default()
@@ -221,8 +293,7 @@ async fn run_demo(host: &HostArgs, args: DemoArgs) -> ExitCode {
 }
 
 /// Logs go to a file, never to the terminal the UI owns.
-fn init_logging(path: Option<PathBuf>) -> Option<tracing_appender::non_blocking::WorkerGuard> {
-    let path = path.unwrap_or_else(default_log_path);
+fn init_logging(path: PathBuf) -> Option<tracing_appender::non_blocking::WorkerGuard> {
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())

@@ -6,6 +6,7 @@
 
 pub mod check;
 pub mod cli;
+pub mod config;
 pub mod demo_plugin;
 pub mod host;
 pub mod jsonui;

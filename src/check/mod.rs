@@ -9,7 +9,9 @@ pub mod report;
 pub use outline::{action_outline, ui_outline};
 pub use report::{Report, Status, Step};
 
-use crate::host::context::{event_method, render_method, renders_json_ui};
+use crate::host::context::{
+    capability_render_params, event_method, render_method, renders_json_ui,
+};
 use crate::host::{
     self, EntryKind, HostConfig, HostEvent, HostHandle, ListenError, Outcome, PluginInfo,
     RenderContext, Reply, UiEvent,
@@ -241,21 +243,7 @@ async fn exercise(
                 ),
             );
         }
-        let mut params = ctx.render_params(&cap.kind);
-        let same_kind = info
-            .capabilities
-            .iter()
-            .filter(|c| c.kind == cap.kind)
-            .count();
-        if same_kind > 1 {
-            // tgo-console extension: tells apart several capabilities of one type.
-            params["capability_index"] = json!(
-                info.capabilities[..index]
-                    .iter()
-                    .filter(|c| c.kind == cap.kind)
-                    .count()
-            );
-        }
+        let params = capability_render_params(ctx, &info.capabilities, index);
         let reply = match host.request(plugin_id, &method, params).await {
             Ok(r) => r,
             Err(e) => {

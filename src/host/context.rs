@@ -108,6 +108,24 @@ impl RenderContext {
     }
 }
 
+/// Render params for capability `index` of a plugin. When the plugin registered several
+/// capabilities of that type, adds `capability_index` (a tgo-console extension: the real host
+/// renders only the first) so the plugin can tell which one is asked.
+pub fn capability_render_params(
+    ctx: &RenderContext,
+    caps: &[super::Capability],
+    index: usize,
+) -> Value {
+    let Some(kind) = caps.get(index).map(|c| c.kind.as_str()) else {
+        return ctx.render_params("");
+    };
+    let mut params = ctx.render_params(kind);
+    if caps.iter().filter(|c| c.kind == kind).count() > 1 {
+        params["capability_index"] = json!(caps[..index].iter().filter(|c| c.kind == kind).count());
+    }
+    params
+}
+
 /// A user interaction to send as an event.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct UiEvent {

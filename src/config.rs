@@ -1,0 +1,75 @@
+//! The config file (`$XDG_CONFIG_HOME/tgo-console/config.toml`, or `--config PATH`): defaults
+//! for theme, socket, TCP, timeout and the render context. Command-line flags win over it.
+
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub theme: Option<String>,
+    pub socket: Option<PathBuf>,
+    pub tcp: Option<String>,
+    /// Seconds to wait for each answer.
+    pub timeout: Option<f64>,
+    pub context: ContextConfig,
+}
+
+/// Default render context.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct ContextConfig {
+    pub visitor_id: Option<String>,
+    pub session_id: Option<String>,
+    pub language: Option<String>,
+    pub channel_type: Option<String>,
+}
+
+/// `$XDG_CONFIG_HOME/tgo-console/config.toml` (or `~/.config/…`).
+pub fn default_path() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))?;
+    Some(base.join("tgo-console").join("config.toml"))
+}
+
+/// Reads `explicit` (which must exist), else the default path if it exists, else defaults.
+pub fn load(explicit: Option<&Path>) -> Result<Config, String> {
+    let path = match explicit {
+        Some(p) => p.to_path_buf(),
+        None => match default_path() {
+            Some(p) if p.exists() => p,
+            _ => return Ok(Config::default()),
+        },
+    };
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("config file {}: {e}", path.display()))?;
+    toml::from_str(&text).map_err(|e| format!("config file {}: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_names_bad_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("c.toml");
+        std::fs::write(
+            &p,
+            "theme = \"light\"\ntimeout = 5\n[context]\nvisitor_id = \"v_9\"\n",
+        )
+        .unwrap();
+        let c = load(Some(&p)).unwrap();
+        assert_eq!(c.theme.as_deref(), Some("light"));
+        assert_eq!(c.context.visitor_id.as_deref(), Some("v_9"));
+        std::fs::write(&p, "colour = \"red\"\n").unwrap();
+        let err = load(Some(&p)).unwrap_err();
+        assert!(err.contains("colour") && err.contains("c.toml"), "{err}");
+        assert!(
+            load(Some(&dir.path().join("missing.toml")))
+                .unwrap_err()
+                .contains("missing.toml")
+        );
+    }
+}

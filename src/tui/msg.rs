@@ -1,0 +1,77 @@
+//! The one message type every state change goes through, and the effects `update` asks the
+//! app to carry out (it does no I/O itself).
+
+use crate::host::{ConnId, HostEvent, Reply, RequestError};
+use crossterm::event::{KeyEvent, MouseEvent};
+use serde_json::Value;
+
+/// A capability of a plugin, by position in its registration.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CapKey {
+    pub plugin_id: String,
+    pub index: usize,
+}
+
+/// Why a request was sent, so its reply lands in the right place.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Purpose {
+    /// Render of a capability into the render pane.
+    Render(CapKey),
+    /// A `chat_toolbar` render, shown in a modal.
+    ToolbarRender(CapKey),
+    /// A UI event (button, row, form); `in_modal` when pressed inside a modal.
+    Event { cap: CapKey, in_modal: bool },
+    /// `tool/execute` from the tools form.
+    Tool { cap: CapKey, tool: String },
+    /// Sent from the composer or resent from the inspector.
+    Raw,
+}
+
+pub enum Msg {
+    Key(KeyEvent),
+    Mouse(MouseEvent),
+    Paste(String),
+    Resize(u16, u16),
+    Host(HostEvent),
+    /// The message log grew (throttled).
+    LogGrew,
+    /// A request is on its way (for the pending list).
+    Sent {
+        purpose: Purpose,
+        plugin_id: String,
+        method: String,
+        conn: ConnId,
+        id: u64,
+    },
+    /// A request could not be sent at all.
+    SendFailed {
+        purpose: Purpose,
+        error: RequestError,
+    },
+    Reply {
+        purpose: Purpose,
+        reply: Reply,
+    },
+    /// Time passed: spinner frame, toast expiry.
+    Tick,
+}
+
+/// Something for the app to do.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Effect {
+    Request {
+        plugin_id: String,
+        method: String,
+        params: Value,
+        purpose: Purpose,
+    },
+    Cancel {
+        conn: ConnId,
+        id: u64,
+    },
+    /// OSC 52 clipboard copy.
+    Copy(String),
+    /// Open in the desktop's browser.
+    OpenUrl(String),
+    Quit,
+}

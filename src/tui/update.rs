@@ -1,0 +1,1207 @@
+//! `update`: the only place state changes. It takes one message, changes the state, and
+//! returns the effects (requests, clipboard, browser) for the app to carry out. No I/O here.
+
+use super::composer::{ComposerOutcome, ComposerState, PluginChoice, method_candidates};
+use super::context_edit::{ContextEditor, EditOutcome};
+use super::inspector::InspectorOutcome;
+use super::msg::{CapKey, Effect, Msg, Purpose};
+use super::state::*;
+use super::tools;
+use super::uiview::{self, Press, UiOutcome};
+use super::view::{self, ScreenLayout};
+use crate::host::context::{
+    capability_render_params, event_method, render_method, renders_json_ui,
+};
+use crate::host::{HostEvent, MessageLog, Outcome, UiEvent};
+use crate::jsonui::{self, Action, ToastKind as PluginToast};
+use crossterm::event::{
+    KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
+use ratatui::layout::Rect;
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+
+/// Default toast time when a plugin gives none.
+const TOAST: Duration = Duration::from_secs(3);
+
+pub fn update(state: &mut State, msg: Msg, log: &MessageLog, now: Instant) -> Vec<Effect> {
+    state.now = now;
+    state.toasts.retain(|t| t.until > now);
+    match msg {
+        Msg::Key(key) if key.kind != KeyEventKind::Release => on_key(state, key, log),
+        Msg::Key(_) => Vec::new(),
+        Msg::Mouse(m) => on_mouse(state, m, log),
+        Msg::Paste(text) => {
+            if let Some(Modal::Context(ed)) = &mut state.modal {
+                ed.paste(&text);
+            }
+            Vec::new()
+        }
+        Msg::Resize(w, h) => {
+            state.size = (w, h);
+            Vec::new()
+        }
+        Msg::Host(ev) => on_host(state, ev),
+        Msg::LogGrew => {
+            state.inspector.sync(log);
+            Vec::new()
+        }
+        Msg::Sent {
+            purpose,
+            plugin_id,
+            method,
+            conn,
+            id,
+        } => {
+            state.pending.push(PendingView {
+                conn,
+                id,
+                plugin_id,
+                method,
+                since: now,
+                purpose,
+            });
+            Vec::new()
+        }
+        Msg::SendFailed { purpose, error } => {
+            fail(state, &purpose, FailKind::NotConnected, error.to_string());
+            Vec::new()
+        }
+        Msg::Reply { purpose, reply } => {
+            state
+                .pending
+                .retain(|p| !(p.id == reply.id && p.plugin_id == reply.plugin_id));
+            on_reply(state, purpose, reply.outcome, reply.latency, &reply.method)
+        }
+        Msg::Tick => Vec::new(),
+    }
+}
+
+// ------------------------------------------------------------------------------------ host
+
+fn on_host(state: &mut State, ev: HostEvent) -> Vec<Effect> {
+    match ev {
+        HostEvent::Registered {
+            conn,
+            plugin_id,
+            info,
+            replaced,
+        } => {
+            let view = PluginView {
+                plugin_id: plugin_id.clone(),
+                name: info.name,
+                version: info.version,
+                conn,
+                liveness: Liveness::Connected,
+                capabilities: info.capabilities,
+                replaced: 0,
+            };
+            match state.plugins.iter_mut().find(|p| p.plugin_id == plugin_id) {
+                Some(p) => {
+                    let replaced_count = p.replaced + usize::from(replaced.is_some());
+                    *p = view;
+                    p.replaced = replaced_count;
+                }
+                None => state.plugins.push(view),
+            }
+            toast(
+                state,
+                ToastKind::Success,
+                format!("{plugin_id} registered"),
+                TOAST,
+            );
+            // A plugin (re)connecting: show its first panel when nothing is shown yet, and
+            // refresh what is shown when it is this plugin's (the author just restarted it).
+            let shown_here =
+                matches!(&state.shown, Some(Shown::Cap(k)) if k.plugin_id == plugin_id);
+            if shown_here {
+                if let Some(Shown::Cap(key)) = state.shown.clone() {
+                    return render(state, &key);
+                }
+            } else if state.shown.is_none() {
+                let first = state.plugin(&plugin_id).and_then(|p| {
+                    p.capabilities
+                        .iter()
+                        .position(|c| c.kind == "visitor_panel")
+                });
+                if let Some(index) = first {
+                    let key = CapKey { plugin_id, index };
+                    state.selected = Some(Row::Capability(key.clone()));
+                    return select_cap(state, &key, false);
+                }
+            }
+            if state.selected.is_none() {
+                state.selected = Some(Row::Plugin(plugin_id));
+            }
+            Vec::new()
+        }
+        HostEvent::Disconnected {
+            conn,
+            plugin_id: Some(id),
+            reason,
+        } => {
+            if let Some(p) = state
+                .plugins
+                .iter_mut()
+                .find(|p| p.plugin_id == id && p.conn == conn)
+            {
+                p.liveness = Liveness::Disconnected(reason.clone());
+                toast(
+                    state,
+                    ToastKind::Warning,
+                    format!("{id} disconnected: {reason}"),
+                    TOAST,
+                );
+            }
+            Vec::new()
+        }
+        HostEvent::Rejected { reason, .. } => {
+            let text = format!("registration refused: {reason}");
+            state.last_error = Some(text.clone());
+            toast(state, ToastKind::Error, text, TOAST * 2);
+            Vec::new()
+        }
+        HostEvent::Disconnected { .. } | HostEvent::Connected { .. } => Vec::new(),
+    }
+}
+
+/// Marks a plugin launched by the console as crashed (its process exited abnormally).
+pub fn mark_crashed(state: &mut State, plugin_id: &str, why: String) {
+    if let Some(p) = state.plugins.iter_mut().find(|p| p.plugin_id == plugin_id) {
+        p.liveness = Liveness::Crashed(why);
+    }
+}
+
+// ---------------------------------------------------------------------------------- render
+
+fn toast(state: &mut State, kind: ToastKind, text: String, dur: Duration) {
+    state.toasts.push(Toast {
+        text,
+        kind,
+        until: state.now + dur,
+    });
+    if state.toasts.len() > 4 {
+        state.toasts.remove(0);
+    }
+}
+
+/// Params for rendering `key` (see `capability_render_params`).
+fn render_params(state: &State, key: &CapKey) -> Value {
+    match state.plugin(&key.plugin_id) {
+        Some(p) => capability_render_params(&state.ctx, &p.capabilities, key.index),
+        None => state.ctx.render_params(""),
+    }
+}
+
+/// Sends the render of `key` (mcp_tools builds its tool forms locally instead).
+fn render(state: &mut State, key: &CapKey) -> Vec<Effect> {
+    let Some(cap) = state.capability(key).cloned() else {
+        return Vec::new();
+    };
+    state.shown = Some(Shown::Cap(key.clone()));
+    if cap.kind == "mcp_tools" {
+        let node = tools::tools_node(&cap, state.tool_runs.get(key));
+        state.renders.insert(
+            key.clone(),
+            RenderSlot::Ready(Box::new(Rendered::new(
+                node,
+                Vec::new(),
+                "tools".into(),
+                Duration::ZERO,
+            ))),
+        );
+        return Vec::new();
+    }
+    let Some(method) = render_method(&cap.kind) else {
+        return Vec::new();
+    };
+    let previous = match state.renders.remove(key) {
+        Some(RenderSlot::Ready(r)) => Some(r),
+        Some(RenderSlot::Pending { previous, .. } | RenderSlot::Failed { previous, .. }) => {
+            previous
+        }
+        None => None,
+    };
+    state.renders.insert(
+        key.clone(),
+        RenderSlot::Pending {
+            since: state.now,
+            method: method.clone(),
+            previous,
+        },
+    );
+    let params = render_params(state, key);
+    vec![Effect::Request {
+        plugin_id: key.plugin_id.clone(),
+        method,
+        params,
+        purpose: Purpose::Render(key.clone()),
+    }]
+}
+
+/// Shows a capability: cached render if any, else renders it. `open` = Enter (toolbars open).
+fn select_cap(state: &mut State, key: &CapKey, open: bool) -> Vec<Effect> {
+    let Some(cap) = state.capability(key).cloned() else {
+        return Vec::new();
+    };
+    if cap.kind == "chat_toolbar" {
+        return if open {
+            open_toolbar(state, key)
+        } else {
+            Vec::new()
+        };
+    }
+    if open || !state.renders.contains_key(key) || cap.kind == "mcp_tools" {
+        return render(state, key);
+    }
+    state.shown = Some(Shown::Cap(key.clone()));
+    Vec::new()
+}
+
+fn open_toolbar(state: &mut State, key: &CapKey) -> Vec<Effect> {
+    let params = render_params(state, key);
+    toast(
+        state,
+        ToastKind::Info,
+        "opening the toolbar…".into(),
+        Duration::from_secs(1),
+    );
+    vec![Effect::Request {
+        plugin_id: key.plugin_id.clone(),
+        method: "chat_toolbar/render".into(),
+        params,
+        purpose: Purpose::ToolbarRender(key.clone()),
+    }]
+}
+
+fn fail_kind(outcome: &Outcome) -> FailKind {
+    match outcome {
+        Outcome::Timeout { .. } => FailKind::Timeout,
+        Outcome::PluginError(_) => FailKind::PluginError,
+        Outcome::Disconnected { .. } => FailKind::Disconnected,
+        Outcome::InvalidAnswer { .. } => FailKind::InvalidAnswer,
+        Outcome::Cancelled => FailKind::Cancelled,
+        Outcome::Result { .. } => FailKind::InvalidAnswer,
+    }
+}
+
+fn fail(state: &mut State, purpose: &Purpose, kind: FailKind, message: String) {
+    match purpose {
+        Purpose::Render(key) => {
+            let previous = match state.renders.remove(key) {
+                Some(RenderSlot::Ready(r)) => Some(r),
+                Some(
+                    RenderSlot::Pending { previous, .. } | RenderSlot::Failed { previous, .. },
+                ) => previous,
+                None => None,
+            };
+            state.renders.insert(
+                key.clone(),
+                RenderSlot::Failed {
+                    message,
+                    kind,
+                    previous,
+                },
+            );
+        }
+        _ => {
+            let text = format!("{}: {message}", kind.title());
+            state.last_error = Some(text.clone());
+            toast(state, ToastKind::Error, text, TOAST * 2);
+        }
+    }
+}
+
+/// A non-JSON-UI answer (sidebar config, channel manifest…) drawn as a key/value list.
+fn config_node(value: &Value) -> jsonui::Node {
+    let items: Vec<Value> = match value {
+        Value::Object(m) => m
+            .iter()
+            .map(|(k, v)| json!({"label": k, "value": v.as_str().map_or_else(|| v.to_string(), String::from)}))
+            .collect(),
+        other => vec![json!({"label": "answer", "value": other.to_string()})],
+    };
+    jsonui::parse_ui(&json!({"template": "key_value", "data": {"items": items}})).value
+}
+
+fn on_reply(
+    state: &mut State,
+    purpose: Purpose,
+    outcome: Outcome,
+    latency: Duration,
+    method: &str,
+) -> Vec<Effect> {
+    let value = match outcome {
+        Outcome::Result { value } => value,
+        other => {
+            let kind = fail_kind(&other);
+            fail(state, &purpose, kind, other.summary());
+            return Vec::new();
+        }
+    };
+    match purpose {
+        Purpose::Render(key) => {
+            let kind = state
+                .capability(&key)
+                .map(|c| c.kind.clone())
+                .unwrap_or_default();
+            let rendered = if renders_json_ui(&kind) {
+                let parsed = jsonui::parse_ui(&value);
+                Rendered::new(
+                    parsed.value,
+                    parsed.diagnostics,
+                    method.to_string(),
+                    latency,
+                )
+            } else {
+                Rendered::new(config_node(&value), Vec::new(), method.to_string(), latency)
+            };
+            state
+                .renders
+                .insert(key, RenderSlot::Ready(Box::new(rendered)));
+            Vec::new()
+        }
+        Purpose::ToolbarRender(key) => {
+            let parsed = jsonui::parse_ui(&value);
+            let title = state
+                .capability(&key)
+                .map_or_else(|| "Toolbar".into(), |c| c.title.clone());
+            let rendered = Rendered::new(
+                parsed.value,
+                parsed.diagnostics,
+                method.to_string(),
+                latency,
+            );
+            state.modal = Some(Modal::Ui {
+                title,
+                rendered: Box::new(rendered),
+                cap: key,
+            });
+            Vec::new()
+        }
+        Purpose::Event { cap, in_modal } => {
+            let parsed = jsonui::parse_action(&value);
+            state.last_action = Some(ActionRecord {
+                plugin_id: cap.plugin_id.clone(),
+                action: parsed.value.clone(),
+                diagnostics: parsed.diagnostics,
+                latency,
+            });
+            carry_out(state, &parsed.value, &cap, in_modal)
+        }
+        Purpose::Tool { cap, tool } => {
+            let ok = value
+                .get("success")
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
+            let text = match (ok, value.get("content"), value.get("error")) {
+                (true, Some(c), _) => c.as_str().map_or_else(|| c.to_string(), String::from),
+                (false, _, Some(e)) => e.as_str().map_or_else(|| e.to_string(), String::from),
+                _ => value.to_string(),
+            };
+            let data = value
+                .get("data")
+                .map(|d| format!("\n{d}"))
+                .unwrap_or_default();
+            toast(
+                state,
+                if ok {
+                    ToastKind::Success
+                } else {
+                    ToastKind::Error
+                },
+                format!("{tool}: {}", crate::text::truncate_chars(&text, 60)),
+                TOAST,
+            );
+            state.tool_runs.insert(
+                cap.clone(),
+                ToolRun {
+                    tool,
+                    ok,
+                    text: format!("{text}{data}"),
+                },
+            );
+            if state.shown == Some(Shown::Cap(cap.clone())) {
+                return render(state, &cap);
+            }
+            Vec::new()
+        }
+        Purpose::Raw => {
+            if value.get("template").is_some() {
+                let parsed = jsonui::parse_ui(&value);
+                state.raw = Some(RenderSlot::Ready(Box::new(Rendered::new(
+                    parsed.value,
+                    parsed.diagnostics,
+                    method.to_string(),
+                    latency,
+                ))));
+                state.shown = Some(Shown::Raw);
+                state.focus = Pane::Render;
+            } else {
+                toast(
+                    state,
+                    ToastKind::Info,
+                    format!(
+                        "{method}: answered in {:.1} ms (see the inspector)",
+                        latency.as_secs_f64() * 1000.0
+                    ),
+                    TOAST,
+                );
+            }
+            Vec::new()
+        }
+    }
+}
+
+/// Carries out a JSON-ACTION where a terminal can.
+fn carry_out(state: &mut State, action: &Action, cap: &CapKey, in_modal: bool) -> Vec<Effect> {
+    match action {
+        Action::OpenUrl { url, .. } => {
+            toast(
+                state,
+                ToastKind::Info,
+                format!("open_url {url}  (o open · y copy)"),
+                TOAST * 2,
+            );
+            Vec::new()
+        }
+        Action::CopyText { text } => {
+            toast(
+                state,
+                ToastKind::Success,
+                format!("copied {} characters", text.chars().count()),
+                TOAST,
+            );
+            vec![Effect::Copy(text.clone())]
+        }
+        Action::ShowToast {
+            message,
+            kind,
+            duration_ms,
+        } => {
+            let kind = match kind {
+                PluginToast::Success => ToastKind::Success,
+                PluginToast::Error => ToastKind::Error,
+                PluginToast::Warning => ToastKind::Warning,
+                _ => ToastKind::Info,
+            };
+            let dur = duration_ms.map_or(TOAST, |ms| Duration::from_millis(ms.clamp(500, 60_000)));
+            toast(state, kind, message.clone(), dur);
+            Vec::new()
+        }
+        Action::Refresh => {
+            let toolbar = state
+                .capability(cap)
+                .is_some_and(|c| c.kind == "chat_toolbar");
+            if in_modal && toolbar && matches!(state.modal, Some(Modal::Ui { .. })) {
+                return open_toolbar(state, cap);
+            }
+            render(state, cap)
+        }
+        Action::CloseModal => {
+            if matches!(state.modal, Some(Modal::Ui { .. })) {
+                state.modal = None;
+            }
+            Vec::new()
+        }
+        Action::ShowModal { title, content } => {
+            let rendered = Rendered::new(
+                (**content).clone(),
+                Vec::new(),
+                "show_modal".into(),
+                Duration::ZERO,
+            );
+            state.modal = Some(Modal::Ui {
+                title: title.clone().unwrap_or_default(),
+                rendered: Box::new(rendered),
+                cap: cap.clone(),
+            });
+            Vec::new()
+        }
+        Action::Batch(actions) => actions
+            .iter()
+            .flat_map(|a| carry_out(state, a, cap, in_modal))
+            .collect(),
+        Action::InsertText { text, replace } => {
+            let kind = if *replace {
+                "insert_text (replace)"
+            } else {
+                "insert_text"
+            };
+            state.chat.push(ChatLine {
+                kind: kind.into(),
+                text: text.clone(),
+            });
+            toast(
+                state,
+                ToastKind::Info,
+                "text inserted into the composer (see Chat)".into(),
+                TOAST,
+            );
+            Vec::new()
+        }
+        Action::SendMessage {
+            content,
+            content_type,
+        } => {
+            state.chat.push(ChatLine {
+                kind: format!("send_message [{}]", content_type.as_str()),
+                text: content.clone(),
+            });
+            toast(
+                state,
+                ToastKind::Info,
+                "message sent (see Chat)".into(),
+                TOAST,
+            );
+            Vec::new()
+        }
+        Action::Noop => {
+            toast(
+                state,
+                ToastKind::Info,
+                "noop".into(),
+                Duration::from_secs(1),
+            );
+            Vec::new()
+        }
+        Action::Unknown { name, .. } => {
+            toast(
+                state,
+                ToastKind::Error,
+                format!("unknown action \"{name}\""),
+                TOAST,
+            );
+            Vec::new()
+        }
+        Action::Invalid { .. } => {
+            toast(
+                state,
+                ToastKind::Error,
+                "the event answer is not a JSON-ACTION".into(),
+                TOAST,
+            );
+            Vec::new()
+        }
+    }
+}
+
+/// What pressing something in a JSON-UI does.
+fn on_press(state: &mut State, press: Press, cap: &CapKey, in_modal: bool) -> Vec<Effect> {
+    match press {
+        Press::Copy(text) => {
+            toast(
+                state,
+                ToastKind::Success,
+                format!("copied {} characters", text.chars().count()),
+                TOAST,
+            );
+            vec![Effect::Copy(text)]
+        }
+        Press::OpenUrl(url) => {
+            toast(state, ToastKind::Info, format!("opening {url}"), TOAST);
+            vec![Effect::OpenUrl(url)]
+        }
+        Press::Event { event, confirm } => {
+            let Some(capability) = state.capability(cap).cloned() else {
+                toast(state, ToastKind::Error, "that plugin is gone".into(), TOAST);
+                return Vec::new();
+            };
+            let effect = if capability.kind == "mcp_tools" && !in_modal {
+                let tool = event.action_id.clone();
+                let params = state.ctx.tool_params(
+                    &tool,
+                    Value::Object(tools::arguments(&capability, &tool, &event)),
+                );
+                Effect::Request {
+                    plugin_id: cap.plugin_id.clone(),
+                    method: "tool/execute".into(),
+                    params,
+                    purpose: Purpose::Tool {
+                        cap: cap.clone(),
+                        tool,
+                    },
+                }
+            } else {
+                event_effect(state, cap, &capability.kind, &event, in_modal)
+            };
+            match confirm {
+                Some(text) => {
+                    state.modal = Some(Modal::Confirm {
+                        text,
+                        then: vec![effect],
+                    });
+                    Vec::new()
+                }
+                None => vec![effect],
+            }
+        }
+    }
+}
+
+fn event_effect(
+    state: &State,
+    cap: &CapKey,
+    kind: &str,
+    event: &UiEvent,
+    in_modal: bool,
+) -> Effect {
+    Effect::Request {
+        plugin_id: cap.plugin_id.clone(),
+        method: event_method(kind),
+        params: state.ctx.event_params(event),
+        purpose: Purpose::Event {
+            cap: cap.clone(),
+            in_modal,
+        },
+    }
+}
+
+// ------------------------------------------------------------------------------------ keys
+
+fn ctrl(key: &KeyEvent, c: char) -> bool {
+    key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char(c)
+}
+
+fn layout(state: &State) -> ScreenLayout {
+    view::screen_layout(Rect::new(0, 0, state.size.0, state.size.1), state)
+}
+
+fn on_key(state: &mut State, key: KeyEvent, log: &MessageLog) -> Vec<Effect> {
+    if ctrl(&key, 'c') {
+        return quit(state);
+    }
+    if state.modal.is_some() {
+        return modal_key(state, key, log);
+    }
+    // A pane that is taking text gets every key.
+    let typing = match state.focus {
+        Pane::Render => shown_rendered(state).is_some_and(|r| uiview::is_editing(&r.ui)),
+        Pane::Inspector => state.inspector.is_typing(),
+        Pane::Plugins => false,
+    };
+    if !typing {
+        match key.code {
+            KeyCode::Tab => return cycle(state, 1),
+            KeyCode::BackTab => return cycle(state, Pane::ALL.len() - 1),
+            KeyCode::Char('?') => {
+                state.modal = Some(Modal::Help { scroll: 0 });
+                return Vec::new();
+            }
+            _ => {}
+        }
+    }
+    let handled = match state.focus {
+        Pane::Plugins => plugins_key(state, key),
+        Pane::Render => render_key(state, key),
+        Pane::Inspector => inspector_key(state, key, log),
+    };
+    if let Some(effects) = handled {
+        return effects;
+    }
+    if typing {
+        return Vec::new();
+    }
+    global_key(state, key)
+}
+
+fn cycle(state: &mut State, by: usize) -> Vec<Effect> {
+    let i = Pane::ALL
+        .iter()
+        .position(|p| *p == state.focus)
+        .unwrap_or(0);
+    state.focus = Pane::ALL[(i + by) % Pane::ALL.len()];
+    Vec::new()
+}
+
+fn quit(state: &mut State) -> Vec<Effect> {
+    state.quit = true;
+    vec![Effect::Quit]
+}
+
+fn global_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    match key.code {
+        KeyCode::Char('q') => return quit(state),
+        KeyCode::Char('1') => state.focus = Pane::Plugins,
+        KeyCode::Char('2') => state.focus = Pane::Render,
+        KeyCode::Char('3') => state.focus = Pane::Inspector,
+        KeyCode::Char('z') => state.zoom = !state.zoom,
+        KeyCode::Char('d') => state.show_diagnostics = !state.show_diagnostics,
+        KeyCode::Char('v') | KeyCode::Char('e') => {
+            state.modal = Some(Modal::Context(Box::new(ContextEditor::new(
+                &state.ctx,
+                &state.recent_visitors,
+            ))));
+        }
+        KeyCode::Char('r') => return rerender(state),
+        KeyCode::Char('c') | KeyCode::Char(':') => open_composer(state, None),
+        KeyCode::Char('P') => state.modal = Some(Modal::Pending { selected: 0 }),
+        KeyCode::Char('t') => return toolbar_of_selected(state),
+        KeyCode::Char('o') => match last_url(state) {
+            Some(url) => {
+                toast(state, ToastKind::Info, format!("opening {url}"), TOAST);
+                return vec![Effect::OpenUrl(url)];
+            }
+            None => toast(
+                state,
+                ToastKind::Info,
+                "no open_url to open yet".into(),
+                TOAST,
+            ),
+        },
+        KeyCode::Char('y') => match last_copyable(state) {
+            Some(text) => {
+                toast(
+                    state,
+                    ToastKind::Success,
+                    format!("copied {}", crate::text::truncate_chars(&text, 50)),
+                    TOAST,
+                );
+                return vec![Effect::Copy(text)];
+            }
+            None => toast(state, ToastKind::Info, "nothing to copy yet".into(), TOAST),
+        },
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn last_url(state: &State) -> Option<String> {
+    fn find(a: &Action) -> Option<String> {
+        match a {
+            Action::OpenUrl { url, .. } => Some(url.clone()),
+            Action::Batch(all) => all.iter().find_map(find),
+            _ => None,
+        }
+    }
+    find(&state.last_action.as_ref()?.action)
+}
+
+fn last_copyable(state: &State) -> Option<String> {
+    fn find(a: &Action) -> Option<String> {
+        match a {
+            Action::OpenUrl { url, .. } => Some(url.clone()),
+            Action::CopyText { text } => Some(text.clone()),
+            Action::Batch(all) => all.iter().find_map(find),
+            _ => None,
+        }
+    }
+    find(&state.last_action.as_ref()?.action)
+}
+
+fn rerender(state: &mut State) -> Vec<Effect> {
+    let key = match (&state.selected, &state.shown) {
+        (Some(Row::Capability(k)), _) => k.clone(),
+        (_, Some(Shown::Cap(k))) => k.clone(),
+        _ => {
+            toast(
+                state,
+                ToastKind::Info,
+                "select a capability to render".into(),
+                TOAST,
+            );
+            return Vec::new();
+        }
+    };
+    select_cap(state, &key, true)
+}
+
+fn toolbar_of_selected(state: &mut State) -> Vec<Effect> {
+    let plugin = match &state.selected {
+        Some(Row::Plugin(id)) => id.clone(),
+        Some(Row::Capability(k)) => k.plugin_id.clone(),
+        None => return Vec::new(),
+    };
+    let index = state
+        .plugin(&plugin)
+        .and_then(|p| p.capabilities.iter().position(|c| c.kind == "chat_toolbar"));
+    match index {
+        Some(index) => open_toolbar(
+            state,
+            &CapKey {
+                plugin_id: plugin,
+                index,
+            },
+        ),
+        None => {
+            toast(
+                state,
+                ToastKind::Info,
+                format!("{plugin} has no chat_toolbar"),
+                TOAST,
+            );
+            Vec::new()
+        }
+    }
+}
+
+fn open_composer(state: &mut State, preset: Option<(String, String, Value)>) {
+    let plugins: Vec<PluginChoice> = state
+        .plugins
+        .iter()
+        .filter(|p| p.liveness == Liveness::Connected)
+        .map(|p| PluginChoice {
+            plugin_id: p.plugin_id.clone(),
+            methods: method_candidates(&p.capabilities),
+        })
+        .collect();
+    if plugins.is_empty() && preset.is_none() {
+        toast(
+            state,
+            ToastKind::Info,
+            "no connected plugin to send to".into(),
+            TOAST,
+        );
+        return;
+    }
+    state.modal = Some(Modal::Composer(Box::new(ComposerState::new(
+        plugins, preset,
+    ))));
+}
+
+fn plugins_key(state: &mut State, key: KeyEvent) -> Option<Vec<Effect>> {
+    let rows = state.rows();
+    let pos = state
+        .selected
+        .as_ref()
+        .and_then(|s| rows.iter().position(|r| r == s));
+    let to = match key.code {
+        KeyCode::Down | KeyCode::Char('j') => {
+            pos.map_or(0, |p| (p + 1).min(rows.len().saturating_sub(1)))
+        }
+        KeyCode::Up | KeyCode::Char('k') => pos.map_or(0, |p| p.saturating_sub(1)),
+        KeyCode::Home | KeyCode::Char('g') => 0,
+        KeyCode::End | KeyCode::Char('G') => rows.len().saturating_sub(1),
+        KeyCode::Enter => {
+            return Some(match &state.selected {
+                Some(Row::Capability(k)) => {
+                    let k = k.clone();
+                    select_cap(state, &k, true)
+                }
+                _ => Vec::new(),
+            });
+        }
+        _ => return None,
+    };
+    Some(select_row(state, rows.get(to).cloned()))
+}
+
+fn select_row(state: &mut State, row: Option<Row>) -> Vec<Effect> {
+    let Some(row) = row else { return Vec::new() };
+    if state.selected.as_ref() == Some(&row) {
+        return Vec::new();
+    }
+    state.selected = Some(row.clone());
+    match row {
+        Row::Capability(k) => select_cap(state, &k, false),
+        Row::Plugin(_) => Vec::new(),
+    }
+}
+
+fn shown_rendered(state: &State) -> Option<&Rendered> {
+    match state.shown_slot()? {
+        RenderSlot::Ready(r) => Some(r),
+        RenderSlot::Pending { previous, .. } | RenderSlot::Failed { previous, .. } => {
+            previous.as_deref()
+        }
+    }
+}
+
+fn shown_cap(state: &State) -> Option<CapKey> {
+    match state.shown.as_ref()? {
+        Shown::Cap(k) => Some(k.clone()),
+        // Raw answers: events go to the plugin it came from, as a visitor panel.
+        Shown::Raw => None,
+    }
+}
+
+fn render_key(state: &mut State, key: KeyEvent) -> Option<Vec<Effect>> {
+    let viewport = layout(state).render_body;
+    let cap = shown_cap(state);
+    let slot = state.shown_slot_mut()?;
+    let RenderSlot::Ready(r) = slot else {
+        return None;
+    };
+    match uiview::handle_key(&r.node, &mut r.ui, key, viewport) {
+        UiOutcome::Ignored => None,
+        UiOutcome::Handled => Some(Vec::new()),
+        UiOutcome::Press(press) => match cap {
+            Some(cap) => Some(on_press(state, press, &cap, false)),
+            None => {
+                toast(
+                    state,
+                    ToastKind::Info,
+                    "a raw answer has no capability to send events to".into(),
+                    TOAST,
+                );
+                Some(Vec::new())
+            }
+        },
+    }
+}
+
+fn inspector_key(state: &mut State, key: KeyEvent, log: &MessageLog) -> Option<Vec<Effect>> {
+    let height = layout(state).inspector_list.height.saturating_sub(1);
+    match state.inspector.handle_key(key, log, height) {
+        InspectorOutcome::Ignored => None,
+        InspectorOutcome::Handled => Some(Vec::new()),
+        InspectorOutcome::Copy(json) => {
+            toast(
+                state,
+                ToastKind::Success,
+                format!("copied the message ({} bytes)", json.len()),
+                TOAST,
+            );
+            Some(vec![Effect::Copy(json)])
+        }
+        InspectorOutcome::Resend(seq) => Some(match request_of(log, seq) {
+            Some((plugin_id, method, params)) => {
+                vec![Effect::Request {
+                    plugin_id,
+                    method,
+                    params,
+                    purpose: Purpose::Raw,
+                }]
+            }
+            None => {
+                toast(
+                    state,
+                    ToastKind::Warning,
+                    "that message is not a request we can resend".into(),
+                    TOAST,
+                );
+                Vec::new()
+            }
+        }),
+        InspectorOutcome::EditResend(seq) => {
+            match request_of(log, seq) {
+                Some(preset) => open_composer(state, Some(preset)),
+                None => toast(
+                    state,
+                    ToastKind::Warning,
+                    "that message is not a request we can resend".into(),
+                    TOAST,
+                ),
+            }
+            Some(Vec::new())
+        }
+    }
+}
+
+/// (plugin, method, params) of a logged outgoing request.
+fn request_of(log: &MessageLog, seq: u64) -> Option<(String, String, Value)> {
+    let e = log.get(seq)?;
+    let plugin = e.plugin.clone()?;
+    let v: Value = serde_json::from_slice(&e.raw).ok()?;
+    let method = v.get("method")?.as_str()?.to_string();
+    Some((
+        plugin,
+        method,
+        v.get("params").cloned().unwrap_or_else(|| json!({})),
+    ))
+}
+
+fn modal_key(state: &mut State, key: KeyEvent, _log: &MessageLog) -> Vec<Effect> {
+    let Some(modal) = state.modal.take() else {
+        return Vec::new();
+    };
+    let area = layout(state).modal;
+    match modal {
+        Modal::Help { scroll } => match key.code {
+            KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q') | KeyCode::Enter => {}
+            KeyCode::Down | KeyCode::Char('j') => {
+                state.modal = Some(Modal::Help {
+                    scroll: scroll.saturating_add(1),
+                })
+            }
+            KeyCode::Up | KeyCode::Char('k') => {
+                state.modal = Some(Modal::Help {
+                    scroll: scroll.saturating_sub(1),
+                })
+            }
+            _ => state.modal = Some(Modal::Help { scroll }),
+        },
+        Modal::Confirm { text, then } => match key.code {
+            KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter => return then,
+            KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => {
+                toast(
+                    state,
+                    ToastKind::Info,
+                    "cancelled".into(),
+                    Duration::from_secs(1),
+                );
+            }
+            _ => state.modal = Some(Modal::Confirm { text, then }),
+        },
+        Modal::Ui {
+            title,
+            mut rendered,
+            cap,
+        } => {
+            if key.code == KeyCode::Esc && !uiview::is_editing(&rendered.ui) {
+                return Vec::new();
+            }
+            let body = view::modal_body(area);
+            let outcome = uiview::handle_key(&rendered.node, &mut rendered.ui, key, body);
+            state.modal = Some(Modal::Ui {
+                title,
+                rendered,
+                cap: cap.clone(),
+            });
+            if let UiOutcome::Press(press) = outcome {
+                return on_press(state, press, &cap, true);
+            }
+        }
+        Modal::Composer(mut c) => match c.handle_key(key) {
+            ComposerOutcome::Cancel => {}
+            ComposerOutcome::Send {
+                plugin_id,
+                method,
+                params,
+            } => {
+                return vec![Effect::Request {
+                    plugin_id,
+                    method,
+                    params,
+                    purpose: Purpose::Raw,
+                }];
+            }
+            ComposerOutcome::Ignored | ComposerOutcome::Handled => {
+                state.modal = Some(Modal::Composer(c))
+            }
+        },
+        Modal::Context(mut ed) => match ed.handle_key(key, &state.ctx) {
+            EditOutcome::Cancel => {}
+            EditOutcome::Handled => state.modal = Some(Modal::Context(ed)),
+            EditOutcome::Apply(ctx) => {
+                state.recent_visitors.retain(|v| *v != ctx.visitor_id);
+                state.recent_visitors.push(ctx.visitor_id.clone());
+                state.ctx = *ctx;
+                // New visitor: every cached render is stale.
+                state
+                    .renders
+                    .retain(|_, s| matches!(s, RenderSlot::Pending { .. }));
+                return match state.shown.clone() {
+                    Some(Shown::Cap(k)) => render(state, &k),
+                    _ => Vec::new(),
+                };
+            }
+        },
+        Modal::Pending { selected } => match key.code {
+            KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('P') => {}
+            KeyCode::Down | KeyCode::Char('j') => {
+                let n = state.pending.len();
+                state.modal = Some(Modal::Pending {
+                    selected: (selected + 1).min(n.saturating_sub(1)),
+                });
+            }
+            KeyCode::Up | KeyCode::Char('k') => {
+                state.modal = Some(Modal::Pending {
+                    selected: selected.saturating_sub(1),
+                })
+            }
+            KeyCode::Char('x') | KeyCode::Delete => {
+                state.modal = Some(Modal::Pending { selected });
+                if let Some(p) = state.pending.get(selected) {
+                    return vec![Effect::Cancel {
+                        conn: p.conn,
+                        id: p.id,
+                    }];
+                }
+            }
+            _ => state.modal = Some(Modal::Pending { selected }),
+        },
+    }
+    Vec::new()
+}
+
+// ----------------------------------------------------------------------------------- mouse
+
+fn contains(r: Rect, x: u16, y: u16) -> bool {
+    x >= r.x && x < r.right() && y >= r.y && y < r.bottom()
+}
+
+fn on_mouse(state: &mut State, m: MouseEvent, log: &MessageLog) -> Vec<Effect> {
+    let l = layout(state);
+    let (x, y) = (m.column, m.row);
+    if let Some(modal) = &mut state.modal {
+        if let (Modal::Ui { rendered, cap, .. }, MouseEventKind::Down(MouseButton::Left)) =
+            (modal, m.kind)
+        {
+            let body = view::modal_body(l.modal);
+            if contains(body, x, y) {
+                let cap = cap.clone();
+                if let UiOutcome::Press(p) =
+                    uiview::handle_click(&rendered.node, &mut rendered.ui, x, y, body)
+                {
+                    return on_press(state, p, &cap, true);
+                }
+            } else if !contains(l.modal, x, y) {
+                state.modal = None;
+            }
+        }
+        return Vec::new();
+    }
+    let down = matches!(m.kind, MouseEventKind::ScrollDown);
+    match m.kind {
+        MouseEventKind::Down(MouseButton::Left) => {
+            if contains(l.plugins, x, y) {
+                state.focus = Pane::Plugins;
+                let rows = state.rows();
+                let index = view::plugins_row_at(state, l.plugins, y);
+                if let Some(row) = index.and_then(|i| rows.get(i).cloned()) {
+                    let again = state.selected.as_ref() == Some(&row);
+                    let mut effects = select_row(state, Some(row.clone()));
+                    if let (true, Row::Capability(k)) = (again, row) {
+                        effects.extend(select_cap(state, &k, true));
+                    }
+                    return effects;
+                }
+            } else if contains(l.render, x, y) {
+                state.focus = Pane::Render;
+                if let Some(i) = view::toolbar_button_at(state, l.render, x, y) {
+                    return open_toolbar(state, &i);
+                }
+                let cap = shown_cap(state);
+                let body = l.render_body;
+                if let Some(RenderSlot::Ready(r)) = state.shown_slot_mut()
+                    && let (UiOutcome::Press(p), Some(cap)) =
+                        (uiview::handle_click(&r.node, &mut r.ui, x, y, body), cap)
+                {
+                    return on_press(state, p, &cap, false);
+                }
+            } else if contains(l.inspector_list, x, y) {
+                state.focus = Pane::Inspector;
+                state
+                    .inspector
+                    .handle_click(y.saturating_sub(l.inspector_list.y + 1));
+                state.inspector.sync(log);
+            } else if contains(l.inspector_detail, x, y) {
+                state.focus = Pane::Inspector;
+            } else if contains(l.context_bar, x, y) {
+                state.modal = Some(Modal::Context(Box::new(ContextEditor::new(
+                    &state.ctx,
+                    &state.recent_visitors,
+                ))));
+            }
+        }
+        MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
+            if contains(l.render, x, y) {
+                let body = l.render_body;
+                if let Some(RenderSlot::Ready(r)) = state.shown_slot_mut() {
+                    uiview::handle_scroll(&mut r.ui, down, body, &r.node);
+                }
+            } else if contains(l.inspector_list, x, y) || contains(l.inspector_detail, x, y) {
+                state.inspector.scroll(down, log);
+            } else if contains(l.plugins, x, y) {
+                return plugins_key(
+                    state,
+                    KeyEvent::from(if down { KeyCode::Down } else { KeyCode::Up }),
+                )
+                .unwrap_or_default();
+            }
+        }
+        _ => {}
+    }
+    Vec::new()
+}

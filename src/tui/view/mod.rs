@@ -1,0 +1,198 @@
+//! Drawing: a pure function of the state (and the host's message log). The screen layout is a
+//! pure function too, so mouse handling in `update` hits exactly what was drawn.
+
+mod overlay;
+mod panes;
+
+use super::inspector;
+use super::msg::CapKey;
+use super::state::{Pane, RenderSlot, State};
+use crate::host::MessageLog;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+
+pub use panes::{plugins_row_at, toolbar_button_at};
+
+/// Where everything goes on a screen of a given size.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ScreenLayout {
+    pub context_bar: Rect,
+    pub plugins: Rect,
+    pub activity: Rect,
+    pub render: Rect,
+    /// Inside the render pane: where the JSON-UI is drawn.
+    pub render_body: Rect,
+    pub diagnostics: Rect,
+    pub inspector_list: Rect,
+    pub inspector_detail: Rect,
+    pub status: Rect,
+    pub modal: Rect,
+}
+
+/// Lines of diagnostics shown under the UI (when there are any and they are on).
+fn diagnostics_height(state: &State) -> u16 {
+    if !state.show_diagnostics {
+        return 0;
+    }
+    let n = match state.shown_slot() {
+        Some(RenderSlot::Ready(r)) => r.diagnostics.len(),
+        _ => 0,
+    };
+    if n == 0 { 0 } else { (n as u16).min(5) + 1 }
+}
+
+pub fn screen_layout(area: Rect, state: &State) -> ScreenLayout {
+    let mut l = ScreenLayout::default();
+    let rows = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(0),
+        Constraint::Length(1),
+    ])
+    .split(area);
+    l.context_bar = rows[0];
+    l.status = rows[2];
+    let main = rows[1];
+    l.modal = centered(area, 80, 80);
+
+    let (plugins_col, render, inspector) = if state.zoom {
+        let none = Rect::new(main.x, main.y, 0, 0);
+        match state.focus {
+            Pane::Plugins => (main, none, none),
+            Pane::Render => (none, main, none),
+            Pane::Inspector => (none, none, main),
+        }
+    } else {
+        let plugins_w = if main.width >= 120 {
+            30
+        } else {
+            26.min(main.width / 3)
+        };
+        let cols =
+            Layout::horizontal([Constraint::Length(plugins_w), Constraint::Min(0)]).split(main);
+        if main.width >= 150 {
+            let right =
+                Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])
+                    .split(cols[1]);
+            (cols[0], right[0], right[1])
+        } else {
+            let right = Layout::vertical([Constraint::Percentage(60), Constraint::Percentage(40)])
+                .split(cols[1]);
+            (cols[0], right[0], right[1])
+        }
+    };
+    if plugins_col.height >= 16 && !state.zoom {
+        let split = Layout::vertical([
+            Constraint::Min(6),
+            Constraint::Length((plugins_col.height * 2 / 5).min(14)),
+        ])
+        .split(plugins_col);
+        l.plugins = split[0];
+        l.activity = split[1];
+    } else {
+        l.plugins = plugins_col;
+        l.activity = Rect::new(plugins_col.x, plugins_col.bottom(), plugins_col.width, 0);
+    }
+    l.render = render;
+    let inner = inner(render);
+    let diag = diagnostics_height(state).min(inner.height / 3);
+    let body = Layout::vertical([
+        Constraint::Length(1.min(inner.height)),
+        Constraint::Min(0),
+        Constraint::Length(diag),
+    ])
+    .split(inner);
+    l.render_body = body[1];
+    l.diagnostics = body[2];
+    let wide = inspector.width >= 90 || (inspector.height < 12 && inspector.width >= 60);
+    let parts = if wide {
+        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
+            .split(inspector)
+    } else {
+        Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).split(inspector)
+    };
+    l.inspector_list = parts[0];
+    l.inspector_detail = parts[1];
+    l
+}
+
+/// The area inside a one-cell border.
+pub fn inner(r: Rect) -> Rect {
+    Rect::new(
+        r.x.saturating_add(1),
+        r.y.saturating_add(1),
+        r.width.saturating_sub(2),
+        r.height.saturating_sub(2),
+    )
+}
+
+/// A rectangle of `pw`% × `ph`% centred in `area` (at least 40×10 when it fits).
+pub fn centered(area: Rect, pw: u16, ph: u16) -> Rect {
+    let w = (area.width * pw / 100).max(40.min(area.width));
+    let h = (area.height * ph / 100).max(10.min(area.height));
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
+}
+
+/// Where a modal's JSON-UI goes inside the modal box.
+pub fn modal_body(modal: Rect) -> Rect {
+    let i = inner(modal);
+    Rect::new(i.x, i.y, i.width, i.height.saturating_sub(1))
+}
+
+/// Draws the whole screen.
+pub fn draw(frame: &mut Frame, state: &State, log: &MessageLog) {
+    let area = frame.area();
+    let l = screen_layout(area, state);
+    let buf = frame.buffer_mut();
+    ratatui::widgets::Widget::render(
+        ratatui::widgets::Block::default().style(state.theme.text()),
+        area,
+        buf,
+    );
+    panes::context_bar(l.context_bar, buf, state);
+    if l.plugins.area() > 0 {
+        panes::plugins(l.plugins, buf, state);
+    }
+    if l.activity.area() > 0 {
+        panes::activity(l.activity, buf, state);
+    }
+    if l.render.area() > 0 {
+        panes::render_pane(&l, buf, state);
+    }
+    if l.inspector_list.area() > 0 {
+        let focused = state.focus == Pane::Inspector;
+        inspector::render_list(
+            l.inspector_list,
+            buf,
+            &state.inspector,
+            log,
+            &state.theme,
+            focused,
+        );
+        inspector::render_detail(
+            l.inspector_detail,
+            buf,
+            &state.inspector,
+            log,
+            &state.theme,
+            focused,
+        );
+    }
+    panes::status_bar(l.status, buf, state, log);
+    if let Some(modal) = &state.modal {
+        overlay::modal(modal, l.modal, buf, state);
+    }
+    overlay::toasts(area, buf, state);
+}
+
+/// The capability a modal or the render pane belongs to, for titles.
+pub fn cap_title(state: &State, key: &CapKey) -> String {
+    match state.capability(key) {
+        Some(c) => format!("{} · {}", c.title, key.plugin_id),
+        None => key.plugin_id.clone(),
+    }
+}

@@ -1,0 +1,170 @@
+//! What floats above the panes: toasts, and the one modal (help, confirm, nested UI,
+//! composer, context editor, pending requests).
+
+use super::super::composer;
+use super::super::keymap::{BINDINGS, Scope};
+use super::super::state::{Modal, State};
+use super::super::uiview;
+use super::panes::toast_style;
+use super::{centered, modal_body};
+use crate::text::{sanitize_line, truncate_chars};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
+
+pub fn toasts(area: Rect, buf: &mut Buffer, state: &State) {
+    // Bottom right, above the status bar, newest lowest: out of the way of pane titles.
+    let width = (area.width / 2).clamp(20.min(area.width), 60);
+    let mut bottom = area.bottom().saturating_sub(1);
+    for toast in state.toasts.iter().rev() {
+        if bottom < area.y + 3 {
+            break;
+        }
+        let text = truncate_chars(
+            &sanitize_line(&toast.text),
+            width.saturating_sub(4) as usize,
+        );
+        let rect = Rect::new(area.right().saturating_sub(width + 1), bottom - 3, width, 3);
+        bottom -= 3;
+        let style = toast_style(state, toast.kind);
+        Clear.render(rect, buf);
+        Paragraph::new(Span::styled(text, style.add_modifier(Modifier::BOLD)))
+            .block(Block::default().borders(Borders::ALL).border_style(style))
+            .render(rect, buf);
+    }
+}
+
+fn frame(area: Rect, buf: &mut Buffer, state: &State, title: &str) -> Rect {
+    Clear.render(area, buf);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(state.theme.border(true))
+        .title(Span::styled(
+            format!(" {} ", sanitize_line(title)),
+            state
+                .theme
+                .fg(state.theme.title)
+                .add_modifier(Modifier::BOLD),
+        ))
+        .style(state.theme.text());
+    let inner = block.inner(area);
+    block.render(area, buf);
+    inner
+}
+
+fn footer(inner: Rect, buf: &mut Buffer, state: &State, text: &str) {
+    if inner.height == 0 {
+        return;
+    }
+    let r = Rect::new(inner.x, inner.bottom() - 1, inner.width, 1);
+    Paragraph::new(Span::styled(text.to_string(), state.theme.muted())).render(r, buf);
+}
+
+pub fn modal(modal: &Modal, area: Rect, buf: &mut Buffer, state: &State) {
+    let t = &state.theme;
+    match modal {
+        Modal::Help { scroll } => {
+            let inner = frame(area, buf, state, "Keys");
+            let mut lines = Vec::new();
+            for (scope, heading) in [
+                (Scope::Global, "Everywhere"),
+                (
+                    Scope::Pane(super::super::state::Pane::Plugins),
+                    "Plugins pane",
+                ),
+                (
+                    Scope::Pane(super::super::state::Pane::Render),
+                    "Render pane",
+                ),
+                (
+                    Scope::Pane(super::super::state::Pane::Inspector),
+                    "Inspector",
+                ),
+                (Scope::Modal, "Modals"),
+            ] {
+                lines.push(Line::from(Span::styled(
+                    heading,
+                    t.fg(t.accent).add_modifier(Modifier::BOLD),
+                )));
+                for b in BINDINGS.iter().filter(|b| b.scope == scope) {
+                    lines.push(Line::from(vec![
+                        Span::styled(format!("  {:<20}", b.keys), t.fg(t.title)),
+                        Span::styled(b.what, t.text()),
+                    ]));
+                }
+            }
+            lines.push(Line::from(""));
+            lines.push(Line::from(Span::styled(
+                format!("Log file: {}", sanitize_line(&state.log_path)),
+                t.muted(),
+            )));
+            let body = Rect::new(
+                inner.x,
+                inner.y,
+                inner.width,
+                inner.height.saturating_sub(1),
+            );
+            Paragraph::new(lines).scroll((*scroll, 0)).render(body, buf);
+            footer(inner, buf, state, "j/k scroll · Esc close");
+        }
+        Modal::Confirm { text, .. } => {
+            let small = centered(area.union(area), 60, 30);
+            let inner = frame(small, buf, state, "Confirm");
+            Paragraph::new(Span::styled(
+                sanitize_line(text),
+                t.text().add_modifier(Modifier::BOLD),
+            ))
+            .wrap(Wrap { trim: false })
+            .render(inner, buf);
+            footer(inner, buf, state, "y / Enter: yes · n / Esc: no");
+        }
+        Modal::Ui {
+            title, rendered, ..
+        } => {
+            let inner = frame(
+                area,
+                buf,
+                state,
+                if title.is_empty() { "Modal" } else { title },
+            );
+            uiview::render(&rendered.node, &rendered.ui, modal_body(area), buf, t, true);
+            footer(inner, buf, state, "Enter press · j/k move · Esc close");
+        }
+        Modal::Composer(c) => composer::render(area, buf, c, t),
+        Modal::Context(ed) => {
+            let small = Rect::new(area.x, area.y, area.width.min(70), 11.min(area.height));
+            ed.render(small, buf, t);
+        }
+        Modal::Pending { selected } => {
+            let inner = frame(area, buf, state, "Pending requests");
+            let mut lines = Vec::new();
+            if state.pending.is_empty() {
+                lines.push(Line::from(Span::styled("Nothing in flight.", t.muted())));
+            }
+            for (i, p) in state.pending.iter().enumerate() {
+                let elapsed = state.now.saturating_duration_since(p.since).as_secs_f64();
+                let text = format!(
+                    "#{:<5} {:<28} {:<24} {elapsed:>6.1} s",
+                    p.id,
+                    truncate_chars(&sanitize_line(&p.method), 28),
+                    truncate_chars(&sanitize_line(&p.plugin_id), 24)
+                );
+                let style = if i == *selected {
+                    t.selected()
+                } else {
+                    t.text()
+                };
+                lines.push(Line::from(Span::styled(text, style)));
+            }
+            Paragraph::new(lines).render(inner, buf);
+            footer(
+                inner,
+                buf,
+                state,
+                "x cancel (stop waiting) · j/k move · Esc close",
+            );
+        }
+    }
+}
