@@ -741,7 +741,7 @@ fn cards_tab() -> Value {
         "tags": [{"text": "In stock", "color": "green"}, {"text": "Sale", "color": "red"}],
         "actions": [
             {"label": "Send to chat", "action_id": "send", "type": "primary"},
-            {"label": "Details", "action_id": "details", "type": "secondary"},
+            {"label": "Details", "action_id": "details", "type": "default"},
         ],
         "footer": "SKU TR3-42-BLK",
     }});

@@ -60,6 +60,34 @@ pub fn truncate_chars(s: &str, max: usize) -> String {
     out
 }
 
+/// Cuts `s` to at most `max` terminal columns (wide CJK characters count two), marking the
+/// cut with `…`.
+pub fn truncate_width(s: &str, max: usize) -> String {
+    use unicode_width::UnicodeWidthChar;
+    if unicode_width::UnicodeWidthStr::width(s) <= max {
+        return s.to_string();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w + 1 > max {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    if max > 0 {
+        out.push('…');
+    }
+    out
+}
+
+/// Display width in terminal columns.
+pub fn width(s: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(s)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -78,6 +106,13 @@ mod tests {
         assert_eq!(sanitize_multiline("a\nb\tc\r"), "a\nb    c\\r");
         assert_eq!(sanitize_line("a\nb"), "a\\nb");
         assert!(!has_control_chars("line\nnext\ttab"));
+    }
+
+    #[test]
+    fn truncates_by_columns() {
+        assert_eq!(truncate_width("订单号订单号", 7), "订单号…");
+        assert_eq!(width(&truncate_width("订单号订单号", 7)), 7);
+        assert_eq!(truncate_width("abc", 3), "abc");
     }
 
     #[test]

@@ -24,10 +24,20 @@ pub fn tools_node(cap: &Capability, last: Option<&ToolRun>) -> Node {
                 let (kind, options) = match p.kind.as_str() {
                     "number" | "integer" => ("number", Vec::new()),
                     "boolean" => ("switch", Vec::new()),
-                    "enum" => ("select", p.enum_values.iter().map(|v| json!({"value": v, "label": v})).collect()),
+                    "enum" => (
+                        "select",
+                        p.enum_values
+                            .iter()
+                            .map(|v| json!({"value": v, "label": v}))
+                            .collect(),
+                    ),
                     _ => ("text", Vec::new()),
                 };
-                let mut f = json!({"name": p.name, "label": p.description.clone().unwrap_or_else(|| p.name.clone()), "type": kind, "required": p.required});
+                let mut f =
+                    json!({"name": p.name, "label": p.name, "type": kind, "required": p.required});
+                if let Some(d) = &p.description {
+                    f["placeholder"] = json!(d);
+                }
                 if !options.is_empty() {
                     f["options"] = Value::Array(options);
                 }

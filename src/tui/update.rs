@@ -193,6 +193,17 @@ fn render_params(state: &State, key: &CapKey) -> Value {
     }
 }
 
+/// Removes `key`'s slot, keeping the last good render (shown under a spinner or an error).
+fn take_previous(state: &mut State, key: &CapKey) -> Option<Box<Rendered>> {
+    match state.renders.remove(key) {
+        Some(RenderSlot::Ready(r)) => Some(r),
+        Some(RenderSlot::Pending { previous, .. } | RenderSlot::Failed { previous, .. }) => {
+            previous
+        }
+        None => None,
+    }
+}
+
 /// Sends the render of `key` (mcp_tools builds its tool forms locally instead).
 fn render(state: &mut State, key: &CapKey) -> Vec<Effect> {
     let Some(cap) = state.capability(key).cloned() else {
@@ -215,13 +226,7 @@ fn render(state: &mut State, key: &CapKey) -> Vec<Effect> {
     let Some(method) = render_method(&cap.kind) else {
         return Vec::new();
     };
-    let previous = match state.renders.remove(key) {
-        Some(RenderSlot::Ready(r)) => Some(r),
-        Some(RenderSlot::Pending { previous, .. } | RenderSlot::Failed { previous, .. }) => {
-            previous
-        }
-        None => None,
-    };
+    let previous = take_previous(state, key);
     state.renders.insert(
         key.clone(),
         RenderSlot::Pending {
@@ -288,13 +293,7 @@ fn fail_kind(outcome: &Outcome) -> FailKind {
 fn fail(state: &mut State, purpose: &Purpose, kind: FailKind, message: String) {
     match purpose {
         Purpose::Render(key) => {
-            let previous = match state.renders.remove(key) {
-                Some(RenderSlot::Ready(r)) => Some(r),
-                Some(
-                    RenderSlot::Pending { previous, .. } | RenderSlot::Failed { previous, .. },
-                ) => previous,
-                None => None,
-            };
+            let previous = take_previous(state, key);
             state.renders.insert(
                 key.clone(),
                 RenderSlot::Failed {
@@ -345,7 +344,7 @@ fn on_reply(
                 .capability(&key)
                 .map(|c| c.kind.clone())
                 .unwrap_or_default();
-            let rendered = if renders_json_ui(&kind) {
+            let mut rendered = if renders_json_ui(&kind) {
                 let parsed = jsonui::parse_ui(&value);
                 Rendered::new(
                     parsed.value,
@@ -356,6 +355,11 @@ fn on_reply(
             } else {
                 Rendered::new(config_node(&value), Vec::new(), method.to_string(), latency)
             };
+            // A re-render keeps the user's place: focus and scroll (uiview drops stale ids).
+            if let Some(old) = take_previous(state, &key) {
+                rendered.ui.set_focus(old.ui.focus().map(String::from));
+                rendered.ui.set_scroll(old.ui.scroll());
+            }
             state
                 .renders
                 .insert(key, RenderSlot::Ready(Box::new(rendered)));
@@ -372,11 +376,7 @@ fn on_reply(
                 method.to_string(),
                 latency,
             );
-            state.modal = Some(Modal::Ui {
-                title,
-                rendered: Box::new(rendered),
-                cap: key,
-            });
+            open_ui_modal(state, title, rendered, key);
             Vec::new()
         }
         Purpose::Event { cap, in_modal } => {
@@ -511,11 +511,12 @@ fn carry_out(state: &mut State, action: &Action, cap: &CapKey, in_modal: bool) -
                 "show_modal".into(),
                 Duration::ZERO,
             );
-            state.modal = Some(Modal::Ui {
-                title: title.clone().unwrap_or_default(),
-                rendered: Box::new(rendered),
-                cap: cap.clone(),
-            });
+            open_ui_modal(
+                state,
+                title.clone().unwrap_or_default(),
+                rendered,
+                cap.clone(),
+            );
             Vec::new()
         }
         Action::Batch(actions) => actions
@@ -710,8 +711,42 @@ fn cycle(state: &mut State, by: usize) -> Vec<Effect> {
         .iter()
         .position(|p| *p == state.focus)
         .unwrap_or(0);
-    state.focus = Pane::ALL[(i + by) % Pane::ALL.len()];
+    enter_pane(state, Pane::ALL[(i + by) % Pane::ALL.len()]);
     Vec::new()
+}
+
+/// Focuses a pane; entering the render pane focuses its first button/row/field if none is,
+/// so the very next key acts on something visible.
+fn enter_pane(state: &mut State, pane: Pane) {
+    state.focus = pane;
+    if pane != Pane::Render {
+        return;
+    }
+    let width = layout(state).render_body.width;
+    if let Some(RenderSlot::Ready(r)) = state.shown_slot_mut() {
+        focus_first(r, width);
+    }
+}
+
+/// Focuses the first pressable thing of a UI that has no focus yet.
+fn focus_first(r: &mut Rendered, width: u16) {
+    if r.ui.focus().is_none() {
+        let first = uiview::layout(&r.node, &r.ui, width)
+            .targets
+            .first()
+            .map(|t| t.id.clone());
+        r.ui.set_focus(first);
+    }
+}
+
+/// Opens a modal with a nested JSON-UI, its first target focused.
+fn open_ui_modal(state: &mut State, title: String, mut rendered: Rendered, cap: CapKey) {
+    focus_first(&mut rendered, view::modal_body(layout(state).modal).width);
+    state.modal = Some(Modal::Ui {
+        title,
+        rendered: Box::new(rendered),
+        cap,
+    });
 }
 
 fn quit(state: &mut State) -> Vec<Effect> {
@@ -722,9 +757,9 @@ fn quit(state: &mut State) -> Vec<Effect> {
 fn global_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     match key.code {
         KeyCode::Char('q') => return quit(state),
-        KeyCode::Char('1') => state.focus = Pane::Plugins,
-        KeyCode::Char('2') => state.focus = Pane::Render,
-        KeyCode::Char('3') => state.focus = Pane::Inspector,
+        KeyCode::Char('1') => enter_pane(state, Pane::Plugins),
+        KeyCode::Char('2') => enter_pane(state, Pane::Render),
+        KeyCode::Char('3') => enter_pane(state, Pane::Inspector),
         KeyCode::Char('z') => state.zoom = !state.zoom,
         KeyCode::Char('d') => state.show_diagnostics = !state.show_diagnostics,
         KeyCode::Char('v') | KeyCode::Char('e') => {

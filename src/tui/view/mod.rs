@@ -38,7 +38,7 @@ fn diagnostics_height(state: &State) -> u16 {
         Some(RenderSlot::Ready(r)) => r.diagnostics.len(),
         _ => 0,
     };
-    if n == 0 { 0 } else { (n as u16).min(5) + 1 }
+    if n == 0 { 0 } else { (n as u16).min(3) + 1 }
 }
 
 pub fn screen_layout(area: Rect, state: &State) -> ScreenLayout {

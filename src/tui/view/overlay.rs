@@ -7,7 +7,7 @@ use super::super::state::{Modal, State};
 use super::super::uiview;
 use super::panes::toast_style;
 use super::{centered, modal_body};
-use crate::text::{sanitize_line, truncate_chars};
+use crate::text::{sanitize_line, truncate_width};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Modifier;
@@ -22,7 +22,7 @@ pub fn toasts(area: Rect, buf: &mut Buffer, state: &State) {
         if bottom < area.y + 3 {
             break;
         }
-        let text = truncate_chars(
+        let text = truncate_width(
             &sanitize_line(&toast.text),
             width.saturating_sub(4) as usize,
         );
@@ -148,8 +148,8 @@ pub fn modal(modal: &Modal, area: Rect, buf: &mut Buffer, state: &State) {
                 let text = format!(
                     "#{:<5} {:<28} {:<24} {elapsed:>6.1} s",
                     p.id,
-                    truncate_chars(&sanitize_line(&p.method), 28),
-                    truncate_chars(&sanitize_line(&p.plugin_id), 24)
+                    truncate_width(&sanitize_line(&p.method), 28),
+                    truncate_width(&sanitize_line(&p.plugin_id), 24)
                 );
                 let style = if i == *selected {
                     t.selected()

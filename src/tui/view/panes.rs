@@ -7,7 +7,7 @@ use super::super::uiview;
 use super::{ScreenLayout, cap_title, inner};
 use crate::host::MessageLog;
 use crate::jsonui::{Action, Severity};
-use crate::text::{sanitize_line, truncate_chars};
+use crate::text::{self, sanitize_line, truncate_width};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
@@ -100,7 +100,7 @@ fn plugin_lines(state: &State, width: u16) -> (Vec<Line<'static>>, Vec<usize>) {
         lines.push(Line::from(vec![
             marker,
             Span::styled(
-                truncate_chars(
+                truncate_width(
                     &sanitize_line(&format!("{} {}", p.name, p.version)),
                     w.saturating_sub(2),
                 ),
@@ -112,7 +112,7 @@ fn plugin_lines(state: &State, width: u16) -> (Vec<Line<'static>>, Vec<usize>) {
             sub.push_str(&format!(" · replaced ×{}", p.replaced));
         }
         lines.push(Line::from(Span::styled(
-            truncate_chars(&sanitize_line(&sub), w),
+            truncate_width(&sanitize_line(&sub), w),
             t.muted(),
         )));
         for (index, c) in p.capabilities.iter().enumerate() {
@@ -132,11 +132,11 @@ fn plugin_lines(state: &State, width: u16) -> (Vec<Line<'static>>, Vec<usize>) {
             let st = if is_sel { t.selected() } else { style };
             row_line.push(lines.len());
             let avail = w.saturating_sub(kind.chars().count()).max(6);
-            let title = truncate_chars(&sanitize_line(&format!("{pointer}{}", c.title)), avail);
-            let pad = avail.saturating_sub(title.chars().count());
+            let title = truncate_width(&sanitize_line(&format!("{pointer}{}", c.title)), avail);
+            let pad = avail.saturating_sub(text::width(&title));
             lines.push(Line::from(vec![
                 Span::styled(format!("{title}{}", " ".repeat(pad)), st),
-                Span::styled(truncate_chars(&sanitize_line(&kind), w), t.muted()),
+                Span::styled(truncate_width(&sanitize_line(&kind), w), t.muted()),
             ]));
         }
     }
@@ -318,8 +318,8 @@ fn toolbar_buttons(state: &State, area: Rect) -> Vec<(CapKey, u16, u16)> {
         if c.kind != "chat_toolbar" {
             continue;
         }
-        let label = format!("[{}]", truncate_chars(&sanitize_line(&c.title), 16));
-        let w = label.chars().count() as u16 + 1;
+        let label = format!("[{}]", truncate_width(&sanitize_line(&c.title), 16));
+        let w = text::width(&label) as u16 + 1;
         if x < area.x + w + 20 {
             break;
         }
@@ -438,7 +438,7 @@ pub fn render_pane(l: &ScreenLayout, buf: &mut Buffer, state: &State) {
             }
             if let Some(label) = uiview::focused_label(&r.node, &r.ui) {
                 spans.push(Span::styled(
-                    format!(" · ▸ {}", truncate_chars(&sanitize_line(&label), 30)),
+                    format!(" · ▸ {}", truncate_width(&sanitize_line(&label), 30)),
                     t.fg(t.accent),
                 ));
             }
@@ -451,7 +451,7 @@ pub fn render_pane(l: &ScreenLayout, buf: &mut Buffer, state: &State) {
             .capability(&key)
             .map(|c| c.title.clone())
             .unwrap_or_default();
-        let label = format!("[{}]", truncate_chars(&sanitize_line(&title), 16));
+        let label = format!("[{}]", truncate_width(&sanitize_line(&title), 16));
         buf.set_stringn(
             x0,
             header.y,
@@ -557,7 +557,7 @@ pub fn status_bar(area: Rect, buf: &mut Buffer, state: &State, log: &MessageLog)
     ];
     if let Some(e) = &state.last_error {
         spans.push(Span::styled(
-            format!("· {} ", truncate_chars(&sanitize_line(e), 40)),
+            format!("· {} ", truncate_width(&sanitize_line(e), 40)),
             t.fg(t.error),
         ));
     }
