@@ -106,6 +106,15 @@ pub enum Command {
     /// The built-in demo plugin (dials the socket like any plugin).
     #[command(hide = true)]
     DemoPlugin(DemoArgs),
+    /// Draw the main screens with the real renderer into SVG files (for the README).
+    Screenshots {
+        /// Where to write them.
+        #[arg(default_value = "screenshots")]
+        dir: PathBuf,
+        /// Theme to draw with.
+        #[arg(long, default_value = "dark")]
+        theme: String,
+    },
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -169,6 +178,23 @@ async fn run(cli: Cli, file: Config, log_path: PathBuf) -> ExitCode {
     match cli.command {
         Some(Command::Check(args)) => run_check(&cli.host, &file, args).await,
         Some(Command::DemoPlugin(args)) => run_demo(&cli.host, &file, args).await,
+        Some(Command::Screenshots { dir, theme }) => {
+            let written = crate::tui::theme::Theme::load(&theme)
+                .map_err(std::io::Error::other)
+                .and_then(|t| crate::tui::screenshots::write_all(&dir, &t));
+            match written {
+                Ok(files) => {
+                    for f in files {
+                        println!("wrote {f}");
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("tgo-console: {e}");
+                    ExitCode::from(2)
+                }
+            }
+        }
         None => run_console(&cli, &file, log_path).await,
     }
 }

@@ -162,6 +162,20 @@ where
     Ok(())
 }
 
+/// Parses an answer that looks like JSON-UI on a blocking thread, not on the UI loop.
+async fn parse_off_loop(
+    reply: &crate::host::Reply,
+) -> Option<Box<crate::jsonui::Parsed<crate::jsonui::Node>>> {
+    let crate::host::Outcome::Result { value } = &reply.outcome else {
+        return None;
+    };
+    value.get("template")?;
+    let value = value.clone();
+    tokio::task::spawn_blocking(move || Box::new(crate::jsonui::parse_ui(&value)))
+        .await
+        .ok()
+}
+
 fn run_effect(
     effect: Effect,
     host: &HostHandle,
@@ -189,7 +203,8 @@ fn run_effect(
                         };
                         let _ = tx.send(sent);
                         let reply = ticket.wait().await;
-                        let _ = tx.send(Msg::Reply { purpose, reply });
+                        let ui = parse_off_loop(&reply).await;
+                        let _ = tx.send(Msg::Reply { purpose, reply, ui });
                     }
                     Err(error) => {
                         let _ = tx.send(Msg::SendFailed { purpose, error });

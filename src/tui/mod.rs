@@ -10,6 +10,7 @@ pub mod context_edit;
 pub mod inspector;
 pub mod keymap;
 pub mod msg;
+pub mod screenshots;
 pub mod state;
 pub mod terminal;
 pub mod theme;

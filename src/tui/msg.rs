@@ -2,6 +2,7 @@
 //! app to carry out (it does no I/O itself).
 
 use crate::host::{ConnId, HostEvent, Reply, RequestError};
+use crate::jsonui::{Node, Parsed};
 use crossterm::event::{KeyEvent, MouseEvent};
 use serde_json::Value;
 
@@ -48,9 +49,12 @@ pub enum Msg {
         purpose: Purpose,
         error: RequestError,
     },
+    /// A request ended. `ui` is the answer already parsed as JSON-UI when it looked like one:
+    /// the app parses off the UI loop, so a 200 000-row table never stalls the keyboard.
     Reply {
         purpose: Purpose,
         reply: Reply,
+        ui: Option<Box<Parsed<Node>>>,
     },
     /// Time passed: spinner frame, toast expiry.
     Tick,

@@ -96,7 +96,11 @@ impl Harness {
             request_seq: 1,
             response_seq: None,
         };
-        self.send(Msg::Reply { purpose, reply })
+        self.send(Msg::Reply {
+            purpose,
+            reply,
+            ui: None,
+        })
     }
 
     /// Draws at the state's size (`sized` sets it, as a resize would).

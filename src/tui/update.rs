@@ -67,11 +67,18 @@ pub fn update(state: &mut State, msg: Msg, log: &MessageLog, now: Instant) -> Ve
             fail(state, &purpose, FailKind::NotConnected, error.to_string());
             Vec::new()
         }
-        Msg::Reply { purpose, reply } => {
+        Msg::Reply { purpose, reply, ui } => {
             state
                 .pending
                 .retain(|p| !(p.id == reply.id && p.plugin_id == reply.plugin_id));
-            on_reply(state, purpose, reply.outcome, reply.latency, &reply.method)
+            on_reply(
+                state,
+                purpose,
+                reply.outcome,
+                reply.latency,
+                &reply.method,
+                ui,
+            )
         }
         Msg::Tick => Vec::new(),
     }
@@ -329,6 +336,7 @@ fn on_reply(
     outcome: Outcome,
     latency: Duration,
     method: &str,
+    ui: Option<Box<jsonui::Parsed<jsonui::Node>>>,
 ) -> Vec<Effect> {
     let value = match outcome {
         Outcome::Result { value } => value,
@@ -345,7 +353,7 @@ fn on_reply(
                 .map(|c| c.kind.clone())
                 .unwrap_or_default();
             let mut rendered = if renders_json_ui(&kind) {
-                let parsed = jsonui::parse_ui(&value);
+                let parsed = ui.map_or_else(|| jsonui::parse_ui(&value), |b| *b);
                 Rendered::new(
                     parsed.value,
                     parsed.diagnostics,
@@ -366,7 +374,7 @@ fn on_reply(
             Vec::new()
         }
         Purpose::ToolbarRender(key) => {
-            let parsed = jsonui::parse_ui(&value);
+            let parsed = ui.map_or_else(|| jsonui::parse_ui(&value), |b| *b);
             let title = state
                 .capability(&key)
                 .map_or_else(|| "Toolbar".into(), |c| c.title.clone());
@@ -428,7 +436,7 @@ fn on_reply(
         }
         Purpose::Raw => {
             if value.get("template").is_some() {
-                let parsed = jsonui::parse_ui(&value);
+                let parsed = ui.map_or_else(|| jsonui::parse_ui(&value), |b| *b);
                 state.raw = Some(RenderSlot::Ready(Box::new(Rendered::new(
                     parsed.value,
                     parsed.diagnostics,

@@ -1,0 +1,374 @@
+//! `tgo-console screenshots DIR`: draws the main screens with the real renderer (the same
+//! `update` and `view` as the console, fed the built-in demo plugin's real answers) and writes
+//! them as SVG files, so the README's pictures always match what the console draws.
+
+use super::msg::{CapKey, Msg, Purpose};
+use super::state::State;
+use super::theme::Theme;
+use super::update::update;
+use super::view;
+use crate::demo_plugin;
+use crate::host::register::parse_register;
+use crate::host::{
+    Direction, EntryKind, HostEvent, LogEntry, MessageLog, Outcome, RenderContext, Reply,
+};
+use crate::protocol::{Id, jsonrpc};
+use bytes::Bytes;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::style::{Color, Modifier};
+use serde_json::{Value, json};
+use std::fmt::Write as _;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+const PLUGIN: &str = "com.tgo.demo";
+
+/// A console fed by hand: the demo plugin's answers, a message log that mirrors them.
+struct Scene {
+    state: State,
+    log: MessageLog,
+    now: Instant,
+    next_id: u64,
+}
+
+impl Scene {
+    fn new(theme: Theme) -> Self {
+        let state = State::new(
+            theme,
+            RenderContext::default(),
+            vec!["/var/run/tgo/tgo.sock".into()],
+            "~/.local/state/tgo-console/tgo-console.log".into(),
+        );
+        let mut s = Self {
+            state,
+            log: MessageLog::new(64 << 20),
+            now: Instant::now(),
+            next_id: 1,
+        };
+        let opts = demo_plugin::DemoOptions::default();
+        let params = demo_plugin::register_params(&opts);
+        s.log_frame(
+            Direction::In,
+            EntryKind::Request {
+                id: Id::Num(1),
+                method: "register".into(),
+            },
+            &json!({"jsonrpc": "2.0", "id": 1, "method": "register", "params": params}),
+        );
+        let info = parse_register(Some(&params)).expect("the demo registers validly");
+        s.send(Msg::Host(HostEvent::Registered {
+            conn: 1,
+            plugin_id: PLUGIN.into(),
+            info,
+            replaced: None,
+        }));
+        s
+    }
+
+    fn log_frame(&mut self, dir: Direction, kind: EntryKind, v: &Value) -> u64 {
+        let raw = Bytes::from(serde_json::to_vec(v).unwrap_or_default());
+        self.log
+            .push(LogEntry::new(dir, 1, Some(PLUGIN.into()), raw, kind))
+    }
+
+    fn send(&mut self, msg: Msg) {
+        let effects = update(&mut self.state, msg, &self.log, self.now);
+        for e in effects {
+            if let super::msg::Effect::Request {
+                method,
+                params,
+                purpose,
+                ..
+            } = e
+            {
+                self.answer(&method, params, purpose);
+            }
+        }
+        self.state.inspector.sync(&self.log);
+    }
+
+    /// Answers a request the way the demo plugin does, logging both frames.
+    fn answer(&mut self, method: &str, params: Value, purpose: Purpose) {
+        let id = self.next_id;
+        self.next_id += 1;
+        let req = self.log_frame(
+            Direction::Out,
+            EntryKind::Request {
+                id: Id::Num(id as i64),
+                method: method.into(),
+            },
+            &json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}),
+        );
+        let outcome = match demo_plugin::dispatch(method, &params) {
+            Ok(value) => Outcome::Result { value },
+            Err(e) => Outcome::PluginError(e),
+        };
+        let answer: Value = match &outcome {
+            Outcome::Result { value } => {
+                serde_json::from_slice(&jsonrpc::result_bytes(&Id::Num(id as i64), value))
+                    .unwrap_or_default()
+            }
+            Outcome::PluginError(e) => {
+                serde_json::from_slice(&jsonrpc::error_bytes(Some(&Id::Num(id as i64)), e))
+                    .unwrap_or_default()
+            }
+            _ => Value::Null,
+        };
+        let latency = Duration::from_micros(900 + 350 * id);
+        let resp = self.log_frame(
+            Direction::In,
+            EntryKind::Result {
+                id: Some(Id::Num(id as i64)),
+            },
+            &answer,
+        );
+        self.log.pair(req, resp, latency);
+        let reply = Reply {
+            plugin_id: PLUGIN.into(),
+            method: method.into(),
+            id,
+            outcome,
+            latency,
+            request_seq: req,
+            response_seq: Some(resp),
+        };
+        self.send(Msg::Reply {
+            purpose,
+            reply,
+            ui: None,
+        });
+    }
+
+    fn key(&mut self, code: KeyCode) {
+        self.send(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+    }
+
+    fn keys(&mut self, codes: &[KeyCode]) {
+        for c in codes {
+            self.key(*c);
+        }
+    }
+
+    /// Lets toasts expire, for a calm picture.
+    fn settle(&mut self) {
+        self.now += Duration::from_secs(30);
+        self.send(Msg::Tick);
+    }
+
+    fn draw(&mut self, w: u16, h: u16) -> Buffer {
+        self.state.size = (w, h);
+        let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("test backend");
+        let _ = terminal.draw(|f| view::draw(f, &self.state, &self.log));
+        terminal.backend().buffer().clone()
+    }
+}
+
+/// The pictures: (file stem, what it shows, buffer).
+pub fn scenes(theme: &Theme) -> Vec<(&'static str, &'static str, Buffer)> {
+    use KeyCode::*;
+    let mut out = Vec::new();
+
+    let mut s = Scene::new(theme.clone());
+    s.settle();
+    out.push((
+        "main",
+        "The console at 120×36: plugins, the rendered Customer 360 panel, the message inspector",
+        s.draw(120, 36),
+    ));
+
+    s.keys(&[Tab, Down, Down, Down, Enter]);
+    s.key(Char('3'));
+    s.keys(&[Up, Up]);
+    out.push((
+        "event",
+        "A button pressed: the event, its JSON-ACTION carried out, the inspector on the answer",
+        s.draw(120, 36),
+    ));
+
+    let mut s = Scene::new(theme.clone());
+    s.keys(&[Char('j'), Char('2'), Right, Right, Right, Down]);
+    s.settle();
+    out.push((
+        "form",
+        "The \"Every template\" panel: tabs, and a form with every field type",
+        s.draw(120, 36),
+    ));
+
+    let mut s = Scene::new(theme.clone());
+    let event_params = s
+        .state
+        .ctx
+        .event_params(&crate::host::UiEvent::button_click("details"));
+    s.answer(
+        "visitor_panel/event",
+        event_params,
+        Purpose::Event {
+            cap: CapKey {
+                plugin_id: PLUGIN.into(),
+                index: 0,
+            },
+            in_modal: false,
+        },
+    );
+    s.settle();
+    out.push((
+        "modal",
+        "show_modal: the plugin's nested JSON-UI in a modal",
+        s.draw(120, 36),
+    ));
+
+    let mut s = Scene::new(theme.clone());
+    s.keys(&[Char('j'), Char('j'), Char('j')]);
+    s.settle();
+    out.push((
+        "tools",
+        "mcp_tools: a form per tool, generated from its parameters",
+        s.draw(120, 36),
+    ));
+
+    let mut s = Scene::new(theme.clone());
+    s.key(Char('?'));
+    out.push((
+        "help",
+        "The help overlay, generated from the key map",
+        s.draw(120, 36),
+    ));
+    out
+}
+
+fn hex(c: Color, default: &str) -> String {
+    let rgb = match c {
+        Color::Reset => return default.to_string(),
+        Color::Black => (0, 0, 0),
+        Color::Red => (205, 49, 49),
+        Color::Green => (13, 188, 121),
+        Color::Yellow => (229, 229, 16),
+        Color::Blue => (36, 114, 200),
+        Color::Magenta => (188, 63, 188),
+        Color::Cyan => (17, 168, 205),
+        Color::Gray => (204, 204, 204),
+        Color::DarkGray => (118, 118, 118),
+        Color::LightRed => (241, 76, 76),
+        Color::LightGreen => (35, 209, 139),
+        Color::LightYellow => (245, 245, 67),
+        Color::LightBlue => (59, 142, 234),
+        Color::LightMagenta => (214, 112, 214),
+        Color::LightCyan => (41, 184, 219),
+        Color::White => (242, 242, 242),
+        Color::Rgb(r, g, b) => (r, g, b),
+        Color::Indexed(i) => (i, i, i),
+    };
+    format!("#{:02x}{:02x}{:02x}", rgb.0, rgb.1, rgb.2)
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// A buffer as an SVG: one rect per background run, one text element per styled run.
+pub fn to_svg(buf: &Buffer, bg_default: &str, fg_default: &str) -> String {
+    const CW: f32 = 8.4;
+    const CH: f32 = 18.0;
+    let area = buf.area;
+    let (w, h) = (area.width as f32 * CW, area.height as f32 * CH);
+    let mut svg = String::new();
+    let _ = write!(
+        svg,
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" font-family=\"DejaVu Sans Mono, Menlo, Consolas, monospace\" font-size=\"14\">\n<rect width=\"100%\" height=\"100%\" fill=\"{bg_default}\"/>\n"
+    );
+    for y in 0..area.height {
+        let mut x = 0;
+        while x < area.width {
+            let cell = &buf[(area.x + x, area.y + y)];
+            let mut fg = hex(cell.fg, fg_default);
+            let mut bg = hex(cell.bg, bg_default);
+            if cell.modifier.contains(Modifier::REVERSED) {
+                std::mem::swap(&mut fg, &mut bg);
+            }
+            let bold = cell.modifier.contains(Modifier::BOLD);
+            // Extend the run while the style stays the same.
+            let start = x;
+            let mut text = String::new();
+            while x < area.width {
+                let c = &buf[(area.x + x, area.y + y)];
+                let mut cfg = hex(c.fg, fg_default);
+                let mut cbg = hex(c.bg, bg_default);
+                if c.modifier.contains(Modifier::REVERSED) {
+                    std::mem::swap(&mut cfg, &mut cbg);
+                }
+                if cfg != fg || cbg != bg || c.modifier.contains(Modifier::BOLD) != bold {
+                    break;
+                }
+                text.push_str(c.symbol());
+                x += 1;
+            }
+            let (px, py) = (start as f32 * CW, y as f32 * CH);
+            if bg != bg_default {
+                let _ = writeln!(
+                    svg,
+                    "<rect x=\"{px}\" y=\"{py}\" width=\"{}\" height=\"{CH}\" fill=\"{bg}\"/>",
+                    (x - start) as f32 * CW
+                );
+            }
+            if !text.trim().is_empty() {
+                let weight = if bold { " font-weight=\"bold\"" } else { "" };
+                let _ = writeln!(
+                    svg,
+                    "<text x=\"{px}\" y=\"{}\" fill=\"{fg}\"{weight} xml:space=\"preserve\" textLength=\"{}\" lengthAdjust=\"spacingAndGlyphs\">{}</text>",
+                    py + CH * 0.75,
+                    (x - start) as f32 * CW,
+                    escape(&text)
+                );
+            }
+        }
+    }
+    svg.push_str("</svg>\n");
+    svg
+}
+
+/// Writes every scene as `DIR/NAME.svg`; returns the files written.
+pub fn write_all(dir: &Path, theme: &Theme) -> std::io::Result<Vec<String>> {
+    std::fs::create_dir_all(dir)?;
+    let (bg, fg) = match theme.name.as_str() {
+        "light" => ("#fafafa", "#202020"),
+        _ => ("#1e1e1e", "#cccccc"),
+    };
+    let mut written = Vec::new();
+    for (name, _, buf) in scenes(theme) {
+        let path = dir.join(format!("{name}.svg"));
+        std::fs::write(&path, to_svg(&buf, bg, fg))?;
+        written.push(path.display().to_string());
+    }
+    Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scenes_draw_what_they_claim() {
+        let scenes = scenes(&Theme::default());
+        let text = |buf: &Buffer| buf.content().iter().map(|c| c.symbol()).collect::<String>();
+        let find = |name: &str| {
+            scenes
+                .iter()
+                .find(|(n, _, _)| *n == name)
+                .map(|(_, _, b)| text(b))
+                .unwrap()
+        };
+        assert!(find("main").contains("Customer 360"));
+        assert!(find("main").contains("visitor_panel/render"));
+        assert!(find("form").contains("Every field type"));
+        assert!(find("modal").contains("Order ORD-"));
+        assert!(find("tools").contains("Execute"));
+        assert!(find("help").contains("Everywhere"));
+        let svg = to_svg(&scenes[0].2, "#000000", "#ffffff");
+        assert!(svg.starts_with("<svg") && svg.contains("Customer 360"));
+    }
+}
