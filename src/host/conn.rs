@@ -43,6 +43,7 @@ pub(crate) struct PendingMap {
 pub struct Conn {
     pub id: ConnId,
     pub peer: String,
+    pub pid: Option<u32>,
     tx: mpsc::Sender<Bytes>,
     next_id: AtomicU64,
     pending: Mutex<PendingMap>,
@@ -119,7 +120,7 @@ impl Conn {
 }
 
 /// Serves one accepted stream until it closes.
-pub(crate) async fn serve<S>(shared: Arc<Shared>, stream: S, peer: String)
+pub(crate) async fn serve<S>(shared: Arc<Shared>, stream: S, peer: String, pid: Option<u32>)
 where
     S: AsyncRead + AsyncWrite + Send + 'static,
 {
@@ -132,6 +133,7 @@ where
     let conn = Arc::new(Conn {
         id: conn_id,
         peer: peer.clone(),
+        pid,
         tx,
         next_id: AtomicU64::new(1),
         pending: Mutex::new(PendingMap::default()),
@@ -144,10 +146,17 @@ where
         .tracker
         .spawn(write_loop(writer, rx, conn.close.clone()));
     shared.registry.lock().add_conn(conn.clone());
-    shared.log_event(conn_id, None, format!("connection opened ({peer})"), false);
+    let from = pid.map(|p| format!(", pid {p}")).unwrap_or_default();
+    shared.log_event(
+        conn_id,
+        None,
+        format!("connection opened ({peer}{from})"),
+        false,
+    );
     shared.emit(HostEvent::Connected {
         conn: conn_id,
         peer,
+        pid,
     });
 
     let reason = match handshake(&shared, &conn, &mut reader).await {
@@ -326,6 +335,7 @@ where
         plugin_id: plugin_id.clone(),
         conn: conn.id,
         peer: conn.peer.clone(),
+        pid: conn.pid,
         info: info.clone(),
         state: PluginState::Connected,
         registered_at: SystemTime::now(),

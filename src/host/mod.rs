@@ -66,6 +66,8 @@ pub enum HostEvent {
     Connected {
         conn: ConnId,
         peer: String,
+        /// The peer process (Unix sockets only).
+        pid: Option<u32>,
     },
     Registered {
         conn: ConnId,
@@ -74,10 +76,7 @@ pub enum HostEvent {
         replaced: Option<ConnId>,
     },
     /// `register` was refused (the reason was sent to the plugin as a -32000 error).
-    Rejected {
-        conn: ConnId,
-        reason: String,
-    },
+    Rejected { conn: ConnId, reason: String },
     Disconnected {
         conn: ConnId,
         plugin_id: Option<String>,
@@ -282,8 +281,14 @@ pub async fn start(
                 };
                 match accepted {
                     Ok((stream, _)) => {
+                        // The dialling process, so a launcher can tell which child this is.
+                        let pid = stream
+                            .peer_cred()
+                            .ok()
+                            .and_then(|c| c.pid())
+                            .and_then(|p| u32::try_from(p).ok());
                         s.tracker
-                            .spawn(conn::serve(s.clone(), stream, "unix".into()));
+                            .spawn(conn::serve(s.clone(), stream, "unix".into(), pid));
                     }
                     Err(e) => {
                         tracing::warn!("accept on unix socket failed: {e}");
@@ -304,8 +309,12 @@ pub async fn start(
                 match accepted {
                     Ok((stream, peer)) => {
                         let _ = stream.set_nodelay(true);
-                        s.tracker
-                            .spawn(conn::serve(s.clone(), stream, format!("tcp {peer}")));
+                        s.tracker.spawn(conn::serve(
+                            s.clone(),
+                            stream,
+                            format!("tcp {peer}"),
+                            None,
+                        ));
                     }
                     Err(e) => {
                         tracing::warn!("accept on tcp failed: {e}");

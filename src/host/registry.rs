@@ -33,6 +33,8 @@ pub struct PluginRecord {
     pub plugin_id: String,
     pub conn: ConnId,
     pub peer: String,
+    /// The registering process (Unix sockets only).
+    pub pid: Option<u32>,
     pub info: PluginInfo,
     pub state: PluginState,
     #[serde(skip)]
