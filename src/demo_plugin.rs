@@ -31,40 +31,10 @@ use crate::protocol::jsonrpc::{
 pub const DEFAULT_SOCKET_PATH: &str = "/var/run/tgo/tgo.sock";
 
 /// Every JSON-UI template of the protocol; the "Every template" panel uses each of them.
-pub const ALL_TEMPLATES: &[&str] = &[
-    "text",
-    "key_value",
-    "table",
-    "button",
-    "action",
-    "group",
-    "tabs",
-    "form",
-    "card",
-    "cards",
-    "link",
-    "links",
-    "markdown",
-    "list",
-    "timeline",
-    "stats",
-    "empty",
-    "loading",
-];
+pub const ALL_TEMPLATES: &[&str] = crate::jsonui::KNOWN_TEMPLATES;
 
 /// Every JSON-ACTION of the protocol; some event of the demo answers with each of them.
-pub const ALL_ACTIONS: &[&str] = &[
-    "open_url",
-    "insert_text",
-    "send_message",
-    "show_toast",
-    "copy_text",
-    "refresh",
-    "close_modal",
-    "show_modal",
-    "batch",
-    "noop",
-];
+pub const ALL_ACTIONS: &[&str] = crate::jsonui::KNOWN_ACTIONS;
 
 /// How to run the demo plugin.
 #[derive(Clone, Debug)]

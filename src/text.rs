@@ -83,6 +83,14 @@ pub fn truncate_width(s: &str, max: usize) -> String {
     out
 }
 
+/// Cuts or pads `s` to exactly `w` terminal columns.
+pub fn fit_width(s: &str, w: usize) -> String {
+    let mut out = truncate_width(s, w);
+    let used = width(&out);
+    out.extend(std::iter::repeat_n(' ', w.saturating_sub(used)));
+    out
+}
+
 /// Display width in terminal columns.
 pub fn width(s: &str) -> usize {
     unicode_width::UnicodeWidthStr::width(s)
@@ -113,6 +121,8 @@ mod tests {
         assert_eq!(truncate_width("订单号订单号", 7), "订单号…");
         assert_eq!(width(&truncate_width("订单号订单号", 7)), 7);
         assert_eq!(truncate_width("abc", 3), "abc");
+        assert_eq!(fit_width("订单", 6), "订单  ");
+        assert_eq!(fit_width("abcdef", 4), "abc…");
     }
 
     #[test]

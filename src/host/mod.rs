@@ -272,59 +272,60 @@ pub async fn start(
         addrs,
     });
     if let Some(l) = unix {
-        let s = shared.clone();
-        tokio::spawn(async move {
-            loop {
-                let accepted = tokio::select! {
-                    _ = s.stop.cancelled() => break,
-                    a = l.accept() => a,
-                };
-                match accepted {
-                    Ok((stream, _)) => {
-                        // The dialling process, so a launcher can tell which child this is.
-                        let pid = stream
-                            .peer_cred()
-                            .ok()
-                            .and_then(|c| c.pid())
-                            .and_then(|p| u32::try_from(p).ok());
-                        s.tracker
-                            .spawn(conn::serve(s.clone(), stream, "unix".into(), pid));
-                    }
-                    Err(e) => {
-                        tracing::warn!("accept on unix socket failed: {e}");
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                    }
-                }
+        let l = Arc::new(l);
+        tokio::spawn(accept_loop(shared.clone(), "unix socket", move || {
+            let l = l.clone();
+            async move {
+                let (stream, _) = l.accept().await?;
+                // The dialling process, so a launcher can tell which child this is.
+                let pid = stream
+                    .peer_cred()
+                    .ok()
+                    .and_then(|c| c.pid())
+                    .and_then(|p| u32::try_from(p).ok());
+                Ok((stream, "unix".to_string(), pid))
             }
-        });
+        }));
     }
     if let Some(l) = tcp {
-        let s = shared.clone();
-        tokio::spawn(async move {
-            loop {
-                let accepted = tokio::select! {
-                    _ = s.stop.cancelled() => break,
-                    a = l.accept() => a,
-                };
-                match accepted {
-                    Ok((stream, peer)) => {
-                        let _ = stream.set_nodelay(true);
-                        s.tracker.spawn(conn::serve(
-                            s.clone(),
-                            stream,
-                            format!("tcp {peer}"),
-                            None,
-                        ));
-                    }
-                    Err(e) => {
-                        tracing::warn!("accept on tcp failed: {e}");
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                    }
-                }
+        let l = Arc::new(l);
+        tokio::spawn(accept_loop(shared.clone(), "tcp", move || {
+            let l = l.clone();
+            async move {
+                let (stream, peer) = l.accept().await?;
+                let _ = stream.set_nodelay(true);
+                Ok((stream, format!("tcp {peer}"), None))
             }
-        });
+        }));
     }
     Ok((HostHandle(shared), events_rx))
+}
+
+/// Accepts connections until the host stops; each is served by its own task.
+async fn accept_loop<S, F, Fut>(shared: Arc<Shared>, what: &'static str, mut accept: F)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + 'static,
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = std::io::Result<(S, String, Option<u32>)>>,
+{
+    loop {
+        let accepted = tokio::select! {
+            _ = shared.stop.cancelled() => break,
+            a = accept() => a,
+        };
+        match accepted {
+            Ok((stream, peer, pid)) => {
+                shared
+                    .tracker
+                    .spawn(conn::serve(shared.clone(), stream, peer, pid));
+            }
+            Err(e) => {
+                // EMFILE and friends: back off instead of spinning.
+                tracing::warn!("accept on {what} failed: {e}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    }
 }
 
 impl HostHandle {

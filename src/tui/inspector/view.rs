@@ -81,27 +81,7 @@ fn kind_word(k: &EntryKind) -> &'static str {
 
 /// Pads or cuts `s` to exactly `w` terminal columns.
 fn fit(s: &str, w: usize) -> String {
-    let mut out = String::new();
-    let mut used = 0;
-    if s.width() > w {
-        for c in s.chars() {
-            let cw = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
-            if used + cw + 1 > w {
-                break;
-            }
-            out.push(c);
-            used += cw;
-        }
-        if w > 0 {
-            out.push('…');
-            used += 1;
-        }
-    } else {
-        out.push_str(s);
-        used = s.width();
-    }
-    out.extend(std::iter::repeat_n(' ', w.saturating_sub(used)));
-    out
+    crate::text::fit_width(s, w)
 }
 
 fn plugin_name(e: &LogEntry) -> String {

@@ -143,6 +143,20 @@ fn plugin_lines(state: &State, width: u16) -> (Vec<Line<'static>>, Vec<usize>) {
     (lines, row_line)
 }
 
+/// The pane's lines, the line of each row, and the scroll that keeps the selection visible:
+/// drawing and mouse hits both derive it here, so a click lands on what is drawn.
+fn plugins_scrolled(state: &State, body: Rect) -> (Vec<Line<'static>>, Vec<usize>, usize) {
+    let (lines, row_line) = plugin_lines(state, body.width);
+    let rows = state.rows();
+    let sel = state
+        .selected
+        .as_ref()
+        .and_then(|s| rows.iter().position(|r| r == s))
+        .and_then(|i| row_line.get(i).copied());
+    let offset = plugins_offset(sel, body.height as usize);
+    (lines, row_line, offset)
+}
+
 fn plugins_offset(selected_line: Option<usize>, height: usize) -> usize {
     match selected_line {
         Some(l) if height > 0 && l + 2 > height => l + 2 - height,
@@ -184,14 +198,7 @@ pub fn plugins(area: Rect, buf: &mut Buffer, state: &State) {
             .render(body, buf);
         return;
     }
-    let (lines, row_line) = plugin_lines(state, body.width);
-    let rows = state.rows();
-    let sel = state
-        .selected
-        .as_ref()
-        .and_then(|s| rows.iter().position(|r| r == s))
-        .and_then(|i| row_line.get(i).copied());
-    let offset = plugins_offset(sel, body.height as usize);
+    let (lines, _, offset) = plugins_scrolled(state, body);
     Paragraph::new(lines.into_iter().skip(offset).collect::<Vec<_>>()).render(body, buf);
 }
 
@@ -201,14 +208,8 @@ pub fn plugins_row_at(state: &State, area: Rect, y: u16) -> Option<usize> {
     if y < body.y || y >= body.bottom() {
         return None;
     }
-    let (_, row_line) = plugin_lines(state, body.width);
-    let rows = state.rows();
-    let sel = state
-        .selected
-        .as_ref()
-        .and_then(|s| rows.iter().position(|r| r == s))
-        .and_then(|i| row_line.get(i).copied());
-    let line = (y - body.y) as usize + plugins_offset(sel, body.height as usize);
+    let (_, row_line, offset) = plugins_scrolled(state, body);
+    let line = (y - body.y) as usize + offset;
     row_line.iter().position(|l| *l == line)
 }
 
