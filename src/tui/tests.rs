@@ -459,3 +459,47 @@ fn pane_cycling() {
     h.key(KeyCode::BackTab);
     assert_eq!(h.state.focus, Pane::Render);
 }
+
+fn click(h: &mut Harness, column: u16, row: u16) -> Vec<Effect> {
+    h.send(Msg::Mouse(MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column,
+        row,
+        modifiers: KeyModifiers::NONE,
+    }))
+}
+
+#[test]
+fn mouse_alone_confirms_helps_and_quits() {
+    let mut h = rendered();
+    let l = view::screen_layout(ratatui::layout::Rect::new(0, 0, 100, 30), &h.state);
+    // A confirmation answered with the mouse.
+    h.state.modal = Some(Modal::Confirm {
+        text: "Sure?".into(),
+        then: vec![Effect::Copy("x".into())],
+    });
+    let (_, yes, no) = view::confirm_layout(l.modal);
+    assert_eq!(click(&mut h, yes.x, yes.y), vec![Effect::Copy("x".into())]);
+    h.state.modal = Some(Modal::Confirm {
+        text: "Sure?".into(),
+        then: vec![Effect::Copy("x".into())],
+    });
+    assert!(click(&mut h, no.x, no.y).is_empty());
+    assert!(h.state.modal.is_none());
+    // The bar's buttons.
+    let buttons = view::bar_buttons(l.context_bar);
+    let at = |label: &str| {
+        buttons
+            .iter()
+            .find(|(i, _)| view::BAR_BUTTONS[*i] == label)
+            .map(|(_, r)| *r)
+            .unwrap()
+    };
+    let help = at("[? help]");
+    click(&mut h, help.x, help.y);
+    assert!(matches!(h.state.modal, Some(Modal::Help { .. })));
+    click(&mut h, 0, 0); // outside the help box closes it
+    assert!(h.state.modal.is_none());
+    let quit = at("[q quit]");
+    assert_eq!(click(&mut h, quit.x, quit.y), vec![Effect::Quit]);
+}

@@ -1164,13 +1164,28 @@ fn contains(r: Rect, x: u16, y: u16) -> bool {
     x >= r.x && x < r.right() && y >= r.y && y < r.bottom()
 }
 
-fn on_mouse(state: &mut State, m: MouseEvent, log: &MessageLog) -> Vec<Effect> {
-    let l = layout(state);
+/// Mouse over a modal: its UI takes clicks, Confirm has Yes/No, a click outside closes it
+/// (answering "no" to a confirmation); the wheel scrolls help.
+fn modal_mouse(state: &mut State, m: MouseEvent, l: &ScreenLayout) -> Vec<Effect> {
     let (x, y) = (m.column, m.row);
-    if let Some(modal) = &mut state.modal {
-        if let (Modal::Ui { rendered, cap, .. }, MouseEventKind::Down(MouseButton::Left)) =
-            (modal, m.kind)
-        {
+    match (&mut state.modal, m.kind) {
+        (Some(Modal::Help { scroll }), MouseEventKind::ScrollDown) => {
+            *scroll = scroll.saturating_add(1)
+        }
+        (Some(Modal::Help { scroll }), MouseEventKind::ScrollUp) => {
+            *scroll = scroll.saturating_sub(1)
+        }
+        (Some(Modal::Confirm { .. }), MouseEventKind::Down(MouseButton::Left)) => {
+            let (boxed, yes, no) = view::confirm_layout(l.modal);
+            if contains(yes, x, y) {
+                if let Some(Modal::Confirm { then, .. }) = state.modal.take() {
+                    return then;
+                }
+            } else if contains(no, x, y) || !contains(boxed, x, y) {
+                state.modal = None;
+            }
+        }
+        (Some(Modal::Ui { rendered, cap, .. }), MouseEventKind::Down(MouseButton::Left)) => {
             let body = view::modal_body(l.modal);
             if contains(body, x, y) {
                 let cap = cap.clone();
@@ -1183,7 +1198,27 @@ fn on_mouse(state: &mut State, m: MouseEvent, log: &MessageLog) -> Vec<Effect> {
                 state.modal = None;
             }
         }
-        return Vec::new();
+        (
+            Some(Modal::Ui { rendered, .. }),
+            MouseEventKind::ScrollDown | MouseEventKind::ScrollUp,
+        ) => {
+            let body = view::modal_body(l.modal);
+            let down = matches!(m.kind, MouseEventKind::ScrollDown);
+            uiview::handle_scroll(&mut rendered.ui, down, body, &rendered.node);
+        }
+        (Some(_), MouseEventKind::Down(MouseButton::Left)) if !contains(l.modal, x, y) => {
+            state.modal = None;
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn on_mouse(state: &mut State, m: MouseEvent, log: &MessageLog) -> Vec<Effect> {
+    let l = layout(state);
+    let (x, y) = (m.column, m.row);
+    if state.modal.is_some() {
+        return modal_mouse(state, m, &l);
     }
     let down = matches!(m.kind, MouseEventKind::ScrollDown);
     match m.kind {
@@ -1221,6 +1256,21 @@ fn on_mouse(state: &mut State, m: MouseEvent, log: &MessageLog) -> Vec<Effect> {
                 state.inspector.sync(log);
             } else if contains(l.inspector_detail, x, y) {
                 state.focus = Pane::Inspector;
+            } else if let Some((i, _)) = view::bar_buttons(l.context_bar)
+                .into_iter()
+                .find(|(_, r)| contains(*r, x, y))
+            {
+                return match view::BAR_BUTTONS[i] {
+                    "[q quit]" => quit(state),
+                    "[? help]" => {
+                        state.modal = Some(Modal::Help { scroll: 0 });
+                        Vec::new()
+                    }
+                    _ => {
+                        open_composer(state, None);
+                        Vec::new()
+                    }
+                };
             } else if contains(l.context_bar, x, y) {
                 state.modal = Some(Modal::Context(Box::new(ContextEditor::new(
                     &state.ctx,

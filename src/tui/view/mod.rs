@@ -137,6 +137,40 @@ pub fn centered(area: Rect, pw: u16, ph: u16) -> Rect {
     )
 }
 
+/// Clickable words at the right end of the context bar, so the mouse alone can get help,
+/// compose a request and quit.
+pub const BAR_BUTTONS: [&str; 3] = ["[c compose]", "[? help]", "[q quit]"];
+
+/// Where each of `BAR_BUTTONS` sits in the context bar (index, rect).
+pub fn bar_buttons(bar: Rect) -> Vec<(usize, Rect)> {
+    let mut x = bar.right();
+    let mut out = Vec::new();
+    for (i, label) in BAR_BUTTONS.iter().enumerate().rev() {
+        let w = label.len() as u16;
+        if x < bar.x + w + 40 {
+            break;
+        }
+        x -= w + 1;
+        out.push((i, Rect::new(x, bar.y, w, 1)));
+    }
+    out
+}
+
+/// The confirmation dialog inside the modal area: (box, yes button, no button).
+pub fn confirm_layout(modal: Rect) -> (Rect, Rect, Rect) {
+    let b = centered(modal, 60, 30);
+    let i = inner(b);
+    let y = i.bottom().saturating_sub(1);
+    let yes = Rect::new(i.x, y, 9.min(i.width), 1.min(i.height));
+    let no = Rect::new(
+        i.x.saturating_add(11),
+        y,
+        8.min(i.width.saturating_sub(11)),
+        1.min(i.height),
+    );
+    (b, yes, no)
+}
+
 /// Where a modal's JSON-UI goes inside the modal box.
 pub fn modal_body(modal: Rect) -> Rect {
     let i = inner(modal);

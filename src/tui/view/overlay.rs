@@ -5,8 +5,8 @@ use super::super::composer;
 use super::super::keymap::{BINDINGS, Scope};
 use super::super::state::{Modal, State};
 use super::super::uiview;
+use super::modal_body;
 use super::panes::toast_style;
-use super::{centered, modal_body};
 use crate::text::{sanitize_line, truncate_width};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -110,7 +110,7 @@ pub fn modal(modal: &Modal, area: Rect, buf: &mut Buffer, state: &State) {
             footer(inner, buf, state, "j/k scroll · Esc close");
         }
         Modal::Confirm { text, .. } => {
-            let small = centered(area.union(area), 60, 30);
+            let (small, yes, no) = super::confirm_layout(area);
             let inner = frame(small, buf, state, "Confirm");
             Paragraph::new(Span::styled(
                 sanitize_line(text),
@@ -118,7 +118,15 @@ pub fn modal(modal: &Modal, area: Rect, buf: &mut Buffer, state: &State) {
             ))
             .wrap(Wrap { trim: false })
             .render(inner, buf);
-            footer(inner, buf, state, "y / Enter: yes · n / Esc: no");
+            footer(inner, buf, state, "");
+            buf.set_stringn(
+                yes.x,
+                yes.y,
+                "[ Yes y ]",
+                yes.width as usize,
+                t.fg(t.button_danger).add_modifier(Modifier::BOLD),
+            );
+            buf.set_stringn(no.x, no.y, "[ No n ]", no.width as usize, t.fg(t.accent));
         }
         Modal::Ui {
             title, rendered, ..

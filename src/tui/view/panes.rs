@@ -38,30 +38,56 @@ fn title_span(state: &State, text: String, pane: Option<Pane>) -> Span<'static> 
 pub fn context_bar(area: Rect, buf: &mut Buffer, state: &State) {
     let t = &state.theme;
     let c = &state.ctx;
-    let field = |label: &str, value: &str| {
-        vec![
-            Span::styled(format!("{label} "), t.muted()),
-            Span::styled(
-                sanitize_line(value),
-                t.fg(t.accent).add_modifier(Modifier::BOLD),
-            ),
-            Span::raw("  "),
-        ]
+    let value = |v: &str| {
+        Span::styled(
+            sanitize_line(v),
+            t.fg(t.accent).add_modifier(Modifier::BOLD),
+        )
     };
+    let sep = || Span::styled(" · ", t.muted());
     let mut spans = vec![
         Span::styled(
             " tgo-console ",
             t.fg(t.title)
                 .add_modifier(Modifier::BOLD | Modifier::REVERSED),
         ),
-        Span::raw(" "),
+        Span::styled("  visitor ", t.muted()),
+        value(&c.visitor_id),
+        sep(),
+        Span::styled("session ", t.muted()),
+        value(&c.session_id),
+        sep(),
+        value(&c.language),
+        sep(),
+        value(&c.channel_type),
     ];
-    spans.extend(field("visitor", &c.visitor_id));
-    spans.extend(field("session", &c.session_id));
-    spans.extend(field("lang", &c.language));
-    spans.extend(field("channel", &c.channel_type));
-    spans.push(Span::styled("(v edit)", t.muted()));
-    Paragraph::new(Line::from(spans)).render(area, buf);
+    // The context gets what the clickable buttons on the right leave; the hint only if it fits.
+    let buttons = super::bar_buttons(area);
+    let text_end = buttons
+        .iter()
+        .map(|(_, r)| r.x)
+        .min()
+        .unwrap_or(area.right());
+    let hint = "  (v edit)";
+    if Line::from(spans.clone()).width() + hint.len() < text_end.saturating_sub(area.x) as usize {
+        spans.push(Span::styled(hint, t.muted()));
+    }
+    Paragraph::new(Line::from(spans)).render(
+        Rect {
+            width: text_end.saturating_sub(area.x + 1),
+            ..area
+        },
+        buf,
+    );
+    for (i, r) in buttons {
+        buf.set_stringn(
+            r.x,
+            r.y,
+            super::BAR_BUTTONS[i],
+            r.width as usize,
+            t.fg(t.accent),
+        );
+    }
 }
 
 fn liveness_marker(state: &State, l: &Liveness) -> (Span<'static>, Style) {
