@@ -36,6 +36,9 @@ pub struct Cli {
     /// Also start the built-in demo plugin, so there is something to look at right away.
     #[arg(long)]
     pub demo: bool,
+    /// Record every message, event and plugin output line to this JSON-lines file.
+    #[arg(long, value_name = "FILE.jsonl")]
+    pub record: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -106,6 +109,11 @@ pub enum Command {
     /// The built-in demo plugin (dials the socket like any plugin).
     #[command(hide = true)]
     DemoPlugin(DemoArgs),
+    /// Open a recording (from --record) read-only in the console.
+    Replay {
+        /// The JSON-lines file.
+        file: PathBuf,
+    },
     /// Draw the main screens with the real renderer into SVG files (for the README).
     Screenshots {
         /// Where to write them.
@@ -178,6 +186,9 @@ async fn run(cli: Cli, file: Config, log_path: PathBuf) -> ExitCode {
     match cli.command {
         Some(Command::Check(args)) => run_check(&cli.host, &file, args).await,
         Some(Command::DemoPlugin(args)) => run_demo(&cli.host, &file, args).await,
+        Some(Command::Replay {
+            file: ref recording,
+        }) => run_replay(&cli, &file, recording, log_path).await,
         Some(Command::Screenshots { dir, theme }) => {
             let written = crate::tui::theme::Theme::load(&theme)
                 .map_err(std::io::Error::other)
@@ -204,12 +215,7 @@ async fn run_console(cli: &Cli, file: &Config, log_path: PathBuf) -> ExitCode {
         eprintln!("tgo-console: the console needs a terminal; for CI use `tgo-console check`.");
         return ExitCode::from(2);
     }
-    let theme_name = cli
-        .theme
-        .clone()
-        .or_else(|| file.theme.clone())
-        .unwrap_or_else(|| "dark".into());
-    let theme = match crate::tui::theme::Theme::load(&theme_name) {
+    let theme = match console_theme(cli, file) {
         Ok(t) => t,
         Err(e) => {
             eprintln!("tgo-console: {e}");
@@ -238,9 +244,51 @@ async fn run_console(cli: &Cli, file: &Config, log_path: PathBuf) -> ExitCode {
         ctx,
         demo: cli.demo,
         log_path,
+        record: cli.record.clone(),
     };
     match crate::tui::run(opts).await {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("tgo-console: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// The theme: `--theme`, else the config file's, else dark.
+fn console_theme(cli: &Cli, file: &Config) -> Result<crate::tui::theme::Theme, String> {
+    let name = cli
+        .theme
+        .clone()
+        .or_else(|| file.theme.clone())
+        .unwrap_or_else(|| "dark".into());
+    crate::tui::theme::Theme::load(&name)
+}
+
+async fn run_replay(
+    cli: &Cli,
+    file: &Config,
+    recording: &std::path::Path,
+    log_path: PathBuf,
+) -> ExitCode {
+    if !std::io::stdout().is_terminal() {
+        eprintln!("tgo-console: replay needs a terminal");
+        return ExitCode::from(2);
+    }
+    let theme = match console_theme(cli, file) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("tgo-console: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match crate::tui::run_replay(recording, theme, log_path).await {
+        Ok(errors) => {
+            for e in errors {
+                eprintln!("tgo-console: skipped {e}");
+            }
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             eprintln!("tgo-console: {e:#}");
             ExitCode::from(2)

@@ -12,5 +12,6 @@ pub mod host;
 pub mod jsonui;
 pub mod launcher;
 pub mod protocol;
+pub mod record;
 pub mod text;
 pub mod tui;

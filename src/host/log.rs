@@ -18,7 +18,7 @@ pub const DEFAULT_LOG_BUDGET_BYTES: usize = 256 * 1024 * 1024;
 const ENTRY_OVERHEAD: usize = 160;
 
 /// Which way a frame went, or `Local` for something the host itself observed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Direction {
     In,

@@ -353,6 +353,32 @@ impl HostHandle {
         self.0.log.lock()
     }
 
+    /// Loads recorded entries into the log (for replay), keeping their times, notes and
+    /// request/response pairs (seqs are renumbered).
+    pub fn import(&self, entries: Vec<LogEntry>) {
+        let mut log = self.0.log.lock();
+        let mut renumbered = std::collections::HashMap::new();
+        let mut pairs = Vec::new();
+        for mut e in entries {
+            let old = e.seq;
+            let pair = e.pair.take();
+            let latency = e.latency;
+            let new = log.push(e);
+            renumbered.insert(old, new);
+            if let Some(p) = pair {
+                pairs.push((new, p, latency.unwrap_or_default()));
+            }
+        }
+        for (new, old_pair, latency) in pairs {
+            if let Some(&p) = renumbered.get(&old_pair) {
+                log.pair(p, new, latency);
+            }
+        }
+        let last = log.last_seq();
+        drop(log);
+        self.0.log_seq.send_replace(last);
+    }
+
     /// Changes whenever the log grows (carries the newest seq).
     pub fn log_updates(&self) -> watch::Receiver<u64> {
         self.0.log_seq.subscribe()

@@ -10,6 +10,7 @@ pub mod context_edit;
 pub mod inspector;
 pub mod keymap;
 pub mod msg;
+pub mod replay;
 pub mod screenshots;
 pub mod state;
 pub mod terminal;
@@ -38,6 +39,8 @@ pub struct TuiOptions {
     /// Also start the built-in demo plugin.
     pub demo: bool,
     pub log_path: PathBuf,
+    /// Append every log entry to this JSON-lines file (`--record`).
+    pub record: Option<PathBuf>,
 }
 
 /// Runs the console until the user quits. The host starts before the terminal is taken, so a
@@ -62,6 +65,13 @@ pub async fn run(opts: TuiOptions) -> anyhow::Result<()> {
             child: ChildPlugin::spawn(&spec)?,
         });
     }
+    let recorder = match &opts.record {
+        Some(path) => Some(
+            crate::record::Recorder::start(host.clone(), path)
+                .map_err(|e| anyhow::anyhow!("cannot record to {}: {e}", path.display()))?,
+        ),
+        None => None,
+    };
     let mut guard = terminal::TerminalGuard::enter(opts.log_path.clone())?;
     let size = guard.terminal.size()?;
     let mut state = State::new(
@@ -101,6 +111,58 @@ pub async fn run(opts: TuiOptions) -> anyhow::Result<()> {
         w.child.stop(Duration::from_secs(1)).await;
     }
     drop(guard);
+    if let Some(r) = recorder {
+        r.finish().await?;
+    }
     result?;
     Ok(())
+}
+
+/// Opens a recording read-only in the console. Bad lines are reported (and skipped).
+pub async fn run_replay(
+    path: &std::path::Path,
+    theme: Theme,
+    log_path: PathBuf,
+) -> anyhow::Result<Vec<String>> {
+    let loaded = crate::record::load(path)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+    // A host with no listener: it only holds the recorded log for the inspector.
+    let config = HostConfig {
+        socket: None,
+        tcp: None,
+        ..HostConfig::default()
+    };
+    let (host, mut host_events) = host::start(config).await?;
+    let mut state = replay::replay_state(
+        theme,
+        &loaded.entries,
+        &path.display().to_string(),
+        log_path.display().to_string(),
+    );
+    host.import(loaded.entries);
+    state.inspector.sync(&host.log());
+    if !loaded.errors.is_empty() {
+        state.last_error = Some(format!(
+            "{} unreadable line(s); first: {}",
+            loaded.errors.len(),
+            loaded.errors[0]
+        ));
+    }
+    let mut guard = terminal::TerminalGuard::enter(log_path)?;
+    let size = guard.terminal.size()?;
+    state.size = (size.width, size.height);
+    let mut input = crossterm::event::EventStream::new();
+    let result = event_loop(
+        &mut guard.terminal,
+        &mut input,
+        &mut state,
+        &host,
+        &mut host_events,
+        &mut Desktop,
+        None,
+    )
+    .await;
+    drop(guard);
+    result?;
+    Ok(loaded.errors)
 }

@@ -238,6 +238,8 @@ pub struct State {
     pub last_error: Option<String>,
     pub show_diagnostics: bool,
     pub quit: bool,
+    /// A replayed recording: nothing is sent anywhere.
+    pub read_only: bool,
 }
 
 impl State {
@@ -267,6 +269,7 @@ impl State {
             last_error: None,
             show_diagnostics: true,
             quit: false,
+            read_only: false,
         }
     }
 

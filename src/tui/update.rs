@@ -25,6 +25,20 @@ use std::time::{Duration, Instant};
 const TOAST: Duration = Duration::from_secs(3);
 
 pub fn update(state: &mut State, msg: Msg, log: &MessageLog, now: Instant) -> Vec<Effect> {
+    let mut effects = apply(state, msg, log, now);
+    if state.read_only && effects.iter().any(|e| matches!(e, Effect::Request { .. })) {
+        effects.retain(|e| !matches!(e, Effect::Request { .. }));
+        toast(
+            state,
+            ToastKind::Info,
+            "this is a replay: nothing is sent".into(),
+            TOAST,
+        );
+    }
+    effects
+}
+
+fn apply(state: &mut State, msg: Msg, log: &MessageLog, now: Instant) -> Vec<Effect> {
     state.now = now;
     state.toasts.retain(|t| t.until > now);
     match msg {

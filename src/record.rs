@@ -1,0 +1,237 @@
+//! `--record FILE.jsonl`: every log entry (frames both ways, host events, plugin output) as one
+//! JSON line, written as it happens and flushed after every batch so a crash loses nothing.
+//! `load` reads such a file back for `tgo-console replay`, reporting bad lines by number.
+
+use crate::host::{ConnId, Direction, EntryKind, HostHandle, LogEntry};
+use crate::protocol::Id;
+use base64::Engine;
+use bytes::Bytes;
+use serde::{Deserialize, Serialize};
+use std::io::{BufRead, BufWriter, Write};
+use std::path::Path;
+use std::time::{Duration, Instant, UNIX_EPOCH};
+use tokio::sync::oneshot;
+
+/// One line of a recording.
+#[derive(Debug, Serialize, Deserialize)]
+struct Line {
+    seq: u64,
+    /// Milliseconds since the Unix epoch.
+    t_ms: f64,
+    dir: Direction,
+    conn: ConnId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    plugin: Option<String>,
+    kind: Kind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pair: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    latency_us: Option<u64>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    notes: Vec<String>,
+    #[serde(default)]
+    problem: bool,
+    /// The payload as text when it is UTF-8, else `raw_b64`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    raw: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    raw_b64: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum Kind {
+    Request {
+        id: Id,
+        method: String,
+    },
+    Notification {
+        method: String,
+    },
+    Result {
+        id: Option<Id>,
+    },
+    Error {
+        id: Option<Id>,
+        code: i64,
+        message: String,
+    },
+    Invalid {
+        reason: String,
+    },
+    Event {
+        text: String,
+    },
+}
+
+fn to_line(e: &LogEntry) -> Line {
+    let kind = match &e.kind {
+        EntryKind::Request { id, method } => Kind::Request {
+            id: id.clone(),
+            method: method.clone(),
+        },
+        EntryKind::Notification { method } => Kind::Notification {
+            method: method.clone(),
+        },
+        EntryKind::Result { id } => Kind::Result { id: id.clone() },
+        EntryKind::Error { id, code, message } => Kind::Error {
+            id: id.clone(),
+            code: *code,
+            message: message.clone(),
+        },
+        EntryKind::Invalid { reason } => Kind::Invalid {
+            reason: reason.clone(),
+        },
+        EntryKind::Event { text } => Kind::Event { text: text.clone() },
+    };
+    let (raw, raw_b64) = match std::str::from_utf8(&e.raw) {
+        Ok("") => (None, None),
+        Ok(s) => (Some(s.to_string()), None),
+        Err(_) => (
+            None,
+            Some(base64::engine::general_purpose::STANDARD.encode(&e.raw)),
+        ),
+    };
+    Line {
+        seq: e.seq,
+        t_ms: e
+            .at
+            .duration_since(UNIX_EPOCH)
+            .map_or(0.0, |d| d.as_secs_f64() * 1000.0),
+        dir: e.dir,
+        conn: e.conn,
+        plugin: e.plugin.clone(),
+        kind,
+        pair: e.pair,
+        latency_us: e.latency.map(|l| l.as_micros() as u64),
+        notes: e.notes.clone(),
+        problem: e.problem,
+        raw,
+        raw_b64,
+    }
+}
+
+fn from_line(l: Line) -> Result<LogEntry, String> {
+    let kind = match l.kind {
+        Kind::Request { id, method } => EntryKind::Request { id, method },
+        Kind::Notification { method } => EntryKind::Notification { method },
+        Kind::Result { id } => EntryKind::Result { id },
+        Kind::Error { id, code, message } => EntryKind::Error { id, code, message },
+        Kind::Invalid { reason } => EntryKind::Invalid { reason },
+        Kind::Event { text } => EntryKind::Event { text },
+    };
+    let raw = match (l.raw, l.raw_b64) {
+        (Some(s), _) => Bytes::from(s),
+        (None, Some(b)) => Bytes::from(
+            base64::engine::general_purpose::STANDARD
+                .decode(b)
+                .map_err(|e| format!("raw_b64: {e}"))?,
+        ),
+        (None, None) => Bytes::new(),
+    };
+    let mut e = LogEntry::new(l.dir, l.conn, l.plugin, raw, kind);
+    e.seq = l.seq;
+    e.at = UNIX_EPOCH + Duration::from_secs_f64((l.t_ms / 1000.0).max(0.0));
+    e.mono = Instant::now();
+    e.pair = l.pair;
+    e.latency = l.latency_us.map(Duration::from_micros);
+    e.notes = l.notes;
+    e.problem = l.problem;
+    Ok(e)
+}
+
+/// A recording in progress; `finish` writes what is left and closes the file.
+pub struct Recorder {
+    stop: oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<std::io::Result<u64>>,
+}
+
+impl Recorder {
+    /// Starts appending the host's log to `path` (created or truncated).
+    pub fn start(host: HostHandle, path: &Path) -> std::io::Result<Self> {
+        let file = std::fs::File::create(path)?;
+        let (stop, mut stopped) = oneshot::channel();
+        let task = tokio::spawn(async move {
+            let mut out = BufWriter::new(file);
+            let mut updates = host.log_updates();
+            let mut last = 0u64;
+            let mut written = 0u64;
+            loop {
+                let finishing = tokio::select! {
+                    _ = &mut stopped => true,
+                    changed = updates.changed() => changed.is_err(),
+                };
+                // Serialise under the lock (cheap), write after releasing it.
+                let lines: Vec<String> = {
+                    let log = host.log();
+                    let first = log.entries().front().map_or(last + 1, |e| e.seq);
+                    let mut lines = Vec::new();
+                    if first > last + 1 && last > 0 {
+                        lines.push(format!(
+                            "{{\"gap\":{},\"note\":\"entries evicted before they were recorded\"}}",
+                            first - last - 1
+                        ));
+                    }
+                    let since = last;
+                    for e in log.entries().iter().filter(|e| e.seq > since) {
+                        lines.push(serde_json::to_string(&to_line(e)).unwrap_or_default());
+                        last = e.seq;
+                    }
+                    lines
+                };
+                for l in &lines {
+                    out.write_all(l.as_bytes())?;
+                    out.write_all(b"\n")?;
+                }
+                out.flush()?;
+                written += lines.len() as u64;
+                if finishing {
+                    return Ok(written);
+                }
+            }
+        });
+        Ok(Self { stop, task })
+    }
+
+    /// Writes the last entries and closes the file; returns how many lines were written.
+    pub async fn finish(self) -> std::io::Result<u64> {
+        let _ = self.stop.send(());
+        self.task.await.map_err(std::io::Error::other)?
+    }
+}
+
+/// A recording read back: entries in order, and the lines that could not be read.
+pub struct Loaded {
+    pub entries: Vec<LogEntry>,
+    pub errors: Vec<String>,
+}
+
+/// Reads a recording. A truncated or corrupt line is reported with its number; the rest loads.
+pub fn load(path: &Path) -> std::io::Result<Loaded> {
+    let file = std::io::BufReader::new(std::fs::File::open(path)?);
+    let mut entries = Vec::new();
+    let mut errors = Vec::new();
+    for (i, line) in file.split(b'\n').enumerate() {
+        let line = line?;
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let parsed: Result<LogEntry, String> = serde_json::from_slice::<serde_json::Value>(&line)
+            .map_err(|e| e.to_string())
+            .and_then(|v| {
+                if v.get("gap").is_some() {
+                    return Err(format!(
+                        "{} entries were evicted before they were recorded",
+                        v["gap"]
+                    ));
+                }
+                serde_json::from_value::<Line>(v).map_err(|e| e.to_string())
+            })
+            .and_then(from_line);
+        match parsed {
+            Ok(e) => entries.push(e),
+            Err(e) => errors.push(format!("{}: line {}: {e}", path.display(), i + 1)),
+        }
+    }
+    Ok(Loaded { entries, errors })
+}
