@@ -140,6 +140,22 @@ fn from_line(l: Line) -> Result<LogEntry, String> {
     Ok(e)
 }
 
+/// Writes `entries` as a recording (the inspector's export); returns how many were written.
+pub fn write_entries<'a>(
+    path: &Path,
+    entries: impl Iterator<Item = &'a LogEntry>,
+) -> std::io::Result<usize> {
+    let mut out = BufWriter::new(std::fs::File::create(path)?);
+    let mut n = 0;
+    for e in entries {
+        serde_json::to_writer(&mut out, &to_line(e))?;
+        out.write_all(b"\n")?;
+        n += 1;
+    }
+    out.flush()?;
+    Ok(n)
+}
+
 /// A recording in progress; `finish` writes what is left and closes the file.
 pub struct Recorder {
     stop: oneshot::Sender<()>,

@@ -217,6 +217,27 @@ fn run_effect(
         }
         Effect::Copy(text) => platform.copy(&text),
         Effect::OpenUrl(url) => platform.open_url(&url),
+        Effect::Export(seqs) => {
+            let stamp = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs());
+            let path = std::path::PathBuf::from(format!("tgo-console-export-{stamp}.jsonl"));
+            let written = {
+                let log = host.log();
+                crate::record::write_entries(&path, seqs.iter().filter_map(|s| log.get(*s)))
+            };
+            let msg = match written {
+                Ok(n) => Msg::Notice {
+                    text: format!("exported {n} messages to {}", path.display()),
+                    error: false,
+                },
+                Err(e) => Msg::Notice {
+                    text: format!("export to {} failed: {e}", path.display()),
+                    error: true,
+                },
+            };
+            let _ = tx.send(msg);
+        }
         Effect::Quit => {}
     }
 }

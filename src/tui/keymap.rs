@@ -112,6 +112,12 @@ pub const BINDINGS: &[Binding] = &[
         true,
     ),
     b(
+        "e",
+        "export the shown (filtered) messages to a .jsonl file",
+        P(Pane::Inspector),
+        false,
+    ),
+    b(
         "p",
         "jump to the paired request/response",
         P(Pane::Inspector),

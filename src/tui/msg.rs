@@ -56,6 +56,11 @@ pub enum Msg {
         reply: Reply,
         ui: Option<Box<Parsed<Node>>>,
     },
+    /// Something the app did by itself (an export) wants to be told.
+    Notice {
+        text: String,
+        error: bool,
+    },
     /// Time passed: spinner frame, toast expiry.
     Tick,
 }
@@ -77,5 +82,7 @@ pub enum Effect {
     Copy(String),
     /// Open in the desktop's browser.
     OpenUrl(String),
+    /// Write these log entries to a JSON-lines file in the working directory.
+    Export(Vec<u64>),
     Quit,
 }

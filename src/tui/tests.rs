@@ -503,3 +503,27 @@ fn mouse_alone_confirms_helps_and_quits() {
     let quit = at("[q quit]");
     assert_eq!(click(&mut h, quit.x, quit.y), vec![Effect::Quit]);
 }
+
+#[test]
+fn inspector_exports_what_it_shows() {
+    let mut h = rendered();
+    for i in 0..3 {
+        h.log.push(crate::host::LogEntry::new(
+            crate::host::Direction::In,
+            1,
+            Some("com.tgo.demo".into()),
+            bytes::Bytes::from(format!(
+                "{{\"jsonrpc\":\"2.0\",\"method\":\"log\",\"params\":{{\"n\":{i}}}}}"
+            )),
+            crate::host::EntryKind::Notification {
+                method: "log".into(),
+            },
+        ));
+    }
+    h.send(Msg::LogGrew);
+    h.state.focus = Pane::Inspector;
+    assert_eq!(
+        h.key(KeyCode::Char('e')),
+        vec![Effect::Export(vec![1, 2, 3])]
+    );
+}

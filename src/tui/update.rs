@@ -94,6 +94,18 @@ fn apply(state: &mut State, msg: Msg, log: &MessageLog, now: Instant) -> Vec<Eff
                 ui,
             )
         }
+        Msg::Notice { text, error } => {
+            let kind = if error {
+                ToastKind::Error
+            } else {
+                ToastKind::Success
+            };
+            if error {
+                state.last_error = Some(text.clone());
+            }
+            toast(state, kind, text, TOAST * 2);
+            Vec::new()
+        }
         Msg::Tick => Vec::new(),
     }
 }
@@ -1011,6 +1023,7 @@ fn inspector_key(state: &mut State, key: KeyEvent, log: &MessageLog) -> Option<V
             );
             Some(vec![Effect::Copy(json)])
         }
+        InspectorOutcome::Export(seqs) => Some(vec![Effect::Export(seqs)]),
         InspectorOutcome::Resend(seq) => Some(match request_of(log, seq) {
             Some((plugin_id, method, params)) => {
                 vec![Effect::Request {

@@ -46,6 +46,8 @@ pub enum InspectorOutcome {
     Resend(u64),
     /// Open the composer preset with the outgoing request with this seq.
     EditResend(u64),
+    /// Write these entries (the shown ones: filtered, or all) to a file.
+    Export(Vec<u64>),
 }
 
 /// The body of the selected message, built once per selection instead of once per draw.
@@ -302,6 +304,12 @@ impl InspectorState {
                     return InspectorOutcome::Ignored;
                 }
                 self.set_filter("", log);
+            }
+            KeyCode::Char('e') => {
+                if self.index.is_empty() {
+                    return self.notify("nothing to export");
+                }
+                return InspectorOutcome::Export(self.index.iter().copied().collect());
             }
             KeyCode::Char('y') => {
                 return match self.selected.and_then(|s| log.get(s)) {
