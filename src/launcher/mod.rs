@@ -1,6 +1,10 @@
 //! Starting plugin processes and keeping what they print. Each plugin runs in its own process
 //! group so stopping it (or dropping it) never leaves a grandchild behind.
+//!
+//! `manifest` reads plugin manifests into launch specs; `process` runs one child.
 
+pub mod manifest;
 mod process;
 
+pub use manifest::{Manifest, ManifestError};
 pub use process::{ChildPlugin, LaunchSpec, OutputBuffer, OutputLine, Stop, StreamKind};
