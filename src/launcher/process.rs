@@ -491,8 +491,8 @@ mod tests {
             };
             let mut p = ChildPlugin::spawn_with(&sh(&format!("echo {word}")), opts).unwrap();
             p.wait().await.unwrap();
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
         let texts: Vec<_> = buffer
             .lock()
             .lines()
