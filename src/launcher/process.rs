@@ -280,14 +280,26 @@ impl ChildPlugin {
     }
 
     /// Waits `grace` for an exit, then SIGTERM to the group, `grace` again, then SIGKILL.
+    /// Returns once no process of the group is left (a zombie waiting for a parent that does
+    /// not reap it does not count), or a second after the SIGKILL.
     pub async fn stop(&mut self, grace: Duration) -> Stop {
         if let Some(s) = self.wait_for(grace).await {
-            self.signal_group(libc::SIGKILL); // reap any grandchildren it left behind
+            self.kill_leftovers().await;
+            return Stop::Exited(s);
+        }
+        self.terminate(grace).await
+    }
+
+    /// SIGTERM to the group now, `grace` for an exit, then SIGKILL; returns as
+    /// [`stop`](Self::stop) does.
+    pub async fn terminate(&mut self, grace: Duration) -> Stop {
+        if let Some(s) = self.try_status() {
+            self.kill_leftovers().await;
             return Stop::Exited(s);
         }
         self.signal_group(libc::SIGTERM);
         if let Some(s) = self.wait_for(grace).await {
-            self.signal_group(libc::SIGKILL);
+            self.kill_leftovers().await;
             return Stop::Terminated(s);
         }
         self.signal_group(libc::SIGKILL);
@@ -295,7 +307,31 @@ impl ChildPlugin {
             .wait()
             .await
             .unwrap_or_else(|_| std::os::unix::process::ExitStatusExt::from_raw(9));
+        self.kill_leftovers().await;
         Stop::Killed(s)
+    }
+
+    /// After the process has exited and been waited for: SIGKILLs what is left in its group
+    /// (grandchildren) and waits, up to a second, until the group is empty, reaping those of them
+    /// that became our children (see [`become_subreaper`]).
+    pub async fn kill_leftovers(&mut self) {
+        let Some(pgid) = self.pgid else { return };
+        if self.try_status().is_none() {
+            // Still running: waitpid(-pgid) below could take the status tokio waits for.
+            self.signal_group(libc::SIGKILL);
+            return;
+        }
+        self.signal_group(libc::SIGKILL);
+        for _ in 0..200 {
+            // SAFETY: waitpid(2) on the group, not blocking; our own child (its leader) was
+            // already waited for, so only orphaned grandchildren are reaped here.
+            while unsafe { libc::waitpid(-pgid, std::ptr::null_mut(), libc::WNOHANG) } > 0 {}
+            // SAFETY: signal 0 only asks whether the group still has a process.
+            if unsafe { libc::kill(-pgid, 0) } == -1 {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
     }
 }
 
@@ -306,6 +342,26 @@ impl Drop for ChildPlugin {
         if let Some(pgid) = self.pgid {
             unregister_group(pgid);
         }
+    }
+}
+
+/// Makes this process the "child subreaper" of its descendants (Linux): a plugin's children
+/// orphaned by its exit come back to us, not to PID 1, so [`ChildPlugin::kill_leftovers`] can
+/// reap them. Without this, where PID 1 reaps nothing (many containers) every killed grandchild
+/// would stay a zombie, keeping its process group alive. Idempotent.
+pub fn become_subreaper() {
+    #[cfg(target_os = "linux")]
+    {
+        static ONCE: std::sync::Once = std::sync::Once::new();
+        ONCE.call_once(|| {
+            // SAFETY: prctl(2) with plain integer arguments.
+            if unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) } == -1 {
+                tracing::warn!(
+                    "cannot become a child subreaper: {}",
+                    std::io::Error::last_os_error()
+                );
+            }
+        });
     }
 }
 
