@@ -6,9 +6,13 @@
 
 pub mod manifest;
 mod process;
+pub mod supervisor;
 
 pub use manifest::{Manifest, ManifestError};
 pub use process::{
     ChildPlugin, LaunchSpec, LineSink, OutputBuffer, OutputLine, SpawnOptions, Stop, StreamKind,
-    kill_all_now,
+    become_subreaper, kill_all_now,
+};
+pub use supervisor::{
+    LaunchEnv, LaunchId, LaunchedView, Launcher, LauncherEvent, ProcState, spawn_supervisor,
 };
