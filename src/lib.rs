@@ -4,6 +4,7 @@
 //! registry, pending requests, message log), `jsonui` (typed JSON-UI / JSON-ACTION + validator),
 //! then the front ends (`check`, `cli`). Nothing below the front ends knows about a terminal.
 
+pub mod bench;
 pub mod check;
 pub mod cli;
 pub mod config;
