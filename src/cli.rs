@@ -109,6 +109,8 @@ pub enum Command {
     /// The built-in demo plugin (dials the socket like any plugin).
     #[command(hide = true)]
     DemoPlugin(DemoArgs),
+    /// Load-test one plugin's handlers through the real host: throughput and latency percentiles.
+    Bench(BenchArgs),
     /// Open a recording (from --record) read-only in the console.
     Replay {
         /// The JSON-lines file.
@@ -151,6 +153,34 @@ pub struct CheckArgs {
 }
 
 #[derive(Args, Debug)]
+pub struct BenchArgs {
+    /// Requests to send (default 10 000 when --duration is not given).
+    #[arg(long, value_name = "N")]
+    pub requests: Option<u64>,
+    /// Requests in flight at once.
+    #[arg(long, default_value_t = 1, value_name = "C")]
+    pub concurrency: usize,
+    /// Stop after this many seconds.
+    #[arg(long, value_name = "S")]
+    pub duration: Option<f64>,
+    /// Method to call (default: the render method of the first renderable capability).
+    #[arg(long, value_name = "M")]
+    pub method: Option<String>,
+    /// Params as JSON (default: realistic render params).
+    #[arg(long, value_name = "JSON")]
+    pub params: Option<String>,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Bench the built-in demo plugin.
+    #[arg(long, conflicts_with = "command")]
+    pub demo: bool,
+    /// The plugin to launch.
+    #[arg(last = true, value_name = "CMD")]
+    pub command: Vec<String>,
+}
+
+#[derive(Args, Debug)]
 pub struct DemoArgs {
     /// Plugin id to register.
     #[arg(long, default_value = "com.tgo.demo")]
@@ -186,6 +216,7 @@ async fn run(cli: Cli, file: Config, log_path: PathBuf) -> ExitCode {
     match cli.command {
         Some(Command::Check(args)) => run_check(&cli.host, &file, args).await,
         Some(Command::DemoPlugin(args)) => run_demo(&cli.host, &file, args).await,
+        Some(Command::Bench(ref args)) => run_bench(&cli.host, &file, args).await,
         Some(Command::Replay {
             file: ref recording,
         }) => run_replay(&cli, &file, recording, log_path).await,
@@ -255,6 +286,78 @@ async fn run_console(cli: &Cli, file: &Config, log_path: PathBuf) -> ExitCode {
     }
 }
 
+async fn run_bench(host: &HostArgs, file: &Config, args: &BenchArgs) -> ExitCode {
+    let command = match plugin_command(args.demo, &args.command) {
+        Ok(Some(c)) => c,
+        Ok(None) => {
+            eprintln!("tgo-console: bench needs a plugin: --demo or -- CMD ARGS…");
+            return ExitCode::from(2);
+        }
+        Err(code) => return code,
+    };
+    let params = match args.params.as_deref().map(serde_json::from_str) {
+        None => None,
+        Some(Ok(v)) => Some(v),
+        Some(Err(e)) => {
+            eprintln!("tgo-console: --params is not valid JSON: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut config = host.config(file);
+    config.log_budget_bytes = config
+        .log_budget_bytes
+        .min(crate::bench::SUGGESTED_LOG_BUDGET_BYTES);
+    let opts = crate::bench::BenchOptions {
+        host: config,
+        command,
+        requests: args.requests,
+        duration: args.duration.map(secs),
+        concurrency: args.concurrency.max(1),
+        method: args.method.clone(),
+        params,
+        progress: args.format == Format::Text,
+    };
+    match crate::bench::run(opts).await {
+        Ok(report) => {
+            let out = if args.format == Format::Json {
+                report.to_json()
+            } else {
+                report.to_text()
+            };
+            println!("{out}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("tgo-console: bench failed: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// The plugin to launch: the demo (this executable) or `-- CMD ARGS…`.
+fn plugin_command(demo: bool, command: &[String]) -> Result<Option<LaunchSpec>, ExitCode> {
+    if demo {
+        return match std::env::current_exe() {
+            Ok(exe) => Ok(Some(LaunchSpec {
+                program: exe.display().to_string(),
+                args: vec!["demo-plugin".into()],
+                ..Default::default()
+            })),
+            Err(e) => {
+                eprintln!(
+                    "tgo-console: cannot find my own executable to start the demo plugin: {e}"
+                );
+                Err(ExitCode::from(2))
+            }
+        };
+    }
+    Ok(command.split_first().map(|(program, rest)| LaunchSpec {
+        program: program.clone(),
+        args: rest.to_vec(),
+        ..Default::default()
+    }))
+}
+
 /// The theme: `--theme`, else the config file's, else dark.
 fn console_theme(cli: &Cli, file: &Config) -> Result<crate::tui::theme::Theme, String> {
     let name = cli
@@ -297,28 +400,9 @@ async fn run_replay(
 }
 
 async fn run_check(host: &HostArgs, file: &Config, args: CheckArgs) -> ExitCode {
-    let command = if args.demo {
-        match std::env::current_exe() {
-            Ok(exe) => Some(LaunchSpec {
-                program: exe.display().to_string(),
-                args: vec!["demo-plugin".into()],
-                ..Default::default()
-            }),
-            Err(e) => {
-                eprintln!(
-                    "tgo-console: cannot find my own executable to start the demo plugin: {e}"
-                );
-                return ExitCode::from(2);
-            }
-        }
-    } else {
-        args.command
-            .split_first()
-            .map(|(program, rest)| LaunchSpec {
-                program: program.clone(),
-                args: rest.to_vec(),
-                ..Default::default()
-            })
+    let command = match plugin_command(args.demo, &args.command) {
+        Ok(c) => c,
+        Err(code) => return code,
     };
     let opts = CheckOptions {
         host: host.config(file),

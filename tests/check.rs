@@ -285,3 +285,32 @@ fn quickstart_plugin_passes_unchanged() {
         "{text}"
     );
 }
+
+#[test]
+fn bench_subcommand_reports_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(BIN)
+        .args([
+            "bench",
+            "--demo",
+            "--requests",
+            "300",
+            "--concurrency",
+            "4",
+            "--format",
+            "json",
+            "--socket",
+        ])
+        .arg(dir.path().join("tgo.sock"))
+        .env("XDG_STATE_HOME", dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    assert_eq!(report["requests"], 300);
+    assert_eq!(report["ok"], 300);
+}
