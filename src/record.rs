@@ -3,7 +3,6 @@
 //! `load` reads such a file back for `tgo-console replay`, reporting bad lines by number.
 
 use crate::host::{ConnId, Direction, EntryKind, HostHandle, LogEntry};
-use crate::protocol::Id;
 use base64::Engine;
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
@@ -22,7 +21,7 @@ struct Line {
     conn: ConnId,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     plugin: Option<String>,
-    kind: Kind,
+    kind: EntryKind,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pair: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -38,52 +37,7 @@ struct Line {
     raw_b64: Option<String>,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-enum Kind {
-    Request {
-        id: Id,
-        method: String,
-    },
-    Notification {
-        method: String,
-    },
-    Result {
-        id: Option<Id>,
-    },
-    Error {
-        id: Option<Id>,
-        code: i64,
-        message: String,
-    },
-    Invalid {
-        reason: String,
-    },
-    Event {
-        text: String,
-    },
-}
-
 fn to_line(e: &LogEntry) -> Line {
-    let kind = match &e.kind {
-        EntryKind::Request { id, method } => Kind::Request {
-            id: id.clone(),
-            method: method.clone(),
-        },
-        EntryKind::Notification { method } => Kind::Notification {
-            method: method.clone(),
-        },
-        EntryKind::Result { id } => Kind::Result { id: id.clone() },
-        EntryKind::Error { id, code, message } => Kind::Error {
-            id: id.clone(),
-            code: *code,
-            message: message.clone(),
-        },
-        EntryKind::Invalid { reason } => Kind::Invalid {
-            reason: reason.clone(),
-        },
-        EntryKind::Event { text } => Kind::Event { text: text.clone() },
-    };
     let (raw, raw_b64) = match std::str::from_utf8(&e.raw) {
         Ok("") => (None, None),
         Ok(s) => (Some(s.to_string()), None),
@@ -101,7 +55,7 @@ fn to_line(e: &LogEntry) -> Line {
         dir: e.dir,
         conn: e.conn,
         plugin: e.plugin.clone(),
-        kind,
+        kind: e.kind.clone(),
         pair: e.pair,
         latency_us: e.latency.map(|l| l.as_micros() as u64),
         notes: e.notes.clone(),
@@ -112,14 +66,6 @@ fn to_line(e: &LogEntry) -> Line {
 }
 
 fn from_line(l: Line) -> Result<LogEntry, String> {
-    let kind = match l.kind {
-        Kind::Request { id, method } => EntryKind::Request { id, method },
-        Kind::Notification { method } => EntryKind::Notification { method },
-        Kind::Result { id } => EntryKind::Result { id },
-        Kind::Error { id, code, message } => EntryKind::Error { id, code, message },
-        Kind::Invalid { reason } => EntryKind::Invalid { reason },
-        Kind::Event { text } => EntryKind::Event { text },
-    };
     let raw = match (l.raw, l.raw_b64) {
         (Some(s), _) => Bytes::from(s),
         (None, Some(b)) => Bytes::from(
@@ -129,7 +75,7 @@ fn from_line(l: Line) -> Result<LogEntry, String> {
         ),
         (None, None) => Bytes::new(),
     };
-    let mut e = LogEntry::new(l.dir, l.conn, l.plugin, raw, kind);
+    let mut e = LogEntry::new(l.dir, l.conn, l.plugin, raw, l.kind);
     e.seq = l.seq;
     e.at = UNIX_EPOCH + Duration::from_secs_f64((l.t_ms / 1000.0).max(0.0));
     e.mono = Instant::now();

@@ -26,8 +26,9 @@ pub enum Direction {
     Local,
 }
 
-/// What one log entry is, in JSON-RPC terms.
-#[derive(Clone, Debug, PartialEq)]
+/// What one log entry is, in JSON-RPC terms (serialised as `{"type": …}` in recordings).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
 pub enum EntryKind {
     Request {
         id: Id,
