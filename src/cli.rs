@@ -242,16 +242,13 @@ async fn run(cli: Cli, file: Config, log_path: PathBuf) -> ExitCode {
 }
 
 async fn run_console(cli: &Cli, file: &Config, log_path: PathBuf) -> ExitCode {
-    if !std::io::stdout().is_terminal() {
-        eprintln!("tgo-console: the console needs a terminal; for CI use `tgo-console check`.");
-        return ExitCode::from(2);
-    }
-    let theme = match console_theme(cli, file) {
+    let theme = match console_setup(
+        cli,
+        file,
+        "the console needs a terminal; for CI use `tgo-console check`",
+    ) {
         Ok(t) => t,
-        Err(e) => {
-            eprintln!("tgo-console: {e}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     let c = &file.context;
     let visitor = cli
@@ -358,14 +355,26 @@ fn plugin_command(demo: bool, command: &[String]) -> Result<Option<LaunchSpec>, 
     }))
 }
 
-/// The theme: `--theme`, else the config file's, else dark.
-fn console_theme(cli: &Cli, file: &Config) -> Result<crate::tui::theme::Theme, String> {
+/// What every interactive screen needs first: a terminal, and the theme (`--theme`, else the
+/// config file's, else dark). Problems are printed; the caller exits with the code.
+fn console_setup(
+    cli: &Cli,
+    file: &Config,
+    no_terminal: &str,
+) -> Result<crate::tui::theme::Theme, ExitCode> {
+    if !std::io::stdout().is_terminal() {
+        eprintln!("tgo-console: {no_terminal}");
+        return Err(ExitCode::from(2));
+    }
     let name = cli
         .theme
         .clone()
         .or_else(|| file.theme.clone())
         .unwrap_or_else(|| "dark".into());
-    crate::tui::theme::Theme::load(&name)
+    crate::tui::theme::Theme::load(&name).map_err(|e| {
+        eprintln!("tgo-console: {e}");
+        ExitCode::from(2)
+    })
 }
 
 async fn run_replay(
@@ -374,16 +383,9 @@ async fn run_replay(
     recording: &std::path::Path,
     log_path: PathBuf,
 ) -> ExitCode {
-    if !std::io::stdout().is_terminal() {
-        eprintln!("tgo-console: replay needs a terminal");
-        return ExitCode::from(2);
-    }
-    let theme = match console_theme(cli, file) {
+    let theme = match console_setup(cli, file, "replay needs a terminal") {
         Ok(t) => t,
-        Err(e) => {
-            eprintln!("tgo-console: {e}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     match crate::tui::run_replay(recording, theme, log_path).await {
         Ok(errors) => {
