@@ -39,6 +39,13 @@ pub struct Cli {
     /// Record every message, event and plugin output line to this JSON-lines file.
     #[arg(long, value_name = "FILE.jsonl")]
     pub record: Option<PathBuf>,
+    /// Restart a launched plugin when one of its files changes (and re-render what is shown).
+    #[arg(long)]
+    pub watch: bool,
+    /// Plugins to launch: a manifest (plugin.yml, plugin.yaml, plugin.json), a directory
+    /// holding one, or a directory of such directories.
+    #[arg(value_name = "PLUGIN")]
+    pub plugins: Vec<PathBuf>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -142,8 +149,11 @@ pub struct CheckArgs {
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     /// Check the built-in demo plugin.
-    #[arg(long, conflicts_with = "command")]
+    #[arg(long, conflicts_with_all = ["command", "plugin"])]
     pub demo: bool,
+    /// The plugin to launch: its manifest, or the directory holding it.
+    #[arg(value_name = "PLUGIN", conflicts_with = "command")]
+    pub plugin: Option<PathBuf>,
     /// Seconds to wait for the plugin to register.
     #[arg(long, default_value_t = 30.0, value_name = "S")]
     pub wait: f64,
@@ -173,8 +183,11 @@ pub struct BenchArgs {
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     /// Bench the built-in demo plugin.
-    #[arg(long, conflicts_with = "command")]
+    #[arg(long, conflicts_with_all = ["command", "plugin"])]
     pub demo: bool,
+    /// The plugin to launch: its manifest, or the directory holding it.
+    #[arg(value_name = "PLUGIN", conflicts_with = "command")]
+    pub plugin: Option<PathBuf>,
     /// The plugin to launch.
     #[arg(last = true, value_name = "CMD")]
     pub command: Vec<String>,
@@ -271,6 +284,8 @@ async fn run_console(cli: &Cli, file: &Config, log_path: PathBuf) -> ExitCode {
         theme,
         ctx,
         demo: cli.demo,
+        plugins: cli.plugins.clone(),
+        watch: cli.watch,
         log_path,
         record: cli.record.clone(),
     };
@@ -284,10 +299,10 @@ async fn run_console(cli: &Cli, file: &Config, log_path: PathBuf) -> ExitCode {
 }
 
 async fn run_bench(host: &HostArgs, file: &Config, args: &BenchArgs) -> ExitCode {
-    let command = match plugin_command(args.demo, &args.command) {
+    let command = match plugin_command(args.demo, args.plugin.as_deref(), &args.command) {
         Ok(Some(c)) => c,
         Ok(None) => {
-            eprintln!("tgo-console: bench needs a plugin: --demo or -- CMD ARGS…");
+            eprintln!("tgo-console: bench needs a plugin: PLUGIN, --demo or -- CMD ARGS…");
             return ExitCode::from(2);
         }
         Err(code) => return code,
@@ -331,8 +346,40 @@ async fn run_bench(host: &HostArgs, file: &Config, args: &BenchArgs) -> ExitCode
     }
 }
 
-/// The plugin to launch: the demo (this executable) or `-- CMD ARGS…`.
-fn plugin_command(demo: bool, command: &[String]) -> Result<Option<LaunchSpec>, ExitCode> {
+/// The command of the one plugin a manifest path stands for (errors printed).
+fn manifest_command(path: &std::path::Path) -> Result<LaunchSpec, ExitCode> {
+    let found = crate::launcher::manifest::discover(path);
+    let fail = |msg: String| {
+        eprintln!("tgo-console: {msg}");
+        Err(ExitCode::from(2))
+    };
+    match <[_; 1]>::try_from(found) {
+        Ok([Ok(m)]) => Ok(m.spec),
+        Ok([Err(e)]) => fail(e.to_string()),
+        Err(all) => fail(format!(
+            "{} holds {} plugins; name one of them:\n  {}",
+            path.display(),
+            all.len(),
+            all.iter()
+                .map(|r| match r {
+                    Ok(m) => m.path.display().to_string(),
+                    Err(e) => e.to_string(),
+                })
+                .collect::<Vec<_>>()
+                .join("\n  ")
+        )),
+    }
+}
+
+/// The plugin to launch: the demo (this executable), a manifest, or `-- CMD ARGS…`.
+fn plugin_command(
+    demo: bool,
+    manifest: Option<&std::path::Path>,
+    command: &[String],
+) -> Result<Option<LaunchSpec>, ExitCode> {
+    if let Some(path) = manifest {
+        return manifest_command(path).map(Some);
+    }
     if demo {
         return match std::env::current_exe() {
             Ok(exe) => Ok(Some(LaunchSpec {
@@ -402,7 +449,7 @@ async fn run_replay(
 }
 
 async fn run_check(host: &HostArgs, file: &Config, args: CheckArgs) -> ExitCode {
-    let command = match plugin_command(args.demo, &args.command) {
+    let command = match plugin_command(args.demo, args.plugin.as_deref(), &args.command) {
         Ok(c) => c,
         Err(code) => return code,
     };

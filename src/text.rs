@@ -91,6 +91,47 @@ pub fn fit_width(s: &str, w: usize) -> String {
     out
 }
 
+/// Breaks `s` into lines of at most `w` terminal columns: at spaces where it can, inside a
+/// word only when the word alone is wider (a long path). For error text in a narrow pane,
+/// where cutting would hide the part that matters.
+pub fn wrap_width(s: &str, w: usize) -> Vec<String> {
+    use unicode_width::UnicodeWidthChar;
+    let w = w.max(2);
+    let mut out: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in s.split(' ') {
+        let ww = width(word);
+        let needed = if line.is_empty() {
+            ww
+        } else {
+            width(&line) + 1 + ww
+        };
+        if needed <= w {
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(word);
+            continue;
+        }
+        if !line.is_empty() {
+            out.push(std::mem::take(&mut line));
+        }
+        // The word alone: hard-break it if it is still too wide.
+        let mut used = 0;
+        for c in word.chars() {
+            let cw = c.width().unwrap_or(0);
+            if used + cw > w {
+                out.push(std::mem::take(&mut line));
+                used = 0;
+            }
+            line.push(c);
+            used += cw;
+        }
+    }
+    out.push(line);
+    out
+}
+
 /// Display width in terminal columns.
 pub fn width(s: &str) -> usize {
     unicode_width::UnicodeWidthStr::width(s)
@@ -99,6 +140,17 @@ pub fn width(s: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wrap_width_counts_columns_not_chars() {
+        assert_eq!(wrap_width("abcdef", 4), vec!["abcd", "ef"]);
+        assert_eq!(
+            wrap_width("unknown language x", 10),
+            vec!["unknown", "language x"]
+        );
+        assert_eq!(wrap_width("订单订单", 5), vec!["订单", "订单"]);
+        assert_eq!(wrap_width("", 4), vec![""]);
+    }
 
     #[test]
     fn escapes_never_survive() {

@@ -60,7 +60,8 @@ fn id_of(event: &LauncherEvent) -> LaunchId {
     match event {
         LauncherEvent::State { id, .. }
         | LauncherEvent::Output { id, .. }
-        | LauncherEvent::Changed { id, .. } => *id,
+        | LauncherEvent::Changed { id, .. }
+        | LauncherEvent::Removed { id } => *id,
     }
 }
 

@@ -13,7 +13,7 @@ use ratatui::backend::TestBackend;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tgo_console::host::RenderContext;
-use tgo_console::tui::app::{Platform, event_loop};
+use tgo_console::tui::app::{Platform, Sources, event_loop};
 use tgo_console::tui::state::{Pane, RenderSlot, State};
 use tgo_console::tui::theme::Theme;
 
@@ -70,6 +70,7 @@ where
     let screen = Arc::new(Mutex::new(String::new()));
     let mut recorder = Recorder::default();
     let handle = h.handle.clone();
+    let mut sources = Sources::default();
     let looped = event_loop(
         &mut terminal,
         &mut rx,
@@ -77,7 +78,7 @@ where
         &handle,
         &mut h.events,
         &mut recorder,
-        None,
+        &mut sources,
     );
     let scripted = script(tx, screen.clone());
     let (result, ()) = tokio::join!(looped, scripted);
@@ -135,4 +136,153 @@ async fn mouse_alone_selects_and_renders() {
         shown.contains("index: 1"),
         "clicked capability shown: {shown}\n{screen}"
     );
+}
+
+/// A directory of plugins as `tgo-console DIR` would get it: a good one, one that never
+/// registers, and a broken manifest.
+fn plugins_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let rogue = repo_path("tests/plugins/rogue.py").display().to_string();
+    let write = |sub: &str, name: &str, text: String| {
+        std::fs::create_dir_all(dir.path().join(sub)).unwrap();
+        std::fs::write(dir.path().join(sub).join(name), text).unwrap();
+    };
+    write(
+        "good",
+        "plugin.yml",
+        format!("name: good\ncommand: python3\nargs: ['{rogue}', good]\n"),
+    );
+    write(
+        "mute",
+        "plugin.json",
+        format!(
+            r#"{{"name": "mute", "command": "python3", "args": ["{rogue}", "no_register", "60"]}}"#
+        ),
+    );
+    write(
+        "broken",
+        "plugin.yml",
+        "name: broken\ncommand: python3\nruntime: {restart_delay: soon}\n".into(),
+    );
+    dir
+}
+
+fn group_alive(pgid: i32) -> bool {
+    // SAFETY: signal 0 only checks that the group exists.
+    unsafe { libc::kill(-pgid, 0) == 0 }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn launched_plugins_show_their_state_and_output_and_stop_with_keys() {
+    use tgo_console::host::EntryKind;
+    use tgo_console::launcher::{LaunchEnv, ProcState, spawn_supervisor};
+    use tgo_console::tui::app::launch_all;
+    use tgo_console::tui::state::Launch;
+
+    let mut h = start_host(|_| {}).await;
+    let (launcher, launcher_events) = spawn_supervisor(LaunchEnv {
+        socket: Some(h.socket.clone()),
+        grace: Duration::from_secs(1),
+        ..Default::default()
+    });
+    let dir = plugins_dir();
+    let (views, errors) = launch_all(&launcher, &[dir.path().to_path_buf()]);
+    assert_eq!(views.len(), 2, "the broken manifest hides neither good one");
+    assert_eq!(errors.len(), 1);
+    assert!(
+        errors[0].contains("broken/plugin.yml: runtime.restart_delay"),
+        "{errors:?}"
+    );
+    let mut state = State::new(
+        Theme::default(),
+        RenderContext::default(),
+        h.handle.addresses().to_vec(),
+        "log".into(),
+    );
+    state.size = (120, 40);
+    state.register_deadline = Duration::from_secs(1);
+    state.launches = views
+        .into_iter()
+        .map(|v| Launch::new(v, std::time::Instant::now()))
+        .collect();
+    state.manifest_errors = errors;
+    let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    let (tx, mut rx) = mpsc::unbounded();
+    let mut recorder = Recorder::default();
+    let handle = h.handle.clone();
+    let mut sources = Sources {
+        launcher: Some((launcher.clone(), launcher_events)),
+        signals: None,
+    };
+    let watcher = launcher.clone();
+    let script = async move {
+        // Long enough for the good one to register and the mute one to pass its deadline.
+        tokio::time::sleep(Duration::from_millis(2500)).await;
+        let groups: Vec<i32> = watcher.snapshot().iter().filter_map(|v| v.pgid).collect();
+        key(&tx, KeyCode::Char('1'));
+        key(&tx, KeyCode::Char('g')); // the first row: the good plugin
+        key(&tx, KeyCode::Char('s')); // stop: shutdown, then signals if need be
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        key(&tx, KeyCode::Char('q'));
+        groups
+    };
+    let looped = event_loop(
+        &mut terminal,
+        &mut rx,
+        &mut state,
+        &handle,
+        &mut h.events,
+        &mut recorder,
+        &mut sources,
+    );
+    let (result, groups) = tokio::join!(looped, script);
+    result.unwrap();
+    let screen = terminal.backend().to_string();
+    assert_eq!(
+        groups.len(),
+        2,
+        "both plugins ran in their own process group"
+    );
+
+    let good = &state.launches[0];
+    assert_eq!(good.plugin_id.as_deref(), Some("rogue.good"), "{screen}");
+    assert_eq!(good.state, ProcState::Stopped, "{screen}");
+    assert!(
+        good.output.iter().any(|l| l.text.contains("[rogue good]")),
+        "its stderr is captured"
+    );
+    let mute = &state.launches[1];
+    assert!(
+        mute.never_registered(std::time::Instant::now(), state.register_deadline),
+        "{screen}"
+    );
+    assert!(screen.contains("no register after 1 s"), "{screen}");
+    assert!(screen.contains("restart_delay"), "{screen}");
+    // Output lines are in the inspector's log too, under the plugin's id once it registered.
+    let outputs = h
+        .handle
+        .log()
+        .entries()
+        .iter()
+        .filter(|e| matches!(e.kind, EntryKind::Output { .. }))
+        .filter_map(|e| e.plugin.clone())
+        .collect::<Vec<_>>();
+    assert!(outputs.iter().any(|p| p == "rogue.good"), "{outputs:?}");
+    assert!(outputs.iter().any(|p| p == "mute"), "{outputs:?}");
+    // The shutdown request went out before any signal.
+    assert!(
+        h.handle.log().entries().iter().any(|e| matches!(
+            &e.kind,
+            EntryKind::Request { method, .. } if method == "shutdown"
+        ) && e.plugin.as_deref() == Some("rogue.good")),
+        "stop asks over JSON-RPC first"
+    );
+    launcher.shutdown(Duration::from_secs(1)).await;
+    h.handle.shutdown().await;
+    for pgid in groups {
+        assert!(
+            !group_alive(pgid),
+            "process group {pgid} outlived the console"
+        );
+    }
 }

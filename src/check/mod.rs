@@ -63,6 +63,9 @@ pub async fn run(opts: CheckOptions) -> Result<Report, CheckError> {
             }
             if let Some(addr) = host.addresses().iter().find(|a| !a.starts_with('/')) {
                 spec.env.push(("TGO_TCP_ADDR".into(), addr.clone()));
+                if let Ok(a) = addr.parse::<std::net::SocketAddr>() {
+                    spec.env.push(("TGO_TCP_PORT".into(), a.port().to_string()));
+                }
             }
             Some(
                 ChildPlugin::spawn(&spec).map_err(|source| CheckError::Spawn {

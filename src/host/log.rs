@@ -53,9 +53,28 @@ pub enum EntryKind {
     Event {
         text: String,
     },
+    /// A line a launched plugin printed (`stream` is `stdout` or `stderr`).
+    Output {
+        stream: String,
+        text: String,
+    },
 }
 
 impl EntryKind {
+    /// The variant's name: `request`, `notification`, `result`, `error`, `invalid`, `event`,
+    /// `output` (what the inspector's `kind:` filter matches).
+    pub fn name(&self) -> &'static str {
+        match self {
+            EntryKind::Request { .. } => "request",
+            EntryKind::Notification { .. } => "notification",
+            EntryKind::Result { .. } => "result",
+            EntryKind::Error { .. } => "error",
+            EntryKind::Invalid { .. } => "invalid",
+            EntryKind::Event { .. } => "event",
+            EntryKind::Output { .. } => "output",
+        }
+    }
+
     /// Short label: the method, `result`, `error CODE`, `invalid` or `event`.
     pub fn label(&self) -> String {
         match self {
@@ -66,6 +85,7 @@ impl EntryKind {
             EntryKind::Error { code, .. } => format!("error {code}"),
             EntryKind::Invalid { .. } => "invalid".into(),
             EntryKind::Event { .. } => "event".into(),
+            EntryKind::Output { stream, .. } => stream.clone(),
         }
     }
 }
@@ -128,7 +148,11 @@ impl LogEntry {
     }
 
     fn cost(&self) -> usize {
-        ENTRY_OVERHEAD + self.raw.len() + self.notes.iter().map(String::len).sum::<usize>()
+        let text = match &self.kind {
+            EntryKind::Event { text } | EntryKind::Output { text, .. } => text.len(),
+            _ => 0,
+        };
+        ENTRY_OVERHEAD + self.raw.len() + text + self.notes.iter().map(String::len).sum::<usize>()
     }
 }
 

@@ -379,6 +379,24 @@ impl HostHandle {
         self.0.log_seq.send_replace(last);
     }
 
+    /// Logs a line a launched plugin printed (`stream`: `stdout` or `stderr`), so the
+    /// inspector and a recording show it among the frames. `plugin` is its id, or its name
+    /// until it registers.
+    pub fn log_output(&self, plugin: &str, stream: &str, text: &str) -> u64 {
+        let kind = EntryKind::Output {
+            stream: stream.to_string(),
+            text: text.to_string(),
+        };
+        let entry = LogEntry::new(
+            Direction::Local,
+            0,
+            Some(plugin.to_string()),
+            bytes::Bytes::new(),
+            kind,
+        );
+        self.0.log_frame(entry)
+    }
+
     /// Changes whenever the log grows (carries the newest seq).
     pub fn log_updates(&self) -> watch::Receiver<u64> {
         self.0.log_seq.subscribe()

@@ -30,6 +30,9 @@ pub struct Manifest {
     pub spec: LaunchSpec,
     pub auto_restart: bool,
     pub restart_delay: Duration,
+    /// Whether `--watch` applies: false for a plugin with no directory of its own (the
+    /// built-in demo, whose "directory" is the console's).
+    pub watchable: bool,
 }
 
 impl Manifest {
@@ -280,6 +283,7 @@ fn parse(path: &Path, value: &Value) -> Result<Manifest, ManifestError> {
         },
         auto_restart,
         restart_delay,
+        watchable: true,
     })
 }
 

@@ -138,6 +138,8 @@ pub enum LauncherEvent {
     State {
         id: LaunchId,
         state: ProcState,
+        /// The process, while one runs.
+        pid: Option<u32>,
     },
     Output {
         id: LaunchId,
@@ -147,6 +149,10 @@ pub enum LauncherEvent {
     Changed {
         id: LaunchId,
         path: PathBuf,
+    },
+    /// It was removed and its process is gone: the launcher forgot it.
+    Removed {
+        id: LaunchId,
     },
 }
 
@@ -430,7 +436,7 @@ struct PluginTask {
 
 impl PluginTask {
     async fn run(mut self) {
-        if self.env.watch {
+        if self.env.watch && self.manifest.watchable {
             self.start_watching();
         }
         let mut next = Next::Launch;
@@ -444,19 +450,24 @@ impl PluginTask {
         }
         self.watcher = None;
         self.table.lock().remove(&self.id);
+        let _ = self.events.send(LauncherEvent::Removed { id: self.id });
     }
 
     fn set_state(&self, state: ProcState) {
+        let mut pid = None;
         if let Some(e) = self.table.lock().get_mut(&self.id) {
             e.view.state = state.clone();
             if !state.is_live() {
                 e.view.pid = None;
                 e.view.pgid = None;
             }
+            pid = e.view.pid;
         }
-        let _ = self
-            .events
-            .send(LauncherEvent::State { id: self.id, state });
+        let _ = self.events.send(LauncherEvent::State {
+            id: self.id,
+            state,
+            pid,
+        });
     }
 
     fn spawn(&mut self) -> std::io::Result<ChildPlugin> {

@@ -2,11 +2,12 @@
 //! then replies, host events and a throttled "log grew"; `update`; draw only if something
 //! changed. No timer runs unless something on screen moves, so an idle console sleeps.
 
-use super::msg::{Effect, Msg};
+use super::msg::{Effect, LaunchOp, Msg};
 use super::state::State;
-use super::update::{mark_crashed, update};
+use super::update::update;
 use super::view;
 use crate::host::{HostEvent, HostHandle};
+use crate::launcher::{LaunchedView, Launcher, LauncherEvent, StreamKind};
 use crossterm::event::Event;
 use futures::{Stream, StreamExt};
 use ratatui::Terminal;
@@ -53,10 +54,62 @@ impl Platform for Desktop {
     }
 }
 
-/// A launched plugin whose exit the console watches (the demo plugin, for now).
-pub struct Watched {
-    pub plugin_id: String,
-    pub child: crate::launcher::ChildPlugin,
+/// What else the loop listens to besides the terminal and the host.
+#[derive(Default)]
+pub struct Sources {
+    /// Plugins launched from manifests, and the launcher's events.
+    pub launcher: Option<(Launcher, mpsc::UnboundedReceiver<LauncherEvent>)>,
+    /// Signals asking the console to stop (SIGTERM, SIGHUP, SIGINT), by name.
+    pub signals: Option<mpsc::UnboundedReceiver<&'static str>>,
+}
+
+/// Most launcher events folded into one message (one redraw) when a plugin prints a flood.
+const LAUNCHER_BATCH: usize = 1024;
+
+async fn next_launcher_batch(
+    launcher: &mut Option<(Launcher, mpsc::UnboundedReceiver<LauncherEvent>)>,
+) -> Vec<LauncherEvent> {
+    let Some((_, rx)) = launcher.as_mut() else {
+        return std::future::pending().await;
+    };
+    let Some(first) = rx.recv().await else {
+        return std::future::pending().await;
+    };
+    let mut batch = vec![first];
+    while batch.len() < LAUNCHER_BATCH {
+        match rx.try_recv() {
+            Ok(ev) => batch.push(ev),
+            Err(_) => break,
+        }
+    }
+    batch
+}
+
+async fn next_signal(signals: &mut Option<mpsc::UnboundedReceiver<&'static str>>) -> &'static str {
+    match signals.as_mut() {
+        Some(rx) => match rx.recv().await {
+            Some(name) => name,
+            None => std::future::pending().await,
+        },
+        None => std::future::pending().await,
+    }
+}
+
+/// Output lines go into the message log too (under the plugin's id once it registered), so
+/// the inspector interleaves them with frames and a recording keeps them.
+fn log_output(host: &HostHandle, state: &State, batch: &[LauncherEvent]) {
+    for ev in batch {
+        if let LauncherEvent::Output { id, line } = ev
+            && let Some(l) = state.launch(*id)
+        {
+            let plugin = l.plugin_id.as_deref().unwrap_or(&l.name);
+            let stream = match line.stream {
+                StreamKind::Stdout => "stdout",
+                StreamKind::Stderr => "stderr",
+            };
+            host.log_output(plugin, stream, &line.text);
+        }
+    }
 }
 
 fn to_msg(ev: Event) -> Option<Msg> {
@@ -78,7 +131,7 @@ pub async fn event_loop<B, I>(
     host: &HostHandle,
     host_events: &mut mpsc::UnboundedReceiver<HostEvent>,
     platform: &mut dyn Platform,
-    mut watched: Option<&mut Watched>,
+    sources: &mut Sources,
 ) -> std::io::Result<()>
 where
     B: Backend,
@@ -103,18 +156,7 @@ where
         if state.quit {
             break;
         }
-        let exited = async {
-            match watched.as_mut() {
-                Some(w) => {
-                    if w.child.try_status().is_some() {
-                        // Already reported: never fires again.
-                        std::future::pending::<()>().await;
-                    }
-                    w.child.wait().await.ok()
-                }
-                None => std::future::pending().await,
-            }
-        };
+        let wake = state.next_wakeup();
         let msg = tokio::select! {
             biased;
             ev = input.next() => match ev {
@@ -126,7 +168,21 @@ where
                 None => break,
             },
             Some(m) = rx.recv() => m,
-            Some(ev) = host_events.recv() => Msg::Host(ev),
+            name = next_signal(&mut sources.signals) => Msg::Signal(name),
+            Some(ev) = host_events.recv() => match ev {
+                // Which launched plugin dialled in: by its process, read here (it is I/O).
+                HostEvent::Connected { conn, pid: Some(pid), .. } => {
+                    match sources.launcher.as_ref().and_then(|(l, _)| l.owner_of(pid)) {
+                        Some(launch) => Msg::ConnOwner { conn, launch },
+                        None => continue,
+                    }
+                }
+                ev => Msg::Host(ev),
+            },
+            batch = next_launcher_batch(&mut sources.launcher) => {
+                log_output(host, state, &batch);
+                Msg::Launcher(batch)
+            }
             changed = log_updates.changed(), if !log_changed => {
                 if changed.is_ok() {
                     log_changed = true;
@@ -139,23 +195,16 @@ where
                 Msg::LogGrew
             }
             _ = tokio::time::sleep(TICK), if state.needs_tick() => Msg::Tick,
-            status = exited => {
-                if let (Some(w), Some(status)) = (watched.as_ref(), status)
-                    && !status.success()
-                {
-                    mark_crashed(state, &w.plugin_id, status.to_string());
-                    dirty = true;
-                }
-                continue;
-            }
+            _ = sleep_until_wake(wake), if wake.is_some() => Msg::Tick,
         };
         let effects = {
             let log = host.log();
             update(state, msg, &log, Instant::now())
         };
         dirty = true;
+        let launcher = sources.launcher.as_ref().map(|(l, _)| l);
         for effect in effects {
-            run_effect(effect, host, &tx, platform);
+            run_effect(effect, host, launcher, &tx, platform);
         }
     }
     tracing::info!(frames, "event loop ended");
@@ -176,9 +225,16 @@ async fn parse_off_loop(
         .ok()
 }
 
+async fn sleep_until_wake(wake: Option<Instant>) {
+    if let Some(at) = wake {
+        tokio::time::sleep_until(at.into()).await;
+    }
+}
+
 fn run_effect(
     effect: Effect,
     host: &HostHandle,
+    launcher: Option<&Launcher>,
     tx: &mpsc::UnboundedSender<Msg>,
     platform: &mut dyn Platform,
 ) {
@@ -238,6 +294,61 @@ fn run_effect(
             };
             let _ = tx.send(msg);
         }
+        Effect::Launch { id, op, shutdown } => {
+            let Some(launcher) = launcher else { return };
+            if let Some(plugin_id) = shutdown {
+                // Polite first: the launcher's grace before SIGTERM runs meanwhile.
+                let host = host.clone();
+                tokio::spawn(async move {
+                    let _ = host
+                        .request(&plugin_id, "shutdown", serde_json::json!({}))
+                        .await;
+                });
+            }
+            match op {
+                LaunchOp::Start => launcher.start(id),
+                LaunchOp::Stop => launcher.stop(id),
+                LaunchOp::Restart => launcher.restart(id),
+                LaunchOp::Remove => launcher.remove(id),
+            }
+        }
+        Effect::AddPlugins(path) => {
+            let msg = match launcher {
+                Some(launcher) => {
+                    let (views, errors) = launch_all(launcher, &[path]);
+                    Msg::Added { views, errors }
+                }
+                None => Msg::Notice {
+                    text: "nothing can be launched here".into(),
+                    error: true,
+                },
+            };
+            let _ = tx.send(msg);
+        }
         Effect::Quit => {}
     }
+}
+
+/// Reads the manifests each path stands for and launches every good one. Returns what was
+/// launched and, for each manifest that could not be read, `file: field: problem`.
+pub fn launch_all(
+    launcher: &Launcher,
+    paths: &[std::path::PathBuf],
+) -> (Vec<LaunchedView>, Vec<String>) {
+    let mut ids = Vec::new();
+    let mut errors = Vec::new();
+    for path in paths {
+        for found in crate::launcher::manifest::discover(path) {
+            match found {
+                Ok(m) => ids.push(launcher.add(m)),
+                Err(e) => errors.push(e.to_string()),
+            }
+        }
+    }
+    let views = launcher
+        .snapshot()
+        .into_iter()
+        .filter(|v| ids.contains(&v.id))
+        .collect();
+    (views, errors)
 }

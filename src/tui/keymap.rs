@@ -39,7 +39,18 @@ pub const BINDINGS: &[Binding] = &[
     ),
     b("?", "this help", Global, true),
     b("Tab / Shift-Tab", "next / previous pane", Global, true),
-    b("1 2 3", "focus plugins / render / inspector", Global, false),
+    b(
+        "1 2 3 4",
+        "focus plugins / render / inspector / plugin output",
+        Global,
+        false,
+    ),
+    b(
+        "a",
+        "launch a plugin from its manifest (plugin.yml, plugin.json, a directory)",
+        Global,
+        false,
+    ),
     b(
         "v",
         "edit the render context (visitor id, session, language, channel)",
@@ -77,6 +88,24 @@ pub const BINDINGS: &[Binding] = &[
         true,
     ),
     b(
+        "s",
+        "start / stop the selected launched plugin (shutdown, SIGTERM, SIGKILL)",
+        P(Pane::Plugins),
+        false,
+    ),
+    b(
+        "R",
+        "restart the selected launched plugin",
+        P(Pane::Plugins),
+        false,
+    ),
+    b(
+        "x / Del",
+        "remove the selected launched plugin (stops it)",
+        P(Pane::Plugins),
+        false,
+    ),
+    b(
         "j k / ↓ ↑",
         "move between buttons, rows, fields",
         P(Pane::Render),
@@ -99,7 +128,7 @@ pub const BINDINGS: &[Binding] = &[
     b("j k / ↓ ↑", "select message", P(Pane::Inspector), true),
     b(
         "/",
-        "filter: text plugin:ID method:M dir:in|out errors",
+        "filter: text plugin:ID method:M kind:output dir:in|out errors",
         P(Pane::Inspector),
         true,
     ),
@@ -124,6 +153,20 @@ pub const BINDINGS: &[Binding] = &[
         false,
     ),
     b("J K", "scroll the detail", P(Pane::Inspector), false),
+    b("j k / ↓ ↑", "scroll", P(Pane::Output), true),
+    b(
+        "PgUp PgDn g G",
+        "page / oldest / newest",
+        P(Pane::Output),
+        false,
+    ),
+    b("f", "follow the newest line", P(Pane::Output), true),
+    b(
+        "s R x",
+        "start/stop · restart · remove the plugin shown",
+        P(Pane::Output),
+        false,
+    ),
     b("Esc", "close the modal / stop editing", Modal, false),
     b("y / n", "answer a confirmation", Modal, false),
 ];

@@ -9,6 +9,7 @@ pub mod composer;
 pub mod context_edit;
 pub mod inspector;
 pub mod keymap;
+pub mod launches;
 pub mod msg;
 pub mod replay;
 pub mod screenshots;
@@ -24,12 +25,16 @@ pub mod view;
 mod tests;
 
 use crate::host::{self, HostConfig, RenderContext};
-use crate::launcher::{ChildPlugin, LaunchSpec};
-use app::{Desktop, Watched, event_loop};
-use state::State;
+use crate::launcher::{LaunchEnv, LaunchSpec, Launcher, Manifest, spawn_supervisor};
+use app::{Desktop, Sources, event_loop, launch_all};
+use state::{Launch, State};
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use theme::Theme;
+
+/// How long a plugin gets for each step of the stop sequence: `shutdown` → this → SIGTERM →
+/// this → SIGKILL.
+pub const STOP_GRACE: Duration = Duration::from_secs(5);
 
 /// Everything the console needs to start.
 pub struct TuiOptions {
@@ -38,33 +43,108 @@ pub struct TuiOptions {
     pub ctx: RenderContext,
     /// Also start the built-in demo plugin.
     pub demo: bool,
+    /// Manifests (or directories of plugins) to launch.
+    pub plugins: Vec<PathBuf>,
+    /// Restart a launched plugin when one of its files changes.
+    pub watch: bool,
     pub log_path: PathBuf,
     /// Append every log entry to this JSON-lines file (`--record`).
     pub record: Option<PathBuf>,
 }
 
-/// Runs the console until the user quits. The host starts before the terminal is taken, so a
-/// socket error is printed plainly; the terminal is restored before this returns.
-pub async fn run(opts: TuiOptions) -> anyhow::Result<()> {
-    let (host, mut host_events) = host::start(opts.host.clone()).await?;
-    let mut watched = None;
-    if opts.demo {
-        let exe = std::env::current_exe()?;
-        let mut env = Vec::new();
-        if let Some(sock) = &opts.host.socket {
-            env.push(("TGO_SOCKET_PATH".to_string(), sock.display().to_string()));
-        }
-        let spec = LaunchSpec {
+/// The built-in demo plugin as a launchable plugin: this executable, `demo-plugin`.
+pub fn demo_manifest() -> std::io::Result<Manifest> {
+    let exe = std::env::current_exe()?;
+    Ok(Manifest {
+        path: exe.clone(),
+        id: Some("com.tgo.demo".into()),
+        name: "demo (built in)".into(),
+        version: None,
+        description: None,
+        spec: LaunchSpec {
             program: exe.display().to_string(),
             args: vec!["demo-plugin".into()],
             cwd: None,
-            env,
-        };
-        watched = Some(Watched {
-            plugin_id: "com.tgo.demo".into(),
-            child: ChildPlugin::spawn(&spec)?,
-        });
+            env: Vec::new(),
+        },
+        auto_restart: true,
+        restart_delay: Duration::from_secs(1),
+        watchable: false,
+    })
+}
+
+/// The TCP port plugins should dial, from the host's bound addresses.
+fn tcp_port(host: &host::HostHandle, config: &HostConfig) -> Option<u16> {
+    config.tcp.as_ref()?;
+    host.addresses()
+        .iter()
+        .filter_map(|a| a.parse::<std::net::SocketAddr>().ok())
+        .map(|a| a.port())
+        .next()
+}
+
+/// SIGTERM, SIGHUP and SIGINT become a quit message (plugins stopped, terminal restored).
+fn watch_signals() -> tokio::sync::mpsc::UnboundedReceiver<&'static str> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    for (kind, name) in [
+        (SignalKind::terminate(), "SIGTERM"),
+        (SignalKind::hangup(), "SIGHUP"),
+        (SignalKind::interrupt(), "SIGINT"),
+    ] {
+        match signal(kind) {
+            Ok(mut s) => {
+                let tx = tx.clone();
+                tokio::spawn(async move {
+                    while s.recv().await.is_some() {
+                        if tx.send(name).is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+            Err(e) => tracing::warn!("cannot watch {name}: {e}"),
+        }
     }
+    rx
+}
+
+/// Stops every plugin: `shutdown` over JSON-RPC and the launcher's stop sequence at once (each
+/// plugin: `STOP_GRACE` to exit, SIGTERM, `STOP_GRACE`, SIGKILL). A key pressed meanwhile
+/// kills them all at once instead of waiting.
+async fn stop_everything(host: &host::HostHandle, launcher: &Launcher) {
+    let graceful = async {
+        tokio::join!(host.shutdown(), launcher.shutdown(STOP_GRACE));
+    };
+    let impatient = async {
+        use futures::StreamExt;
+        let mut input = crossterm::event::EventStream::new();
+        while let Some(Ok(ev)) = input.next().await {
+            if matches!(ev, crossterm::event::Event::Key(_)) {
+                break;
+            }
+        }
+    };
+    tokio::select! {
+        () = graceful => {}
+        () = impatient => {
+            crate::launcher::kill_all_now();
+            launcher.shutdown(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+/// Runs the console until the user quits. The host starts before the terminal is taken, so a
+/// socket error is printed plainly; the terminal is restored before this returns, and no
+/// launched plugin outlives it.
+pub async fn run(opts: TuiOptions) -> anyhow::Result<()> {
+    let (host, mut host_events) = host::start(opts.host.clone()).await?;
+    let (launcher, launcher_events) = spawn_supervisor(LaunchEnv {
+        socket: opts.host.socket.clone(),
+        tcp_port: tcp_port(&host, &opts.host),
+        watch: opts.watch,
+        grace: STOP_GRACE,
+    });
     let recorder = match &opts.record {
         Some(path) => Some(
             crate::record::Recorder::start(host.clone(), path)
@@ -72,16 +152,39 @@ pub async fn run(opts: TuiOptions) -> anyhow::Result<()> {
         ),
         None => None,
     };
-    let mut guard = terminal::TerminalGuard::enter(opts.log_path.clone())?;
-    let size = guard.terminal.size()?;
     let mut state = State::new(
         opts.theme,
         opts.ctx,
         host.addresses().to_vec(),
         opts.log_path.display().to_string(),
     );
+    if opts.demo {
+        launcher.add(demo_manifest()?);
+    }
+    let (_, errors) = launch_all(&launcher, &opts.plugins);
+    let now = Instant::now();
+    state.launches = launcher
+        .snapshot()
+        .into_iter()
+        .map(|v| Launch::new(v, now))
+        .collect();
+    if let Some(first) = errors.first() {
+        state.last_error = Some(format!(
+            "{} manifest error(s); first: {first}",
+            errors.len()
+        ));
+    }
+    state.manifest_errors = errors;
+    state.selected = state.launches.first().map(|l| state::Row::Launch(l.id));
+
+    let mut guard = terminal::TerminalGuard::enter(opts.log_path.clone())?;
+    let size = guard.terminal.size()?;
     state.size = (size.width, size.height);
     let mut input = crossterm::event::EventStream::new();
+    let mut sources = Sources {
+        launcher: Some((launcher.clone(), launcher_events)),
+        signals: Some(watch_signals()),
+    };
     let result = event_loop(
         &mut guard.terminal,
         &mut input,
@@ -89,13 +192,16 @@ pub async fn run(opts: TuiOptions) -> anyhow::Result<()> {
         &host,
         &mut host_events,
         &mut Desktop,
-        watched.as_mut(),
+        &mut sources,
     )
     .await;
-    // Say goodbye while the plugins are asked to shut down (up to the grace period).
+    drop(input);
+    // Say goodbye while the plugins are asked to stop (up to twice the grace for a stubborn one).
     let _ = guard.terminal.draw(|f| {
         let area = f.area();
-        let msg = ratatui::text::Span::raw(" shutting down: sending shutdown to every plugin… ");
+        let msg = ratatui::text::Span::raw(
+            " stopping plugins: shutdown, then SIGTERM after 5 s, SIGKILL after 10 s (any key: kill now)… ",
+        );
         f.render_widget(
             ratatui::widgets::Paragraph::new(msg),
             ratatui::layout::Rect::new(
@@ -106,10 +212,7 @@ pub async fn run(opts: TuiOptions) -> anyhow::Result<()> {
             ),
         );
     });
-    host.shutdown().await;
-    if let Some(w) = watched.as_mut() {
-        w.child.stop(Duration::from_secs(1)).await;
-    }
+    stop_everything(&host, &launcher).await;
     drop(guard);
     if let Some(r) = recorder {
         r.finish().await?;
@@ -159,7 +262,7 @@ pub async fn run_replay(
         &host,
         &mut host_events,
         &mut Desktop,
-        None,
+        &mut Sources::default(),
     )
     .await;
     drop(guard);

@@ -3,8 +3,10 @@
 
 use crate::host::{ConnId, HostEvent, Reply, RequestError};
 use crate::jsonui::{Node, Parsed};
+use crate::launcher::{LaunchId, LaunchedView, LauncherEvent};
 use crossterm::event::{KeyEvent, MouseEvent};
 use serde_json::Value;
+use std::path::PathBuf;
 
 /// A capability of a plugin, by position in its registration.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -61,8 +63,32 @@ pub enum Msg {
         text: String,
         error: bool,
     },
-    /// Time passed: spinner frame, toast expiry.
+    /// What the launcher reported, in arrival order (batched: a chatty plugin costs one
+    /// redraw per batch, not one per line).
+    Launcher(Vec<LauncherEvent>),
+    /// Plugins launched at runtime (`a`), and the manifests found there that could not be read.
+    Added {
+        views: Vec<LaunchedView>,
+        errors: Vec<String>,
+    },
+    /// The connection `conn` comes from the launched plugin `launch` (matched by its process).
+    ConnOwner {
+        conn: ConnId,
+        launch: LaunchId,
+    },
+    /// The console was told to stop (SIGTERM, SIGHUP, SIGINT): quit as `q` would.
+    Signal(&'static str),
+    /// Time passed: spinner frame, toast expiry, restart countdown.
     Tick,
+}
+
+/// What to do to a launched plugin.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LaunchOp {
+    Start,
+    Stop,
+    Restart,
+    Remove,
 }
 
 /// Something for the app to do.
@@ -84,5 +110,15 @@ pub enum Effect {
     OpenUrl(String),
     /// Write these log entries to a JSON-lines file in the working directory.
     Export(Vec<u64>),
+    /// Start / stop / restart / remove a launched plugin. `shutdown`: the connected plugin to
+    /// send the JSON-RPC `shutdown` first, so it can exit cleanly before any signal.
+    Launch {
+        id: LaunchId,
+        op: LaunchOp,
+        shutdown: Option<String>,
+    },
+    /// Read the manifest(s) at this path (a file, a plugin directory or a directory of them)
+    /// and launch each.
+    AddPlugins(PathBuf),
     Quit,
 }

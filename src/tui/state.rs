@@ -9,8 +9,13 @@ use super::theme::Theme;
 use super::uiview::UiState;
 use crate::host::{Capability, ConnId, RenderContext};
 use crate::jsonui::{Action, Diagnostic, Node};
-use std::collections::BTreeMap;
+use crate::launcher::{LaunchId, LaunchedView, OutputLine, ProcState};
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime};
+
+/// A launched plugin running this long without registering is flagged.
+pub const REGISTER_DEADLINE: Duration = Duration::from_secs(30);
 
 /// The panes Tab cycles through.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -18,29 +23,106 @@ pub enum Pane {
     Plugins,
     Render,
     Inspector,
+    /// What launched plugins print; it takes the inspector's place on screen.
+    Output,
 }
 
 impl Pane {
-    pub const ALL: [Pane; 3] = [Pane::Plugins, Pane::Render, Pane::Inspector];
+    pub const ALL: [Pane; 4] = [Pane::Plugins, Pane::Render, Pane::Inspector, Pane::Output];
 
     pub fn title(self) -> &'static str {
         match self {
             Pane::Plugins => "Plugins",
             Pane::Render => "Render",
             Pane::Inspector => "Inspector",
+            Pane::Output => "Output",
         }
     }
 }
 
-/// Where a plugin stands, as the plugins pane shows it.
+/// Where a plugin's connection stands, as the plugins pane shows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Liveness {
     Connected,
     /// Its id was registered again by a newer connection (which is shown instead).
     Replaced,
     Disconnected(String),
-    /// Launched by us and exited abnormally.
-    Crashed(String),
+}
+
+/// Lines of output kept per launched plugin (the launcher keeps its own bounded copy too).
+pub const OUTPUT_LINES: usize = 5_000;
+
+/// A plugin the console launched from its manifest: its process, and what it printed.
+#[derive(Clone, Debug)]
+pub struct Launch {
+    pub id: LaunchId,
+    pub name: String,
+    pub manifest: PathBuf,
+    pub command: String,
+    /// The id its manifest declares, if any (to link it before its process is known).
+    pub manifest_plugin_id: Option<String>,
+    pub state: ProcState,
+    pub pid: Option<u32>,
+    pub restarts: u32,
+    /// When its current process started: the never-registered flag counts from here.
+    pub started: Option<Instant>,
+    /// The plugin id it registered with (kept across restarts).
+    pub plugin_id: Option<String>,
+    /// Whether its current process has registered.
+    pub registered: bool,
+    pub output: VecDeque<OutputLine>,
+    /// Lines dropped from the front of `output` to stay within [`OUTPUT_LINES`].
+    pub dropped: u64,
+    /// Asked to be removed: it leaves the list once its process is gone.
+    pub removing: bool,
+}
+
+impl Launch {
+    pub fn new(view: LaunchedView, now: Instant) -> Self {
+        let started = view.state.is_live().then_some(now);
+        Self {
+            id: view.id,
+            name: view.name,
+            manifest: view.manifest,
+            command: view.command,
+            manifest_plugin_id: view.plugin_id,
+            state: view.state,
+            pid: view.pid,
+            restarts: view.restarts,
+            started,
+            plugin_id: None,
+            registered: false,
+            output: view.last_lines.into(),
+            dropped: 0,
+            removing: false,
+        }
+    }
+
+    /// Whether its process ended badly and it is not running again yet: the plugins pane
+    /// then shows its last lines.
+    pub fn has_crashed(&self) -> bool {
+        match &self.state {
+            ProcState::Exited { code } => *code != 0,
+            ProcState::Killed { .. }
+            | ProcState::FailedToStart(_)
+            | ProcState::Restarting { .. }
+            | ProcState::CrashLoop { .. } => true,
+            _ => false,
+        }
+    }
+
+    /// Running for `deadline` without registering: worth a warning.
+    pub fn never_registered(&self, now: Instant, deadline: Duration) -> bool {
+        self.state == ProcState::Running
+            && !self.registered
+            && self.started.is_some_and(|s| now >= s + deadline)
+    }
+}
+
+/// The output pane's scroll: lines up from the newest, or following the tail.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct OutputScroll {
+    pub up: usize,
 }
 
 /// One plugin in the plugins pane (the newest registration of its id).
@@ -56,11 +138,22 @@ pub struct PluginView {
     pub replaced: usize,
 }
 
-/// A row of the plugins pane: a plugin, or one of its capabilities.
+/// One block of the plugins pane.
+#[derive(Clone, Copy, Debug)]
+pub enum Entry<'a> {
+    /// A registered plugin, and the launch it came from when the console started it.
+    Plugin(&'a PluginView, Option<&'a Launch>),
+    /// A launched plugin with no registered plugin to show.
+    Launch(&'a Launch),
+}
+
+/// A row of the plugins pane: a plugin, one of its capabilities, or a launched plugin that
+/// has not registered (yet, or any more).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Row {
     Plugin(String),
     Capability(CapKey),
+    Launch(LaunchId),
 }
 
 /// A capability's render: in flight, drawn, or failed (saying which failure it was).
@@ -161,6 +254,8 @@ pub enum Modal {
     Pending {
         selected: usize,
     },
+    /// `a`: the path of a manifest (or a directory of plugins) to launch.
+    AddPlugin(Box<ratatui_textarea::TextArea<'static>>),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -240,6 +335,17 @@ pub struct State {
     pub quit: bool,
     /// A replayed recording: nothing is sent anywhere.
     pub read_only: bool,
+    /// Plugins launched from manifests, in the order they were added.
+    pub launches: Vec<Launch>,
+    /// Which launched plugin each connection came from (by the peer's process).
+    pub conn_launch: HashMap<ConnId, LaunchId>,
+    /// Manifests that could not be read, as `file: field: problem`.
+    pub manifest_errors: Vec<String>,
+    /// How long a launched plugin may run without registering before it is flagged.
+    pub register_deadline: Duration,
+    pub output_scroll: OutputScroll,
+    /// Whether the inspector's place shows the output pane (the last of the two focused).
+    pub output_shown: bool,
 }
 
 impl State {
@@ -270,22 +376,80 @@ impl State {
             show_diagnostics: true,
             quit: false,
             read_only: false,
+            launches: Vec::new(),
+            conn_launch: HashMap::new(),
+            manifest_errors: Vec::new(),
+            register_deadline: REGISTER_DEADLINE,
+            output_scroll: OutputScroll::default(),
+            output_shown: false,
         }
+    }
+
+    /// The entries of the plugins pane in display order: launched plugins first (as their
+    /// registered plugin once they have one), then plugins that dialled in by themselves.
+    pub fn entries(&self) -> Vec<Entry<'_>> {
+        let mut out = Vec::new();
+        for l in &self.launches {
+            match l.plugin_id.as_deref().and_then(|id| self.plugin(id)) {
+                Some(p) => out.push(Entry::Plugin(p, Some(l))),
+                None => out.push(Entry::Launch(l)),
+            }
+        }
+        for p in &self.plugins {
+            if self.launch_of(&p.plugin_id).is_none() {
+                out.push(Entry::Plugin(p, None));
+            }
+        }
+        out
     }
 
     /// Rows of the plugins pane in display order.
     pub fn rows(&self) -> Vec<Row> {
         let mut rows = Vec::new();
-        for p in &self.plugins {
-            rows.push(Row::Plugin(p.plugin_id.clone()));
-            for (index, _) in p.capabilities.iter().enumerate() {
-                rows.push(Row::Capability(CapKey {
-                    plugin_id: p.plugin_id.clone(),
-                    index,
-                }));
+        for e in self.entries() {
+            match e {
+                Entry::Launch(l) => rows.push(Row::Launch(l.id)),
+                Entry::Plugin(p, _) => {
+                    rows.push(Row::Plugin(p.plugin_id.clone()));
+                    for (index, _) in p.capabilities.iter().enumerate() {
+                        rows.push(Row::Capability(CapKey {
+                            plugin_id: p.plugin_id.clone(),
+                            index,
+                        }));
+                    }
+                }
             }
         }
         rows
+    }
+
+    /// The launched plugin that registered as `plugin_id`.
+    pub fn launch_of(&self, plugin_id: &str) -> Option<&Launch> {
+        self.launches
+            .iter()
+            .find(|l| l.plugin_id.as_deref() == Some(plugin_id))
+    }
+
+    pub fn launch(&self, id: LaunchId) -> Option<&Launch> {
+        self.launches.iter().find(|l| l.id == id)
+    }
+
+    pub fn launch_mut(&mut self, id: LaunchId) -> Option<&mut Launch> {
+        self.launches.iter_mut().find(|l| l.id == id)
+    }
+
+    /// The launched plugin the selection belongs to (its row, its plugin or a capability).
+    pub fn selected_launch(&self) -> Option<&Launch> {
+        match self.selected.as_ref()? {
+            Row::Launch(id) => self.launch(*id),
+            Row::Plugin(p) => self.launch_of(p),
+            Row::Capability(k) => self.launch_of(&k.plugin_id),
+        }
+    }
+
+    /// The launched plugin the output pane shows: the selected one, else the first.
+    pub fn output_launch(&self) -> Option<&Launch> {
+        self.selected_launch().or(self.launches.first())
     }
 
     pub fn plugin(&self, id: &str) -> Option<&PluginView> {
@@ -313,6 +477,35 @@ impl State {
 
     /// Whether anything on screen moves by itself (spinner, toast expiry): only then does the
     /// app schedule ticks, so an idle console sleeps.
+    /// The next moment the screen changes by itself without a tick: a restart countdown's
+    /// next second, or a launched plugin reaching its register deadline.
+    pub fn next_wakeup(&self) -> Option<Instant> {
+        let now = self.now;
+        let second = |at: Instant| {
+            let left = at.saturating_duration_since(now);
+            let frac = left.as_nanos() % 1_000_000_000;
+            if left.is_zero() {
+                None
+            } else if frac == 0 {
+                Some(now + Duration::from_secs(1))
+            } else {
+                Some(now + Duration::from_nanos(frac as u64))
+            }
+        };
+        self.launches
+            .iter()
+            .filter_map(|l| match &l.state {
+                ProcState::Restarting { at, .. } => second(*at),
+                ProcState::CrashLoop { next, .. } => second(*next),
+                ProcState::Running if !l.registered => l
+                    .started
+                    .map(|s| s + self.register_deadline)
+                    .filter(|d| *d > now),
+                _ => None,
+            })
+            .min()
+    }
+
     pub fn needs_tick(&self) -> bool {
         !self.toasts.is_empty()
             || !self.pending.is_empty()

@@ -38,8 +38,17 @@ impl TerminalGuard {
     /// is, so a crash never leaves a raw-mode terminal or loses the trace.
     pub fn enter(log_path: PathBuf) -> io::Result<Self> {
         let previous = std::panic::take_hook();
+        let ui_thread = std::thread::current().id();
         std::panic::set_hook(Box::new(move |info| {
+            // A panic in a background task is caught by tokio and the console goes on: log it,
+            // do not print over the screen. Only the UI thread's panic ends the console.
+            if std::thread::current().id() != ui_thread {
+                tracing::error!("background task panicked: {info}");
+                return;
+            }
             restore();
+            // No plugin outlives the console, even when it dies.
+            crate::launcher::kill_all_now();
             previous(info);
             eprintln!("tgo-console crashed; the log is at {}", log_path.display());
         }));

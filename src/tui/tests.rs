@@ -1,7 +1,7 @@
 //! The console's state machine and screens: `update` driven with messages, screens drawn into a
 //! `TestBackend` and compared as insta snapshots.
 
-use super::msg::{CapKey, Effect, Msg, Purpose};
+use super::msg::{CapKey, Effect, LaunchOp, Msg, Purpose};
 use super::state::*;
 use super::theme::Theme;
 use super::update::update;
@@ -392,7 +392,7 @@ fn tools_become_forms_and_execute() {
 }
 
 #[test]
-fn disconnect_greys_the_plugin_out_and_crash_is_named() {
+fn disconnect_greys_the_plugin_out() {
     let mut h = rendered();
     h.send(Msg::Host(HostEvent::Disconnected {
         conn: 1,
@@ -403,10 +403,394 @@ fn disconnect_greys_the_plugin_out_and_crash_is_named() {
         h.state.plugins[0].liveness,
         Liveness::Disconnected(_)
     ));
-    super::update::mark_crashed(&mut h.state, "com.tgo.demo", "exit status: 3".into());
-    h.now += Duration::from_secs(10);
+    insta::assert_snapshot!("disconnected", h.sized(100, 30));
+}
+
+// ------------------------------------------------------------------------ launched plugins
+
+use crate::launcher::{LaunchId, LaunchedView, LauncherEvent, OutputLine, ProcState, StreamKind};
+
+fn launched_view(id: u64, name: &str, plugin_id: Option<&str>) -> LaunchedView {
+    LaunchedView {
+        id: LaunchId(id),
+        name: name.into(),
+        plugin_id: plugin_id.map(str::to_string),
+        manifest: format!("/plugins/{name}/plugin.yml").into(),
+        command: format!("python3 main.py  (in /plugins/{name})"),
+        state: ProcState::Starting,
+        pid: None,
+        pgid: None,
+        started_at: None,
+        restarts: 0,
+        last_lines: Vec::new(),
+    }
+}
+
+/// A fixed wall-clock time, so output timestamps in snapshots never change.
+fn at(secs: u64) -> std::time::SystemTime {
+    std::time::UNIX_EPOCH + Duration::from_secs(1_790_000_000 + secs)
+}
+
+fn line(stream: StreamKind, secs: u64, text: &str) -> LauncherEvent {
+    LauncherEvent::Output {
+        id: LaunchId(1),
+        line: OutputLine {
+            at: at(secs),
+            stream,
+            text: text.into(),
+        },
+    }
+}
+
+fn proc_state(id: u64, state: ProcState, pid: Option<u32>) -> LauncherEvent {
+    LauncherEvent::State {
+        id: LaunchId(id),
+        state,
+        pid,
+    }
+}
+
+impl Harness {
+    /// Launches `name` (launch id `id`) and lets its process start.
+    fn launch(&mut self, id: u64, name: &str, plugin_id: Option<&str>) {
+        self.send(Msg::Added {
+            views: vec![launched_view(id, name, plugin_id)],
+            errors: Vec::new(),
+        });
+        let pid = 4000 + id as u32;
+        self.send(Msg::Launcher(vec![proc_state(
+            id,
+            ProcState::Running,
+            Some(pid),
+        )]));
+    }
+}
+
+/// The demo plugin, launched by the console (launch #1) and registered over connection 1.
+fn launched_demo() -> Harness {
+    let mut h = Harness::new();
+    h.launch(1, "demo", Some("com.tgo.demo"));
+    h.send(Msg::ConnOwner {
+        conn: 1,
+        launch: LaunchId(1),
+    });
+    h.register(demo_caps());
+    h
+}
+
+#[test]
+fn a_crashed_launched_plugin_shows_its_exit_code_and_last_lines_at_once() {
+    let mut h = launched_demo();
+    assert_eq!(
+        h.state.launches[0].plugin_id.as_deref(),
+        Some("com.tgo.demo")
+    );
+    h.send(Msg::Launcher(vec![
+        line(StreamKind::Stdout, 1, "serving com.tgo.demo"),
+        line(StreamKind::Stderr, 2, "Traceback (most recent call last):"),
+        line(
+            StreamKind::Stderr,
+            2,
+            "  File \"main.py\", line 12, in render",
+        ),
+        line(StreamKind::Stderr, 2, "KeyError: 'visitor_id'"),
+        proc_state(1, ProcState::Exited { code: 3 }, None),
+    ]));
+    h.send(Msg::Host(HostEvent::Disconnected {
+        conn: 1,
+        plugin_id: Some("com.tgo.demo".into()),
+        reason: "plugin closed the connection".into(),
+    }));
+    let screen = h.sized(100, 30);
+    assert!(screen.contains("exited (3)"), "{screen}");
+    assert!(screen.contains("KeyError: 'visit"), "{screen}");
+    assert_eq!(
+        h.state.last_error.as_deref(),
+        Some("demo: exited (3)"),
+        "the status bar names the crash"
+    );
+    insta::assert_snapshot!("crashed", screen);
+}
+
+#[test]
+fn every_process_state_shows_in_the_plugins_pane() {
+    let mut h = Harness::new();
+    let now = h.now;
+    let states = [
+        ("starting-one", ProcState::Starting),
+        ("silent", ProcState::Running),
+        (
+            "flaky",
+            ProcState::Restarting {
+                at: now + Duration::from_millis(33_500),
+                attempt: 2,
+            },
+        ),
+        (
+            "looping",
+            ProcState::CrashLoop {
+                restarts: 4,
+                next: now + Duration::from_secs(60),
+            },
+        ),
+        ("segv", ProcState::Killed { signal: 11 }),
+        (
+            "missing",
+            ProcState::FailedToStart("node: No such file or directory".into()),
+        ),
+        ("parked", ProcState::Stopped),
+    ];
+    for (i, (name, st)) in states.iter().enumerate() {
+        let id = i as u64 + 1;
+        h.send(Msg::Added {
+            views: vec![launched_view(id, name, None)],
+            errors: Vec::new(),
+        });
+        let pid = st.is_live().then_some(100 + id as u32);
+        h.send(Msg::Launcher(vec![proc_state(id, st.clone(), pid)]));
+    }
+    h.send(Msg::Added {
+        views: Vec::new(),
+        errors: vec![
+            "/plugins/bad/plugin.yml: runtime.language: unknown language \"cobol\"".into(),
+        ],
+    });
+    // "silent" has run past the register deadline without registering.
+    h.now += Duration::from_secs(31);
     h.send(Msg::Tick);
-    insta::assert_snapshot!("crashed", h.sized(100, 30));
+    let screen = h.sized(120, 50);
+    for expected in [
+        "starting",
+        "no register after 30 s",
+        "restarting in",
+        "crash loop (4 crashes)",
+        "next try in 29 s",
+        "restarting in 3 s",
+        "killed by SIGSEGV (11)",
+        "failed to start",
+        "stopped (s to start)",
+        "runtime.language: unknown",
+    ] {
+        assert!(screen.contains(expected), "{expected} missing:\n{screen}");
+    }
+    insta::assert_snapshot!("launch_states", screen);
+}
+
+#[test]
+fn the_register_deadline_and_restart_countdown_wake_the_loop_without_ticking() {
+    let mut h = Harness::new();
+    h.launch(1, "silent", None);
+    let deadline = h.state.launches[0].started.unwrap() + REGISTER_DEADLINE;
+    h.state.toasts.clear();
+    assert!(
+        !h.state.needs_tick(),
+        "no animation runs for a launched plugin"
+    );
+    assert_eq!(h.state.next_wakeup(), Some(deadline));
+    h.now += Duration::from_millis(200);
+    h.send(Msg::Launcher(vec![proc_state(
+        1,
+        ProcState::Restarting {
+            at: h.now + Duration::from_millis(2500),
+            attempt: 1,
+        },
+        None,
+    )]));
+    // The countdown shows whole seconds: wake at the next one (0.5 s from now).
+    assert_eq!(
+        h.state.next_wakeup(),
+        Some(h.now + Duration::from_millis(500))
+    );
+    h.send(Msg::Launcher(vec![proc_state(1, ProcState::Stopped, None)]));
+    assert_eq!(
+        h.state.next_wakeup(),
+        None,
+        "a stopped plugin never wakes the loop"
+    );
+}
+
+#[test]
+fn the_output_pane_follows_the_tail_and_scrolls_back() {
+    let mut h = launched_demo();
+    let mut events = Vec::new();
+    for i in 0..40 {
+        let stream = if i % 10 == 9 {
+            StreamKind::Stderr
+        } else {
+            StreamKind::Stdout
+        };
+        events.push(line(
+            stream,
+            i,
+            &format!("line {i}: \u{1b}[31mcoloured\u{1b}[0m"),
+        ));
+    }
+    h.send(Msg::Launcher(events));
+    h.key(KeyCode::Char('4'));
+    assert_eq!(h.state.focus, Pane::Output);
+    let screen = h.sized(100, 30);
+    assert!(
+        screen.contains("line 39") && screen.contains("FOLLOW"),
+        "{screen}"
+    );
+    assert!(!screen.contains('\u{1b}'), "escapes are shown, never sent");
+    insta::assert_snapshot!("output_pane", screen);
+    for _ in 0..5 {
+        h.key(KeyCode::Char('k'));
+    }
+    let screen = h.sized(100, 30);
+    assert!(
+        screen.contains("5 lines up") && !screen.contains("line 39"),
+        "{screen}"
+    );
+    h.key(KeyCode::Char('f'));
+    assert_eq!(h.state.output_scroll.up, 0);
+    // `3` brings the inspector back in its place.
+    h.key(KeyCode::Char('3'));
+    assert!(!h.state.output_shown);
+    assert!(h.sized(100, 30).contains("Messages"));
+}
+
+#[test]
+fn launch_keys_stop_restart_and_remove_the_selected_plugin() {
+    let mut h = launched_demo();
+    h.state.focus = Pane::Plugins;
+    h.state.selected = Some(Row::Plugin("com.tgo.demo".into()));
+    let stop = h.key(KeyCode::Char('s'));
+    assert_eq!(
+        stop,
+        vec![Effect::Launch {
+            id: LaunchId(1),
+            op: LaunchOp::Stop,
+            shutdown: Some("com.tgo.demo".into()),
+        }],
+        "a connected plugin is asked to shut down before any signal"
+    );
+    h.send(Msg::Launcher(vec![proc_state(1, ProcState::Stopped, None)]));
+    h.send(Msg::Host(HostEvent::Disconnected {
+        conn: 1,
+        plugin_id: Some("com.tgo.demo".into()),
+        reason: "plugin closed the connection".into(),
+    }));
+    let start = h.key(KeyCode::Char('s'));
+    assert_eq!(
+        start,
+        vec![Effect::Launch {
+            id: LaunchId(1),
+            op: LaunchOp::Start,
+            shutdown: None,
+        }]
+    );
+    let restart = h.key(KeyCode::Char('R'));
+    assert!(matches!(
+        restart.as_slice(),
+        [Effect::Launch {
+            op: LaunchOp::Restart,
+            ..
+        }]
+    ));
+    // Remove asks first, then the row says so until the launcher lets it go.
+    assert!(h.key(KeyCode::Char('x')).is_empty());
+    assert!(matches!(h.state.modal, Some(Modal::Confirm { .. })));
+    let removed = h.key(KeyCode::Char('y'));
+    assert!(matches!(
+        removed.as_slice(),
+        [Effect::Launch {
+            op: LaunchOp::Remove,
+            ..
+        }]
+    ));
+    assert!(h.sized(100, 30).contains("removing…"));
+    h.send(Msg::Launcher(vec![LauncherEvent::Removed {
+        id: LaunchId(1),
+    }]));
+    assert!(h.state.launches.is_empty());
+    assert!(
+        h.state.plugins.is_empty(),
+        "its disconnected plugin goes too"
+    );
+    assert_eq!(h.state.selected, None);
+}
+
+#[test]
+fn launch_keys_on_a_plugin_that_dialled_in_say_why_nothing_happens() {
+    let mut h = rendered();
+    h.state.focus = Pane::Plugins;
+    h.state.selected = Some(Row::Plugin("com.tgo.demo".into()));
+    assert!(h.key(KeyCode::Char('s')).is_empty());
+    assert!(h.state.toasts.iter().any(|t| t.text.contains("a to add")));
+}
+
+#[test]
+fn a_launched_plugin_row_becomes_its_plugin_once_it_registers() {
+    let mut h = Harness::new();
+    h.launch(1, "demo", None);
+    h.state.selected = Some(Row::Launch(LaunchId(1)));
+    assert_eq!(h.state.rows(), vec![Row::Launch(LaunchId(1))]);
+    // Linked by the connecting process, not by a declared id.
+    h.send(Msg::ConnOwner {
+        conn: 1,
+        launch: LaunchId(1),
+    });
+    h.register(demo_caps());
+    assert_eq!(h.state.rows()[0], Row::Plugin("com.tgo.demo".into()));
+    assert!(h.state.launches[0].registered);
+    assert_eq!(
+        h.state.selected_launch().map(|l| l.id),
+        Some(LaunchId(1)),
+        "the selection follows the plugin"
+    );
+    // A restart: the new process must register again before the flag clears.
+    h.send(Msg::Launcher(vec![proc_state(
+        1,
+        ProcState::Starting,
+        None,
+    )]));
+    assert!(!h.state.launches[0].registered);
+}
+
+#[test]
+fn a_adds_a_plugin_from_a_typed_path() {
+    let mut h = Harness::new();
+    h.key(KeyCode::Char('a'));
+    assert!(matches!(h.state.modal, Some(Modal::AddPlugin(_))));
+    assert!(
+        h.key(KeyCode::Enter).is_empty(),
+        "an empty path launches nothing"
+    );
+    h.chars("examples/plugins");
+    insta::assert_snapshot!("add_plugin", h.sized(100, 30));
+    let effects = h.key(KeyCode::Enter);
+    assert_eq!(effects, vec![Effect::AddPlugins("examples/plugins".into())]);
+    assert!(h.state.modal.is_none());
+    h.send(Msg::Added {
+        views: vec![launched_view(7, "orders", None)],
+        errors: vec!["/x/plugin.json: runtime: expected a table".into()],
+    });
+    assert_eq!(h.state.selected, Some(Row::Launch(LaunchId(7))));
+    assert!(
+        h.state
+            .last_error
+            .as_deref()
+            .unwrap()
+            .contains("runtime: expected")
+    );
+}
+
+#[test]
+fn a_replay_launches_nothing() {
+    let mut h = launched_demo();
+    h.state.read_only = true;
+    h.state.focus = Pane::Plugins;
+    h.state.selected = Some(Row::Plugin("com.tgo.demo".into()));
+    assert!(h.key(KeyCode::Char('R')).is_empty());
+}
+
+#[test]
+fn a_signal_quits_like_q() {
+    let mut h = Harness::new();
+    assert_eq!(h.send(Msg::Signal("SIGTERM")), vec![Effect::Quit]);
+    assert!(h.state.quit);
 }
 
 #[test]

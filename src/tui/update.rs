@@ -4,7 +4,8 @@
 use super::composer::{ComposerOutcome, ComposerState, PluginChoice, method_candidates};
 use super::context_edit::{ContextEditor, EditOutcome};
 use super::inspector::InspectorOutcome;
-use super::msg::{CapKey, Effect, Msg, Purpose};
+use super::launches;
+use super::msg::{CapKey, Effect, LaunchOp, Msg, Purpose};
 use super::state::*;
 use super::tools;
 use super::uiview::{self, Press, UiOutcome};
@@ -26,8 +27,15 @@ const TOAST: Duration = Duration::from_secs(3);
 
 pub fn update(state: &mut State, msg: Msg, log: &MessageLog, now: Instant) -> Vec<Effect> {
     let mut effects = apply(state, msg, log, now);
-    if state.read_only && effects.iter().any(|e| matches!(e, Effect::Request { .. })) {
-        effects.retain(|e| !matches!(e, Effect::Request { .. }));
+    let sends = |e: &Effect| {
+        matches!(
+            e,
+            Effect::Request { .. } | Effect::Launch { .. } | Effect::AddPlugins(_)
+        )
+    };
+    launches::mark_removing(state, &effects);
+    if state.read_only && effects.iter().any(sends) {
+        effects.retain(|e| !sends(e));
         toast(
             state,
             ToastKind::Info,
@@ -46,8 +54,12 @@ fn apply(state: &mut State, msg: Msg, log: &MessageLog, now: Instant) -> Vec<Eff
         Msg::Key(_) => Vec::new(),
         Msg::Mouse(m) => on_mouse(state, m, log),
         Msg::Paste(text) => {
-            if let Some(Modal::Context(ed)) = &mut state.modal {
-                ed.paste(&text);
+            match &mut state.modal {
+                Some(Modal::Context(ed)) => ed.paste(&text),
+                Some(Modal::AddPlugin(area)) => {
+                    area.insert_str(crate::text::sanitize_line(&text));
+                }
+                _ => {}
             }
             Vec::new()
         }
@@ -106,6 +118,22 @@ fn apply(state: &mut State, msg: Msg, log: &MessageLog, now: Instant) -> Vec<Eff
             toast(state, kind, text, TOAST * 2);
             Vec::new()
         }
+        Msg::Launcher(events) => {
+            launches::on_events(state, events, now);
+            Vec::new()
+        }
+        Msg::Added { views, errors } => {
+            launches::on_added(state, views, errors, now);
+            Vec::new()
+        }
+        Msg::ConnOwner { conn, launch } => {
+            launches::on_conn_owner(state, conn, launch);
+            Vec::new()
+        }
+        Msg::Signal(name) => {
+            tracing::info!("{name}: quitting");
+            quit(state)
+        }
         Msg::Tick => Vec::new(),
     }
 }
@@ -120,6 +148,7 @@ fn on_host(state: &mut State, ev: HostEvent) -> Vec<Effect> {
             info,
             replaced,
         } => {
+            launches::on_registered(state, conn, &plugin_id);
             let view = PluginView {
                 plugin_id: plugin_id.clone(),
                 name: info.name,
@@ -198,16 +227,9 @@ fn on_host(state: &mut State, ev: HostEvent) -> Vec<Effect> {
     }
 }
 
-/// Marks a plugin launched by the console as crashed (its process exited abnormally).
-pub fn mark_crashed(state: &mut State, plugin_id: &str, why: String) {
-    if let Some(p) = state.plugins.iter_mut().find(|p| p.plugin_id == plugin_id) {
-        p.liveness = Liveness::Crashed(why);
-    }
-}
-
 // ---------------------------------------------------------------------------------- render
 
-fn toast(state: &mut State, kind: ToastKind, text: String, dur: Duration) {
+pub(super) fn toast(state: &mut State, kind: ToastKind, text: String, dur: Duration) {
     state.toasts.push(Toast {
         text,
         kind,
@@ -713,7 +735,7 @@ fn on_key(state: &mut State, key: KeyEvent, log: &MessageLog) -> Vec<Effect> {
     let typing = match state.focus {
         Pane::Render => shown_rendered(state).is_some_and(|r| uiview::is_editing(&r.ui)),
         Pane::Inspector => state.inspector.is_typing(),
-        Pane::Plugins => false,
+        Pane::Plugins | Pane::Output => false,
     };
     if !typing {
         match key.code {
@@ -730,6 +752,7 @@ fn on_key(state: &mut State, key: KeyEvent, log: &MessageLog) -> Vec<Effect> {
         Pane::Plugins => plugins_key(state, key),
         Pane::Render => render_key(state, key),
         Pane::Inspector => inspector_key(state, key, log),
+        Pane::Output => output_key(state, key),
     };
     if let Some(effects) = handled {
         return effects;
@@ -753,6 +776,11 @@ fn cycle(state: &mut State, by: usize) -> Vec<Effect> {
 /// so the very next key acts on something visible.
 fn enter_pane(state: &mut State, pane: Pane) {
     state.focus = pane;
+    match pane {
+        Pane::Output => state.output_shown = true,
+        Pane::Inspector => state.output_shown = false,
+        _ => {}
+    }
     if pane != Pane::Render {
         return;
     }
@@ -794,6 +822,8 @@ fn global_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         KeyCode::Char('1') => enter_pane(state, Pane::Plugins),
         KeyCode::Char('2') => enter_pane(state, Pane::Render),
         KeyCode::Char('3') => enter_pane(state, Pane::Inspector),
+        KeyCode::Char('4') => enter_pane(state, Pane::Output),
+        KeyCode::Char('a') => launches::open_add(state),
         KeyCode::Char('z') => state.zoom = !state.zoom,
         KeyCode::Char('d') => state.show_diagnostics = !state.show_diagnostics,
         KeyCode::Char('v') | KeyCode::Char('e') => {
@@ -879,7 +909,7 @@ fn toolbar_of_selected(state: &mut State) -> Vec<Effect> {
     let plugin = match &state.selected {
         Some(Row::Plugin(id)) => id.clone(),
         Some(Row::Capability(k)) => k.plugin_id.clone(),
-        None => return Vec::new(),
+        Some(Row::Launch(_)) | None => return Vec::new(),
     };
     let index = state
         .plugin(&plugin)
@@ -947,12 +977,47 @@ fn plugins_key(state: &mut State, key: KeyEvent) -> Option<Vec<Effect>> {
                     let k = k.clone();
                     select_cap(state, &k, true)
                 }
+                // A launched plugin's row: what it printed is what there is to see.
+                Some(Row::Launch(_)) => {
+                    enter_pane(state, Pane::Output);
+                    Vec::new()
+                }
                 _ => Vec::new(),
             });
         }
-        _ => return None,
+        _ => return launch_key(state, key),
     };
     Some(select_row(state, rows.get(to).cloned()))
+}
+
+/// `s` `R` `x`: start/stop, restart, remove the selected launched plugin.
+fn launch_key(state: &mut State, key: KeyEvent) -> Option<Vec<Effect>> {
+    let op = match key.code {
+        KeyCode::Char('s') => LaunchOp::Start,
+        KeyCode::Char('R') => LaunchOp::Restart,
+        KeyCode::Char('x') | KeyCode::Delete => LaunchOp::Remove,
+        _ => return None,
+    };
+    Some(launches::op_on_selected(state, op))
+}
+
+/// The output pane: scroll (it follows the newest line unless scrolled up) and launch keys.
+fn output_key(state: &mut State, key: KeyEvent) -> Option<Vec<Effect>> {
+    let len = state.output_launch().map_or(0, |l| l.output.len());
+    let page = (layout(state).output.height as usize)
+        .saturating_sub(3)
+        .max(1);
+    let up = &mut state.output_scroll.up;
+    match key.code {
+        KeyCode::Up | KeyCode::Char('k') => *up = (*up + 1).min(len.saturating_sub(1)),
+        KeyCode::Down | KeyCode::Char('j') => *up = up.saturating_sub(1),
+        KeyCode::PageUp => *up = (*up + page).min(len.saturating_sub(1)),
+        KeyCode::PageDown => *up = up.saturating_sub(page),
+        KeyCode::Home | KeyCode::Char('g') => *up = len.saturating_sub(1),
+        KeyCode::End | KeyCode::Char('G') | KeyCode::Char('f') => *up = 0,
+        _ => return launch_key(state, key),
+    }
+    Some(Vec::new())
 }
 
 fn select_row(state: &mut State, row: Option<Row>) -> Vec<Effect> {
@@ -961,9 +1026,10 @@ fn select_row(state: &mut State, row: Option<Row>) -> Vec<Effect> {
         return Vec::new();
     }
     state.selected = Some(row.clone());
+    state.output_scroll = OutputScroll::default();
     match row {
         Row::Capability(k) => select_cap(state, &k, false),
-        Row::Plugin(_) => Vec::new(),
+        Row::Plugin(_) | Row::Launch(_) => Vec::new(),
     }
 }
 
@@ -1157,6 +1223,17 @@ fn modal_key(state: &mut State, key: KeyEvent, _log: &MessageLog) -> Vec<Effect>
                 };
             }
         },
+        Modal::AddPlugin(mut area) => match key.code {
+            KeyCode::Esc => {}
+            KeyCode::Enter => match launches::add_path(&area.lines().join("")) {
+                Some(path) => return vec![Effect::AddPlugins(path)],
+                None => state.modal = Some(Modal::AddPlugin(area)),
+            },
+            _ => {
+                area.input(key);
+                state.modal = Some(Modal::AddPlugin(area));
+            }
+        },
         Modal::Pending { selected } => match key.code {
             KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('P') => {}
             KeyCode::Down | KeyCode::Char('j') => {
@@ -1283,6 +1360,8 @@ fn on_mouse(state: &mut State, m: MouseEvent, log: &MessageLog) -> Vec<Effect> {
                 state.inspector.sync(log);
             } else if contains(l.inspector_detail, x, y) {
                 state.focus = Pane::Inspector;
+            } else if contains(l.output, x, y) {
+                state.focus = Pane::Output;
             } else if let Some((i, _)) = view::bar_buttons(l.context_bar)
                 .into_iter()
                 .find(|(_, r)| contains(*r, x, y))
@@ -1313,6 +1392,9 @@ fn on_mouse(state: &mut State, m: MouseEvent, log: &MessageLog) -> Vec<Effect> {
                 }
             } else if contains(l.inspector_list, x, y) || contains(l.inspector_detail, x, y) {
                 state.inspector.scroll(down, log);
+            } else if contains(l.output, x, y) {
+                let code = if down { KeyCode::Down } else { KeyCode::Up };
+                return output_key(state, KeyEvent::from(code)).unwrap_or_default();
             } else if contains(l.plugins, x, y) {
                 return plugins_key(
                     state,

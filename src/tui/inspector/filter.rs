@@ -15,6 +15,8 @@ pub struct Filter {
     pub dir: Option<Direction>,
     /// Only problem entries, error replies and invalid frames.
     pub errors_only: bool,
+    /// Only entries of this kind (`request`, `result`, `output`…, see [`EntryKind::name`]).
+    pub kind: Option<String>,
 }
 
 fn parse_dir(s: &str) -> Option<Direction> {
@@ -27,7 +29,7 @@ fn parse_dir(s: &str) -> Option<Direction> {
 }
 
 impl Filter {
-    /// Parses `plugin:ID method:NAME dir:in|out|local (or > <) errors|is:error words…`.
+    /// Parses `plugin:ID method:NAME kind:K dir:in|out|local (or > <) errors|is:error words…`.
     /// A token that is not a well-formed `key:value` is taken as free text.
     pub fn parse(input: &str) -> Filter {
         let mut f = Filter::default();
@@ -40,6 +42,8 @@ impl Filter {
                 f.method = Some(v.to_string());
             } else if let Some(d) = lower.strip_prefix("dir:").and_then(parse_dir) {
                 f.dir = Some(d);
+            } else if let Some(v) = lower.strip_prefix("kind:").filter(|v| !v.is_empty()) {
+                f.kind = Some(v.to_string());
             } else if tok == ">" || tok == "<" {
                 f.dir = parse_dir(tok);
             } else if matches!(lower.as_str(), "errors" | "is:error" | "is:errors") {
@@ -98,6 +102,11 @@ impl Matcher {
         {
             return false;
         }
+        if let Some(k) = &f.kind
+            && !e.kind.name().starts_with(k.as_str())
+        {
+            return false;
+        }
         if let Some(m) = &self.method {
             match &e.kind {
                 EntryKind::Request { method, .. } | EntryKind::Notification { method } => {
@@ -128,6 +137,7 @@ fn word_matches(e: &LogEntry, w: &str) -> bool {
         }
         EntryKind::Invalid { reason } => contains_ci("invalid", w) || contains_ci(reason, w),
         EntryKind::Event { text } => contains_ci(text, w),
+        EntryKind::Output { stream, text } => contains_ci(stream, w) || contains_ci(text, w),
     };
     in_kind
         || e.plugin.as_deref().is_some_and(|p| contains_ci(p, w))
@@ -186,8 +196,10 @@ mod tests {
                 method: Some("render".into()),
                 dir: Some(Direction::Out),
                 errors_only: true,
+                kind: None,
             }
         );
+        assert_eq!(Filter::parse("KIND:Output").kind.as_deref(), Some("output"));
         assert_eq!(Filter::parse("<").dir, Some(Direction::In));
         assert_eq!(Filter::parse("dir:>").dir, Some(Direction::Out));
         assert_eq!(Filter::parse("dir:local").dir, Some(Direction::Local));
@@ -230,8 +242,19 @@ mod tests {
             },
         )
         .with_note("EOF");
+        let out = entry(
+            Direction::Local,
+            Some("demo"),
+            "",
+            EntryKind::Output {
+                stream: "stderr".into(),
+                text: "Traceback (most recent call last)".into(),
+            },
+        );
         let m = |s: &str, e: &LogEntry| Filter::parse(s).matches(e);
         assert!(m("", &req) && m("", &err) && m("", &ev));
+        assert!(m("kind:output traceback", &out) && m("kind:out stderr", &out));
+        assert!(!m("kind:output", &req) && !m("kind:request", &out));
         assert!(m("plugin:demo method:PANEL >", &req));
         assert!(!m("plugin:dem", &req));
         assert!(!m("method:render", &err));

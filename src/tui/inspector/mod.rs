@@ -438,7 +438,7 @@ impl InspectorState {
 /// The detail body of an entry: its payload, or an event's text.
 fn body_doc(e: &LogEntry, max_lines: usize) -> Doc {
     match &e.kind {
-        EntryKind::Event { text } if e.raw.is_empty() => {
+        EntryKind::Event { text } | EntryKind::Output { text, .. } if e.raw.is_empty() => {
             Doc::text(text, json::Tok::Plain, max_lines)
         }
         _ => json::doc(&e.raw, max_lines),
@@ -448,7 +448,9 @@ fn body_doc(e: &LogEntry, max_lines: usize) -> Doc {
 /// What `y` copies: the payload re-indented, or an event's text.
 fn copy_text(e: &LogEntry) -> String {
     match &e.kind {
-        EntryKind::Event { text } if e.raw.is_empty() => crate::text::sanitize_multiline(text),
+        EntryKind::Event { text } | EntryKind::Output { text, .. } if e.raw.is_empty() => {
+            crate::text::sanitize_multiline(text)
+        }
         _ => pretty_text(&e.raw),
     }
 }

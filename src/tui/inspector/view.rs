@@ -69,14 +69,7 @@ fn dir_word(dir: Direction) -> &'static str {
 }
 
 fn kind_word(k: &EntryKind) -> &'static str {
-    match k {
-        EntryKind::Request { .. } => "request",
-        EntryKind::Notification { .. } => "notification",
-        EntryKind::Result { .. } => "result",
-        EntryKind::Error { .. } => "error",
-        EntryKind::Invalid { .. } => "invalid",
-        EntryKind::Event { .. } => "event",
-    }
+    k.name()
 }
 
 /// Pads or cuts `s` to exactly `w` terminal columns.
@@ -107,6 +100,14 @@ fn label(e: &LogEntry, theme: &Theme) -> (String, Style) {
             (format!("invalid: {}", cut(reason)), theme.fg(theme.error))
         }
         EntryKind::Event { text } => (cut(text), theme.fg(theme.dir_local)),
+        EntryKind::Output { stream, text } => {
+            let colour = if stream == "stderr" {
+                theme.warning
+            } else {
+                theme.muted
+            };
+            (format!("{stream}: {}", cut(text)), theme.fg(colour))
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! Drawing: a pure function of the state (and the host's message log). The screen layout is a
 //! pure function too, so mouse handling in `update` hits exactly what was drawn.
 
+mod output;
 mod overlay;
 mod panes;
 
@@ -25,6 +26,8 @@ pub struct ScreenLayout {
     pub diagnostics: Rect,
     pub inspector_list: Rect,
     pub inspector_detail: Rect,
+    /// The output pane, in the inspector's place when it is the one shown.
+    pub output: Rect,
     pub status: Rect,
     pub modal: Rect,
 }
@@ -59,7 +62,7 @@ pub fn screen_layout(area: Rect, state: &State) -> ScreenLayout {
         match state.focus {
             Pane::Plugins => (main, none, none),
             Pane::Render => (none, main, none),
-            Pane::Inspector => (none, none, main),
+            Pane::Inspector | Pane::Output => (none, none, main),
         }
     } else {
         let plugins_w = if main.width >= 120 {
@@ -103,6 +106,13 @@ pub fn screen_layout(area: Rect, state: &State) -> ScreenLayout {
     .split(inner);
     l.render_body = body[1];
     l.diagnostics = body[2];
+    if state.output_shown {
+        l.output = inspector;
+        l.inspector_list = Rect::new(inspector.x, inspector.y, 0, 0);
+        l.inspector_detail = l.inspector_list;
+        return l;
+    }
+    l.output = Rect::new(inspector.x, inspector.y, 0, 0);
     let wide = inspector.width >= 90 || (inspector.height < 12 && inspector.width >= 60);
     let parts = if wide {
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
@@ -215,6 +225,9 @@ pub fn draw(frame: &mut Frame, state: &State, log: &MessageLog) {
             &state.theme,
             focused,
         );
+    }
+    if l.output.area() > 0 {
+        output::output_pane(l.output, buf, state);
     }
     panes::status_bar(l.status, buf, state, log);
     if let Some(modal) = &state.modal {

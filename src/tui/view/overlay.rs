@@ -82,6 +82,10 @@ pub fn modal(modal: &Modal, area: Rect, buf: &mut Buffer, state: &State) {
                     Scope::Pane(super::super::state::Pane::Inspector),
                     "Inspector",
                 ),
+                (
+                    Scope::Pane(super::super::state::Pane::Output),
+                    "Output pane",
+                ),
                 (Scope::Modal, "Modals"),
             ] {
                 lines.push(Line::from(Span::styled(
@@ -144,6 +148,25 @@ pub fn modal(modal: &Modal, area: Rect, buf: &mut Buffer, state: &State) {
         Modal::Context(ed) => {
             let small = Rect::new(area.x, area.y, area.width.min(70), 11.min(area.height));
             ed.render(small, buf, t);
+        }
+        Modal::AddPlugin(field) => {
+            let small = Rect::new(area.x, area.y, area.width.min(80), 6.min(area.height));
+            let inner = frame(small, buf, state, "Launch a plugin");
+            Paragraph::new(Span::styled(
+                "Manifest (plugin.yml / plugin.json), plugin directory, or a directory of them:",
+                t.muted(),
+            ))
+            .wrap(Wrap { trim: false })
+            .render(
+                Rect::new(inner.x, inner.y, inner.width, 2.min(inner.height)),
+                buf,
+            );
+            if inner.height >= 3 {
+                let mut ta = (**field).clone();
+                ta.set_cursor_line_style(ratatui::style::Style::default());
+                ta.render(Rect::new(inner.x, inner.y + 2, inner.width, 1), buf);
+            }
+            footer(inner, buf, state, "Enter launch · Esc cancel");
         }
         Modal::Pending { selected } => {
             let inner = frame(area, buf, state, "Pending requests");

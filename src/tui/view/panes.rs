@@ -1,12 +1,16 @@
 //! The fixed panes: context bar, plugins, activity (last action + chat), render pane, status bar.
 
 use super::super::keymap;
+use super::super::launches;
 use super::super::msg::CapKey;
-use super::super::state::{FailKind, Liveness, Pane, RenderSlot, Row, Shown, State, ToastKind};
+use super::super::state::{
+    Entry, FailKind, Launch, Liveness, Pane, RenderSlot, Row, Shown, State, ToastKind,
+};
 use super::super::uiview;
 use super::{ScreenLayout, cap_title, inner};
 use crate::host::MessageLog;
 use crate::jsonui::{Action, Severity};
+use crate::launcher::{ProcState, StreamKind};
 use crate::text::{self, sanitize_line, truncate_width};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -96,7 +100,6 @@ fn liveness_marker(state: &State, l: &Liveness) -> (Span<'static>, Style) {
         Liveness::Connected => (Span::styled("● ", t.fg(t.success)), t.text()),
         Liveness::Replaced => (Span::styled("◌ ", t.fg(t.warning)), t.muted()),
         Liveness::Disconnected(_) => (Span::styled("○ ", t.muted()), t.muted()),
-        Liveness::Crashed(_) => (Span::styled("✖ ", t.fg(t.error)), t.muted()),
     }
 }
 
@@ -105,9 +108,79 @@ fn liveness_text(l: &Liveness) -> String {
         Liveness::Connected => "connected".into(),
         Liveness::Replaced => "replaced".into(),
         Liveness::Disconnected(why) => format!("disconnected: {why}"),
-        Liveness::Crashed(why) => format!("crashed: {why}"),
     }
 }
+
+/// The marker of a launched plugin's process when that says more than its connection.
+fn process_marker(state: &State, l: &Launch) -> Option<(Span<'static>, Style)> {
+    let t = &state.theme;
+    let (mark, colour) = match &l.state {
+        ProcState::Running if l.never_registered(state.now, state.register_deadline) => {
+            ("⚠ ", t.warning)
+        }
+        ProcState::Running => return None,
+        ProcState::Starting => ("◔ ", t.info),
+        ProcState::Restarting { .. } => ("↻ ", t.warning),
+        ProcState::Stopping => ("◌ ", t.warning),
+        ProcState::Stopped => ("■ ", t.muted),
+        ProcState::Exited { code: 0 } => ("○ ", t.muted),
+        ProcState::Exited { .. }
+        | ProcState::Killed { .. }
+        | ProcState::FailedToStart(_)
+        | ProcState::CrashLoop { .. } => ("✖ ", t.error),
+    };
+    Some((Span::styled(mark, t.fg(colour)), t.muted()))
+}
+
+/// The detail lines under a launched plugin: why it is flagged, and the last lines a crashed
+/// one printed (visible at once, without opening the output pane).
+fn launch_detail(state: &State, l: &Launch, w: usize, lines: &mut Vec<Line<'static>>) {
+    let t = &state.theme;
+    if l.never_registered(state.now, state.register_deadline) {
+        let secs = state.register_deadline.as_secs();
+        lines.push(Line::from(Span::styled(
+            truncate_width(&format!("  ⚠ no register after {secs} s"), w),
+            t.fg(t.warning),
+        )));
+    }
+    if l.has_crashed() {
+        for o in l.output.iter().rev().take(CRASH_LINES).rev() {
+            let colour = if o.stream == StreamKind::Stderr {
+                t.error
+            } else {
+                t.muted
+            };
+            lines.push(Line::from(Span::styled(
+                truncate_width(&format!("  │ {}", sanitize_line(&o.text)), w),
+                t.fg(colour),
+            )));
+        }
+    }
+}
+
+/// An indented detail under a row, never cut to an ellipsis in the narrow pane: split at
+/// ` · ` into more lines, and a part still too wide is wrapped.
+fn detail_lines(text: &str, w: usize, style: Style, lines: &mut Vec<Line<'static>>) {
+    let avail = w.saturating_sub(2).max(1);
+    let mut parts: Vec<String> = Vec::new();
+    for part in sanitize_line(text).split(" · ") {
+        match parts.last_mut() {
+            Some(last) if text::width(last) + 3 + text::width(part) <= avail => {
+                last.push_str(" · ");
+                last.push_str(part);
+            }
+            _ => parts.push(part.to_string()),
+        }
+    }
+    for part in parts {
+        for piece in text::wrap_width(&part, avail) {
+            lines.push(Line::from(Span::styled(format!("  {piece}"), style)));
+        }
+    }
+}
+
+/// Lines of a crashed plugin's output shown under its row.
+const CRASH_LINES: usize = 3;
 
 /// Display lines of the plugins pane: one per row of `state.rows()`, plus detail lines.
 fn plugin_lines(state: &State, width: u16) -> (Vec<Line<'static>>, Vec<usize>) {
@@ -115,8 +188,36 @@ fn plugin_lines(state: &State, width: u16) -> (Vec<Line<'static>>, Vec<usize>) {
     let mut lines = Vec::new();
     let mut row_line = Vec::new();
     let w = width as usize;
-    for p in &state.plugins {
-        let (marker, style) = liveness_marker(state, &p.liveness);
+    for entry in state.entries() {
+        let (p, launch) = match entry {
+            Entry::Launch(l) => {
+                let (marker, style) = process_marker(state, l)
+                    .unwrap_or_else(|| (Span::styled("◔ ", t.fg(t.info)), t.text()));
+                let mut name_style = style.add_modifier(Modifier::BOLD);
+                if state.selected == Some(Row::Launch(l.id)) {
+                    name_style = t.selected();
+                }
+                row_line.push(lines.len());
+                lines.push(Line::from(vec![
+                    marker,
+                    Span::styled(
+                        truncate_width(&sanitize_line(&l.name), w.saturating_sub(2)),
+                        name_style,
+                    ),
+                ]));
+                let mut sub = launches::status_text(l, state.now);
+                if l.state == ProcState::Running && !l.registered {
+                    sub = format!("{sub} · waiting for register");
+                }
+                detail_lines(&sub, w, t.muted(), &mut lines);
+                launch_detail(state, l, w, &mut lines);
+                continue;
+            }
+            Entry::Plugin(p, launch) => (p, launch),
+        };
+        let (marker, style) = launch
+            .and_then(|l| process_marker(state, l))
+            .unwrap_or_else(|| liveness_marker(state, &p.liveness));
         let selected = state.selected == Some(Row::Plugin(p.plugin_id.clone()));
         let mut name_style = style.add_modifier(Modifier::BOLD);
         if selected {
@@ -133,14 +234,27 @@ fn plugin_lines(state: &State, width: u16) -> (Vec<Line<'static>>, Vec<usize>) {
                 name_style,
             ),
         ]));
-        let mut sub = format!("  {} · {}", p.plugin_id, liveness_text(&p.liveness));
+        let mut sub = format!("{} · {}", p.plugin_id, liveness_text(&p.liveness));
         if p.replaced > 0 {
             sub.push_str(&format!(" · replaced ×{}", p.replaced));
         }
-        lines.push(Line::from(Span::styled(
-            truncate_width(&sanitize_line(&sub), w),
-            t.muted(),
-        )));
+        if let Some(l) = launch.filter(|l| l.restarts > 0) {
+            sub.push_str(&format!(" · restarts {}", l.restarts));
+        }
+        detail_lines(&sub, w, t.muted(), &mut lines);
+        if let Some(l) = launch {
+            // A launched plugin whose process is not simply running says what it is doing.
+            if l.state != ProcState::Running || l.removing {
+                let colour = if l.has_crashed() { t.error } else { t.warning };
+                detail_lines(
+                    &launches::status_text(l, state.now),
+                    w,
+                    t.fg(colour),
+                    &mut lines,
+                );
+            }
+            launch_detail(state, l, w, &mut lines);
+        }
         for (index, c) in p.capabilities.iter().enumerate() {
             let key = CapKey {
                 plugin_id: p.plugin_id.clone(),
@@ -165,6 +279,10 @@ fn plugin_lines(state: &State, width: u16) -> (Vec<Line<'static>>, Vec<usize>) {
                 Span::styled(truncate_width(&sanitize_line(&kind), w), t.muted()),
             ]));
         }
+    }
+    for e in &state.manifest_errors {
+        lines.push(Line::from(Span::styled("✖ manifest error", t.fg(t.error))));
+        detail_lines(e, w, t.fg(t.error), &mut lines);
     }
     (lines, row_line)
 }
@@ -207,7 +325,7 @@ pub fn plugins(area: Rect, buf: &mut Buffer, state: &State) {
     );
     let body = block.inner(area);
     block.render(area, buf);
-    if state.plugins.is_empty() {
+    if state.plugins.is_empty() && state.launches.is_empty() && state.manifest_errors.is_empty() {
         let t = &state.theme;
         let lines = vec![
             Line::from(Span::styled("Waiting for plugins…", t.muted())),
@@ -218,6 +336,9 @@ pub fn plugins(area: Rect, buf: &mut Buffer, state: &State) {
                 t.fg(t.accent),
             )),
             Line::from(Span::styled("(TGO_SOCKET_PATH)", t.muted())),
+            Line::from(""),
+            Line::from(Span::styled("or press a to launch one", t.muted())),
+            Line::from(Span::styled("from its plugin.yml", t.muted())),
         ];
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })

@@ -1,0 +1,304 @@
+//! Plugins the console launched from manifests, on the `update` side: launcher events into
+//! state, linking a process to the plugin it registers as, and the launch keys
+//! (`s` start/stop, `R` restart, `x` remove, `a` add). Only `update` calls in here.
+
+use super::msg::{Effect, LaunchOp};
+use super::state::*;
+use super::update::toast;
+use crate::host::ConnId;
+use crate::launcher::{LaunchId, LaunchedView, LauncherEvent, OutputLine, ProcState};
+use ratatui_textarea::TextArea;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+const TOAST: Duration = Duration::from_secs(3);
+
+pub(super) fn on_events(state: &mut State, events: Vec<LauncherEvent>, now: Instant) {
+    for ev in events {
+        match ev {
+            LauncherEvent::State { id, state: st, pid } => on_state(state, id, st, pid, now),
+            LauncherEvent::Output { id, line } => on_output(state, id, line),
+            LauncherEvent::Changed { id, path } => {
+                if let Some(l) = state.launch(id) {
+                    let text = format!(
+                        "{} changed: restarting {}",
+                        crate::text::sanitize_line(&short_path(&path, &l.manifest)),
+                        l.name
+                    );
+                    toast(state, ToastKind::Info, text, TOAST);
+                }
+            }
+            LauncherEvent::Removed { id } => forget(state, id),
+        }
+    }
+}
+
+fn on_state(state: &mut State, id: LaunchId, st: ProcState, pid: Option<u32>, now: Instant) {
+    let Some(l) = state.launch_mut(id) else {
+        return;
+    };
+    if st == ProcState::Starting {
+        l.registered = false;
+        l.started = Some(now);
+    }
+    l.pid = pid;
+    l.state = st;
+    if matches!(l.state, ProcState::Running) && l.started.is_none() {
+        l.started = Some(now);
+    }
+    let crashed = l.has_crashed() && !matches!(l.state, ProcState::Restarting { .. });
+    let text = format!("{}: {}", l.name, status_text(l, now));
+    if !l.state.is_live() {
+        state.conn_launch.retain(|_, launch| *launch != id);
+    }
+    if crashed {
+        state.last_error = Some(text.clone());
+        toast(state, ToastKind::Error, text, TOAST * 2);
+    }
+}
+
+fn on_output(state: &mut State, id: LaunchId, line: OutputLine) {
+    let Some(l) = state.launch_mut(id) else {
+        return;
+    };
+    l.output.push_back(line);
+    while l.output.len() > OUTPUT_LINES {
+        l.output.pop_front();
+        l.dropped += 1;
+    }
+}
+
+/// The launcher forgot it: drop its row, and its plugin's row if that is not connected.
+fn forget(state: &mut State, id: LaunchId) {
+    let Some(pos) = state.launches.iter().position(|l| l.id == id) else {
+        return;
+    };
+    let rows_before = state.rows();
+    let l = state.launches.remove(pos);
+    state.conn_launch.retain(|_, launch| *launch != id);
+    if let Some(pid) = &l.plugin_id {
+        state
+            .plugins
+            .retain(|p| !(&p.plugin_id == pid && p.liveness != Liveness::Connected));
+    }
+    reselect_after_removal(state, &rows_before);
+    toast(state, ToastKind::Info, format!("removed {}", l.name), TOAST);
+}
+
+/// Keeps a valid selection after rows went away: the next surviving row, else the last.
+fn reselect_after_removal(state: &mut State, before: &[Row]) {
+    let rows = state.rows();
+    let Some(sel) = state.selected.clone() else {
+        return;
+    };
+    if rows.contains(&sel) {
+        return;
+    }
+    let from = before.iter().position(|r| *r == sel).unwrap_or(0);
+    state.selected = before[from..]
+        .iter()
+        .find(|r| rows.contains(r))
+        .or(rows.last())
+        .cloned();
+}
+
+/// Plugins launched at runtime join the list (and get selected); unreadable manifests say why.
+pub(super) fn on_added(
+    state: &mut State,
+    views: Vec<LaunchedView>,
+    errors: Vec<String>,
+    now: Instant,
+) {
+    let first = views.first().map(|v| v.id);
+    for v in views {
+        if state.launch(v.id).is_none() {
+            state.launches.push(Launch::new(v, now));
+        }
+    }
+    if let Some(id) = first {
+        state.selected = Some(Row::Launch(id));
+        let name = state.launch(id).map(|l| l.name.clone()).unwrap_or_default();
+        toast(state, ToastKind::Success, format!("launched {name}"), TOAST);
+    }
+    if !errors.is_empty() {
+        let text = errors.join("; ");
+        state.last_error = Some(text.clone());
+        toast(state, ToastKind::Error, text, TOAST * 2);
+        state.manifest_errors.extend(errors);
+    }
+}
+
+/// A connection came from a launched plugin's process.
+pub(super) fn on_conn_owner(state: &mut State, conn: ConnId, launch: LaunchId) {
+    state.conn_launch.insert(conn, launch);
+}
+
+/// A plugin registered: link it to the launch it came from (by its process, else by the id
+/// its manifest declares), so its row shows the process state too.
+pub(super) fn on_registered(state: &mut State, conn: ConnId, plugin_id: &str) {
+    let by_process = state.conn_launch.get(&conn).copied();
+    let by_manifest = || {
+        state
+            .launches
+            .iter()
+            .find(|l| l.state.is_live() && l.manifest_plugin_id.as_deref() == Some(plugin_id))
+            .map(|l| l.id)
+    };
+    let Some(id) = by_process.or_else(by_manifest) else {
+        return;
+    };
+    // Only one launch shows a given plugin id: the newest registration wins.
+    for l in &mut state.launches {
+        if l.id != id && l.plugin_id.as_deref() == Some(plugin_id) {
+            l.plugin_id = None;
+        }
+    }
+    if let Some(l) = state.launch_mut(id) {
+        l.plugin_id = Some(plugin_id.to_string());
+        l.registered = true;
+    }
+    if state.selected == Some(Row::Launch(id)) {
+        state.selected = Some(Row::Plugin(plugin_id.to_string()));
+    }
+}
+
+/// `s`, `R`, `x` on the selected plugin (in the output pane: the one shown).
+pub(super) fn op_on_selected(state: &mut State, op: LaunchOp) -> Vec<Effect> {
+    let target = if state.focus == Pane::Output {
+        state.output_launch()
+    } else {
+        state.selected_launch()
+    };
+    let Some(l) = target else {
+        let text = if state.launches.is_empty() {
+            "no launched plugin: run tgo-console PLUGIN… or press a to add one"
+        } else {
+            "this plugin dialled in by itself: the console can only start or stop plugins it launched"
+        };
+        toast(state, ToastKind::Info, text.into(), TOAST);
+        return Vec::new();
+    };
+    let (id, name) = (l.id, l.name.clone());
+    let op = match op {
+        LaunchOp::Stop | LaunchOp::Start if l.state.is_live() => LaunchOp::Stop,
+        LaunchOp::Stop | LaunchOp::Start => LaunchOp::Start,
+        other => other,
+    };
+    // Ask it to shut down over JSON-RPC first when it is connected.
+    let shutdown = l.plugin_id.clone().filter(|p| {
+        state
+            .plugin(p)
+            .is_some_and(|p| p.liveness == Liveness::Connected)
+    });
+    let effect = Effect::Launch {
+        id,
+        op,
+        shutdown: if op == LaunchOp::Start {
+            None
+        } else {
+            shutdown
+        },
+    };
+    match op {
+        LaunchOp::Remove => {
+            state.modal = Some(Modal::Confirm {
+                text: format!("Stop {name} and remove it from the list?"),
+                then: vec![effect],
+            });
+            return Vec::new();
+        }
+        LaunchOp::Start => toast(state, ToastKind::Info, format!("starting {name}"), TOAST),
+        LaunchOp::Stop => toast(state, ToastKind::Info, format!("stopping {name}"), TOAST),
+        LaunchOp::Restart => toast(state, ToastKind::Info, format!("restarting {name}"), TOAST),
+    }
+    vec![effect]
+}
+
+/// Marks a launch as being removed (its row says so until the launcher forgets it).
+pub(super) fn mark_removing(state: &mut State, effects: &[Effect]) {
+    for e in effects {
+        if let Effect::Launch {
+            id,
+            op: LaunchOp::Remove,
+            ..
+        } = e
+            && let Some(l) = state.launch_mut(*id)
+        {
+            l.removing = true;
+        }
+    }
+}
+
+/// `a`: the prompt for a manifest path.
+pub(super) fn open_add(state: &mut State) {
+    let mut area = TextArea::new(vec![String::new()]);
+    area.set_placeholder_text("path/to/plugin.yml, a plugin directory, or a directory of them");
+    state.modal = Some(Modal::AddPlugin(Box::new(area)));
+}
+
+/// Enter in the add prompt: the path to launch (`~/` expanded), or `None` when empty.
+pub(super) fn add_path(text: &str) -> Option<PathBuf> {
+    let text = text.trim();
+    if text.is_empty() {
+        return None;
+    }
+    match (text.strip_prefix("~/"), std::env::var_os("HOME")) {
+        (Some(rest), Some(home)) => Some(PathBuf::from(home).join(rest)),
+        _ => Some(PathBuf::from(text)),
+    }
+}
+
+/// `path` relative to the manifest's directory when it is inside it.
+fn short_path(path: &std::path::Path, manifest: &std::path::Path) -> String {
+    manifest
+        .parent()
+        .and_then(|dir| path.strip_prefix(dir).ok())
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+/// What a launched plugin's process is doing, in words (countdowns from `now`).
+pub fn status_text(l: &Launch, now: Instant) -> String {
+    let secs = |at: &Instant| at.saturating_duration_since(now).as_secs_f64().ceil() as u64;
+    if l.removing {
+        return "removing…".into();
+    }
+    match &l.state {
+        ProcState::Starting => "starting".into(),
+        ProcState::Running => match l.pid {
+            Some(pid) => format!("running · pid {pid}"),
+            None => "running".into(),
+        },
+        ProcState::Exited { code } => format!("exited ({code})"),
+        ProcState::Killed { signal } => format!("killed by {}", signal_name(*signal)),
+        ProcState::FailedToStart(why) => format!("failed to start: {why}"),
+        ProcState::Restarting { at, attempt } => {
+            format!("restarting in {} s · attempt {attempt}", secs(at))
+        }
+        ProcState::CrashLoop { restarts, next } => format!(
+            "crash loop ({restarts} crashes) · next try in {} s",
+            secs(next)
+        ),
+        ProcState::Stopping => "stopping…".into(),
+        ProcState::Stopped => "stopped (s to start)".into(),
+    }
+}
+
+fn signal_name(signal: i32) -> String {
+    let name = match signal {
+        libc::SIGHUP => "SIGHUP",
+        libc::SIGINT => "SIGINT",
+        libc::SIGQUIT => "SIGQUIT",
+        libc::SIGILL => "SIGILL",
+        libc::SIGABRT => "SIGABRT",
+        libc::SIGBUS => "SIGBUS",
+        libc::SIGFPE => "SIGFPE",
+        libc::SIGKILL => "SIGKILL",
+        libc::SIGSEGV => "SIGSEGV",
+        libc::SIGPIPE => "SIGPIPE",
+        libc::SIGTERM => "SIGTERM",
+        _ => return format!("signal {signal}"),
+    };
+    format!("{name} ({signal})")
+}
