@@ -65,7 +65,7 @@ fn demo_plugin_passes() {
 #[test]
 fn python_example_passes_and_shows_table_and_open_url() {
     let dir = tempfile::tempdir().unwrap();
-    let example = repo_path("examples/plugins/orders.py")
+    let example = repo_path("examples/plugins/orders/main.py")
         .display()
         .to_string();
     let out = check(&dir, &["--visitor", "v_999"], &["python3", &example]);
@@ -82,7 +82,7 @@ fn python_example_passes_and_shows_table_and_open_url() {
 #[test]
 fn json_format_is_machine_readable() {
     let dir = tempfile::tempdir().unwrap();
-    let example = repo_path("examples/plugins/orders.py")
+    let example = repo_path("examples/plugins/orders/main.py")
         .display()
         .to_string();
     let out = check(&dir, &["--format", "json"], &["python3", &example]);

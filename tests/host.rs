@@ -72,7 +72,7 @@ async fn python_example_renders_table_and_open_url() {
     let _p = h.spawn(
         "python3",
         vec![
-            repo_path("examples/plugins/orders.py")
+            repo_path("examples/plugins/orders/main.py")
                 .display()
                 .to_string(),
         ],

@@ -44,6 +44,52 @@ impl Tmux {
     }
 }
 
+impl Tmux {
+    /// Starts `cmd` in a new detached 120×36 session.
+    fn start(cmd: &str) -> Tmux {
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let session = format!("tgo-e2e-{}-{n}", std::process::id());
+        Self::run(&[
+            "new-session",
+            "-d",
+            "-s",
+            &session,
+            "-x",
+            "120",
+            "-y",
+            "36",
+            cmd,
+        ]);
+        Tmux { session }
+    }
+
+    /// The console's pid: the child of the pane's shell.
+    fn console_pid(&self) -> u32 {
+        let shell = Self::run(&["list-panes", "-t", &self.session, "-F", "#{pane_pid}"]);
+        children(shell.trim().parse().expect("pane pid"))
+            .first()
+            .copied()
+            .expect("the console runs")
+    }
+}
+
+/// The direct children of `pid`.
+fn children(pid: u32) -> Vec<u32> {
+    let out = Command::new("pgrep")
+        .args(["-P", &pid.to_string()])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .filter_map(|p| p.parse().ok())
+        .collect()
+}
+
+fn alive(pid: u32) -> bool {
+    std::path::Path::new(&format!("/proc/{pid}")).exists()
+}
+
 impl Drop for Tmux {
     fn drop(&mut self) {
         Self::run(&["kill-session", "-t", &self.session]);
@@ -59,28 +105,18 @@ fn console_runs_in_a_real_terminal() {
     let dir = tempfile::tempdir().unwrap();
     let socket = dir.path().join("tgo.sock");
     let log = dir.path().join("console.log");
-    let session = format!("tgo-e2e-{}", std::process::id());
     let cmd = format!(
         "{BIN} --demo --socket {} --log-file {} --config /dev/null; echo EXITED $?; sleep 30",
         socket.display(),
         log.display()
     );
-    Tmux::run(&[
-        "new-session",
-        "-d",
-        "-s",
-        &session,
-        "-x",
-        "120",
-        "-y",
-        "36",
-        &cmd,
-    ]);
-    let t = Tmux { session };
+    let t = Tmux::start(&cmd);
 
     // The demo plugin connects and its first panel is rendered without a key pressed.
     let s = t.wait_for("Profile");
     assert!(s.contains("Customer 360") && s.contains("tgo-demo"), "{s}");
+    let plugins = children(t.console_pid());
+    assert_eq!(plugins.len(), 1, "the console launched the demo");
 
     // Change the visitor: the panel is rendered again for the new id.
     t.keys(&["v", "C-u"]);
@@ -103,9 +139,45 @@ fn console_runs_in_a_real_terminal() {
     t.keys(&["q"]);
     t.wait_for("EXITED 0");
     assert!(!socket.exists(), "socket file removed");
-    let leftovers = Command::new("pgrep")
-        .args(["-f", &format!("demo-plugin.*{}", socket.display())])
-        .output()
-        .unwrap();
-    assert!(leftovers.stdout.is_empty(), "demo plugin still running");
+    assert!(
+        !plugins.iter().any(|p| alive(*p)),
+        "the demo plugin outlived q"
+    );
+}
+
+#[test]
+fn sigterm_stops_the_console_and_every_plugin_it_launched() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("SKIPPED: tmux is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join("tgo.sock");
+    let cmd = format!(
+        "{BIN} --demo {} --socket {} --log-file {} --config /dev/null; echo EXITED $?; sleep 30",
+        common::repo_path("examples/plugins").display(),
+        socket.display(),
+        dir.path().join("console.log").display()
+    );
+    let t = Tmux::start(&cmd);
+    // Both launched plugins registered: the orders one from its plugin.yml.
+    t.wait_for("com.example.orders");
+    t.wait_for("com.tgo.demo");
+    let console = t.console_pid();
+    let plugins = children(console);
+    assert_eq!(
+        plugins.len(),
+        2,
+        "demo and orders run as the console's children"
+    );
+    // SAFETY: kill(2) with a pid we just read.
+    unsafe { libc::kill(console as i32, libc::SIGTERM) };
+    // The terminal is given back (the shell prints) and nothing it launched is left.
+    t.wait_for("EXITED 0");
+    assert!(!alive(console));
+    assert!(
+        !plugins.iter().any(|p| alive(*p)),
+        "a plugin outlived SIGTERM"
+    );
+    assert!(!socket.exists(), "socket file removed");
 }

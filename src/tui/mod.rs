@@ -112,16 +112,23 @@ fn watch_signals() -> tokio::sync::mpsc::UnboundedReceiver<&'static str> {
 /// Stops every plugin: `shutdown` over JSON-RPC and the launcher's stop sequence at once (each
 /// plugin: `STOP_GRACE` to exit, SIGTERM, `STOP_GRACE`, SIGKILL). A key pressed meanwhile
 /// kills them all at once instead of waiting.
-async fn stop_everything(host: &host::HostHandle, launcher: &Launcher) {
+async fn stop_everything(
+    host: &host::HostHandle,
+    launcher: &Launcher,
+    input: &mut crossterm::event::EventStream,
+) {
     let graceful = async {
         tokio::join!(host.shutdown(), launcher.shutdown(STOP_GRACE));
     };
+    // The same input stream: crossterm has one reader, and a second stream would wait for it.
+    // A terminal that is gone (SIGHUP) never counts as a key.
     let impatient = async {
         use futures::StreamExt;
-        let mut input = crossterm::event::EventStream::new();
-        while let Some(Ok(ev)) = input.next().await {
-            if matches!(ev, crossterm::event::Event::Key(_)) {
-                break;
+        loop {
+            match input.next().await {
+                Some(Ok(crossterm::event::Event::Key(_))) => break,
+                Some(Ok(_)) => {}
+                _ => std::future::pending::<()>().await,
             }
         }
     };
@@ -195,7 +202,6 @@ pub async fn run(opts: TuiOptions) -> anyhow::Result<()> {
         &mut sources,
     )
     .await;
-    drop(input);
     // Say goodbye while the plugins are asked to stop (up to twice the grace for a stubborn one).
     let _ = guard.terminal.draw(|f| {
         let area = f.area();
@@ -212,7 +218,7 @@ pub async fn run(opts: TuiOptions) -> anyhow::Result<()> {
             ),
         );
     });
-    stop_everything(&host, &launcher).await;
+    stop_everything(&host, &launcher, &mut input).await;
     drop(guard);
     if let Some(r) = recorder {
         r.finish().await?;
