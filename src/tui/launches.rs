@@ -76,10 +76,18 @@ fn forget(state: &mut State, id: LaunchId) {
     let rows_before = state.rows();
     let l = state.launches.remove(pos);
     state.conn_launch.retain(|_, launch| *launch != id);
-    if let Some(pid) = &l.plugin_id {
-        state
-            .plugins
-            .retain(|p| !(&p.plugin_id == pid && p.liveness != Liveness::Connected));
+    if let Some(pid) = &l.plugin_id
+        && state
+            .plugin(pid)
+            .is_some_and(|p| p.liveness != Liveness::Connected)
+    {
+        // Its plugin goes too, with what it drew.
+        state.plugins.retain(|p| &p.plugin_id != pid);
+        state.renders.retain(|k, _| &k.plugin_id != pid);
+        state.tool_runs.retain(|k, _| &k.plugin_id != pid);
+        if matches!(&state.shown, Some(Shown::Cap(k)) if &k.plugin_id == pid) {
+            state.shown = None;
+        }
     }
     reselect_after_removal(state, &rows_before);
     toast(state, ToastKind::Info, format!("removed {}", l.name), TOAST);
@@ -102,7 +110,8 @@ fn reselect_after_removal(state: &mut State, before: &[Row]) {
         .cloned();
 }
 
-/// Plugins launched at runtime join the list (and get selected); unreadable manifests say why.
+/// Plugins launched at runtime join the list (and get selected); unreadable manifests say why
+/// (in a toast and the status bar).
 pub(super) fn on_added(
     state: &mut State,
     views: Vec<LaunchedView>,
@@ -120,11 +129,11 @@ pub(super) fn on_added(
         let name = state.launch(id).map(|l| l.name.clone()).unwrap_or_default();
         toast(state, ToastKind::Success, format!("launched {name}"), TOAST);
     }
+    // Said, not kept in the list: a mistyped path is fixed by typing it again (`a`).
     if !errors.is_empty() {
         let text = errors.join("; ");
         state.last_error = Some(text.clone());
-        toast(state, ToastKind::Error, text, TOAST * 2);
-        state.manifest_errors.extend(errors);
+        toast(state, ToastKind::Error, text, TOAST * 3);
     }
 }
 

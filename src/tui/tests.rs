@@ -549,12 +549,9 @@ fn every_process_state_shows_in_the_plugins_pane() {
         let pid = st.is_live().then_some(100 + id as u32);
         h.send(Msg::Launcher(vec![proc_state(id, st.clone(), pid)]));
     }
-    h.send(Msg::Added {
-        views: Vec::new(),
-        errors: vec![
-            "/plugins/bad/plugin.yml: runtime.language: unknown language \"cobol\"".into(),
-        ],
-    });
+    // A manifest given on the command line that could not be read stays listed.
+    h.state.manifest_errors =
+        vec!["/plugins/bad/plugin.yml: runtime.language: unknown language \"cobol\"".into()];
     // "silent" has run past the register deadline without registering.
     h.now += Duration::from_secs(31);
     h.send(Msg::Tick);
@@ -708,6 +705,10 @@ fn launch_keys_stop_restart_and_remove_the_selected_plugin() {
     assert!(
         h.state.plugins.is_empty(),
         "its disconnected plugin goes too"
+    );
+    assert!(
+        h.state.shown.is_none() && h.state.renders.is_empty(),
+        "and what it drew"
     );
     assert_eq!(h.state.selected, None);
 }
