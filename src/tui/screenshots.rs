@@ -35,19 +35,106 @@ struct Scene {
 }
 
 impl Scene {
+    /// The demo plugin registered over connection 1.
     fn new(theme: Theme) -> Self {
+        let mut s = Self::bare(theme);
+        s.register_demo();
+        s
+    }
+
+    fn bare(theme: Theme) -> Self {
         let state = State::new(
             theme,
             RenderContext::default(),
             vec!["/var/run/tgo/tgo.sock".into()],
             "~/.local/state/tgo-console/tgo-console.log".into(),
         );
-        let mut s = Self {
+        Self {
             state,
             log: MessageLog::new(64 << 20),
             now: Instant::now(),
             next_id: 1,
+        }
+    }
+
+    /// Plugins launched from manifests: the demo (which registers) and one that crashes at
+    /// start and is restarting, with its traceback.
+    fn launched(theme: Theme) -> Self {
+        use crate::launcher::{
+            LaunchId, LaunchedView, LauncherEvent, OutputLine, ProcState, StreamKind,
         };
+        let mut s = Self::bare(theme);
+        let view = |id: u64, name: &str, command: &str| LaunchedView {
+            id: LaunchId(id),
+            name: name.into(),
+            plugin_id: None,
+            manifest: format!("~/plugins/{name}/plugin.yml").into(),
+            command: command.into(),
+            state: ProcState::Starting,
+            pid: None,
+            pgid: None,
+            started_at: None,
+            restarts: 0,
+            last_lines: Vec::new(),
+        };
+        s.send(Msg::Added {
+            views: vec![
+                view(1, "demo (built in)", "tgo-console demo-plugin"),
+                view(2, "visitor-orders", ".venv/bin/python3 main.py"),
+            ],
+            errors: Vec::new(),
+        });
+        let state = |id: u64, state: ProcState, pid: Option<u32>| LauncherEvent::State {
+            id: LaunchId(id),
+            state,
+            pid,
+        };
+        let started = std::time::SystemTime::now();
+        let line = |stream: StreamKind, text: &str| LauncherEvent::Output {
+            id: LaunchId(2),
+            line: OutputLine {
+                at: started,
+                stream,
+                text: text.into(),
+            },
+        };
+        s.send(Msg::Launcher(vec![
+            state(1, ProcState::Running, Some(48211)),
+            state(2, ProcState::Running, Some(48212)),
+            line(StreamKind::Stderr, "[orders] dialing /var/run/tgo/tgo.sock"),
+            line(StreamKind::Stderr, "Traceback (most recent call last):"),
+            line(
+                StreamKind::Stderr,
+                "  File \"main.py\", line 118, in <module>",
+            ),
+            line(StreamKind::Stderr, "    main()"),
+            line(StreamKind::Stderr, "  File \"main.py\", line 64, in main"),
+            line(
+                StreamKind::Stderr,
+                "    rows = load_orders(os.environ[\"ORDERS_DB\"])",
+            ),
+            line(StreamKind::Stderr, "KeyError: 'ORDERS_DB'"),
+            state(2, ProcState::Exited { code: 1 }, None),
+            state(
+                2,
+                ProcState::Restarting {
+                    // `settle` moves the clock 30 s on: 4 s are left then.
+                    at: s.now + Duration::from_millis(33_600),
+                    attempt: 2,
+                },
+                None,
+            ),
+        ]));
+        s.send(Msg::ConnOwner {
+            conn: 1,
+            launch: LaunchId(1),
+        });
+        s.register_demo();
+        s
+    }
+
+    fn register_demo(&mut self) {
+        let s = self;
         let opts = demo_plugin::DemoOptions::default();
         let params = demo_plugin::register_params(&opts);
         s.log_frame(
@@ -65,7 +152,6 @@ impl Scene {
             info,
             replaced: None,
         }));
-        s
     }
 
     fn log_frame(&mut self, dir: Direction, kind: EntryKind, v: &Value) -> u64 {
@@ -229,6 +315,16 @@ pub fn scenes(theme: &Theme) -> Vec<(&'static str, &'static str, Buffer)> {
         s.draw(120, 36),
     ));
 
+    let mut s = Scene::launched(theme.clone());
+    s.settle();
+    s.keys(&[Char('1'), Char('G'), Char('4')]);
+    out.push((
+        "launched",
+        "Plugins launched from their manifests: one running, one crashed (its traceback under it \
+         and in the output pane) and restarting",
+        s.draw(120, 36),
+    ));
+
     let mut s = Scene::new(theme.clone());
     s.key(Char('?'));
     out.push((
@@ -363,6 +459,8 @@ mod tests {
                 .unwrap()
         };
         assert!(find("main").contains("Customer 360"));
+        assert!(find("launched").contains("KeyError: 'ORDERS_DB'"));
+        assert!(find("launched").contains("restarting in 4 s"));
         assert!(find("main").contains("visitor_panel/render"));
         assert!(find("form").contains("Every field type"));
         assert!(find("modal").contains("Order ORD-"));
