@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use tgo_console::launcher::manifest::{self, Manifest};
 use tgo_console::launcher::{
-    LaunchEnv, LaunchId, Launcher, LauncherEvent, ProcState, kill_all_now, spawn_supervisor,
+    LaunchEnv, LaunchId, LaunchOp, Launcher, LauncherEvent, ProcState, kill_all_now,
+    spawn_supervisor,
 };
 use tokio::sync::mpsc::UnboundedReceiver;
 
@@ -484,6 +485,26 @@ async fn a_plugin_ignoring_sigterm_is_killed_after_the_grace() {
         !ev.any_within(id, Duration::from_millis(300), |_| true)
             .await
     );
+}
+
+#[tokio::test]
+async fn a_plugin_not_asked_to_shut_down_gets_sigterm_without_the_wait() {
+    let dir = plugin_dir(&[(
+        "plugin.yml",
+        "name: mute\ncommand: sh\nargs: [-c, \"echo ready; exec sleep 600\"]\n",
+    )]);
+    // A grace far longer than the wait below: only an immediate SIGTERM passes.
+    let (launcher, rx) = spawn_supervisor(env(60_000));
+    let mut ev = Events::new(rx);
+    let id = launcher.add(load_one(dir.path()));
+    ev.line(id, "ready").await;
+    let pgid = view(&launcher, id).pgid.unwrap();
+    launcher.apply(id, LaunchOp::Stop, false);
+    match ev.state(id, |s| *s == ProcState::Stopped).await {
+        ProcState::Stopped => {}
+        other => panic!("{other:?}"),
+    }
+    assert!(!group_alive(pgid));
 }
 
 #[tokio::test]

@@ -14,5 +14,6 @@ pub use process::{
     become_subreaper, kill_all_now,
 };
 pub use supervisor::{
-    LaunchEnv, LaunchId, LaunchedView, Launcher, LauncherEvent, ProcState, spawn_supervisor,
+    LaunchEnv, LaunchId, LaunchOp, LaunchedView, Launcher, LauncherEvent, ProcState,
+    spawn_supervisor,
 };

@@ -187,11 +187,29 @@ struct Entry {
 
 type Table = Arc<Mutex<BTreeMap<LaunchId, Entry>>>;
 
-enum Cmd {
+/// What to do to a launched plugin.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LaunchOp {
     Start,
     Stop,
     Restart,
     Remove,
+}
+
+/// `asked`: whether the plugin was asked to exit (JSON-RPC `shutdown`), and so gets the grace
+/// to do it before SIGTERM. One that was not asked gets SIGTERM at once (then SIGKILL after the
+/// grace): waiting for an exit nobody requested only delays the user.
+enum Cmd {
+    Start,
+    Stop {
+        asked: bool,
+    },
+    Restart {
+        asked: bool,
+    },
+    Remove {
+        asked: bool,
+    },
     Shutdown(Duration, oneshot::Sender<()>),
     /// From the watcher, debounced.
     Changed(PathBuf),
@@ -293,18 +311,31 @@ impl Launcher {
     /// Stops it (waits the grace for an exit, SIGTERM, the grace again, SIGKILL) and keeps it
     /// stopped. The host sends the JSON-RPC `shutdown` first, if it wants to.
     pub fn stop(&self, id: LaunchId) {
-        self.send(id, Cmd::Stop);
+        self.apply(id, LaunchOp::Stop, true);
     }
 
     /// Stops it if it runs, then starts it.
     pub fn restart(&self, id: LaunchId) {
-        self.send(id, Cmd::Restart);
+        self.apply(id, LaunchOp::Restart, true);
     }
 
     /// Stops it, then forgets it (it leaves the snapshot once stopped).
     pub fn remove(&self, id: LaunchId) {
-        if let Some(tx) = self.inner.commands.lock().remove(&id) {
-            let _ = tx.send(Cmd::Remove);
+        self.apply(id, LaunchOp::Remove, true);
+    }
+
+    /// Does `op`. `asked`: the plugin was sent `shutdown`, so stopping waits the grace for it
+    /// to exit before SIGTERM; otherwise SIGTERM comes at once.
+    pub fn apply(&self, id: LaunchId, op: LaunchOp, asked: bool) {
+        match op {
+            LaunchOp::Start => self.send(id, Cmd::Start),
+            LaunchOp::Stop => self.send(id, Cmd::Stop { asked }),
+            LaunchOp::Restart => self.send(id, Cmd::Restart { asked }),
+            LaunchOp::Remove => {
+                if let Some(tx) = self.inner.commands.lock().remove(&id) {
+                    let _ = tx.send(Cmd::Remove { asked });
+                }
+            }
         }
     }
 
@@ -536,22 +567,22 @@ impl PluginTask {
                 cmd = self.commands.recv() => match cmd {
                     None => return Next::Exit, // dropping the child SIGKILLs its group
                     Some(Cmd::Start) => {}
-                    Some(Cmd::Stop) => {
-                        self.stop_child(child, self.env.grace).await;
+                    Some(Cmd::Stop { asked }) => {
+                        self.stop_child(child, self.env.grace, asked).await;
                         self.held_by_user = true;
                         return Next::Idle;
                     }
-                    Some(Cmd::Restart) => {
-                        self.stop_child(child, self.env.grace).await;
+                    Some(Cmd::Restart { asked }) => {
+                        self.stop_child(child, self.env.grace, asked).await;
                         self.quick_crashes = 0;
                         return Next::Launch;
                     }
-                    Some(Cmd::Remove) => {
-                        self.stop_child(child, self.env.grace).await;
+                    Some(Cmd::Remove { asked }) => {
+                        self.stop_child(child, self.env.grace, asked).await;
                         return Next::Exit;
                     }
                     Some(Cmd::Shutdown(grace, ack)) => {
-                        self.stop_child(child, grace).await;
+                        self.stop_child(child, grace, true).await;
                         self.held_by_user = true;
                         let _ = ack.send(());
                         return Next::Idle;
@@ -571,9 +602,13 @@ impl PluginTask {
         }
     }
 
-    async fn stop_child(&self, mut child: ChildPlugin, grace: Duration) {
+    async fn stop_child(&self, mut child: ChildPlugin, grace: Duration, asked: bool) {
         self.set_state(ProcState::Stopping);
-        let how = child.stop(grace).await;
+        let how = if asked {
+            child.stop(grace).await
+        } else {
+            child.terminate(grace).await
+        };
         tracing::info!(plugin = %self.manifest.name, "stopped: {how:?}");
         drop(child);
         self.set_state(ProcState::Stopped);
@@ -619,16 +654,16 @@ impl PluginTask {
     async fn idle(&mut self) -> Next {
         loop {
             match self.commands.recv().await {
-                None | Some(Cmd::Remove) => {
+                None | Some(Cmd::Remove { .. }) => {
                     self.set_state(ProcState::Stopped);
                     return Next::Exit;
                 }
-                Some(Cmd::Start | Cmd::Restart) => {
+                Some(Cmd::Start | Cmd::Restart { .. }) => {
                     self.held_by_user = false;
                     self.quick_crashes = 0;
                     return Next::Launch;
                 }
-                Some(Cmd::Stop) => self.held_by_user = true,
+                Some(Cmd::Stop { .. }) => self.held_by_user = true,
                 Some(Cmd::Shutdown(_, ack)) => {
                     self.held_by_user = true;
                     let _ = ack.send(());
@@ -649,15 +684,15 @@ impl PluginTask {
         tokio::select! {
             () = tokio::time::sleep_until(at.into()) => Next::Launch,
             cmd = self.commands.recv() => match cmd {
-                None | Some(Cmd::Remove) => {
+                None | Some(Cmd::Remove { .. }) => {
                     self.set_state(ProcState::Stopped);
                     Next::Exit
                 }
-                Some(Cmd::Start | Cmd::Restart) => {
+                Some(Cmd::Start | Cmd::Restart { .. }) => {
                     self.quick_crashes = 0;
                     Next::Launch
                 }
-                Some(Cmd::Stop) => {
+                Some(Cmd::Stop { .. }) => {
                     self.held_by_user = true;
                     self.set_state(ProcState::Stopped);
                     Next::Idle

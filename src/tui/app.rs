@@ -2,7 +2,7 @@
 //! then replies, host events and a throttled "log grew"; `update`; draw only if something
 //! changed. No timer runs unless something on screen moves, so an idle console sleeps.
 
-use super::msg::{Effect, LaunchOp, Msg};
+use super::msg::{Effect, Msg};
 use super::state::State;
 use super::update::update;
 use super::view;
@@ -296,6 +296,7 @@ fn run_effect(
         }
         Effect::Launch { id, op, shutdown } => {
             let Some(launcher) = launcher else { return };
+            let asked = shutdown.is_some();
             if let Some(plugin_id) = shutdown {
                 // Polite first: the launcher's grace before SIGTERM runs meanwhile.
                 let host = host.clone();
@@ -305,12 +306,7 @@ fn run_effect(
                         .await;
                 });
             }
-            match op {
-                LaunchOp::Start => launcher.start(id),
-                LaunchOp::Stop => launcher.stop(id),
-                LaunchOp::Restart => launcher.restart(id),
-                LaunchOp::Remove => launcher.remove(id),
-            }
+            launcher.apply(id, op, asked);
         }
         Effect::AddPlugins(path) => {
             let msg = match launcher {

@@ -115,8 +115,20 @@ fn watch_signals() -> tokio::sync::mpsc::UnboundedReceiver<&'static str> {
 async fn stop_everything(
     host: &host::HostHandle,
     launcher: &Launcher,
+    state: &State,
     input: &mut crossterm::event::EventStream,
 ) {
+    // Those not connected cannot be asked to shut down: SIGTERM them now, not after the grace.
+    for l in &state.launches {
+        let connected = l
+            .plugin_id
+            .as_deref()
+            .and_then(|p| state.plugin(p))
+            .is_some_and(|p| p.liveness == state::Liveness::Connected);
+        if l.state.is_live() && !connected {
+            launcher.apply(l.id, crate::launcher::LaunchOp::Stop, false);
+        }
+    }
     let graceful = async {
         tokio::join!(host.shutdown(), launcher.shutdown(STOP_GRACE));
     };
@@ -218,7 +230,7 @@ pub async fn run(opts: TuiOptions) -> anyhow::Result<()> {
             ),
         );
     });
-    stop_everything(&host, &launcher, &mut input).await;
+    stop_everything(&host, &launcher, &state, &mut input).await;
     drop(guard);
     if let Some(r) = recorder {
         r.finish().await?;

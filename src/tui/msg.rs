@@ -3,6 +3,7 @@
 
 use crate::host::{ConnId, HostEvent, Reply, RequestError};
 use crate::jsonui::{Node, Parsed};
+pub use crate::launcher::LaunchOp;
 use crate::launcher::{LaunchId, LaunchedView, LauncherEvent};
 use crossterm::event::{KeyEvent, MouseEvent};
 use serde_json::Value;
@@ -80,15 +81,6 @@ pub enum Msg {
     Signal(&'static str),
     /// Time passed: spinner frame, toast expiry, restart countdown.
     Tick,
-}
-
-/// What to do to a launched plugin.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LaunchOp {
-    Start,
-    Stop,
-    Restart,
-    Remove,
 }
 
 /// Something for the app to do.
