@@ -166,15 +166,6 @@ impl TestHost {
     }
 }
 
-/// True once the process has printed a line containing `needle`.
-pub fn output_has(p: &ChildPlugin, needle: &str) -> bool {
-    p.output()
-        .lock()
-        .lines()
-        .iter()
-        .any(|l| l.text.contains(needle))
-}
-
 /// Everything a finished process printed to stderr/stdout, joined.
 pub async fn output_of(p: &mut ChildPlugin) -> String {
     let _ = p.wait_for(Duration::from_secs(10)).await;
