@@ -152,27 +152,30 @@ async fn oversized_length() {
         "frame error: frame announces 4294967295 bytes, over the 16777216-byte limit \
          (--max-frame-bytes)"
     );
-    let ev = s
-        .h
-        .event(|e| matches!(e, HostEvent::Disconnected { plugin_id: None, reason, .. } if reason.contains("announces")))
-        .await;
+    let unregistered = |e: &HostEvent| {
+        matches!(e, HostEvent::Disconnected { plugin_id: None, reason, .. }
+            if reason.contains("announces"))
+    };
+    let ev = s.h.event(unregistered).await;
     assert!(reason_of(ev).contains("4294967295 bytes"));
     // The user sees it in the log as a flagged event, and in the plugin list.
     let flagged = s.entries(|e| {
-        e.problem
-            && matches!(&e.kind, EntryKind::Event { text } if text.contains("frame announces 4294967295 bytes"))
+        let EntryKind::Event { text } = &e.kind else {
+            return false;
+        };
+        e.problem && text.contains("frame announces 4294967295 bytes")
     });
     assert_eq!(flagged.len(), 2, "{flagged:?}");
-    let record = s.h.handle.plugins();
-    let record = record
-        .iter()
+    let state = handle
+        .plugins()
+        .into_iter()
         .find(|r| r.plugin_id == "rogue.oversized")
-        .unwrap();
-    assert!(
-        matches!(&record.state, PluginState::Disconnected { reason: r, .. } if r.contains("over the 16777216-byte limit")),
-        "{:?}",
-        record.state
-    );
+        .unwrap()
+        .state;
+    let PluginState::Disconnected { reason, .. } = &state else {
+        panic!("{state:?}")
+    };
+    assert!(reason.contains("over the 16777216-byte limit"), "{reason}");
     served(&handle).await;
 }
 
