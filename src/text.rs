@@ -50,6 +50,21 @@ fn push_safe(out: &mut String, c: char, keep_newlines: bool) {
     }
 }
 
+/// Makes serde_json output safe to print without changing its value: serde_json escapes C0
+/// controls but leaves DEL, C1 and bidi controls raw, and those can only sit inside strings,
+/// where a `\uXXXX` escape is the same character.
+pub fn escape_json_controls(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        if is_unsafe(c) && c != '\n' && c != '\t' {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Cuts `s` to at most `max` characters, marking the cut with `…`.
 pub fn truncate_chars(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
@@ -166,6 +181,14 @@ mod tests {
         assert_eq!(sanitize_multiline("a\nb\tc\r"), "a\nb    c\\r");
         assert_eq!(sanitize_line("a\nb"), "a\\nb");
         assert!(!has_control_chars("line\nnext\ttab"));
+    }
+
+    #[test]
+    fn json_keeps_its_value_and_loses_its_controls() {
+        let v = serde_json::json!({"s": "a\x1b[2J\u{7f}\u{9b}31m\u{202e}b\n"});
+        let json = escape_json_controls(&serde_json::to_string_pretty(&v).unwrap());
+        assert!(!has_control_chars(&json), "{json}");
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&json).unwrap(), v);
     }
 
     #[test]

@@ -213,21 +213,6 @@ async fn never_answering_plugin_times_out_and_can_be_cancelled() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn plugin_error_keeps_code_message_and_data() {
-    let mut h = start_host(|_| {}).await;
-    let _p = h.rogue("error_reply", None);
-    let (id, _) = h.registered().await;
-    match h.render(&id).await {
-        Outcome::PluginError(e) => {
-            assert_eq!(e.code, -32003);
-            assert_eq!(e.message, "Order not found");
-            assert_eq!(e.data, Some(json!({"order": "X"})));
-        }
-        other => panic!("{other:?}"),
-    }
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn result_and_error_together_error_wins() {
     let mut h = start_host(|_| {}).await;
     let _p = h.rogue("both", None);
@@ -257,53 +242,6 @@ async fn crash_mid_request_is_a_disconnect() {
         "{:?}",
         rec.state
     );
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn duplicate_id_replaces_and_old_close_keeps_the_new() {
-    let mut h = start_host(|_| {}).await;
-    let _first = h.rogue("duplicate", Some("dup.id"));
-    let (id, _) = h.registered().await;
-    let _second = h.rogue("duplicate", Some("dup.id"));
-    let replaced = h
-        .next_event(|e| {
-            matches!(
-                e,
-                HostEvent::Registered {
-                    replaced: Some(_),
-                    ..
-                }
-            )
-        })
-        .await;
-    let HostEvent::Registered {
-        conn: new_conn,
-        replaced: Some(old_conn),
-        ..
-    } = replaced
-    else {
-        unreachable!()
-    };
-    // The old connection's close arrives after the new registration…
-    h.next_event(|e| matches!(e, HostEvent::Disconnected { conn, .. } if *conn == old_conn))
-        .await;
-    // …and must not unregister the new one.
-    let text = result(h.render(&id).await);
-    assert_eq!(text["data"]["text"], "ok from dup.id");
-    let records = h.handle.plugins();
-    let states: Vec<_> = records
-        .iter()
-        .filter(|r| r.plugin_id == id)
-        .map(|r| (r.conn, r.state.clone()))
-        .collect();
-    assert_eq!(
-        states,
-        vec![
-            (old_conn, PluginState::Replaced { by_conn: new_conn }),
-            (new_conn, PluginState::Connected)
-        ]
-    );
-    assert!(h.log_mentions("replaced by connection"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -337,17 +275,6 @@ async fn oversized_frame_disconnects_without_allocating() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn oversized_frame_before_register_is_reported() {
-    let mut h = start_host(|_| {}).await;
-    let _bad = h.rogue("oversized_first", None);
-    h.next_event(
-        |e| matches!(e, HostEvent::Disconnected { reason, .. } if reason.contains("announces")),
-    )
-    .await;
-    assert!(h.log_mentions("frame error: frame announces 4294967295 bytes"));
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn custom_frame_limit_applies() {
     let mut h = start_host(|c| c.max_frame_bytes = 64 * 1024).await;
     let _p = h.rogue("big_table", Some("5000"));
@@ -361,44 +288,6 @@ async fn custom_frame_limit_applies() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn garbage_invalid_utf8_and_non_jsonrpc_frames_are_logged_as_invalid() {
-    let mut h = start_host(|c| c.request_timeout = Duration::from_millis(500)).await;
-    let _g = h.rogue("garbage", Some("rogue.garbage"));
-    let _u = h.rogue("invalid_utf8", Some("rogue.utf8"));
-    let _n = h.rogue("non_jsonrpc", Some("rogue.nonrpc"));
-    let mut ids = vec![
-        h.registered().await.0,
-        h.registered().await.0,
-        h.registered().await.0,
-    ];
-    ids.sort();
-    for id in &ids {
-        // None of these frames carries a usable id, so the request itself times out.
-        assert!(
-            matches!(h.render(id).await, Outcome::Timeout { .. }),
-            "{id}"
-        );
-    }
-    assert!(h.log_mentions("invalid JSON"));
-    assert!(h.log_mentions("not valid UTF-8"));
-    assert!(h.log_mentions("batches"));
-    assert!(h.log_mentions("not a JSON object"));
-    assert!(h.log_mentions("not a JSON-RPC message"));
-    // Still connected: a bad frame is reported, not fatal.
-    assert!(h.handle.plugin("rogue.garbage").is_some());
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn wrong_ids_are_kept_and_named() {
-    let mut h = start_host(|c| c.request_timeout = Duration::from_millis(400)).await;
-    let _p = h.rogue("wrong_ids", None);
-    let (id, _) = h.registered().await;
-    assert!(matches!(h.render(&id).await, Outcome::Timeout { .. }));
-    assert!(h.log_mentions("answer to id 1001, which was never asked"));
-    assert!(h.log_mentions("answer to id 424242, which was never asked"));
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn plugin_to_host_messages_are_shown() {
     let mut h = start_host(|_| {}).await;
     let _p = h.rogue("plugin_request", None);
@@ -406,19 +295,6 @@ async fn plugin_to_host_messages_are_shown() {
     assert!(matches!(h.render(&id).await, Outcome::Result { .. }));
     assert!(h.log_mentions("unexpected request from the plugin"));
     assert!(h.log_mentions("notification from the plugin"));
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn half_a_frame_then_close() {
-    let mut h = start_host(|_| {}).await;
-    let _p = h.rogue("half_frame", None);
-    let (id, _) = h.registered().await;
-    match h.render(&id).await {
-        Outcome::Disconnected { reason } => {
-            assert!(reason.contains("middle of a frame"), "{reason}")
-        }
-        other => panic!("{other:?}"),
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -572,44 +448,4 @@ async fn tcp_listener_serves_the_same_protocol() {
     let (id, _) = h.registered().await;
     assert_eq!(id, "over.tcp");
     assert!(matches!(h.render(&id).await, Outcome::Result { .. }));
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn message_log_stays_within_budget_under_a_flood() {
-    let mut h = start_host(|c| c.log_budget_bytes = 2 * 1024 * 1024).await;
-    let mut p = h.rogue("flood", Some("50000"));
-    let (id, _) = h.registered().await;
-    // The flood is sent before the plugin answers anything, so a render answer means ingested.
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    loop {
-        if output_tail_has(&p, "FLOOD DONE")
-            && matches!(h.render(&id).await, Outcome::Result { .. })
-        {
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "flood not ingested in time"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    {
-        let log = h.handle.log();
-        assert!(log.bytes() <= 2 * 1024 * 1024);
-        let (evicted, _) = log.evicted();
-        assert!(
-            evicted > 0 && log.last_seq() as usize >= 50_000,
-            "evicted {evicted}, last {}",
-            log.last_seq()
-        );
-    }
-    let _ = p.stop(Duration::from_millis(100)).await;
-}
-
-fn output_tail_has(p: &tgo_console::launcher::ChildPlugin, needle: &str) -> bool {
-    p.output()
-        .lock()
-        .lines()
-        .iter()
-        .any(|l| l.text.contains(needle))
 }

@@ -149,9 +149,13 @@ impl Report {
         self.counts = c;
     }
 
-    /// JSON form (control characters in plugin strings come out as `\u001b` escapes).
+    /// JSON form (control characters in plugin strings, C1 and bidi ones too, come out as
+    /// `\u001b`-style escapes).
     pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+        match serde_json::to_string_pretty(self) {
+            Ok(json) => crate::text::escape_json_controls(&json),
+            Err(e) => format!("{{\"error\":\"{e}\"}}"),
+        }
     }
 
     /// Human form. Every line is sanitised before colour is added, so only our own escape
@@ -186,7 +190,8 @@ impl Report {
                 sanitize_line(&step.name)
             );
             if let Some(m) = &step.method {
-                let _ = write!(head, "  [{m}]");
+                // Built from the capability type for unknown types: plugin text.
+                let _ = write!(head, "  [{}]", sanitize_line(m));
             }
             if let Some(ms) = step.latency_ms {
                 let _ = write!(head, "  {ms:.1} ms");
@@ -265,6 +270,28 @@ mod tests {
         assert!(text.contains("\\x1b]0;pwned\\x07"));
         assert!(!r.to_json().contains('\x1b'));
         assert!(r.passed);
+    }
+
+    #[test]
+    fn hostile_method_and_c1_controls_are_escaped() {
+        let step = Step::new("render \u{9b}2J\u{202e}", Some("holo\x1b[2J/render"));
+        let r = Report {
+            passed: true,
+            listening: Vec::new(),
+            command: None,
+            plugin: None,
+            steps: vec![step],
+            counts: Counts::default(),
+            duration_ms: 1.0,
+            plugin_output: Vec::new(),
+        };
+        let text = r.to_text(false);
+        assert!(text.contains("[holo\\x1b[2J/render]"), "{text}");
+        assert!(!crate::text::has_control_chars(&text), "{text}");
+        // JSON too: serde_json leaves C1 and bidi controls raw.
+        let json = r.to_json();
+        assert!(!crate::text::has_control_chars(&json), "{json}");
+        assert!(json.contains("render \\u009b2J\\u202e"), "{json}");
     }
 
     #[test]

@@ -457,20 +457,32 @@ fn on_frame(
             let _ = p.tx.send((outcome, Some(seq)));
         }
         None => {
-            let note = match (key, &answer_id) {
-                (Some(k), _) if conn.expired_reason(k).is_some() => {
-                    format!(
-                        "late answer to request {k} (it {})",
-                        conn.expired_reason(k).unwrap_or("expired")
-                    )
-                }
-                (_, Some(id)) => format!("answer to id {id}, which was never asked"),
-                (_, None) => "answer without an id".to_string(),
-            };
-            entry.notes.push(note);
+            let asked = conn.next_id.load(Ordering::Relaxed);
+            let expired = key.and_then(|k| conn.expired_reason(k));
+            entry
+                .notes
+                .push(stray_answer_note(key, answer_id.as_ref(), expired, asked));
             entry.problem = true;
             shared.log_frame(entry);
         }
+    }
+}
+
+/// Why an answer matched no pending request. `next_id` is the next id this connection would
+/// use: every id below it was asked, so an unexpired one there has been answered already.
+fn stray_answer_note(
+    key: Option<u64>,
+    id: Option<&Id>,
+    expired: Option<&str>,
+    next_id: u64,
+) -> String {
+    match (key, id, expired) {
+        (Some(k), _, Some(why)) => format!("late answer to request {k} (it {why})"),
+        (Some(k), _, None) if (1..next_id).contains(&k) => {
+            format!("duplicate answer to request {k}, which was already answered")
+        }
+        (_, Some(id), _) => format!("answer to id {id}, which was never asked"),
+        (_, None, _) => "answer without an id".to_string(),
     }
 }
 
@@ -586,4 +598,34 @@ fn generated_id(conn: ConnId) -> String {
         .map_or(0, |d| d.as_nanos());
     let h = std::hash::RandomState::new().hash_one((nanos, conn));
     format!("plugin_{:08x}", h as u32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stray_answers_say_why_they_match_nothing() {
+        let note =
+            |k: u64, expired| stray_answer_note(Some(k), Some(&Id::Num(k as i64)), expired, 4);
+        assert_eq!(
+            note(2, Some("timed out")),
+            "late answer to request 2 (it timed out)"
+        );
+        assert_eq!(
+            note(3, None),
+            "duplicate answer to request 3, which was already answered"
+        );
+        assert_eq!(note(4, None), "answer to id 4, which was never asked");
+        assert_eq!(note(0, None), "answer to id 0, which was never asked");
+        let text_id = Id::Str("x".into());
+        assert_eq!(
+            stray_answer_note(None, Some(&text_id), None, 4),
+            "answer to id \"x\", which was never asked"
+        );
+        assert_eq!(
+            stray_answer_note(None, None, None, 4),
+            "answer without an id"
+        );
+    }
 }

@@ -9,7 +9,7 @@
 
 use crate::host::Capability;
 use crate::host::context::{event_method, render_method, renders_json_ui};
-use crate::text::{has_control_chars, sanitize_line, truncate_chars};
+use crate::text::{sanitize_line, truncate_chars};
 use crate::tui::inspector::json_error;
 use crate::tui::theme::Theme;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
@@ -112,22 +112,6 @@ fn method_area(text: &str) -> TextArea<'static> {
     ta
 }
 
-/// Makes preset JSON safe to draw without changing its meaning: the only characters
-/// serde_json leaves raw that a terminal could act on (DEL, C1, bidi controls) can only sit
-/// inside strings, where a `\uXXXX` escape is the same value.
-fn escape_for_editor(json: &str) -> String {
-    let mut out = String::with_capacity(json.len());
-    let mut tmp = [0u8; 4];
-    for c in json.chars() {
-        if has_control_chars(c.encode_utf8(&mut tmp)) {
-            out.push_str(&format!("\\u{:04x}", c as u32));
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
 impl ComposerState {
     /// A composer over `plugins`; `preset` (plugin, method, params) fills it for edit-and-resend.
     /// A preset plugin that is not among `plugins` is added so the edit is not lost.
@@ -145,7 +129,12 @@ impl ComposerState {
                     }
                 };
                 let text = serde_json::to_string_pretty(&params).unwrap_or_default();
-                (idx, method, escape_for_editor(&text), Field::Params)
+                (
+                    idx,
+                    method,
+                    crate::text::escape_json_controls(&text),
+                    Field::Params,
+                )
             }
             None => (0, String::new(), "{}".to_string(), Field::Method),
         };

@@ -804,6 +804,27 @@ fn hostile_strings_are_drawn_escaped() {
 }
 
 #[test]
+fn hostile_capability_type_is_escaped_in_the_render_header() {
+    // The render method is built from the capability type, so it is plugin text too.
+    let mut h = Harness::new();
+    h.register(json!({"id": "com.tgo.demo", "name": "x", "version": "1", "capabilities": [{"type": "holo\u{1b}[2J", "title": "t"}]}));
+    let effects = h.key(KeyCode::Down);
+    assert_eq!(requests(&effects)[0].0, "holo\u{1b}[2J/render");
+    let pending = h.sized(100, 30);
+    h.reply(
+        Purpose::Render(cap(0)),
+        "holo\u{1b}[2J/render",
+        Outcome::Result {
+            value: json!({"template": "text", "data": {"text": "hi"}}),
+        },
+    );
+    for screen in [pending, h.sized(100, 30)] {
+        assert!(screen.contains("holo\\x1b[2J/render"), "{screen}");
+        assert!(!screen.contains("holo[2J"), "{screen}");
+    }
+}
+
+#[test]
 fn quit_keys() {
     let mut h = rendered();
     assert_eq!(h.key(KeyCode::Char('q')), vec![Effect::Quit]);

@@ -17,6 +17,8 @@ pub fn repo_path(rel: &str) -> PathBuf {
 pub struct TestHost {
     pub handle: HostHandle,
     pub events: UnboundedReceiver<HostEvent>,
+    /// Every event `next_event` has received, matching or not, for `event` to look back on.
+    pub seen: Vec<HostEvent>,
     pub socket: PathBuf,
     pub dir: tempfile::TempDir,
 }
@@ -37,38 +39,59 @@ pub async fn start_host(tweak: impl FnOnce(&mut HostConfig)) -> TestHost {
     TestHost {
         handle,
         events,
+        seen: Vec::new(),
         socket,
         dir,
     }
 }
 
+/// Starts `program args` as a plugin dialling `socket` (for tests where the host's event
+/// receiver is lent to the console loop, so `TestHost` itself cannot be borrowed).
+pub fn spawn_plugin(socket: &Path, program: &str, args: Vec<String>) -> ChildPlugin {
+    ChildPlugin::spawn(&LaunchSpec {
+        program: program.into(),
+        args,
+        cwd: None,
+        env: vec![
+            ("TGO_SOCKET_PATH".into(), socket.display().to_string()),
+            ("TGO_LOG".into(), "debug".into()),
+        ],
+    })
+    .expect("plugin process starts")
+}
+
+/// `python3 tests/plugins/rogue.py MODE [ARG]` dialling `socket`.
+pub fn spawn_rogue(socket: &Path, mode: &str, arg: Option<&str>) -> ChildPlugin {
+    let mut args = vec![
+        repo_path("tests/plugins/rogue.py").display().to_string(),
+        mode.to_string(),
+    ];
+    args.extend(arg.map(String::from));
+    spawn_plugin(socket, "python3", args)
+}
+
+/// The built-in Rust demo plugin dialling `socket` as `id`.
+pub fn spawn_demo(socket: &Path, id: &str) -> ChildPlugin {
+    spawn_plugin(
+        socket,
+        BIN,
+        vec!["demo-plugin".into(), "--id".into(), id.into()],
+    )
+}
+
 impl TestHost {
     /// Starts `python3 tests/plugins/rogue.py MODE [ARG]` against this host.
     pub fn rogue(&self, mode: &str, arg: Option<&str>) -> ChildPlugin {
-        let mut args = vec![
-            repo_path("tests/plugins/rogue.py").display().to_string(),
-            mode.to_string(),
-        ];
-        args.extend(arg.map(String::from));
-        self.spawn("python3", args)
+        spawn_rogue(&self.socket, mode, arg)
     }
 
     /// Starts the built-in Rust demo plugin against this host.
     pub fn demo(&self, id: &str) -> ChildPlugin {
-        self.spawn(BIN, vec!["demo-plugin".into(), "--id".into(), id.into()])
+        spawn_demo(&self.socket, id)
     }
 
     pub fn spawn(&self, program: &str, args: Vec<String>) -> ChildPlugin {
-        ChildPlugin::spawn(&LaunchSpec {
-            program: program.into(),
-            args,
-            cwd: None,
-            env: vec![
-                ("TGO_SOCKET_PATH".into(), self.socket.display().to_string()),
-                ("TGO_LOG".into(), "debug".into()),
-            ],
-        })
-        .expect("plugin process starts")
+        spawn_plugin(&self.socket, program, args)
     }
 
     /// Next event matching `pred`, within 10 s.
@@ -79,9 +102,30 @@ impl TestHost {
                 .await
                 .expect("event within 10 s")
                 .expect("host alive");
+            self.seen.push(ev.clone());
             if pred(&ev) {
                 return ev;
             }
+        }
+    }
+
+    /// An event matching `pred`, already received or arriving within 10 s: unlike
+    /// `next_event`, waiting for one plugin never loses another plugin's events.
+    pub async fn event(&mut self, mut pred: impl FnMut(&HostEvent) -> bool) -> HostEvent {
+        match self.seen.iter().find(|e| pred(e)) {
+            Some(ev) => ev.clone(),
+            None => self.next_event(pred).await,
+        }
+    }
+
+    /// Waits for `plugin_id` to register (whatever else registers meanwhile); returns its info.
+    pub async fn registered_as(&mut self, plugin_id: &str) -> PluginInfo {
+        let ev = self
+            .event(|e| matches!(e, HostEvent::Registered { plugin_id: id, .. } if id == plugin_id))
+            .await;
+        match ev {
+            HostEvent::Registered { info, .. } => info,
+            _ => unreachable!(),
         }
     }
 

@@ -37,7 +37,11 @@ deep                      render -> a result nested ARG groups deep             
 deep_ui                   render -> valid JSON-UI nested 25 groups (75 levels)
 big_table                 render -> a table of ARG rows x 4 columns             rows (200000)
 flood                     sends ARG "log" notifications, prints FLOOD DONE      count (200000)
-escapes                   terminal escape sequences in register and every UI
+escapes                   ESC/CSI/OSC/DCS/BEL/C1/bidi in every string it sends: register
+                          (id, name, every capability field, tool defs, an unknown capability
+                          type), every template, every action, tool results, error messages
+                          (ping and unknown methods), a notification, a frame with raw controls
+answer_twice              answers every request twice with the same id (second one differs)
 unknown_template          render -> template "hologram", event -> action "teleport"
 plugin_request            sends a request (host/whoami) and a notification, then good
 bad_ui                    render -> tables missing columns / a column key, an unknown field
@@ -51,7 +55,8 @@ import time
 
 MODE = sys.argv[1] if len(sys.argv) > 1 else ""
 ARG = sys.argv[2] if len(sys.argv) > 2 else None
-ESC = "\x1b[2J\x1b]0;pwned\x07"
+# CSI clear, OSC title (BEL-terminated), 8-bit CSI and OSC (C1), DCS (ST-terminated), DEL, RLO.
+ESC = "\x1b[2J\x1b]0;pwned\x07\x9b31m\x9d8;;x\x9c\x1bP+q\x1b\\\x7f\u202e"
 
 
 def say(*parts):
@@ -311,19 +316,103 @@ def mode_flood(sock):
     serve(sock, good_server("rogue.flood"))
 
 
-def mode_escapes(sock):
-    register(sock, name="rogue" + ESC, description="evil" + ESC,
-             capabilities=[{"type": "visitor_panel", "title": "Rogue" + ESC}])
-    ui = {"template": "group", "data": {"items": [
-        text("text" + ESC),
-        {"template": "table", "data": {"columns": [{"key": "k", "label": "col" + ESC}],
-                                       "rows": [{"k": "cell" + ESC}]}},
-        {"template": "key_value", "data": {"items": [{"label": "label" + ESC,
-                                                      "value": "value" + ESC}]}},
-        {"template": "button", "data": {"label": "press" + ESC, "action_id": "go"}},
+def escaped_ui():
+    """Every template, with an escape sequence in every string it can hold."""
+    e = lambda s: s + ESC
+    btn = {"id": e("act"), "label": e("action"), "confirm": e("sure?")}
+    return {"template": "group", "data": {"items": [
+        {"template": "text", "data": {"text": e("text"), "color": e("red")}},
+        {"template": "key_value", "data": {"title": e("kv"), "items": [
+            {"label": e("label"), "value": e("value"), "link": e("https://x/")}]}},
+        {"template": "table", "data": {"title": e("table"),
+                                       "columns": [{"key": "k", "label": e("col")},
+                                                   {"key": "c", "label": "colored"}],
+                                       "rows": [{"k": e("cell"), "c": {"text": e("tag"),
+                                                                       "color": "red"}}]}},
+        {"template": "button", "data": {"label": e("press"), "action_id": e("go")}},
+        {"template": "action", "data": {"buttons": [btn]}},
+        {"template": "list", "data": {"title": e("list"), "items": [
+            {"id": e("i1"), "title": e("item"), "description": e("desc"), "time": e("now")}]}},
+        {"template": "form", "data": {"title": e("form"), "submit_text": e("submit"),
+                                      "fields": [
+            {"name": "f", "label": e("field"), "type": "text", "placeholder": e("ph"),
+             "default": e("dflt")},
+            {"name": "s", "label": e("pick"), "type": "select",
+             "options": [{"value": "a", "label": e("opt")}]}]}},
+        {"template": "card", "data": {"title": e("card"), "subtitle": e("sub"),
+                                      "fields": [{"label": e("cf"), "value": e("cv")}],
+                                      "tags": [{"text": e("tagt")}], "footer": e("foot")}},
+        {"template": "cards", "data": {"title": e("cards"), "items": [
+            {"id": "c1", "title": e("ct"), "description": e("cd"), "price": e("9")}]}},
+        {"template": "links", "data": {"title": e("links"), "items": [
+            {"text": e("link"), "url": e("https://x/")}]}},
+        {"template": "markdown", "data": {"content": e("# md") + "\n" + e("**b**")}},
+        {"template": "timeline", "data": {"title": e("tl"), "items": [
+            {"time": e("t"), "title": e("step"), "description": e("td")}]}},
+        {"template": "stats", "data": {"items": [{"label": e("stat"), "value": e("42"),
+                                                  "trend": e("up")}]}},
+        {"template": "empty", "data": {"title": e("empty"), "description": e("ed")}},
+        {"template": "loading", "data": {"text": e("loading")}},
+        {"template": "tabs", "data": {"items": [
+            {"key": "t1", "label": e("tab"), "content": {"template": "text",
+                                                        "data": {"text": e("in tab")}}}]}},
     ]}}
-    toast = {"action": "show_toast", "data": {"message": "toast" + ESC, "type": "info"}}
-    serve(sock, good_server("rogue.escapes", render=ui, event=toast))
+
+
+def escaped_actions():
+    e = lambda s: s + ESC
+    return {"action": "batch", "data": {"actions": [
+        {"action": "show_toast", "data": {"message": e("toast"), "type": "info"}},
+        {"action": "insert_text", "data": {"text": e("insert")}},
+        {"action": "send_message", "data": {"content": e("message")}},
+        {"action": "copy_text", "data": {"text": e("copy")}},
+        {"action": "open_url", "data": {"url": e("https://x/")}},
+        {"action": "show_modal", "data": {"title": e("modal"), "template": "text",
+                                          "data": {"text": e("in modal")}}},
+    ]}}
+
+
+def mode_escapes(sock):
+    e = lambda s: s + ESC
+    tool = {"name": e("tool"), "title": e("Tool"), "description": e("does"),
+            "parameters": [{"name": e("param"), "type": "enum", "description": e("pd"),
+                            "required": True, "enum_values": [e("v1")]}]}
+    register(sock, plugin_id=e("rogue.escapes"), name=e("rogue"), version=e("1"),
+             description=e("evil"), author=e("me"), capabilities=[
+                 {"type": "visitor_panel", "title": e("Rogue"), "icon": e("user"),
+                  "tooltip": e("tip"), "shortcut": e("k")},
+                 {"type": "chat_toolbar", "title": e("Toolbar")},
+                 {"type": "mcp_tools", "title": e("Tools"), "tools": [tool]},
+                 {"type": e("hologram"), "title": e("Holo")}])
+    send(sock, {"jsonrpc": "2.0", "method": e("log"), "params": {"msg": e("note")}})
+    # Raw control bytes inside a JSON string: invalid JSON, shown by the host as raw bytes.
+    send_frame(sock, b'{"jsonrpc":"2.0","method":"raw\x1b[2J\x07\xc2\x9b"}')
+    say(e("escapes sent"))
+
+    def respond(sock, req):
+        method = req["method"]
+        if method.endswith("/render"):
+            toolbar = {"template": "list", "data": {"title": e("quick"),
+                                                    "items": [{"id": "q", "text": e("reply")}]}}
+            return reply(sock, req, toolbar if method.startswith("chat_toolbar") else escaped_ui())
+        if method.endswith("/event"):
+            return reply(sock, req, escaped_actions())
+        if method == "tool/execute":
+            return reply(sock, req, {"success": False, "content": e("content"),
+                                     "error": e("tool failed"), "data": {"d": e("data")}})
+        error = {"code": -32601, "message": e("no such method " + method), "data": e("why")}
+        send(sock, {"jsonrpc": "2.0", "id": req["id"], "error": error})
+    serve(sock, respond)
+
+
+def mode_answer_twice(sock):
+    register(sock)
+
+    def respond(sock, req):
+        answer_good(sock, req, "rogue.answer_twice")
+        reply(sock, req, text("second answer to request %s" % req["id"]))
+        say("answered", req["id"], "twice")
+    serve(sock, respond)
 
 
 def mode_plugin_request(sock):
@@ -405,6 +494,7 @@ MODES = {
     "big_table": ui_mode(big_table),
     "flood": mode_flood,
     "escapes": mode_escapes,
+    "answer_twice": mode_answer_twice,
     "unknown_template": ui_mode(lambda: {"template": "hologram", "data": {"x": 1}},
                                 event={"action": "teleport", "data": {}}),
     "plugin_request": mode_plugin_request,

@@ -537,7 +537,12 @@ pub fn render_pane(l: &ScreenLayout, buf: &mut Buffer, state: &State) {
             let frame = SPINNER[(elapsed.as_millis() / 100) as usize % SPINNER.len()];
             (
                 Line::from(Span::styled(
-                    format!("{frame} {method} … {:.1} s", elapsed.as_secs_f64()),
+                    // The method embeds the capability type: plugin text.
+                    format!(
+                        "{frame} {} … {:.1} s",
+                        sanitize_line(method),
+                        elapsed.as_secs_f64()
+                    ),
                     t.fg(t.warning),
                 )),
                 previous.as_deref(),
@@ -572,7 +577,11 @@ pub fn render_pane(l: &ScreenLayout, buf: &mut Buffer, state: &State) {
                 .count();
             let warnings = r.diagnostics.len() - errors;
             let mut spans = vec![Span::styled(
-                format!("{} · {:.1} ms", r.method, r.latency.as_secs_f64() * 1000.0),
+                format!(
+                    "{} · {:.1} ms",
+                    sanitize_line(&r.method),
+                    r.latency.as_secs_f64() * 1000.0
+                ),
                 t.muted(),
             )];
             if errors > 0 {
