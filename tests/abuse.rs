@@ -762,7 +762,11 @@ const SHOWN: &str = "\\x1b[2J";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn escape_sequences_in_every_string() {
-    use tgo_console::tui::{app::event_loop, state::State, theme::Theme};
+    use tgo_console::tui::{
+        app::{Sources, event_loop},
+        state::State,
+        theme::Theme,
+    };
     let mut h = start_host(|_| {}).await;
     let (w, ht) = (160, 50);
     let leaks = Arc::new(Mutex::new(Vec::new()));
@@ -823,6 +827,7 @@ async fn escape_sequences_in_every_string() {
         served(&handle).await;
         script.key(KeyCode::Char('q'));
     };
+    let mut sources = Sources::default();
     let looped = event_loop(
         &mut terminal,
         &mut input,
@@ -830,7 +835,7 @@ async fn escape_sequences_in_every_string() {
         &h.handle,
         &mut h.events,
         &mut platform,
-        None,
+        &mut sources,
     );
     let (looped, ()) = tokio::join!(looped, scripted);
     looped.unwrap();
