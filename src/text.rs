@@ -147,6 +147,22 @@ pub fn wrap_width(s: &str, w: usize) -> Vec<String> {
     out
 }
 
+/// `HH:MM:SS.mmm` of a wall-clock time, in UTC: stable across machines, and what plugin logs
+/// in UTC print.
+pub fn clock(at: std::time::SystemTime) -> String {
+    let d = at
+        .duration_since(std::time::SystemTime::UNIX_EPOCH)
+        .unwrap_or_default();
+    let s = d.as_secs() % 86_400;
+    format!(
+        "{:02}:{:02}:{:02}.{:03}",
+        s / 3600,
+        s / 60 % 60,
+        s % 60,
+        d.subsec_millis()
+    )
+}
+
 /// Display width in terminal columns.
 pub fn width(s: &str) -> usize {
     unicode_width::UnicodeWidthStr::width(s)

@@ -50,6 +50,18 @@ async fn pause() {
     tokio::time::sleep(Duration::from_millis(400)).await;
 }
 
+/// A fresh console state and a test terminal of `w`×`h` for the host `h`.
+fn console(h: &TestHost, w: u16, ht: u16) -> (State, Terminal<TestBackend>) {
+    let mut state = State::new(
+        Theme::default(),
+        RenderContext::default(),
+        h.handle.addresses().to_vec(),
+        "log".into(),
+    );
+    state.size = (w, ht);
+    (state, Terminal::new(TestBackend::new(w, ht)).unwrap())
+}
+
 /// Runs the loop with `script` feeding it; returns the final state and screen.
 async fn drive<F, Fut>(script: F) -> (State, String, Vec<String>)
 where
@@ -58,14 +70,7 @@ where
 {
     let mut h = start_host(|_| {}).await;
     let _demo = h.demo("com.tgo.demo");
-    let mut state = State::new(
-        Theme::default(),
-        RenderContext::default(),
-        h.handle.addresses().to_vec(),
-        "log".into(),
-    );
-    state.size = (120, 36);
-    let mut terminal = Terminal::new(TestBackend::new(120, 36)).unwrap();
+    let (mut state, mut terminal) = console(&h, 120, 36);
     let (tx, mut rx) = mpsc::unbounded();
     let screen = Arc::new(Mutex::new(String::new()));
     let mut recorder = Recorder::default();
@@ -193,20 +198,13 @@ async fn launched_plugins_show_their_state_and_output_and_stop_with_keys() {
         errors[0].contains("broken/plugin.yml: runtime.restart_delay"),
         "{errors:?}"
     );
-    let mut state = State::new(
-        Theme::default(),
-        RenderContext::default(),
-        h.handle.addresses().to_vec(),
-        "log".into(),
-    );
-    state.size = (120, 40);
+    let (mut state, mut terminal) = console(&h, 120, 40);
     state.register_deadline = Duration::from_secs(1);
     state.launches = views
         .into_iter()
         .map(|v| Launch::new(v, std::time::Instant::now()))
         .collect();
     state.manifest_errors = errors;
-    let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
     let (tx, mut rx) = mpsc::unbounded();
     let mut recorder = Recorder::default();
     let handle = h.handle.clone();

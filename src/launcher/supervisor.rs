@@ -179,6 +179,25 @@ pub struct LaunchedView {
     pub last_lines: Vec<OutputLine>,
 }
 
+impl LaunchedView {
+    /// A plugin about to start, no process yet.
+    pub fn starting(id: LaunchId, name: String, manifest: PathBuf, command: String) -> Self {
+        Self {
+            id,
+            name,
+            plugin_id: None,
+            manifest,
+            command,
+            state: ProcState::Starting,
+            pid: None,
+            pgid: None,
+            started_at: None,
+            restarts: 0,
+            last_lines: Vec::new(),
+        }
+    }
+}
+
 /// The shared part of one entry: what a snapshot shows.
 struct Entry {
     view: LaunchedView,
@@ -257,19 +276,13 @@ impl Launcher {
         let inner = &self.inner;
         let id = LaunchId(inner.next_id.fetch_add(1, Ordering::Relaxed));
         let output = Arc::new(Mutex::new(OutputBuffer::default()));
-        let view = LaunchedView {
+        let mut view = LaunchedView::starting(
             id,
-            name: manifest.name.clone(),
-            plugin_id: manifest.id.clone(),
-            manifest: manifest.path.clone(),
-            command: manifest.spec.display(),
-            state: ProcState::Starting,
-            pid: None,
-            pgid: None,
-            started_at: None,
-            restarts: 0,
-            last_lines: Vec::new(),
-        };
+            manifest.name.clone(),
+            manifest.path.clone(),
+            manifest.spec.display(),
+        );
+        view.plugin_id = manifest.id.clone();
         inner.table.lock().insert(
             id,
             Entry {

@@ -64,18 +64,9 @@ impl Scene {
             LaunchId, LaunchedView, LauncherEvent, OutputLine, ProcState, StreamKind,
         };
         let mut s = Self::bare(theme);
-        let view = |id: u64, name: &str, command: &str| LaunchedView {
-            id: LaunchId(id),
-            name: name.into(),
-            plugin_id: None,
-            manifest: format!("~/plugins/{name}/plugin.yml").into(),
-            command: command.into(),
-            state: ProcState::Starting,
-            pid: None,
-            pgid: None,
-            started_at: None,
-            restarts: 0,
-            last_lines: Vec::new(),
+        let view = |id: u64, name: &str, command: &str| {
+            let manifest = format!("~/plugins/{name}/plugin.yml").into();
+            LaunchedView::starting(LaunchId(id), name.into(), manifest, command.into())
         };
         s.send(Msg::Added {
             views: vec![

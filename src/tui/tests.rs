@@ -411,19 +411,14 @@ fn disconnect_greys_the_plugin_out() {
 use crate::launcher::{LaunchId, LaunchedView, LauncherEvent, OutputLine, ProcState, StreamKind};
 
 fn launched_view(id: u64, name: &str, plugin_id: Option<&str>) -> LaunchedView {
-    LaunchedView {
-        id: LaunchId(id),
-        name: name.into(),
-        plugin_id: plugin_id.map(str::to_string),
-        manifest: format!("/plugins/{name}/plugin.yml").into(),
-        command: format!("python3 main.py  (in /plugins/{name})"),
-        state: ProcState::Starting,
-        pid: None,
-        pgid: None,
-        started_at: None,
-        restarts: 0,
-        last_lines: Vec::new(),
-    }
+    let mut view = LaunchedView::starting(
+        LaunchId(id),
+        name.into(),
+        format!("/plugins/{name}/plugin.yml").into(),
+        format!("python3 main.py  (in /plugins/{name})"),
+    );
+    view.plugin_id = plugin_id.map(str::to_string);
+    view
 }
 
 /// A fixed wall-clock time, so output timestamps in snapshots never change.

@@ -3,35 +3,20 @@
 
 use super::{InspectorState, LIST_TOP_ROWS, body_doc};
 use crate::host::{Direction, EntryKind, LogEntry, MessageLog};
-use crate::text::{sanitize_line, truncate_chars};
+use crate::text::{clock, sanitize_line, truncate_chars};
 use crate::tui::theme::Theme;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Widget};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 use unicode_width::UnicodeWidthStr;
 
 /// Widest plugin column in the list.
 const PLUGIN_COL: usize = 18;
 /// Longest label or note text formatted for a row (rows are clipped anyway).
 const ROW_TEXT_CHARS: usize = 300;
-
-/// `HH:MM:SS.mmm`, UTC: stable across machines, and what plugin logs in UTC print.
-fn clock(at: SystemTime) -> String {
-    let d = at
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .unwrap_or_default();
-    let s = d.as_secs() % 86_400;
-    format!(
-        "{:02}:{:02}:{:02}.{:03}",
-        s / 3600,
-        s / 60 % 60,
-        s % 60,
-        d.subsec_millis()
-    )
-}
 
 fn fmt_latency(d: Duration) -> String {
     let ms = d.as_secs_f64() * 1000.0;

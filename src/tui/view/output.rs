@@ -4,28 +4,12 @@
 use super::super::launches;
 use super::super::state::{Pane, State};
 use crate::launcher::StreamKind;
-use crate::text::{sanitize_line, truncate_width};
+use crate::text::{clock, sanitize_line, truncate_width};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
-use std::time::SystemTime;
-
-/// `HH:MM:SS.mmm` (UTC, like the inspector).
-fn clock(at: SystemTime) -> String {
-    let d = at
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .unwrap_or_default();
-    let s = d.as_secs() % 86_400;
-    format!(
-        "{:02}:{:02}:{:02}.{:03}",
-        s / 3600,
-        s / 60 % 60,
-        s % 60,
-        d.subsec_millis()
-    )
-}
 
 pub fn output_pane(area: Rect, buf: &mut Buffer, state: &State) {
     let t = &state.theme;
