@@ -284,3 +284,86 @@ async fn launched_plugins_show_their_state_and_output_and_stop_with_keys() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_restarts_an_edited_plugin_and_renders_its_panel_again() {
+    use tgo_console::launcher::{LaunchEnv, spawn_supervisor};
+    use tgo_console::tui::app::launch_all;
+    use tgo_console::tui::state::Launch;
+
+    let dir = tempfile::tempdir().unwrap();
+    let rogue = repo_path("tests/plugins/rogue.py").display().to_string();
+    std::fs::write(
+        dir.path().join("plugin.yml"),
+        format!("name: edited\ncommand: python3\nargs: ['{rogue}', file_text, message.txt]\n"),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("message.txt"), "before the edit").unwrap();
+    let mut h = start_host(|_| {}).await;
+    let (launcher, launcher_events) = spawn_supervisor(LaunchEnv {
+        socket: Some(h.socket.clone()),
+        watch: true,
+        grace: Duration::from_secs(1),
+        ..Default::default()
+    });
+    let (views, errors) = launch_all(&launcher, &[dir.path().to_path_buf()]);
+    assert!(errors.is_empty(), "{errors:?}");
+    let (mut state, mut terminal) = console(&h, 120, 36);
+    state.launches = views
+        .into_iter()
+        .map(|v| Launch::new(v, std::time::Instant::now()))
+        .collect();
+    let (tx, mut rx) = mpsc::unbounded();
+    let mut recorder = Recorder::default();
+    let handle = h.handle.clone();
+    let mut sources = Sources {
+        launcher: Some((launcher.clone(), launcher_events)),
+        signals: None,
+    };
+    let message = dir.path().join("message.txt");
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
+    let script = async move {
+        // Registered, and its panel (the first visitor_panel) rendered by itself.
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        log.lock().unwrap().push(handle_renders(&handle));
+        std::fs::write(&message, "after the edit").unwrap();
+        // Debounce, stop, start, register, render again.
+        tokio::time::sleep(Duration::from_millis(2500)).await;
+        key(&tx, KeyCode::Char('q'));
+    };
+    let looped = event_loop(
+        &mut terminal,
+        &mut rx,
+        &mut state,
+        &h.handle,
+        &mut h.events,
+        &mut recorder,
+        &mut sources,
+    );
+    let (result, ()) = tokio::join!(looped, script);
+    result.unwrap();
+    let screen = terminal.backend().to_string();
+    assert_eq!(seen.lock().unwrap()[0], 1, "rendered once before the edit");
+    assert!(screen.contains("after the edit"), "{screen}");
+    assert!(!screen.contains("before the edit"), "{screen}");
+    assert_eq!(
+        state.launches[0].restarts, 1,
+        "the plugins pane counts the restart"
+    );
+    launcher.shutdown(Duration::from_secs(1)).await;
+    h.handle.shutdown().await;
+}
+
+/// How many render requests the host has sent so far.
+fn handle_renders(handle: &tgo_console::host::HostHandle) -> usize {
+    use tgo_console::host::EntryKind;
+    handle
+        .log()
+        .entries()
+        .iter()
+        .filter(
+            |e| matches!(&e.kind, EntryKind::Request { method, .. } if method.ends_with("/render")),
+        )
+        .count()
+}

@@ -140,6 +140,8 @@ pub enum LauncherEvent {
         state: ProcState,
         /// The process, while one runs.
         pid: Option<u32>,
+        /// Starts after the first one so far.
+        restarts: u32,
     },
     Output {
         id: LaunchId,
@@ -498,7 +500,7 @@ impl PluginTask {
     }
 
     fn set_state(&self, state: ProcState) {
-        let mut pid = None;
+        let (mut pid, mut restarts) = (None, 0);
         if let Some(e) = self.table.lock().get_mut(&self.id) {
             e.view.state = state.clone();
             if !state.is_live() {
@@ -506,11 +508,13 @@ impl PluginTask {
                 e.view.pgid = None;
             }
             pid = e.view.pid;
+            restarts = e.view.restarts;
         }
         let _ = self.events.send(LauncherEvent::State {
             id: self.id,
             state,
             pid,
+            restarts,
         });
     }
 

@@ -16,7 +16,17 @@ const TOAST: Duration = Duration::from_secs(3);
 pub(super) fn on_events(state: &mut State, events: Vec<LauncherEvent>, now: Instant) {
     for ev in events {
         match ev {
-            LauncherEvent::State { id, state: st, pid } => on_state(state, id, st, pid, now),
+            LauncherEvent::State {
+                id,
+                state: st,
+                pid,
+                restarts,
+            } => {
+                if let Some(l) = state.launch_mut(id) {
+                    l.restarts = restarts;
+                }
+                on_state(state, id, st, pid, now)
+            }
             LauncherEvent::Output { id, line } => on_output(state, id, line),
             LauncherEvent::Changed { id, path } => {
                 if let Some(l) = state.launch(id) {

@@ -79,6 +79,7 @@ impl Scene {
             id: LaunchId(id),
             state,
             pid,
+            restarts: 0,
         };
         let started = std::time::SystemTime::now();
         let line = |stream: StreamKind, text: &str| LauncherEvent::Output {

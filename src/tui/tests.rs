@@ -442,6 +442,7 @@ fn proc_state(id: u64, state: ProcState, pid: Option<u32>) -> LauncherEvent {
         id: LaunchId(id),
         state,
         pid,
+        restarts: 0,
     }
 }
 

@@ -45,6 +45,7 @@ answer_twice              answers every request twice with the same id (second o
 unknown_template          render -> template "hologram", event -> action "teleport"
 plugin_request            sends a request (host/whoami) and a notification, then good
 bad_ui                    render -> tables missing columns / a column key, an unknown field
+file_text                 render -> text: the content of file ARG, read once at start  path
 """
 import json
 import os
@@ -499,6 +500,7 @@ MODES = {
                                 event={"action": "teleport", "data": {}}),
     "plugin_request": mode_plugin_request,
     "bad_ui": ui_mode(lambda: BAD_UI),
+    "file_text": ui_mode(lambda: text(open(ARG, encoding="utf-8").read().strip())),
 }
 
 
