@@ -191,9 +191,19 @@ async fn garbage_json() {
         ask(&handle, "rogue.non_jsonrpc", "visitor_panel/render", SHORT),
         served(&handle)
     );
-    // No usable id in any of these frames: the request can only time out…
-    assert_eq!(garbage.outcome, Outcome::Timeout { after: SHORT });
-    assert_eq!(shapes.outcome, Outcome::Timeout { after: SHORT });
+    // No usable id in any of these frames: the request can only time out, but the timeout
+    // says what came instead…
+    assert_eq!(
+        garbage.outcome.summary(),
+        "timed out after 1.0 s; meanwhile the plugin sent 1 invalid frame \
+         (invalid JSON: expected ident at line 1 column 2)"
+    );
+    let shapes_said = shapes.outcome.summary();
+    assert!(
+        shapes_said
+            .starts_with("timed out after 1.0 s; meanwhile the plugin sent 3 invalid frames"),
+        "{shapes_said}"
+    );
     // …and the frames themselves are logged as invalid, saying why, with the bytes kept.
     let invalid = |plugin: &'static str, n| {
         s.await_entries(n, move |e| {
@@ -240,8 +250,12 @@ async fn invalid_utf8() {
         ask(&handle, "rogue.invalid_utf8", "visitor_panel/render", SHORT),
         served(&handle)
     );
-    // The id sits behind the bad bytes: unreadable, so the request times out.
-    assert_eq!(reply.outcome, Outcome::Timeout { after: SHORT });
+    // The id sits behind the bad bytes: unreadable, so the request times out, saying why.
+    assert_eq!(
+        reply.outcome.summary(),
+        "timed out after 1.0 s; meanwhile the plugin sent 1 invalid frame \
+         (not valid UTF-8 (invalid byte at offset 0))"
+    );
     let bad = s
         .await_entries(1, |e| matches!(e.kind, EntryKind::Invalid { .. }))
         .await;
@@ -307,7 +321,13 @@ async fn never_answering() {
     served(&handle).await;
     assert!(handle.pending().contains(&(ticket.conn, ticket.id)));
     let reply = ticket.wait().await;
-    assert_eq!(reply.outcome, Outcome::Timeout { after: SHORT });
+    assert_eq!(
+        reply.outcome,
+        Outcome::Timeout {
+            after: SHORT,
+            meanwhile: None
+        }
+    );
     assert_eq!(reply.outcome.summary(), "timed out after 1.0 s");
     let timed_out = s.entries(|e| {
         e.problem
@@ -334,7 +354,7 @@ async fn wrong_ids() {
         ask(&handle, "rogue.wrong_ids", "visitor_panel/render", SHORT),
         served(&handle)
     );
-    assert_eq!(reply.outcome, Outcome::Timeout { after: SHORT });
+    assert!(matches!(reply.outcome, Outcome::Timeout { .. }));
     // Both stray answers are kept, flagged, and name the id that matched nothing.
     let strays: Vec<Vec<String>> = s
         .await_entries(2, |e| {

@@ -183,7 +183,8 @@ async fn timeout_is_its_own_outcome_and_late_answers_are_named() {
     assert_eq!(
         outcome,
         Outcome::Timeout {
-            after: Duration::from_millis(300)
+            after: Duration::from_millis(300),
+            meanwhile: None,
         }
     );
     tokio::time::sleep(Duration::from_millis(900)).await;

@@ -87,11 +87,22 @@ pub enum HostEvent {
 /// How one host→plugin request ended: exactly one of these, always.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Outcome {
-    Result { value: Value },
+    Result {
+        value: Value,
+    },
     PluginError(RpcError),
-    Timeout { after: Duration },
-    Disconnected { reason: String },
-    InvalidAnswer { reason: String },
+    /// No answer in time. `meanwhile`: the invalid frames the plugin sent instead, if any (a
+    /// timeout with garbage on the wire is a broken plugin, not a slow one).
+    Timeout {
+        after: Duration,
+        meanwhile: Option<String>,
+    },
+    Disconnected {
+        reason: String,
+    },
+    InvalidAnswer {
+        reason: String,
+    },
     Cancelled,
 }
 
@@ -101,7 +112,13 @@ impl Outcome {
         match self {
             Outcome::Result { .. } => "ok".into(),
             Outcome::PluginError(e) => format!("plugin error {}: {}", e.code, e.message),
-            Outcome::Timeout { after } => format!("timed out after {:.1} s", after.as_secs_f64()),
+            Outcome::Timeout { after, meanwhile } => {
+                let mut text = format!("timed out after {:.1} s", after.as_secs_f64());
+                if let Some(m) = meanwhile {
+                    text.push_str(&format!("; meanwhile the plugin sent {m}"));
+                }
+                text
+            }
             Outcome::Disconnected { reason } => format!("disconnected before answering ({reason})"),
             Outcome::InvalidAnswer { reason } => format!("invalid answer: {reason}"),
             Outcome::Cancelled => "cancelled".into(),
@@ -155,20 +172,19 @@ impl Ticket {
             ),
             Err(_) => {
                 self.conn_ref.expire(self.id, "timed out");
+                let outcome = Outcome::Timeout {
+                    after: self.timeout,
+                    meanwhile: self.shared.invalid_since(self.conn, self.request_seq),
+                };
                 let text = format!(
-                    "request {} ({}) timed out after {:.1} s",
+                    "request {} ({}) {}",
                     self.id,
                     self.method,
-                    self.timeout.as_secs_f64()
+                    outcome.summary()
                 );
                 self.shared
                     .log_event(self.conn, Some(self.plugin_id.clone()), text, true);
-                (
-                    Outcome::Timeout {
-                        after: self.timeout,
-                    },
-                    None,
-                )
+                (outcome, None)
             }
         };
         Reply {
@@ -204,6 +220,30 @@ impl Shared {
     fn log_changed(&self) {
         let last = self.log.lock().last_seq();
         self.log_seq.send_replace(last);
+    }
+
+    /// The invalid frames `conn` sent after log entry `seq` ("2 invalid frames (first: …)"),
+    /// looking at the newest entries only, so a flood costs a bounded scan.
+    fn invalid_since(&self, conn: ConnId, seq: u64) -> Option<String> {
+        const LOOK_BACK: usize = 10_000;
+        let log = self.log.lock();
+        let mut count = 0;
+        let mut first = None;
+        for e in log.entries().iter().rev().take(LOOK_BACK) {
+            if e.seq <= seq {
+                break;
+            }
+            if let (true, EntryKind::Invalid { reason }) = (e.conn == conn, &e.kind) {
+                count += 1;
+                first = Some(reason.clone());
+            }
+        }
+        let first = first?;
+        Some(if count == 1 {
+            format!("1 invalid frame ({first})")
+        } else {
+            format!("{count} invalid frames (first: {first})")
+        })
     }
 
     fn log_frame(&self, entry: LogEntry) -> u64 {

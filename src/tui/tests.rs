@@ -195,6 +195,7 @@ fn each_failure_says_which_it_was() {
         (
             Outcome::Timeout {
                 after: Duration::from_secs(30),
+                meanwhile: None,
             },
             "timeout",
         ),
