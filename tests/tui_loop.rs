@@ -267,6 +267,19 @@ async fn launched_plugins_show_their_state_and_output_and_stop_with_keys() {
         .collect::<Vec<_>>();
     assert!(outputs.iter().any(|p| p == "rogue.good"), "{outputs:?}");
     assert!(outputs.iter().any(|p| p == "mute"), "{outputs:?}");
+    // What happened to the processes is in the log too (and so in a recording).
+    let notes: Vec<String> = h
+        .handle
+        .log()
+        .entries()
+        .iter()
+        .filter(|e| e.plugin.as_deref() == Some("rogue.good"))
+        .filter_map(|e| match &e.kind {
+            EntryKind::Event { text } => Some(text.clone()),
+            _ => None,
+        })
+        .collect();
+    assert!(notes.iter().any(|n| n == "process stopped"), "{notes:?}");
     // The shutdown request went out before any signal.
     assert!(
         h.handle.log().entries().iter().any(|e| matches!(

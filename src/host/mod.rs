@@ -437,6 +437,12 @@ impl HostHandle {
         self.0.log_frame(entry)
     }
 
+    /// Logs something that happened outside the host (a launched plugin's process exiting, a
+    /// watched file changing) among the frames, so the inspector and a recording keep it.
+    pub fn log_note(&self, plugin: &str, text: String, problem: bool) -> u64 {
+        self.0.log_event(0, Some(plugin.to_string()), text, problem)
+    }
+
     /// Changes whenever the log grows (carries the newest seq).
     pub fn log_updates(&self) -> watch::Receiver<u64> {
         self.0.log_seq.subscribe()

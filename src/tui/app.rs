@@ -7,7 +7,7 @@ use super::state::State;
 use super::update::update;
 use super::view;
 use crate::host::{HostEvent, HostHandle};
-use crate::launcher::{LaunchedView, Launcher, LauncherEvent, StreamKind};
+use crate::launcher::{LaunchedView, Launcher, LauncherEvent, ProcState, StreamKind};
 use crossterm::event::Event;
 use futures::{Stream, StreamExt};
 use ratatui::Terminal;
@@ -95,19 +95,50 @@ async fn next_signal(signals: &mut Option<mpsc::UnboundedReceiver<&'static str>>
     }
 }
 
-/// Output lines go into the message log too (under the plugin's id once it registered), so
-/// the inspector interleaves them with frames and a recording keeps them.
-fn log_output(host: &HostHandle, state: &State, batch: &[LauncherEvent]) {
+/// What launched plugins print, and what happens to their processes, go into the message log
+/// too (under the plugin's id once it registered): the inspector interleaves them with the
+/// frames, and a recording keeps them.
+fn log_launcher(host: &HostHandle, state: &State, batch: &[LauncherEvent]) {
     for ev in batch {
-        if let LauncherEvent::Output { id, line } = ev
-            && let Some(l) = state.launch(*id)
-        {
-            let plugin = l.plugin_id.as_deref().unwrap_or(&l.name);
-            let stream = match line.stream {
-                StreamKind::Stdout => "stdout",
-                StreamKind::Stderr => "stderr",
-            };
-            host.log_output(plugin, stream, &line.text);
+        let (LauncherEvent::Output { id, .. }
+        | LauncherEvent::State { id, .. }
+        | LauncherEvent::Changed { id, .. }
+        | LauncherEvent::Removed { id }) = ev;
+        let Some(l) = state.launch(*id) else { continue };
+        let plugin = l.plugin_id.as_deref().unwrap_or(&l.name);
+        match ev {
+            LauncherEvent::Output { line, .. } => {
+                let stream = match line.stream {
+                    StreamKind::Stdout => "stdout",
+                    StreamKind::Stderr => "stderr",
+                };
+                host.log_output(plugin, stream, &line.text);
+            }
+            LauncherEvent::State { state: st, pid, .. } => {
+                let text = match (st, pid) {
+                    (ProcState::Running, Some(pid)) => format!("process started (pid {pid})"),
+                    (ProcState::Starting | ProcState::Stopping, _) => continue,
+                    (st, _) => format!("process {st}"),
+                };
+                let crashed = matches!(st, ProcState::Exited { code } if *code != 0)
+                    || matches!(
+                        st,
+                        ProcState::Killed { .. }
+                            | ProcState::FailedToStart(_)
+                            | ProcState::CrashLoop { .. }
+                    );
+                host.log_note(plugin, text, crashed);
+            }
+            LauncherEvent::Changed { path, .. } => {
+                host.log_note(
+                    plugin,
+                    format!("{} changed: restarting", path.display()),
+                    false,
+                );
+            }
+            LauncherEvent::Removed { .. } => {
+                host.log_note(plugin, "removed from the console".into(), false);
+            }
         }
     }
 }
@@ -180,7 +211,7 @@ where
                 ev => Msg::Host(ev),
             },
             batch = next_launcher_batch(&mut sources.launcher) => {
-                log_output(host, state, &batch);
+                log_launcher(host, state, &batch);
                 Msg::Launcher(batch)
             }
             changed = log_updates.changed(), if !log_changed => {
