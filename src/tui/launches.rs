@@ -21,12 +21,7 @@ pub(super) fn on_events(state: &mut State, events: Vec<LauncherEvent>, now: Inst
                 state: st,
                 pid,
                 restarts,
-            } => {
-                if let Some(l) = state.launch_mut(id) {
-                    l.restarts = restarts;
-                }
-                on_state(state, id, st, pid, now)
-            }
+            } => on_state(state, id, st, pid, restarts, now),
             LauncherEvent::Output { id, line } => on_output(state, id, line),
             LauncherEvent::Changed { id, path } => {
                 if let Some(l) = state.launch(id) {
@@ -43,10 +38,18 @@ pub(super) fn on_events(state: &mut State, events: Vec<LauncherEvent>, now: Inst
     }
 }
 
-fn on_state(state: &mut State, id: LaunchId, st: ProcState, pid: Option<u32>, now: Instant) {
+fn on_state(
+    state: &mut State,
+    id: LaunchId,
+    st: ProcState,
+    pid: Option<u32>,
+    restarts: u32,
+    now: Instant,
+) {
     let Some(l) = state.launch_mut(id) else {
         return;
     };
+    l.restarts = restarts;
     if st == ProcState::Starting {
         l.registered = false;
         l.started = Some(now);
