@@ -21,6 +21,8 @@ use tgo_console::tui::uiview::{self, UiState};
 
 const SIZES: &[(u16, u16)] = &[(1, 1), (3, 2), (80, 24)];
 const VIEWPORTS: &[(u16, u16)] = &[(80, 24), (1, 1), (3, 2), (20, 6), (40, 12)];
+/// Events per input beyond which a longer script only slows the run down.
+const MAX_EVENTS: usize = 64;
 /// Keys when the input has no script: move around, press, type, leave.
 const DEFAULT_SCRIPT: &[u8] = &[0, 0, 4, 6, 2, 9, 11, 2, 0, 2, 1, 5, 3, 7, 12, 2];
 
@@ -63,7 +65,7 @@ fn exercise(node: &Node, script: &[u8]) {
     };
     let (w, h) = VIEWPORTS[usize::from(first) % VIEWPORTS.len()];
     let viewport = Rect::new(0, 0, w, h);
-    for &b in events {
+    for &b in events.iter().take(MAX_EVENTS) {
         apply(node, &mut state, b, viewport);
         check_layout(node, &state, w);
     }
@@ -103,7 +105,25 @@ fn apply(node: &Node, state: &mut UiState, b: u8, viewport: Rect) {
             let _ = uiview::handle_click(node, state, col, row, viewport);
             return;
         }
-        _ => KeyCode::Char(['-', '.', '\u{4e2d}', 'é'][usize::from(high % 4)]),
+        _ => match high {
+            0..4 => KeyCode::Char(['-', '.', '\u{4e2d}', 'é'][usize::from(high)]),
+            // Editing keys with modifiers go to the text editor.
+            4..8 => {
+                let c = ['a', 'e', 'u', 'w'][usize::from(high - 4)];
+                let _ = uiview::handle_key(
+                    node,
+                    state,
+                    KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL),
+                    viewport,
+                );
+                return;
+            }
+            // An app-set offset far past the end must be clamped, not trusted.
+            _ => {
+                state.set_scroll(u32::MAX >> (high - 8));
+                return;
+            }
+        },
     };
     let _ = uiview::handle_key(node, state, key(code), viewport);
 }
