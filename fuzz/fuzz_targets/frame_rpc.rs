@@ -17,10 +17,14 @@ use tokio_util::codec::{Decoder, Encoder};
 #[derive(Debug, PartialEq)]
 enum End {
     Clean,
-    TooLarge { announced: u64 },
+    TooLarge {
+        announced: u64,
+    },
     /// Mid-frame: `buffered` bytes of the unfinished frame after its header (or of the
     /// header itself when even that is incomplete).
-    Truncated { buffered: usize },
+    Truncated {
+        buffered: usize,
+    },
 }
 
 /// The reference framing: what any chunking of `stream` must decode to.
@@ -32,14 +36,29 @@ fn reference(stream: &[u8], max: usize) -> (Vec<&[u8]>, End) {
             return (frames, End::Clean);
         }
         if rest.len() < 4 {
-            return (frames, End::Truncated { buffered: rest.len() });
+            return (
+                frames,
+                End::Truncated {
+                    buffered: rest.len(),
+                },
+            );
         }
         let n = u32::from_be_bytes([rest[0], rest[1], rest[2], rest[3]]) as usize;
         if n > max {
-            return (frames, End::TooLarge { announced: n as u64 });
+            return (
+                frames,
+                End::TooLarge {
+                    announced: n as u64,
+                },
+            );
         }
         if rest.len() - 4 < n {
-            return (frames, End::Truncated { buffered: rest.len() - 4 });
+            return (
+                frames,
+                End::Truncated {
+                    buffered: rest.len() - 4,
+                },
+            );
         }
         frames.push(&rest[4..4 + n]);
         rest = &rest[4 + n..];
@@ -73,7 +92,11 @@ fuzz_target!(|data: &[u8]| {
     let mut codec = FrameCodec::new(max);
     let mut chunks = Chunks {
         state: u32::from(*chunk_sel),
-        limit: if *chunk_sel == 0 { 0 } else { usize::from(chunk_sel % 64) + 1 },
+        limit: if *chunk_sel == 0 {
+            0
+        } else {
+            usize::from(chunk_sel % 64) + 1
+        },
     };
     let mut buf = BytesMut::new();
     let mut got: Vec<Bytes> = Vec::new();

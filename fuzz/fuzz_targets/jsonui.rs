@@ -95,7 +95,12 @@ fn apply(node: &Node, state: &mut UiState, b: u8, viewport: Rect) {
         9 => KeyCode::Char(char::from(b'a' + high)),
         10 => KeyCode::Char(' '),
         11 => KeyCode::Char(char::from(b'0' + high % 10)),
-        12 => [KeyCode::PageDown, KeyCode::PageUp, KeyCode::Home, KeyCode::End][usize::from(high % 4)],
+        12 => [
+            KeyCode::PageDown,
+            KeyCode::PageUp,
+            KeyCode::Home,
+            KeyCode::End,
+        ][usize::from(high % 4)],
         13 => {
             uiview::handle_scroll(state, high % 2 == 0, viewport, node);
             return;
@@ -144,7 +149,14 @@ fn draw(node: &Node, state: &UiState, w: u16, h: u16, focused: bool) {
     terminal
         .draw(|frame| {
             let area = frame.area();
-            uiview::render(node, state, area, frame.buffer_mut(), &Theme::default(), focused);
+            uiview::render(
+                node,
+                state,
+                area,
+                frame.buffer_mut(),
+                &Theme::default(),
+                focused,
+            );
         })
         .expect("draw");
     // Hostile plugin strings must never reach the terminal as control characters.
