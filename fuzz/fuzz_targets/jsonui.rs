@@ -102,7 +102,7 @@ fn apply(node: &Node, state: &mut UiState, b: u8, viewport: Rect) {
             KeyCode::End,
         ][usize::from(high % 4)],
         13 => {
-            uiview::handle_scroll(state, high % 2 == 0, viewport, node);
+            uiview::handle_scroll(state, high.is_multiple_of(2), viewport, node);
             return;
         }
         14 => {
