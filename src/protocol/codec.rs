@@ -88,7 +88,9 @@ impl Decoder for FrameCodec {
     fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>, FrameError> {
         match self.decode(src)? {
             Some(frame) => Ok(Some(frame)),
-            None if src.is_empty() => Ok(None),
+            // A consumed header with no payload after it leaves `src` empty but is still
+            // an unfinished frame.
+            None if src.is_empty() && !self.in_payload => Ok(None),
             None => {
                 let buffered = src.remaining();
                 src.clear();
@@ -180,6 +182,34 @@ mod tests {
             codec.decode_eof(&mut buf),
             Err(FrameError::Truncated { buffered: 2 })
         ));
+    }
+
+    #[test]
+    fn header_without_payload_at_eof_is_truncated() {
+        // Found by fuzz/frame_rpc: the header is consumed, so the buffer is empty at EOF.
+        let whole = frame(b"{\"id\":1}");
+        let mut codec = FrameCodec::default();
+        let mut buf = BytesMut::from(&whole[..4]);
+        assert!(codec.decode(&mut buf).unwrap().is_none());
+        assert!(matches!(
+            codec.decode_eof(&mut buf),
+            Err(FrameError::Truncated { buffered: 0 })
+        ));
+        // The same when the header only arrives with the EOF.
+        let mut codec = FrameCodec::default();
+        let mut buf = BytesMut::from(&whole[..4]);
+        assert!(matches!(
+            codec.decode_eof(&mut buf),
+            Err(FrameError::Truncated { buffered: 0 })
+        ));
+    }
+
+    #[test]
+    fn empty_frame_at_eof_is_a_frame() {
+        let mut codec = FrameCodec::default();
+        let mut buf = BytesMut::from(&frame(b"")[..]);
+        assert_eq!(codec.decode_eof(&mut buf).unwrap().unwrap(), &b""[..]);
+        assert!(codec.decode_eof(&mut buf).unwrap().is_none());
     }
 
     #[test]
