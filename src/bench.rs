@@ -67,6 +67,9 @@ pub struct BenchOptions {
     pub params: Option<Value>,
     /// Draw a progress bar on stderr (only when stderr is a terminal).
     pub progress: bool,
+    /// After the load, run [`raw_pingpong`] with as many frames, the same concurrency and an
+    /// answer of the plugin as payload, so the report carries its own baseline.
+    pub baseline: bool,
 }
 
 /// Latency distribution in microseconds.
@@ -137,6 +140,8 @@ pub struct BenchReport {
     pub latency_us: Percentiles,
     /// Why the run ended before its limit (the plugin went away).
     pub aborted: Option<String>,
+    /// The raw ping-pong measured in the same run (`baseline`).
+    pub baseline: Option<PingPongReport>,
 }
 
 impl BenchReport {
@@ -157,6 +162,14 @@ impl BenchReport {
         out += &format!("  latency µs: {}\n", self.latency_us.to_text());
         if let Some(why) = &self.aborted {
             out += &format!("  stopped early: {why}\n");
+        }
+        if let Some(raw) = &self.baseline {
+            out += &raw.to_text();
+            out += &format!(
+                "  host vs raw: p50 {:.2}x, throughput {:.2}x\n",
+                self.latency_us.p50 as f64 / raw.latency_us.p50.max(1) as f64,
+                self.throughput_per_s / raw.throughput_per_s.max(f64::MIN_POSITIVE)
+            );
         }
         out
     }
@@ -201,7 +214,17 @@ pub async fn run(opts: BenchOptions) -> anyhow::Result<BenchReport> {
 
     host.shutdown().await;
     child.stop(opts.host.shutdown_grace).await;
-    result
+    let (mut report, answer) = result?;
+    if opts.baseline {
+        // Same frame count, concurrency and answer size, with no host and no plugin logic.
+        let payload = answer.map_or_else(
+            || Bytes::from_static(b"{}"),
+            |v| Bytes::from(serde_json::to_vec(&v).unwrap_or_default()),
+        );
+        let frames = report.requests.max(1);
+        report.baseline = Some(raw_pingpong(frames, report.concurrency, payload).await?);
+    }
+    Ok(report)
 }
 
 /// Waits for the plugin's `register`, its exit, or [`REGISTER_WAIT`].
@@ -289,6 +312,9 @@ struct Run {
     finished: AtomicU64,
     stop: AtomicBool,
     aborted: Mutex<Option<String>>,
+    /// One answer of the plugin, kept as the baseline's payload.
+    sample: Mutex<Option<Value>>,
+    sampled: AtomicBool,
 }
 
 impl Run {
@@ -344,7 +370,12 @@ async fn worker(host: HostHandle, run: Arc<Run>) -> Tally {
         let us = u32::try_from(started.elapsed().as_micros()).unwrap_or(u32::MAX);
         tally.samples.push(us);
         match outcome {
-            Outcome::Result { .. } => tally.ok += 1,
+            Outcome::Result { value } => {
+                tally.ok += 1;
+                if !run.sampled.swap(true, Ordering::Relaxed) {
+                    *run.sample.lock() = Some(value);
+                }
+            }
             Outcome::PluginError(_) => tally.plugin_errors += 1,
             Outcome::Timeout { .. } => tally.timeouts += 1,
             Outcome::Disconnected { reason } => {
@@ -358,14 +389,14 @@ async fn worker(host: HostHandle, run: Arc<Run>) -> Tally {
     tally
 }
 
-/// The load phase: `concurrency` workers until a limit, then the report.
+/// The load phase: `concurrency` workers until a limit, then the report and an answer.
 async fn load(
     host: &HostHandle,
     opts: &BenchOptions,
     plugin_id: String,
     method: String,
     params: Value,
-) -> BenchReport {
+) -> (BenchReport, Option<Value>) {
     let concurrency = opts.concurrency.max(1);
     let limit = match (opts.requests, opts.duration) {
         (Some(n), _) => n,
@@ -383,6 +414,8 @@ async fn load(
         finished: AtomicU64::new(0),
         stop: AtomicBool::new(false),
         aborted: Mutex::new(None),
+        sample: Mutex::new(None),
+        sampled: AtomicBool::new(false),
     });
     let progress = (opts.progress && std::io::stderr().is_terminal())
         .then(|| tokio::spawn(draw_progress(run.clone(), opts.requests, opts.duration)));
@@ -403,7 +436,7 @@ async fn load(
     }
     let requests = tally.ok + tally.plugin_errors + tally.timeouts + tally.other;
     let aborted = run.aborted.lock().take();
-    BenchReport {
+    let report = BenchReport {
         plugin_id: run.plugin_id.clone(),
         method: run.method.clone(),
         concurrency,
@@ -416,7 +449,9 @@ async fn load(
         throughput_per_s: per_second(requests, elapsed),
         latency_us: Percentiles::from_samples(&mut tally.samples),
         aborted,
-    }
+        baseline: None,
+    };
+    (report, run.sample.lock().take())
 }
 
 fn per_second(n: u64, elapsed: Duration) -> f64 {

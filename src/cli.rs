@@ -175,6 +175,9 @@ pub struct BenchArgs {
     /// Bench the built-in demo plugin.
     #[arg(long, conflicts_with = "command")]
     pub demo: bool,
+    /// Also measure a raw socket-pair ping-pong of the same frames (no host) in the same run.
+    #[arg(long)]
+    pub baseline: bool,
     /// The plugin to launch.
     #[arg(last = true, value_name = "CMD")]
     pub command: Vec<String>,
@@ -313,6 +316,7 @@ async fn run_bench(host: &HostArgs, file: &Config, args: &BenchArgs) -> ExitCode
         method: args.method.clone(),
         params,
         progress: args.format == Format::Text,
+        baseline: args.baseline,
     };
     match crate::bench::run(opts).await {
         Ok(report) => {

@@ -41,6 +41,7 @@ fn demo(dir: &tempfile::TempDir) -> BenchOptions {
         method: None,
         params: None,
         progress: false,
+        baseline: false,
     }
 }
 
@@ -60,9 +61,14 @@ async fn renders_at_concurrency_8() {
     let report = bench(BenchOptions {
         requests: Some(500),
         concurrency: 8,
+        baseline: true,
         ..demo(&dir)
     })
     .await;
+    let raw = report.baseline.as_ref().expect("a baseline was asked for");
+    assert_eq!((raw.frames, raw.concurrency), (500, 8));
+    assert!(raw.answer_bytes > 1000, "the baseline answers a real render");
+    assert!(ordered(&raw.latency_us));
     assert_eq!(report.plugin_id, "com.tgo.demo");
     assert_eq!(report.method, "visitor_panel/render");
     assert_eq!((report.requests, report.ok), (500, 500));
@@ -79,6 +85,7 @@ async fn renders_at_concurrency_8() {
     assert_eq!(json["method"], "visitor_panel/render");
     assert!(json["latency_us"]["p99"].as_u64().is_some());
     assert!(json["elapsed_s"].as_f64().unwrap() > 0.0);
+    assert_eq!(json["baseline"]["frames"], 500);
     assert!(
         !dir.path().join("tgo.sock").exists(),
         "the host removed its socket"
