@@ -164,14 +164,18 @@ where
     let (rd, wr) = tokio::io::split(stream);
     let mut frames = FramedRead::new(rd, FrameCodec::default());
     let (tx, rx) = mpsc::channel(1024);
-    let writer = tokio::spawn(async move {
+    // The writer runs beside the reader in this task, not as a task of its own: handing every
+    // answer to another thread cost a wakeup (a futex and a context switch) per request.
+    let writer = async move {
         if let Err(e) = write_loop(wr, rx).await {
             eprintln!("[demo] writing to the host failed: {e}");
         }
-    });
-    let outcome = session(&mut frames, &tx, opts).await;
-    writer.abort();
-    outcome
+        std::future::pending::<anyhow::Result<()>>().await
+    };
+    tokio::select! {
+        outcome = session(&mut frames, &tx, opts) => outcome,
+        never = writer => never,
+    }
 }
 
 async fn session<R>(
