@@ -37,12 +37,12 @@ const KEY_EVERY: Duration = Duration::from_millis(20);
 const MIB: usize = 1024 * 1024;
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
-    let num = |i: usize, default: usize| {
-        args.get(i)
-            .and_then(|a| a.parse().ok())
-            .unwrap_or(default)
-    };
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
+    let num =
+        |i: usize, default: usize| args.get(i).and_then(|a| a.parse().ok()).unwrap_or(default);
     match args.first().map(String::as_str) {
         Some("plugin") => plugin(Path::new(&args[1]), num(2, 0), num(3, 0)),
         Some("keys") => phase("keys", num(1, 200_000), num(2, 64), num(3, 256)),
@@ -89,8 +89,9 @@ fn plugin(socket: &Path, n: usize, payload: usize) {
     read_frame(&mut inp).expect("register answered");
     let pad = "x".repeat(payload.saturating_sub(70));
     for i in 0..n {
-        let frame =
-            format!(r#"{{"jsonrpc":"2.0","method":"progress","params":{{"n":{i},"pad":"{pad}"}}}}"#);
+        let frame = format!(
+            r#"{{"jsonrpc":"2.0","method":"progress","params":{{"n":{i},"pad":"{pad}"}}}}"#
+        );
         write_frame(&mut out, frame.as_bytes());
     }
     out.flush().unwrap();

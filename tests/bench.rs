@@ -67,7 +67,10 @@ async fn renders_at_concurrency_8() {
     .await;
     let raw = report.baseline.as_ref().expect("a baseline was asked for");
     assert_eq!((raw.frames, raw.concurrency), (500, 8));
-    assert!(raw.answer_bytes > 1000, "the baseline answers a real render");
+    assert!(
+        raw.answer_bytes > 1000,
+        "the baseline answers a real render"
+    );
     assert!(ordered(&raw.latency_us));
     assert_eq!(report.plugin_id, "com.tgo.demo");
     assert_eq!(report.method, "visitor_panel/render");

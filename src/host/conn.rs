@@ -686,7 +686,11 @@ mod tests {
             writes: writes.clone(),
         };
         write_loop(sink(counting), rx, CancellationToken::new()).await;
-        assert_eq!(read_all(theirs).await, sent, "all frames, in order, then EOF");
+        assert_eq!(
+            read_all(theirs).await,
+            sent,
+            "all frames, in order, then EOF"
+        );
         let writes = writes.load(Ordering::Relaxed);
         // Two batches of small frames: one write each (one per frame before batching).
         assert!((1..=4).contains(&writes), "{writes} writes for 500 frames");

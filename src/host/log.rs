@@ -20,7 +20,11 @@ const FRAME_HEADER: usize = 4;
 /// What the allocator really takes for a string of `len` bytes (16-byte granules plus its
 /// chunk header); nothing for an empty one.
 fn heap(len: usize) -> usize {
-    if len == 0 { 0 } else { len.next_multiple_of(16) + 16 }
+    if len == 0 {
+        0
+    } else {
+        len.next_multiple_of(16) + 16
+    }
 }
 
 /// Which way a frame went, or `Local` for something the host itself observed.
