@@ -77,6 +77,14 @@ impl DemoOptions {
 
 /// Connects, registers, and serves the host until it says `shutdown` or hangs up.
 pub async fn run(opts: DemoOptions) -> anyhow::Result<()> {
+    // On a worker thread: the worker that sees the socket readable runs it at once, where a
+    // future in `block_on` must be woken on its own thread for every frame.
+    tokio::spawn(connect_and_serve(opts))
+        .await
+        .context("the demo plugin's task failed")?
+}
+
+async fn connect_and_serve(opts: DemoOptions) -> anyhow::Result<()> {
     if let Some(addr) = &opts.tcp {
         let stream = tokio::net::TcpStream::connect(addr)
             .await

@@ -72,6 +72,9 @@ async fn renders_at_concurrency_8() {
         "the baseline answers a real render"
     );
     assert!(ordered(&raw.latency_us));
+    let apart = report.baseline_apart.as_ref().expect("both baselines");
+    assert!(apart.echo_apart && !raw.echo_apart);
+    assert_eq!(apart.frames, 500);
     assert_eq!(report.plugin_id, "com.tgo.demo");
     assert_eq!(report.method, "visitor_panel/render");
     assert_eq!((report.requests, report.ok), (500, 500));
@@ -161,10 +164,14 @@ fn render_answer() -> Bytes {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn raw_pingpong_is_sane() {
-    for concurrency in [1, 16] {
-        let r = bench::raw_pingpong(2_000, concurrency, render_answer())
-            .await
-            .expect("ping-pong runs");
+    for (concurrency, apart) in [(1, false), (16, false), (1, true), (16, true)] {
+        let r = if apart {
+            bench::raw_pingpong_apart(2_000, concurrency, render_answer()).await
+        } else {
+            bench::raw_pingpong(2_000, concurrency, render_answer()).await
+        }
+        .expect("ping-pong runs");
+        assert_eq!(r.echo_apart, apart);
         eprint!("{}", r.to_text());
         assert_eq!(r.frames, 2_000);
         assert!(r.answer_bytes > 1000, "a render answer is a few KiB");
