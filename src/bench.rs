@@ -67,6 +67,9 @@ pub struct BenchOptions {
     pub params: Option<Value>,
     /// Draw a progress bar on stderr (only when stderr is a terminal).
     pub progress: bool,
+    /// After the load, run [`raw_pingpong`] with as many frames, the same concurrency and an
+    /// answer of the plugin as payload, so the report carries its own baseline.
+    pub baseline: bool,
 }
 
 /// Latency distribution in microseconds.
@@ -137,6 +140,10 @@ pub struct BenchReport {
     pub latency_us: Percentiles,
     /// Why the run ended before its limit (the plugin went away).
     pub aborted: Option<String>,
+    /// The raw ping-pongs measured in the same run (`baseline`): echo in the same runtime,
+    /// and echo on its own thread.
+    pub baseline: Option<PingPongReport>,
+    pub baseline_apart: Option<PingPongReport>,
 }
 
 impl BenchReport {
@@ -157,6 +164,14 @@ impl BenchReport {
         out += &format!("  latency µs: {}\n", self.latency_us.to_text());
         if let Some(why) = &self.aborted {
             out += &format!("  stopped early: {why}\n");
+        }
+        for raw in [&self.baseline, &self.baseline_apart].into_iter().flatten() {
+            out += &raw.to_text();
+            out += &format!(
+                "  host vs this raw: p50 {:.2}x, throughput {:.2}x\n",
+                self.latency_us.p50 as f64 / raw.latency_us.p50.max(1) as f64,
+                self.throughput_per_s / raw.throughput_per_s.max(f64::MIN_POSITIVE)
+            );
         }
         out
     }
@@ -201,7 +216,19 @@ pub async fn run(opts: BenchOptions) -> anyhow::Result<BenchReport> {
 
     host.shutdown().await;
     child.stop(opts.host.shutdown_grace).await;
-    result
+    let (mut report, answer) = result?;
+    if opts.baseline {
+        // Same frame count, concurrency and answer size, with no host and no plugin logic.
+        let payload = answer.map_or_else(
+            || Bytes::from_static(b"{}"),
+            |v| Bytes::from(serde_json::to_vec(&v).unwrap_or_default()),
+        );
+        let frames = report.requests.max(1);
+        let c = report.concurrency;
+        report.baseline = Some(raw_pingpong(frames, c, payload.clone()).await?);
+        report.baseline_apart = Some(raw_pingpong_apart(frames, c, payload).await?);
+    }
+    Ok(report)
 }
 
 /// Waits for the plugin's `register`, its exit, or [`REGISTER_WAIT`].
@@ -289,6 +316,9 @@ struct Run {
     finished: AtomicU64,
     stop: AtomicBool,
     aborted: Mutex<Option<String>>,
+    /// One answer of the plugin, kept as the baseline's payload.
+    sample: Mutex<Option<Value>>,
+    sampled: AtomicBool,
 }
 
 impl Run {
@@ -344,7 +374,12 @@ async fn worker(host: HostHandle, run: Arc<Run>) -> Tally {
         let us = u32::try_from(started.elapsed().as_micros()).unwrap_or(u32::MAX);
         tally.samples.push(us);
         match outcome {
-            Outcome::Result { .. } => tally.ok += 1,
+            Outcome::Result { value } => {
+                tally.ok += 1;
+                if !run.sampled.swap(true, Ordering::Relaxed) {
+                    *run.sample.lock() = Some(value);
+                }
+            }
             Outcome::PluginError(_) => tally.plugin_errors += 1,
             Outcome::Timeout { .. } => tally.timeouts += 1,
             Outcome::Disconnected { reason } => {
@@ -358,14 +393,14 @@ async fn worker(host: HostHandle, run: Arc<Run>) -> Tally {
     tally
 }
 
-/// The load phase: `concurrency` workers until a limit, then the report.
+/// The load phase: `concurrency` workers until a limit, then the report and an answer.
 async fn load(
     host: &HostHandle,
     opts: &BenchOptions,
     plugin_id: String,
     method: String,
     params: Value,
-) -> BenchReport {
+) -> (BenchReport, Option<Value>) {
     let concurrency = opts.concurrency.max(1);
     let limit = match (opts.requests, opts.duration) {
         (Some(n), _) => n,
@@ -383,6 +418,8 @@ async fn load(
         finished: AtomicU64::new(0),
         stop: AtomicBool::new(false),
         aborted: Mutex::new(None),
+        sample: Mutex::new(None),
+        sampled: AtomicBool::new(false),
     });
     let progress = (opts.progress && std::io::stderr().is_terminal())
         .then(|| tokio::spawn(draw_progress(run.clone(), opts.requests, opts.duration)));
@@ -403,7 +440,7 @@ async fn load(
     }
     let requests = tally.ok + tally.plugin_errors + tally.timeouts + tally.other;
     let aborted = run.aborted.lock().take();
-    BenchReport {
+    let report = BenchReport {
         plugin_id: run.plugin_id.clone(),
         method: run.method.clone(),
         concurrency,
@@ -416,7 +453,10 @@ async fn load(
         throughput_per_s: per_second(requests, elapsed),
         latency_us: Percentiles::from_samples(&mut tally.samples),
         aborted,
-    }
+        baseline: None,
+        baseline_apart: None,
+    };
+    (report, run.sample.lock().take())
 }
 
 fn per_second(n: u64, elapsed: Duration) -> f64 {
@@ -475,12 +515,19 @@ pub struct PingPongReport {
     pub elapsed: Duration,
     pub throughput_per_s: f64,
     pub latency_us: Percentiles,
+    /// The echo side ran on its own thread and runtime, as a plugin process would.
+    pub echo_apart: bool,
 }
 
 impl PingPongReport {
     pub fn to_text(&self) -> String {
+        let name = if self.echo_apart {
+            "raw ping-pong, echo on its own thread"
+        } else {
+            "raw ping-pong"
+        };
         format!(
-            "raw ping-pong: {} frames ({} B out, {} B back) in {:.2} s at concurrency {} = {:.1} /s\n  latency µs: {}\n",
+            "{name}: {} frames ({} B out, {} B back) in {:.2} s at concurrency {} = {:.1} /s\n  latency µs: {}\n",
             self.frames,
             self.request_bytes,
             self.answer_bytes,
@@ -515,6 +562,59 @@ pub async fn raw_pingpong(
     concurrency: usize,
     payload: Bytes,
 ) -> anyhow::Result<PingPongReport> {
+    // On a worker thread, like the host's connections and the bench's workers: run from
+    // `block_on`, the client loop would pay a cross-thread wakeup per answer the host does not.
+    tokio::spawn(pingpong(frames, concurrency, payload, false))
+        .await
+        .context("the ping-pong task failed")?
+}
+
+/// [`raw_pingpong`] with the echo side on a thread of its own with its own single-threaded
+/// runtime, so every frame crosses threads as it crosses processes to a real plugin: the
+/// scheduling a host cannot avoid, still without any host or plugin logic.
+pub async fn raw_pingpong_apart(
+    frames: u64,
+    concurrency: usize,
+    payload: Bytes,
+) -> anyhow::Result<PingPongReport> {
+    tokio::spawn(pingpong(frames, concurrency, payload, true))
+        .await
+        .context("the ping-pong task failed")?
+}
+
+/// The "plugin": answers every request with the fixed result, as fast as it can.
+async fn echo(
+    server: tokio::net::UnixStream,
+    ans_prefix: Vec<u8>,
+    ans_suffix: Vec<u8>,
+    max: usize,
+) -> anyhow::Result<()> {
+    let (rd, wr) = server.into_split();
+    let mut rd = FramedRead::new(rd, FrameCodec::new(max));
+    let mut wr = FramedWrite::new(wr, FrameCodec::new(max));
+    while let Some(frame) = rd.next().await {
+        let mut frame = Some(frame?);
+        // Answer everything already readable, then write once.
+        while let Some(f) = frame {
+            let id = match jsonrpc::parse(&f).map(|i| i.message) {
+                Ok(Message::Request { id, .. }) => id.as_u64(),
+                _ => None,
+            };
+            let id = id.ok_or_else(|| anyhow!("echo: not a request with an integer id"))?;
+            wr.feed(spliced(&ans_prefix, id, &ans_suffix)).await?;
+            frame = rd.next().now_or_never().flatten().transpose()?;
+        }
+        wr.flush().await?;
+    }
+    Ok(())
+}
+
+async fn pingpong(
+    frames: u64,
+    concurrency: usize,
+    payload: Bytes,
+    apart: bool,
+) -> anyhow::Result<PingPongReport> {
     serde_json::from_slice::<serde::de::IgnoredAny>(&payload)
         .context("the ping-pong payload is not JSON")?;
     let concurrency = concurrency.max(1);
@@ -529,29 +629,34 @@ pub async fn raw_pingpong(
     let answer_bytes = spliced(&ans_prefix, 1, &ans_suffix).len();
     let max = DEFAULT_MAX_FRAME_BYTES.max(answer_bytes * 2);
 
-    let (client, server) = tokio::net::UnixStream::pair().context("socketpair")?;
-
-    // The "plugin": answers every request with the fixed result, as fast as it can.
-    let echo = tokio::spawn(async move {
-        let (rd, wr) = server.into_split();
-        let mut rd = FramedRead::new(rd, FrameCodec::new(max));
-        let mut wr = FramedWrite::new(wr, FrameCodec::new(max));
-        while let Some(frame) = rd.next().await {
-            let mut frame = Some(frame?);
-            // Answer everything already readable, then write once.
-            while let Some(f) = frame {
-                let id = match jsonrpc::parse(&f).map(|i| i.message) {
-                    Ok(Message::Request { id, .. }) => id.as_u64(),
-                    _ => None,
-                };
-                let id = id.ok_or_else(|| anyhow!("echo: not a request with an integer id"))?;
-                wr.feed(spliced(&ans_prefix, id, &ans_suffix)).await?;
-                frame = rd.next().now_or_never().flatten().transpose()?;
-            }
-            wr.flush().await?;
-        }
-        anyhow::Ok(())
-    });
+    let (client, server) = std::os::unix::net::UnixStream::pair().context("socketpair")?;
+    client.set_nonblocking(true)?;
+    server.set_nonblocking(true)?;
+    let client = tokio::net::UnixStream::from_std(client)?;
+    let (echo_tx, echo_done) = tokio::sync::oneshot::channel();
+    if apart {
+        std::thread::Builder::new()
+            .name("pingpong-echo".into())
+            .spawn(move || {
+                let done = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(anyhow::Error::from)
+                    .and_then(|rt| {
+                        rt.block_on(async {
+                            let server = tokio::net::UnixStream::from_std(server)?;
+                            echo(server, ans_prefix, ans_suffix, max).await
+                        })
+                    });
+                let _ = echo_tx.send(done);
+            })
+            .context("cannot start the echo thread")?;
+    } else {
+        let server = tokio::net::UnixStream::from_std(server)?;
+        tokio::spawn(async move {
+            let _ = echo_tx.send(echo(server, ans_prefix, ans_suffix, max).await);
+        });
+    }
 
     let (rd, wr) = client.into_split();
     let (ids, mut to_send) = mpsc::unbounded_channel::<u64>();
@@ -608,7 +713,7 @@ pub async fn raw_pingpong(
     drop(send_next);
     writer.await??;
     drop(rd);
-    echo.await??;
+    echo_done.await.context("the echo side vanished")??;
     Ok(PingPongReport {
         frames,
         concurrency,
@@ -617,6 +722,7 @@ pub async fn raw_pingpong(
         elapsed,
         throughput_per_s: per_second(frames, elapsed),
         latency_us: Percentiles::from_samples(&mut samples),
+        echo_apart: apart,
     })
 }
 

@@ -188,6 +188,9 @@ pub struct BenchArgs {
     /// The plugin to launch: its manifest, or the directory holding it.
     #[arg(value_name = "PLUGIN", conflicts_with = "command")]
     pub plugin: Option<PathBuf>,
+    /// Also measure a raw socket-pair ping-pong of the same frames (no host) in the same run.
+    #[arg(long)]
+    pub baseline: bool,
     /// The plugin to launch.
     #[arg(last = true, value_name = "CMD")]
     pub command: Vec<String>,
@@ -328,6 +331,7 @@ async fn run_bench(host: &HostArgs, file: &Config, args: &BenchArgs) -> ExitCode
         method: args.method.clone(),
         params,
         progress: args.format == Format::Text,
+        baseline: args.baseline,
     };
     match crate::bench::run(opts).await {
         Ok(report) => {

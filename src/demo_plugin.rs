@@ -2,9 +2,10 @@
 //! exercises every JSON-UI template and every JSON-ACTION the protocol defines.
 //!
 //! It is a *client*: it dials the host, registers four capabilities, then answers the host's
-//! requests, each in its own task, so answers may go out in any order. One writer task owns
-//! the socket's write half and is fed by a channel. It logs one line per request to stderr,
-//! which the host captures when it launched the plugin.
+//! requests: quick ones at once, slow ones and big tables in their own task, so answers may go
+//! out in any order. One writer task owns the socket's write half and is fed by a channel; it
+//! writes everything queued, then flushes once. It logs one line per request to stderr (in
+//! one write per batch), which the host captures when it launched the plugin.
 //!
 //! Everything that builds JSON is a pure function (`dispatch` and friends), unit-tested below.
 
@@ -76,6 +77,14 @@ impl DemoOptions {
 
 /// Connects, registers, and serves the host until it says `shutdown` or hangs up.
 pub async fn run(opts: DemoOptions) -> anyhow::Result<()> {
+    // On a worker thread: the worker that sees the socket readable runs it at once, where a
+    // future in `block_on` must be woken on its own thread for every frame.
+    tokio::spawn(connect_and_serve(opts))
+        .await
+        .context("the demo plugin's task failed")?
+}
+
+async fn connect_and_serve(opts: DemoOptions) -> anyhow::Result<()> {
     if let Some(addr) = &opts.tcp {
         let stream = tokio::net::TcpStream::connect(addr)
             .await
@@ -95,7 +104,8 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<()> {
 
 /// What the writer task is asked to do.
 enum Out {
-    Frame(Bytes),
+    /// A frame, and the stderr line that reports it.
+    Frame(Bytes, Option<String>),
     /// Flush everything queued before this, then acknowledge.
     Flush(oneshot::Sender<()>),
 }
@@ -106,27 +116,46 @@ async fn write_loop<W: AsyncWrite + Unpin>(
 ) -> Result<(), FrameError> {
     // Our own answers may be large (a 200 000-row table): the size limit is the host's call.
     let mut sink = FramedWrite::new(wr, FrameCodec::new(u32::MAX as usize));
+    let mut lines = String::new();
     while let Some(first) = rx.recv().await {
-        // Queue whatever is waiting, then flush once.
+        // Queue whatever is waiting, then flush once; the report lines go out in one write
+        // too (a line per answer, each its own write, cost more than the answers themselves).
         let mut next = Some(first);
         while let Some(out) = next {
             match out {
-                Out::Frame(bytes) => sink.feed(bytes).await?,
+                Out::Frame(bytes, line) => {
+                    sink.feed(bytes).await?;
+                    if let Some(line) = line {
+                        lines.push_str(&line);
+                        lines.push('\n');
+                    }
+                }
                 Out::Flush(ack) => {
                     sink.flush().await?;
+                    report(&mut lines);
                     let _ = ack.send(());
                 }
             }
             next = rx.try_recv().ok();
         }
         sink.flush().await?;
+        report(&mut lines);
     }
     Ok(())
 }
 
+/// Writes the collected report lines to stderr at once.
+fn report(lines: &mut String) {
+    use std::io::Write as _;
+    if !lines.is_empty() {
+        let _ = std::io::stderr().lock().write_all(lines.as_bytes());
+        lines.clear();
+    }
+}
+
 async fn send(tx: &mpsc::Sender<Out>, bytes: Bytes) {
     // A closed channel means the writer failed; the reader will see the socket close too.
-    let _ = tx.send(Out::Frame(bytes)).await;
+    let _ = tx.send(Out::Frame(bytes, None)).await;
 }
 
 async fn flush(tx: &mpsc::Sender<Out>) {
@@ -143,14 +172,18 @@ where
     let (rd, wr) = tokio::io::split(stream);
     let mut frames = FramedRead::new(rd, FrameCodec::default());
     let (tx, rx) = mpsc::channel(1024);
-    let writer = tokio::spawn(async move {
+    // The writer runs beside the reader in this task, not as a task of its own: handing every
+    // answer to another thread cost a wakeup (a futex and a context switch) per request.
+    let writer = async move {
         if let Err(e) = write_loop(wr, rx).await {
             eprintln!("[demo] writing to the host failed: {e}");
         }
-    });
-    let outcome = session(&mut frames, &tx, opts).await;
-    writer.abort();
-    outcome
+        std::future::pending::<anyhow::Result<()>>().await
+    };
+    tokio::select! {
+        outcome = session(&mut frames, &tx, opts) => outcome,
+        never = writer => never,
+    }
 }
 
 async fn session<R>(
@@ -231,13 +264,17 @@ where
                 return Ok(());
             }
             Message::Request { id, method, params } => {
-                let tx = tx.clone();
-                tasks.spawn(answer_request(
-                    tx,
-                    id,
-                    method,
-                    params.unwrap_or(Value::Null),
-                ));
+                let params = params.unwrap_or(Value::Null);
+                if is_heavy(&method, &params) {
+                    tasks.spawn(answer_request(tx.clone(), id, method, params));
+                } else {
+                    // Quick answers are built right here: a task (and a blocking thread)
+                    // per ping cost more than the answer.
+                    let started = Instant::now();
+                    let (bytes, outcome) = encode_answer(&id, &method, &params);
+                    let line = report_line(&id, &method, &outcome, bytes.len(), started);
+                    let _ = tx.send(Out::Frame(bytes, Some(line))).await;
+                }
             }
             Message::Notification { method, .. } => {
                 eprintln!("[demo] notification {method} from the host (ignored)");
@@ -255,7 +292,24 @@ fn is_hangup(e: &std::io::Error) -> bool {
     matches!(e.kind(), ConnectionReset | ConnectionAborted | BrokenPipe)
 }
 
-/// Answers one request and logs it: `[demo] #7 visitor_panel/render -> ok (812 bytes, 1 ms)`.
+/// Rows above which a render is built on a blocking thread.
+const HEAVY_ROWS: u64 = 1000;
+
+/// Requests answered in their own task, so quicker ones overtake them: `slow`, and renders
+/// of big tables.
+fn is_heavy(method: &str, params: &Value) -> bool {
+    method == "slow" || params.get("rows").and_then(Value::as_u64) > Some(HEAVY_ROWS)
+}
+
+/// `[demo] #7 visitor_panel/render -> ok (812 bytes, 1 ms)`.
+fn report_line(id: &Id, method: &str, outcome: &str, bytes: usize, started: Instant) -> String {
+    format!(
+        "[demo] #{id} {method} -> {outcome} ({bytes} bytes, {} ms)",
+        started.elapsed().as_millis()
+    )
+}
+
+/// Answers one heavy request and logs it.
 async fn answer_request(tx: mpsc::Sender<Out>, id: Id, method: String, params: Value) {
     let started = Instant::now();
     let (bytes, outcome) = if method == "slow" {
@@ -279,12 +333,8 @@ async fn answer_request(tx: mpsc::Sender<Out>, id: Id, method: String, params: V
             }
         }
     };
-    eprintln!(
-        "[demo] #{id} {method} -> {outcome} ({} bytes, {} ms)",
-        bytes.len(),
-        started.elapsed().as_millis()
-    );
-    send(&tx, bytes).await;
+    let line = report_line(&id, &method, &outcome, bytes.len(), started);
+    let _ = tx.send(Out::Frame(bytes, Some(line))).await;
 }
 
 fn encode_answer(id: &Id, method: &str, params: &Value) -> (Bytes, String) {
@@ -1226,6 +1276,15 @@ mod tests {
             dispatch("ping", &Value::Null).unwrap(),
             json!({"pong": true})
         );
+    }
+
+    #[test]
+    fn only_slow_requests_and_big_tables_get_their_own_task() {
+        assert!(is_heavy("slow", &json!({"ms": 1})));
+        assert!(is_heavy("visitor_panel/render", &json!({"rows": 5000})));
+        assert!(!is_heavy("visitor_panel/render", &json!({"rows": 10})));
+        assert!(!is_heavy("visitor_panel/render", &Value::Null));
+        assert!(!is_heavy("ping", &json!({})));
     }
 
     #[test]

@@ -41,6 +41,7 @@ fn demo(dir: &tempfile::TempDir) -> BenchOptions {
         method: None,
         params: None,
         progress: false,
+        baseline: false,
     }
 }
 
@@ -60,9 +61,20 @@ async fn renders_at_concurrency_8() {
     let report = bench(BenchOptions {
         requests: Some(500),
         concurrency: 8,
+        baseline: true,
         ..demo(&dir)
     })
     .await;
+    let raw = report.baseline.as_ref().expect("a baseline was asked for");
+    assert_eq!((raw.frames, raw.concurrency), (500, 8));
+    assert!(
+        raw.answer_bytes > 1000,
+        "the baseline answers a real render"
+    );
+    assert!(ordered(&raw.latency_us));
+    let apart = report.baseline_apart.as_ref().expect("both baselines");
+    assert!(apart.echo_apart && !raw.echo_apart);
+    assert_eq!(apart.frames, 500);
     assert_eq!(report.plugin_id, "com.tgo.demo");
     assert_eq!(report.method, "visitor_panel/render");
     assert_eq!((report.requests, report.ok), (500, 500));
@@ -79,6 +91,7 @@ async fn renders_at_concurrency_8() {
     assert_eq!(json["method"], "visitor_panel/render");
     assert!(json["latency_us"]["p99"].as_u64().is_some());
     assert!(json["elapsed_s"].as_f64().unwrap() > 0.0);
+    assert_eq!(json["baseline"]["frames"], 500);
     assert!(
         !dir.path().join("tgo.sock").exists(),
         "the host removed its socket"
@@ -151,10 +164,14 @@ fn render_answer() -> Bytes {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn raw_pingpong_is_sane() {
-    for concurrency in [1, 16] {
-        let r = bench::raw_pingpong(2_000, concurrency, render_answer())
-            .await
-            .expect("ping-pong runs");
+    for (concurrency, apart) in [(1, false), (16, false), (1, true), (16, true)] {
+        let r = if apart {
+            bench::raw_pingpong_apart(2_000, concurrency, render_answer()).await
+        } else {
+            bench::raw_pingpong(2_000, concurrency, render_answer()).await
+        }
+        .expect("ping-pong runs");
+        assert_eq!(r.echo_apart, apart);
         eprint!("{}", r.to_text());
         assert_eq!(r.frames, 2_000);
         assert!(r.answer_bytes > 1000, "a render answer is a few KiB");

@@ -190,6 +190,12 @@ where
     });
 }
 
+/// Most frames fed into the sink between two flushes: a busy connection's frames go out in
+/// few `write`s, and its buffer stays bounded (a frame over 8 KiB is written as it is fed).
+const WRITE_BATCH: usize = 256;
+
+/// Writes queued frames in order. Everything already queued is fed into the sink and flushed
+/// once, so a burst of N frames costs a few syscalls instead of N.
 async fn write_loop<W>(
     mut sink: FramedWrite<W, FrameCodec>,
     mut rx: mpsc::Receiver<Bytes>,
@@ -197,31 +203,55 @@ async fn write_loop<W>(
 ) where
     W: AsyncWrite + Unpin + Send + 'static,
 {
+    let mut batch = Vec::with_capacity(WRITE_BATCH);
     loop {
+        let received = tokio::select! {
+            biased;
+            n = rx.recv_many(&mut batch, WRITE_BATCH) => n,
+            _ = close.cancelled() => break,
+        };
+        if received == 0 {
+            // Every sender is gone.
+            break;
+        }
+        let written = write_all(&mut sink, &mut batch);
         tokio::select! {
             biased;
-            frame = rx.recv() => {
-                let Some(frame) = frame else { break };
-                tokio::select! {
-                    biased;
-                    r = sink.send(frame) => if r.is_err() { return },
-                    // The peer stopped reading and we are closing: give up on this frame.
-                    _ = close.cancelled() => return,
-                }
-            }
-            _ = close.cancelled() => break,
+            r = written => if r.is_err() { return },
+            // The peer stopped reading and we are closing: give up on these frames.
+            _ = close.cancelled() => return,
         }
     }
     // Closing: flush what was queued (e.g. a handshake error reply), briefly.
     let _ = tokio::time::timeout(Duration::from_secs(1), async {
-        while let Ok(frame) = rx.try_recv() {
-            if sink.send(frame).await.is_err() {
+        loop {
+            while batch.len() < WRITE_BATCH {
+                match rx.try_recv() {
+                    Ok(frame) => batch.push(frame),
+                    Err(_) => break,
+                }
+            }
+            if batch.is_empty() {
+                break;
+            }
+            if write_all(&mut sink, &mut batch).await.is_err() {
                 return;
             }
         }
         let _ = sink.close().await;
     })
     .await;
+}
+
+/// Feeds every frame of `batch` (emptying it), then flushes once.
+async fn write_all<W: AsyncWrite + Unpin>(
+    sink: &mut FramedWrite<W, FrameCodec>,
+    batch: &mut Vec<Bytes>,
+) -> Result<(), crate::protocol::codec::FrameError> {
+    for frame in batch.drain(..) {
+        sink.feed(frame).await?;
+    }
+    sink.flush().await
 }
 
 type Reader<R> = FramedRead<R, FrameCodec>;
@@ -414,36 +444,34 @@ fn on_frame(
     bytes: Bytes,
     parsed: Result<Incoming, jsonrpc::Invalid>,
 ) {
+    let mut entry = incoming_entry(conn, plugin.clone(), bytes, &parsed);
     // An answer (or an unusable frame that still names an id) resolves its pending request.
-    let (answer_id, outcome) = match &parsed {
+    // The answer's value is moved into the outcome, never cloned (a render can be megabytes).
+    let (answer_id, outcome) = match parsed {
         Ok(Incoming {
             message: Message::Response { id, body },
             ..
         }) => (
-            id.clone(),
-            Some(match body {
-                ResponseBody::Result(v) => Outcome::Result { value: v.clone() },
-                ResponseBody::Error(e) => Outcome::PluginError(e.clone()),
-                ResponseBody::Invalid(reason) => Outcome::InvalidAnswer {
-                    reason: reason.clone(),
-                },
-            }),
+            id,
+            match body {
+                ResponseBody::Result(value) => Outcome::Result { value },
+                ResponseBody::Error(e) => Outcome::PluginError(e),
+                ResponseBody::Invalid(reason) => Outcome::InvalidAnswer { reason },
+            },
         ),
         Err(invalid) => (
-            invalid.id.clone(),
-            Some(Outcome::InvalidAnswer {
-                reason: invalid.reason.clone(),
-            }),
+            invalid.id,
+            Outcome::InvalidAnswer {
+                reason: invalid.reason,
+            },
         ),
-        Ok(_) => (None, None),
-    };
-    let Some(outcome) = outcome else {
-        log_incoming(shared, conn, plugin.clone(), bytes, &parsed);
-        return;
+        Ok(_) => {
+            shared.log_frame(entry);
+            return;
+        }
     };
     let key = answer_id.as_ref().and_then(Id::as_u64);
     let pending = key.and_then(|k| conn.pending.lock().map.remove(&k));
-    let mut entry = incoming_entry(conn, plugin.clone(), bytes, &parsed);
     match pending {
         Some(p) => {
             let latency = p.sent.elapsed();
@@ -453,7 +481,7 @@ fn on_frame(
                 log.pair(p.request_seq, seq, latency);
                 seq
             };
-            shared.log_changed();
+            shared.log_changed(seq);
             let _ = p.tx.send((outcome, Some(seq)));
         }
         None => {
@@ -627,5 +655,135 @@ mod tests {
             stray_answer_note(None, None, None, 4),
             "answer without an id"
         );
+    }
+
+    use std::pin::Pin;
+    use std::task::{Context, Poll};
+
+    /// Counts the writes that reach the stream.
+    struct Counting<W> {
+        inner: W,
+        writes: Arc<AtomicU64>,
+    }
+
+    impl<W: AsyncWrite + Unpin> AsyncWrite for Counting<W> {
+        fn poll_write(
+            mut self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+            buf: &[u8],
+        ) -> Poll<std::io::Result<usize>> {
+            let polled = Pin::new(&mut self.inner).poll_write(cx, buf);
+            if let Poll::Ready(Ok(_)) = polled {
+                self.writes.fetch_add(1, Ordering::Relaxed);
+            }
+            polled
+        }
+
+        fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+            Pin::new(&mut self.inner).poll_flush(cx)
+        }
+
+        fn poll_shutdown(
+            mut self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+        ) -> Poll<std::io::Result<()>> {
+            Pin::new(&mut self.inner).poll_shutdown(cx)
+        }
+    }
+
+    fn frames(n: usize) -> Vec<Bytes> {
+        (0..n)
+            .map(|i| Bytes::from(format!("{{\"n\":{i}}}")))
+            .collect()
+    }
+
+    /// Every frame the other end receives until EOF.
+    async fn read_all(rd: tokio::io::DuplexStream) -> Vec<Bytes> {
+        FramedRead::new(rd, FrameCodec::default())
+            .map(|f| f.expect("well-formed frame"))
+            .collect()
+            .await
+    }
+
+    fn sink<W: AsyncWrite>(w: W) -> FramedWrite<W, FrameCodec> {
+        FramedWrite::new(w, FrameCodec::default())
+    }
+
+    #[tokio::test]
+    async fn queued_frames_go_out_in_order_in_few_writes() {
+        let (ours, theirs) = tokio::io::duplex(1 << 20);
+        let writes = Arc::new(AtomicU64::new(0));
+        let (tx, rx) = mpsc::channel(WRITE_QUEUE);
+        let sent = frames(500);
+        for f in &sent {
+            tx.send(f.clone()).await.unwrap();
+        }
+        drop(tx);
+        let counting = Counting {
+            inner: ours,
+            writes: writes.clone(),
+        };
+        write_loop(sink(counting), rx, CancellationToken::new()).await;
+        assert_eq!(
+            read_all(theirs).await,
+            sent,
+            "all frames, in order, then EOF"
+        );
+        let writes = writes.load(Ordering::Relaxed);
+        // Two batches of small frames: one write each (one per frame before batching).
+        assert!((1..=4).contains(&writes), "{writes} writes for 500 frames");
+    }
+
+    #[tokio::test]
+    async fn order_holds_while_the_peer_reads_slowly() {
+        // A 100-byte pipe: the writer blocks mid-batch while new frames keep arriving.
+        let (ours, theirs) = tokio::io::duplex(100);
+        let (tx, rx) = mpsc::channel(16);
+        let writer = tokio::spawn(write_loop(sink(ours), rx, CancellationToken::new()));
+        let sent = frames(3000);
+        let feeder = {
+            let sent = sent.clone();
+            tokio::spawn(async move {
+                for f in sent {
+                    tx.send(f).await.unwrap();
+                }
+            })
+        };
+        let got = read_all(theirs).await;
+        feeder.await.unwrap();
+        writer.await.unwrap();
+        assert_eq!(got, sent);
+    }
+
+    #[tokio::test]
+    async fn closing_flushes_what_was_queued_then_shuts_down() {
+        let (ours, theirs) = tokio::io::duplex(1 << 16);
+        let (tx, rx) = mpsc::channel(WRITE_QUEUE);
+        let sent = frames(3);
+        for f in &sent {
+            tx.send(f.clone()).await.unwrap();
+        }
+        let close = CancellationToken::new();
+        close.cancel();
+        // The sender is still alive: only the close ends the loop.
+        write_loop(sink(ours), rx, close).await;
+        assert_eq!(read_all(theirs).await, sent);
+        drop(tx);
+    }
+
+    #[tokio::test]
+    async fn closing_gives_up_on_a_peer_that_stopped_reading() {
+        let (ours, _theirs) = tokio::io::duplex(64);
+        let (tx, rx) = mpsc::channel(WRITE_QUEUE);
+        tx.send(Bytes::from(vec![b'x'; 100_000])).await.unwrap();
+        let close = CancellationToken::new();
+        let writer = tokio::spawn(write_loop(sink(ours), rx, close.clone()));
+        tokio::task::yield_now().await;
+        close.cancel();
+        // A hang guard, not a performance check: without the close this never ends.
+        tokio::time::timeout(Duration::from_secs(10), writer)
+            .await
+            .expect("the writer stopped")
+            .unwrap();
     }
 }

@@ -14,8 +14,18 @@ pub type ConnId = u64;
 /// Default byte budget of the log (256 MiB).
 pub const DEFAULT_LOG_BUDGET_BYTES: usize = 256 * 1024 * 1024;
 
-/// Bookkeeping cost charged per entry on top of its raw bytes.
-const ENTRY_OVERHEAD: usize = 160;
+/// The frame's 4-byte length prefix, kept alive with its payload in the shared read buffer.
+const FRAME_HEADER: usize = 4;
+
+/// What the allocator really takes for a string of `len` bytes (16-byte granules plus its
+/// chunk header); nothing for an empty one.
+fn heap(len: usize) -> usize {
+    if len == 0 {
+        0
+    } else {
+        len.next_multiple_of(16) + 16
+    }
+}
 
 /// Which way a frame went, or `Local` for something the host itself observed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -147,12 +157,40 @@ impl LogEntry {
         self
     }
 
-    fn cost(&self) -> usize {
-        let text = match &self.kind {
-            EntryKind::Event { text } | EntryKind::Output { text, .. } => text.len(),
-            _ => 0,
+    /// Bytes charged to the log's budget: the entry itself (also its slot in the deque), its
+    /// frame and every string it owns, so a flood of tiny frames cannot outgrow the budget
+    /// through per-entry overhead. Depends only on fields fixed once the entry is logged.
+    pub fn cost(&self) -> usize {
+        let kind = match &self.kind {
+            EntryKind::Request { id, method } => heap(method.len()) + id_heap(id),
+            EntryKind::Result { id } => id.as_ref().map_or(0, id_heap),
+            EntryKind::Error { id, message, .. } => {
+                heap(message.len()) + id.as_ref().map_or(0, id_heap)
+            }
+            EntryKind::Notification { method } => heap(method.len()),
+            EntryKind::Invalid { reason } => heap(reason.len()),
+            EntryKind::Event { text } => heap(text.len()),
+            EntryKind::Output { stream, text } => heap(stream.len()) + heap(text.len()),
         };
-        ENTRY_OVERHEAD + self.raw.len() + text + self.notes.iter().map(String::len).sum::<usize>()
+        let notes = heap(self.notes.len() * std::mem::size_of::<String>())
+            + self.notes.iter().map(|n| heap(n.len())).sum::<usize>();
+        let raw = if self.raw.is_empty() {
+            0
+        } else {
+            self.raw.len() + FRAME_HEADER
+        };
+        std::mem::size_of::<LogEntry>()
+            + raw
+            + self.plugin.as_ref().map_or(0, |p| heap(p.len()))
+            + kind
+            + notes
+    }
+}
+
+fn id_heap(id: &Id) -> usize {
+    match id {
+        Id::Num(_) => 0,
+        Id::Str(s) => heap(s.len()),
     }
 }
 
@@ -290,6 +328,19 @@ mod tests {
         assert_eq!(log.get(a).unwrap().pair, Some(b));
         assert_eq!(log.get(b).unwrap().pair, Some(a));
         assert_eq!(log.get(b).unwrap().latency, Some(Duration::from_millis(5)));
+    }
+
+    #[test]
+    fn cost_counts_the_entry_and_what_it_owns() {
+        let bare = frame(0).cost();
+        assert!(bare >= std::mem::size_of::<LogEntry>());
+        assert_eq!(frame(100).cost(), bare + 100 + FRAME_HEADER);
+        let noted = frame(0).with_note("x".repeat(40));
+        assert!(noted.cost() >= bare + 40 + std::mem::size_of::<String>());
+        let mut log = MessageLog::new(DEFAULT_LOG_BUDGET_BYTES);
+        log.push(noted.clone());
+        log.push(frame(10));
+        assert_eq!(log.bytes(), noted.cost() + frame(10).cost());
     }
 
     #[test]

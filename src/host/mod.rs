@@ -217,9 +217,9 @@ impl Shared {
         let _ = self.events.send(event);
     }
 
-    fn log_changed(&self) {
-        let last = self.log.lock().last_seq();
-        self.log_seq.send_replace(last);
+    /// Tells watchers the log grew to `seq` (pushed by the caller, outside this call's lock).
+    fn log_changed(&self, seq: u64) {
+        self.log_seq.send_replace(seq);
     }
 
     /// The invalid frames `conn` sent after log entry `seq` ("2 invalid frames (first: …)"),
@@ -248,7 +248,7 @@ impl Shared {
 
     fn log_frame(&self, entry: LogEntry) -> u64 {
         let seq = self.log.lock().push(entry);
-        self.log_seq.send_replace(seq);
+        self.log_changed(seq);
         seq
     }
 
@@ -456,18 +456,20 @@ impl HostHandle {
         params: Value,
         timeout: Option<Duration>,
     ) -> Result<Ticket, RequestError> {
-        let (record, conn) = self
+        // Only the connection: cloning the whole registration per request showed in profiles.
+        let conn = self
             .0
             .registry
             .lock()
-            .active(plugin_id)
+            .active_conn(plugin_id)
             .ok_or_else(|| RequestError::NoSuchPlugin(plugin_id.to_string()))?;
+        let plugin_id = plugin_id.to_string();
         let id = conn.next_request_id();
         let frame = jsonrpc::request_bytes(id, method, &params);
         let entry = LogEntry::new(
             Direction::Out,
             conn.id,
-            Some(record.plugin_id.clone()),
+            Some(plugin_id.clone()),
             frame.clone(),
             EntryKind::Request {
                 id: crate::protocol::Id::Num(id as i64),
@@ -492,7 +494,7 @@ impl HostHandle {
             let _ = p.tx.send((Outcome::Disconnected { reason }, None));
         }
         Ok(Ticket {
-            plugin_id: record.plugin_id,
+            plugin_id,
             method: method.to_string(),
             conn: conn.id,
             id,

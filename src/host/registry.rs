@@ -97,6 +97,16 @@ impl Registry {
         Some((rec.clone(), self.conns.get(&rec.conn)?.clone()))
     }
 
+    /// The live connection serving `plugin_id`, without copying its registration.
+    pub fn active_conn(&self, plugin_id: &str) -> Option<Arc<Conn>> {
+        let rec = self
+            .records
+            .iter()
+            .rev()
+            .find(|r| r.plugin_id == plugin_id && r.state == PluginState::Connected)?;
+        self.conns.get(&rec.conn).cloned()
+    }
+
     pub fn records(&self) -> Vec<PluginRecord> {
         self.records.clone()
     }

@@ -362,8 +362,7 @@ fn snapshot_empty_states() {
 
 #[test]
 fn sync_is_incremental_and_drops_evicted() {
-    // Each entry costs 160 + 10 bytes: the budget keeps 10.
-    let mut log = MessageLog::new(1_700);
+    // The budget keeps 10 entries.
     let small = |i: u64| {
         frame(
             Direction::In,
@@ -374,6 +373,7 @@ fn sync_is_incremental_and_drops_evicted() {
             },
         )
     };
+    let mut log = MessageLog::new(10 * small(1).cost() + small(1).cost() / 2);
     for i in 1..=6 {
         log.push(small(i));
     }
