@@ -148,16 +148,24 @@ pub struct CheckArgs {
     /// Report format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
-    /// Check the built-in demo plugin.
+    /// Seconds to wait for the plugin to register.
+    #[arg(long, default_value_t = 30.0, value_name = "S")]
+    pub wait: f64,
+    // With none of its options, check waits for a plugin to connect.
+    #[command(flatten)]
+    pub plugin: PluginArgs,
+}
+
+/// The one plugin `check` and `bench` launch: the demo, a manifest, or a command.
+#[derive(Args, Debug)]
+pub struct PluginArgs {
+    /// The built-in demo plugin.
     #[arg(long, conflicts_with_all = ["command", "plugin"])]
     pub demo: bool,
     /// The plugin to launch: its manifest, or the directory holding it.
     #[arg(value_name = "PLUGIN", conflicts_with = "command")]
     pub plugin: Option<PathBuf>,
-    /// Seconds to wait for the plugin to register.
-    #[arg(long, default_value_t = 30.0, value_name = "S")]
-    pub wait: f64,
-    /// The plugin to launch (with TGO_SOCKET_PATH set); without it, wait for one to connect.
+    /// The plugin to launch as a command (with TGO_SOCKET_PATH set).
     #[arg(last = true, value_name = "CMD")]
     pub command: Vec<String>,
 }
@@ -182,18 +190,11 @@ pub struct BenchArgs {
     /// Report format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
-    /// Bench the built-in demo plugin.
-    #[arg(long, conflicts_with_all = ["command", "plugin"])]
-    pub demo: bool,
-    /// The plugin to launch: its manifest, or the directory holding it.
-    #[arg(value_name = "PLUGIN", conflicts_with = "command")]
-    pub plugin: Option<PathBuf>,
     /// Also measure a raw socket-pair ping-pong of the same frames (no host) in the same run.
     #[arg(long)]
     pub baseline: bool,
-    /// The plugin to launch.
-    #[arg(last = true, value_name = "CMD")]
-    pub command: Vec<String>,
+    #[command(flatten)]
+    pub plugin: PluginArgs,
 }
 
 #[derive(Args, Debug)]
@@ -302,7 +303,7 @@ async fn run_console(cli: &Cli, file: &Config, log_path: PathBuf) -> ExitCode {
 }
 
 async fn run_bench(host: &HostArgs, file: &Config, args: &BenchArgs) -> ExitCode {
-    let command = match plugin_command(args.demo, args.plugin.as_deref(), &args.command) {
+    let command = match plugin_command(&args.plugin) {
         Ok(Some(c)) => c,
         Ok(None) => {
             eprintln!("tgo-console: bench needs a plugin: PLUGIN, --demo or -- CMD ARGS…");
@@ -376,12 +377,9 @@ fn manifest_command(path: &std::path::Path) -> Result<LaunchSpec, ExitCode> {
 }
 
 /// The plugin to launch: the demo (this executable), a manifest, or `-- CMD ARGS…`.
-fn plugin_command(
-    demo: bool,
-    manifest: Option<&std::path::Path>,
-    command: &[String],
-) -> Result<Option<LaunchSpec>, ExitCode> {
-    if let Some(path) = manifest {
+fn plugin_command(args: &PluginArgs) -> Result<Option<LaunchSpec>, ExitCode> {
+    let (demo, command) = (args.demo, &args.command);
+    if let Some(path) = &args.plugin {
         return manifest_command(path).map(Some);
     }
     if demo {
@@ -453,7 +451,7 @@ async fn run_replay(
 }
 
 async fn run_check(host: &HostArgs, file: &Config, args: CheckArgs) -> ExitCode {
-    let command = match plugin_command(args.demo, args.plugin.as_deref(), &args.command) {
+    let command = match plugin_command(&args.plugin) {
         Ok(c) => c,
         Err(code) => return code,
     };

@@ -153,6 +153,17 @@ async fn stop_everything(
     }
 }
 
+/// Takes the terminal (restored when the guard drops) and its input; the state learns its size.
+fn take_terminal(
+    state: &mut State,
+    log_path: PathBuf,
+) -> std::io::Result<(terminal::TerminalGuard, crossterm::event::EventStream)> {
+    let guard = terminal::TerminalGuard::enter(log_path)?;
+    let size = guard.terminal.size()?;
+    state.size = (size.width, size.height);
+    Ok((guard, crossterm::event::EventStream::new()))
+}
+
 /// Runs the console until the user quits. The host starts before the terminal is taken, so a
 /// socket error is printed plainly; the terminal is restored before this returns, and no
 /// launched plugin outlives it.
@@ -196,10 +207,7 @@ pub async fn run(opts: TuiOptions) -> anyhow::Result<()> {
     state.manifest_errors = errors;
     state.selected = state.launches.first().map(|l| state::Row::Launch(l.id));
 
-    let mut guard = terminal::TerminalGuard::enter(opts.log_path.clone())?;
-    let size = guard.terminal.size()?;
-    state.size = (size.width, size.height);
-    let mut input = crossterm::event::EventStream::new();
+    let (mut guard, mut input) = take_terminal(&mut state, opts.log_path.clone())?;
     let mut sources = Sources {
         launcher: Some((launcher.clone(), launcher_events)),
         signals: Some(watch_signals()),
@@ -269,10 +277,7 @@ pub async fn run_replay(
             loaded.errors[0]
         ));
     }
-    let mut guard = terminal::TerminalGuard::enter(log_path)?;
-    let size = guard.terminal.size()?;
-    state.size = (size.width, size.height);
-    let mut input = crossterm::event::EventStream::new();
+    let (mut guard, mut input) = take_terminal(&mut state, log_path)?;
     let result = event_loop(
         &mut guard.terminal,
         &mut input,
