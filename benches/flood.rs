@@ -15,12 +15,14 @@
 //! The flooding plugin is this same executable run as `flood plugin SOCKET N PAYLOAD_BYTES`:
 //! a separate process on the real socket, writing frames as fast as the socket takes them.
 
+#[path = "../tests/common/hooked.rs"]
+mod hooked;
+
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use futures::Stream;
+use hooked::{Hooked, Hooks};
 use ratatui::Terminal;
-use ratatui::backend::{Backend, ClearType, TestBackend, WindowSize};
-use ratatui::buffer::Cell;
-use ratatui::layout::{Position, Size};
+use ratatui::backend::TestBackend;
 use std::io::{Read, Write};
 use std::path::Path;
 use std::pin::Pin;
@@ -145,54 +147,20 @@ impl Stream for Input {
     }
 }
 
-/// A `TestBackend` that notes when a draw finishes: every key taken before it is answered.
+/// Notes when a draw finishes: every key taken before it is answered.
 struct Timed {
-    inner: TestBackend,
     keys: Shared,
     draws: u64,
 }
 
-impl Backend for Timed {
-    type Error = <TestBackend as Backend>::Error;
-    fn draw<'a, I>(&mut self, content: I) -> Result<(), Self::Error>
-    where
-        I: Iterator<Item = (u16, u16, &'a Cell)>,
-    {
-        self.inner.draw(content)
-    }
-    fn hide_cursor(&mut self) -> Result<(), Self::Error> {
-        self.inner.hide_cursor()
-    }
-    fn show_cursor(&mut self) -> Result<(), Self::Error> {
-        self.inner.show_cursor()
-    }
-    fn get_cursor_position(&mut self) -> Result<Position, Self::Error> {
-        self.inner.get_cursor_position()
-    }
-    fn set_cursor_position<P: Into<Position>>(&mut self, position: P) -> Result<(), Self::Error> {
-        self.inner.set_cursor_position(position)
-    }
-    fn clear(&mut self) -> Result<(), Self::Error> {
-        self.inner.clear()
-    }
-    fn clear_region(&mut self, clear_type: ClearType) -> Result<(), Self::Error> {
-        self.inner.clear_region(clear_type)
-    }
-    fn size(&self) -> Result<Size, Self::Error> {
-        self.inner.size()
-    }
-    fn window_size(&mut self) -> Result<WindowSize, Self::Error> {
-        self.inner.window_size()
-    }
-    fn flush(&mut self) -> Result<(), Self::Error> {
-        self.inner.flush()?;
+impl Hooks for Timed {
+    fn flushed(&mut self, _screen: &TestBackend) {
         self.draws += 1;
         let now = Instant::now();
         let mut keys = self.keys.lock();
         while keys.drawn.len() < keys.taken {
             keys.drawn.push(now);
         }
-        Ok(())
     }
 }
 
@@ -311,10 +279,12 @@ async fn run_phase(name: &str, n: usize, payload: usize, budget_mib: usize) {
     );
     state.size = (160, 50);
     let keys = Shared::default();
-    let mut terminal = Terminal::new(Timed {
+    let mut terminal = Terminal::new(Hooked {
         inner: TestBackend::new(160, 50),
-        keys: keys.clone(),
-        draws: 0,
+        hooks: Timed {
+            keys: keys.clone(),
+            draws: 0,
+        },
     })
     .expect("terminal");
     let (tx, rx) = futures::channel::mpsc::unbounded();
@@ -438,7 +408,7 @@ async fn run_phase(name: &str, n: usize, payload: usize, budget_mib: usize) {
     );
     println!(
         "  draws: {}  log: {} entries, {} charged of {} budget ({:.1}%), {} entries evicted ({})",
-        terminal.backend().draws,
+        terminal.backend().hooks.draws,
         log_len,
         mib(log_bytes),
         mib(log_budget),

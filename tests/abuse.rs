@@ -5,12 +5,12 @@
 
 mod common;
 
+use common::hooked::{Hooked, Hooks};
 use common::*;
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
-use ratatui::backend::{Backend, ClearType, TestBackend, WindowSize};
+use ratatui::backend::TestBackend;
 use ratatui::buffer::Cell;
-use ratatui::layout::{Position, Size};
 use serde_json::json;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -655,7 +655,6 @@ async fn duplicate_ids() {
 /// A `TestBackend` that checks every cell the console ever draws for characters a terminal
 /// would act on, and publishes the screen after each frame so a script can wait for it.
 struct Scanner {
-    inner: TestBackend,
     leaks: Arc<Mutex<Vec<String>>>,
     screen: tokio::sync::watch::Sender<String>,
 }
@@ -681,51 +680,17 @@ fn unescaped(screen: &str) -> Option<String> {
         .map(String::from)
 }
 
-impl Backend for Scanner {
-    type Error = <TestBackend as Backend>::Error;
-
-    fn draw<'a, I>(&mut self, content: I) -> Result<(), Self::Error>
-    where
-        I: Iterator<Item = (u16, u16, &'a Cell)>,
-    {
-        let cells: Vec<_> = content.collect();
-        for (x, y, cell) in &cells {
-            if cell.symbol().chars().any(dangerous) {
-                self.leaks
-                    .lock()
-                    .unwrap()
-                    .push(format!("({x},{y}) {:?}", cell.symbol()));
-            }
+impl Hooks for Scanner {
+    fn cell(&mut self, x: u16, y: u16, cell: &Cell) {
+        if cell.symbol().chars().any(dangerous) {
+            self.leaks
+                .lock()
+                .unwrap()
+                .push(format!("({x},{y}) {:?}", cell.symbol()));
         }
-        self.inner.draw(cells.into_iter())
     }
-    fn hide_cursor(&mut self) -> Result<(), Self::Error> {
-        self.inner.hide_cursor()
-    }
-    fn show_cursor(&mut self) -> Result<(), Self::Error> {
-        self.inner.show_cursor()
-    }
-    fn get_cursor_position(&mut self) -> Result<Position, Self::Error> {
-        self.inner.get_cursor_position()
-    }
-    fn set_cursor_position<P: Into<Position>>(&mut self, p: P) -> Result<(), Self::Error> {
-        self.inner.set_cursor_position(p)
-    }
-    fn clear(&mut self) -> Result<(), Self::Error> {
-        self.inner.clear()
-    }
-    fn clear_region(&mut self, t: ClearType) -> Result<(), Self::Error> {
-        self.inner.clear_region(t)
-    }
-    fn size(&self) -> Result<Size, Self::Error> {
-        self.inner.size()
-    }
-    fn window_size(&mut self) -> Result<WindowSize, Self::Error> {
-        self.inner.window_size()
-    }
-    fn flush(&mut self) -> Result<(), Self::Error> {
-        self.inner.flush()?;
-        let screen = self.inner.to_string();
+    fn flushed(&mut self, backend: &TestBackend) {
+        let screen = backend.to_string();
         if let Some(line) = unescaped(&screen) {
             self.leaks
                 .lock()
@@ -733,7 +698,6 @@ impl Backend for Scanner {
                 .push(format!("drawn unescaped: {line}"));
         }
         self.screen.send_replace(screen);
-        Ok(())
     }
 }
 
@@ -791,10 +755,12 @@ async fn escape_sequences_in_every_string() {
     let (w, ht) = (160, 50);
     let leaks = Arc::new(Mutex::new(Vec::new()));
     let (screen_tx, screen) = tokio::sync::watch::channel(String::new());
-    let backend = Scanner {
+    let backend = Hooked {
         inner: TestBackend::new(w, ht),
-        leaks: leaks.clone(),
-        screen: screen_tx,
+        hooks: Scanner {
+            leaks: leaks.clone(),
+            screen: screen_tx,
+        },
     };
     let mut terminal = Terminal::new(backend).unwrap();
     let ctx = tgo_console::host::RenderContext::default();

@@ -1,6 +1,8 @@
 //! Test harness: a real host on a temporary socket, and real plugin processes dialling it.
 #![allow(dead_code)]
 
+pub mod hooked;
+
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
