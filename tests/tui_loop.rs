@@ -380,3 +380,48 @@ fn handle_renders(handle: &tgo_console::host::HostHandle) -> usize {
         )
         .count()
 }
+
+/// Five fast compiled plugins launched at once connect within milliseconds, often before the
+/// console has processed their process starts: each must still be linked to its process, so
+/// none is flagged "no register" while it is connected (issue 9.1).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fast_plugins_launched_together_are_linked_to_their_processes() {
+    use common::console::Console;
+    let dir = tempfile::tempdir().unwrap();
+    for n in 0..5 {
+        let sub = dir.path().join(format!("fast{n}"));
+        std::fs::create_dir_all(&sub).unwrap();
+        // No `id` in the manifest: only the process can link the registration to it.
+        std::fs::write(
+            sub.join("plugin.yml"),
+            format!("name: fast{n}\ncommand: {BIN}\nargs: [demo-plugin, --id, com.fast.{n}]\n"),
+        )
+        .unwrap();
+    }
+    let mut c = Console::new(160, 45, |_| {}).await;
+    let errors = c.launch(&[dir.path().to_path_buf()], Duration::from_secs(1));
+    assert!(errors.is_empty(), "{errors:?}");
+    c.state.register_deadline = Duration::from_millis(300);
+    // The real console takes the terminal between launching and looping: the plugins connect
+    // meanwhile, so their connections wait in the queue beside their process starts.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    c.run(|mut s| async move {
+        s.until_screen("five plugins connected", |screen| {
+            (0..5).all(|n| screen.contains(&format!("com.fast.{n} · connected")))
+        })
+        .await;
+        s.key(KeyCode::Char('q'));
+    })
+    .await;
+    let later = std::time::Instant::now() + Duration::from_secs(3600);
+    for l in &c.state.launches {
+        assert!(
+            l.plugin_id.is_some() && l.registered,
+            "{} not linked to its registration: {l:?}\n{}",
+            l.name,
+            c.screen()
+        );
+        assert!(!l.never_registered(later, c.state.register_deadline));
+    }
+    c.finish().await;
+}

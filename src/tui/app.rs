@@ -175,6 +175,8 @@ where
     let mut log_ready_at = tokio::time::Instant::now();
     let mut dirty = true;
     let mut frames: u64 = 0;
+    // Connections whose process no launched plugin owned (yet), by peer pid.
+    let mut unowned: std::collections::HashMap<crate::host::ConnId, u32> = Default::default();
     loop {
         if dirty {
             let log = host.log();
@@ -202,16 +204,37 @@ where
             name = next_signal(&mut sources.signals) => Msg::Signal(name),
             Some(ev) = host_events.recv() => match ev {
                 // Which launched plugin dialled in: by its process, read here (it is I/O).
+                // A process that connects before the launcher has noted its pid is looked
+                // up again when the launcher reports one.
                 HostEvent::Connected { conn, pid: Some(pid), .. } => {
                     match sources.launcher.as_ref().and_then(|(l, _)| l.owner_of(pid)) {
                         Some(launch) => Msg::ConnOwner { conn, launch },
-                        None => continue,
+                        None => {
+                            unowned.insert(conn, pid);
+                            continue;
+                        }
                     }
+                }
+                HostEvent::Disconnected { conn, .. } if unowned.contains_key(&conn) => {
+                    unowned.remove(&conn);
+                    Msg::Host(ev)
                 }
                 ev => Msg::Host(ev),
             },
             batch = next_launcher_batch(&mut sources.launcher) => {
                 log_launcher(host, state, &batch);
+                let new_pid = batch
+                    .iter()
+                    .any(|e| matches!(e, LauncherEvent::State { pid: Some(_), .. }));
+                if new_pid && let Some((launcher, _)) = sources.launcher.as_ref() {
+                    unowned.retain(|&conn, &mut pid| match launcher.owner_of(pid) {
+                        Some(launch) => {
+                            let _ = tx.send(Msg::ConnOwner { conn, launch });
+                            false
+                        }
+                        None => true,
+                    });
+                }
                 Msg::Launcher(batch)
             }
             changed = log_updates.changed(), if !log_changed => {

@@ -50,8 +50,9 @@ fn on_state(
         return;
     };
     l.restarts = restarts;
+    // `registered` is not reset here: host events may be handled before the launcher's, so
+    // the new process may already have registered. Its connection closing resets it.
     if st == ProcState::Starting {
-        l.registered = false;
         l.started = Some(now);
     }
     l.pid = pid;
@@ -61,9 +62,6 @@ fn on_state(
     }
     let crashed = l.has_crashed() && !matches!(l.state, ProcState::Restarting { .. });
     let text = format!("{}: {}", l.name, status_text(l, now));
-    if !l.state.is_live() {
-        state.conn_launch.retain(|_, launch| *launch != id);
-    }
     if crashed {
         state.last_error = Some(text.clone());
         toast(state, ToastKind::Error, text, TOAST * 2);
@@ -150,25 +148,57 @@ pub(super) fn on_added(
     }
 }
 
-/// A connection came from a launched plugin's process.
+/// A connection came from a launched plugin's process. It may have registered already (the
+/// process was found late): then link it now.
 pub(super) fn on_conn_owner(state: &mut State, conn: ConnId, launch: LaunchId) {
     state.conn_launch.insert(conn, launch);
+    let registered = state
+        .plugins
+        .iter()
+        .find(|p| p.conn == conn && p.liveness == Liveness::Connected)
+        .map(|p| p.plugin_id.clone());
+    if let Some(plugin_id) = registered {
+        link(state, conn, launch, &plugin_id);
+    }
+}
+
+/// A connection closed: the launch it came from has no registered process any more (unless
+/// a newer connection of its plugin registered meanwhile).
+pub(super) fn on_disconnected(state: &mut State, conn: ConnId) {
+    let Some(id) = state.conn_launch.remove(&conn) else {
+        return;
+    };
+    let current = state
+        .launch(id)
+        .and_then(|l| l.plugin_id.as_deref())
+        .and_then(|p| state.plugin(p))
+        .is_some_and(|p| p.conn == conn);
+    if current && let Some(l) = state.launch_mut(id) {
+        l.registered = false;
+    }
 }
 
 /// A plugin registered: link it to the launch it came from (by its process, else by the id
 /// its manifest declares), so its row shows the process state too.
 pub(super) fn on_registered(state: &mut State, conn: ConnId, plugin_id: &str) {
     let by_process = state.conn_launch.get(&conn).copied();
+    // Not by process state: the launcher's news of the process may come after this.
     let by_manifest = || {
         state
             .launches
             .iter()
-            .find(|l| l.state.is_live() && l.manifest_plugin_id.as_deref() == Some(plugin_id))
+            .find(|l| !l.removing && l.manifest_plugin_id.as_deref() == Some(plugin_id))
             .map(|l| l.id)
     };
     let Some(id) = by_process.or_else(by_manifest) else {
         return;
     };
+    link(state, conn, id, plugin_id);
+}
+
+/// The launch `id` is the process behind `plugin_id`'s connection `conn`.
+fn link(state: &mut State, conn: ConnId, id: LaunchId, plugin_id: &str) {
+    state.conn_launch.insert(conn, id);
     // Only one launch shows a given plugin id: the newest registration wins.
     for l in &mut state.launches {
         if l.id != id && l.plugin_id.as_deref() == Some(plugin_id) {

@@ -738,7 +738,14 @@ fn a_launched_plugin_row_becomes_its_plugin_once_it_registers() {
         Some(LaunchId(1)),
         "the selection follows the plugin"
     );
-    // A restart: the new process must register again before the flag clears.
+    // A restart: the old process's connection closes, and the new process must register
+    // again before the flag clears (the process start alone says nothing: it may come after
+    // the new registration).
+    h.send(Msg::Host(HostEvent::Disconnected {
+        conn: 1,
+        plugin_id: Some("com.tgo.demo".into()),
+        reason: "plugin closed the connection".into(),
+    }));
     h.send(Msg::Launcher(vec![proc_state(
         1,
         ProcState::Starting,
@@ -929,4 +936,56 @@ fn inspector_exports_what_it_shows() {
         h.key(KeyCode::Char('e')),
         vec![Effect::Export(vec![1, 2, 3])]
     );
+}
+
+/// Host events are handled before the launcher's: a fast plugin's registration, and even the
+/// lookup of its process, can come before its process start. Any order links it (issue 9.1).
+#[test]
+fn registration_and_process_link_whatever_order_they_come_in() {
+    // Registered, then the connection's owner, then the process start.
+    let mut h = Harness::new();
+    h.state.register_deadline = Duration::from_secs(30);
+    h.send(Msg::Added {
+        views: vec![launched_view(1, "fast", None)],
+        errors: Vec::new(),
+    });
+    h.register(demo_caps());
+    h.send(Msg::ConnOwner {
+        conn: 1,
+        launch: LaunchId(1),
+    });
+    h.send(Msg::Launcher(vec![
+        proc_state(1, ProcState::Starting, None),
+        proc_state(1, ProcState::Running, Some(4001)),
+    ]));
+    h.now += Duration::from_secs(60);
+    h.send(Msg::Tick);
+    let l = &h.state.launches[0];
+    assert_eq!(l.plugin_id.as_deref(), Some("com.tgo.demo"));
+    assert!(l.registered);
+    let screen = h.sized(100, 30);
+    assert!(!screen.contains("no register"), "{screen}");
+
+    // Its connection closing (a restart) makes it unregistered again, and the deadline
+    // counts from the new process.
+    h.send(Msg::Host(HostEvent::Disconnected {
+        conn: 1,
+        plugin_id: Some("com.tgo.demo".into()),
+        reason: "plugin closed the connection".into(),
+    }));
+    h.send(Msg::Launcher(vec![proc_state(
+        1,
+        ProcState::Starting,
+        None,
+    )]));
+    h.send(Msg::Launcher(vec![proc_state(
+        1,
+        ProcState::Running,
+        Some(4002),
+    )]));
+    assert!(!h.state.launches[0].registered);
+    h.now += Duration::from_secs(31);
+    h.send(Msg::Tick);
+    let screen = h.sized(100, 30);
+    assert!(screen.contains("no register after"), "{screen}");
 }

@@ -202,6 +202,7 @@ fn on_host(state: &mut State, ev: HostEvent) -> Vec<Effect> {
             plugin_id: Some(id),
             reason,
         } => {
+            launches::on_disconnected(state, conn);
             if let Some(p) = state
                 .plugins
                 .iter_mut()
@@ -223,7 +224,11 @@ fn on_host(state: &mut State, ev: HostEvent) -> Vec<Effect> {
             toast(state, ToastKind::Error, text, TOAST * 2);
             Vec::new()
         }
-        HostEvent::Disconnected { .. } | HostEvent::Connected { .. } => Vec::new(),
+        HostEvent::Disconnected { conn, .. } => {
+            launches::on_disconnected(state, conn);
+            Vec::new()
+        }
+        HostEvent::Connected { .. } => Vec::new(),
     }
 }
 

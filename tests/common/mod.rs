@@ -1,6 +1,7 @@
 //! Test harness: a real host on a temporary socket, and real plugin processes dialling it.
 #![allow(dead_code)]
 
+pub mod console;
 pub mod hooked;
 
 use serde_json::Value;

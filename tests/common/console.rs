@@ -1,0 +1,183 @@
+//! The console's real event loop over a real host, drawn into a hooked `TestBackend` that
+//! publishes every frame, so a test script waits for what the screen shows instead of
+//! sleeping a fixed time.
+
+use super::hooked::{Hooked, Hooks};
+use super::{TestHost, start_host};
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tgo_console::host::{HostConfig, RenderContext};
+use tgo_console::launcher::{LaunchEnv, Launcher, spawn_supervisor};
+use tgo_console::tui::app::{Platform, Sources, event_loop, launch_all};
+use tgo_console::tui::state::{Launch, State};
+use tgo_console::tui::theme::Theme;
+use tokio::sync::watch;
+
+/// How long a script waits for a screen before failing.
+pub const PATIENCE: Duration = Duration::from_secs(15);
+
+/// Publishes each finished frame.
+pub struct Publish(pub watch::Sender<String>);
+
+impl Hooks for Publish {
+    fn flushed(&mut self, screen: &TestBackend) {
+        self.0.send_replace(screen.to_string());
+    }
+}
+
+/// Clipboard and browser effects, recorded.
+#[derive(Clone, Default)]
+pub struct Recorder(pub Arc<Mutex<Vec<String>>>);
+
+impl Platform for Recorder {
+    fn copy(&mut self, text: &str) {
+        self.0.lock().unwrap().push(format!("copy {text}"));
+    }
+    fn open_url(&mut self, url: &str) {
+        self.0.lock().unwrap().push(format!("open {url}"));
+    }
+}
+
+/// Keys in, screens out.
+pub struct Script {
+    pub keys: futures::channel::mpsc::UnboundedSender<std::io::Result<Event>>,
+    pub screen: watch::Receiver<String>,
+}
+
+impl Script {
+    pub fn key(&self, code: KeyCode) {
+        self.key_with(code, KeyModifiers::NONE);
+    }
+
+    pub fn key_with(&self, code: KeyCode, mods: KeyModifiers) {
+        let ev = Event::Key(KeyEvent::new(code, mods));
+        let _ = self.keys.unbounded_send(Ok(ev));
+    }
+
+    pub fn event(&self, ev: Event) {
+        let _ = self.keys.unbounded_send(Ok(ev));
+    }
+
+    pub fn type_text(&self, s: &str) {
+        s.chars().for_each(|c| self.key(KeyCode::Char(c)));
+    }
+
+    /// Waits until a drawn frame satisfies `pred`; returns that screen.
+    pub async fn until_screen(&mut self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        let waited = tokio::time::timeout(PATIENCE, self.screen.wait_for(|s| pred(s)))
+            .await
+            .map(|r| r.map(|s| s.clone()));
+        match waited {
+            Ok(Ok(screen)) => screen,
+            _ => panic!("never drawn: {what}\n{}", *self.screen.borrow()),
+        }
+    }
+
+    /// Waits until a drawn frame shows `needle`; returns that screen.
+    pub async fn until(&mut self, needle: &str) -> String {
+        self.until_screen(&format!("{needle:?}"), |s| s.contains(needle))
+            .await
+    }
+
+    /// The newest frame.
+    pub fn now(&self) -> String {
+        self.screen.borrow().clone()
+    }
+}
+
+/// A console (state, terminal, host, launcher) ready to run.
+pub struct Console {
+    pub host: TestHost,
+    pub state: State,
+    pub terminal: Terminal<Hooked<Publish>>,
+    pub sources: Sources,
+    pub launcher: Option<Launcher>,
+    pub platform: Recorder,
+    screen: watch::Receiver<String>,
+}
+
+impl Console {
+    pub async fn new(w: u16, h: u16, tweak: impl FnOnce(&mut HostConfig)) -> Self {
+        let host = start_host(tweak).await;
+        let mut state = State::new(
+            Theme::default(),
+            RenderContext::default(),
+            host.handle.addresses().to_vec(),
+            "log".into(),
+        );
+        state.size = (w, h);
+        let (tx, screen) = watch::channel(String::new());
+        let terminal = Terminal::new(Hooked {
+            inner: TestBackend::new(w, h),
+            hooks: Publish(tx),
+        })
+        .unwrap();
+        Self {
+            host,
+            state,
+            terminal,
+            sources: Sources::default(),
+            launcher: None,
+            platform: Recorder::default(),
+            screen,
+        }
+    }
+
+    /// Launches the plugins at `paths` as `tgo-console PATH…` would; returns the manifest
+    /// errors.
+    pub fn launch(&mut self, paths: &[std::path::PathBuf], grace: Duration) -> Vec<String> {
+        let (launcher, events) = spawn_supervisor(LaunchEnv {
+            socket: Some(self.host.socket.clone()),
+            grace,
+            ..Default::default()
+        });
+        let (views, errors) = launch_all(&launcher, paths);
+        let now = std::time::Instant::now();
+        self.state.launches = views.into_iter().map(|v| Launch::new(v, now)).collect();
+        self.state.manifest_errors = errors.clone();
+        self.sources.launcher = Some((launcher.clone(), events));
+        self.launcher = Some(launcher);
+        errors
+    }
+
+    /// Runs the loop while `script` plays; the script must end with a quit key.
+    pub async fn run<F, Fut>(&mut self, script: F)
+    where
+        F: FnOnce(Script) -> Fut,
+        Fut: std::future::Future<Output = ()>,
+    {
+        let (keys, mut input) = futures::channel::mpsc::unbounded();
+        let script = script(Script {
+            keys,
+            screen: self.screen.clone(),
+        });
+        let handle = self.host.handle.clone();
+        let looped = event_loop(
+            &mut self.terminal,
+            &mut input,
+            &mut self.state,
+            &handle,
+            &mut self.host.events,
+            &mut self.platform,
+            &mut self.sources,
+        );
+        let (result, ()) = tokio::join!(looped, script);
+        result.unwrap();
+    }
+
+    /// The last frame drawn.
+    pub fn screen(&self) -> String {
+        self.terminal.backend().inner.to_string()
+    }
+
+    /// Stops every launched plugin and the host.
+    pub async fn finish(self) {
+        if let Some(l) = &self.launcher {
+            l.shutdown(Duration::from_secs(1)).await;
+        }
+        self.host.handle.shutdown().await;
+    }
+}
