@@ -7,6 +7,7 @@
 //! `↓` or `Ctrl-N` go to the next field, `↑` (on the first line of params), `Ctrl-P` or
 //! `Shift-Tab` to the previous; `Ctrl-S` or `Ctrl-Enter` sends; `Esc` cancels.
 
+use super::cells::claim;
 use crate::host::Capability;
 use crate::host::context::{event_method, render_method, renders_json_ui};
 use crate::text::{sanitize_line, truncate_chars};
@@ -17,7 +18,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Widget};
+use ratatui::widgets::{Block, Widget};
 use ratatui_textarea::{CursorMove, TextArea};
 use serde_json::Value;
 use unicode_width::UnicodeWidthStr;
@@ -424,7 +425,7 @@ pub fn render(area: Rect, buf: &mut Buffer, st: &ComposerState, theme: &Theme) {
         width: w,
         height: h,
     };
-    Clear.render(modal, buf);
+    claim(modal, buf);
     let block = Block::bordered()
         .title(" Send a request ")
         .border_style(theme.border(true))
@@ -549,7 +550,7 @@ pub fn render(area: Rect, buf: &mut Buffer, st: &ComposerState, theme: &Theme) {
             width: (content_w + 4).min(method_field.width),
             height: (rows + 2).min(inner.bottom().saturating_sub(my + 1)),
         };
-        Clear.render(popup, buf);
+        claim(popup, buf);
         let cblock = Block::bordered()
             .border_style(theme.border(false))
             .style(theme.text());

@@ -2,13 +2,14 @@
 //! ratatui-textarea line. Enter applies (and re-renders), Esc cancels, ↑/↓ in the visitor
 //! field recall recent visitor ids.
 
+use super::cells::claim;
 use super::theme::Theme;
 use crate::host::RenderContext;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
+use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 use ratatui_textarea::TextArea;
 
 const LABELS: [&str; 4] = ["Visitor id", "Session id", "Language", "Channel type"];
@@ -121,7 +122,7 @@ impl ContextEditor {
     }
 
     pub fn render(&self, area: Rect, buf: &mut Buffer, theme: &Theme) {
-        Clear.render(area, buf);
+        claim(area, buf);
         let block = Block::default()
             .borders(Borders::ALL)
             .border_style(theme.border(true))

@@ -5,6 +5,7 @@
 //! `app` runs the loop; `uiview` draws JSON-UI; `inspector` and `composer` are components.
 
 pub mod app;
+pub mod cells;
 pub mod composer;
 pub mod context_edit;
 pub mod inspector;

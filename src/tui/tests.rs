@@ -989,3 +989,183 @@ fn registration_and_process_link_whatever_order_they_come_in() {
     let screen = h.sized(100, 30);
     assert!(screen.contains("no register after"), "{screen}");
 }
+
+// ------------------------------------------------------------------------ wide characters
+
+/// Cells an overlay drew that a terminal never shows: ratatui skips the cell after a
+/// double-width character, so whatever is drawn there (an overlay's border over the second
+/// half of a CJK character) is lost.
+fn hidden_cells(buf: &ratatui::buffer::Buffer) -> Vec<String> {
+    use unicode_width::UnicodeWidthStr;
+    let area = buf.area;
+    let mut hidden = Vec::new();
+    for y in area.top()..area.bottom() {
+        for x in area.left() + 1..area.right() {
+            let before = buf[(x - 1, y)].symbol();
+            let here = buf[(x, y)].symbol();
+            if before.width() > 1 && !here.trim().is_empty() {
+                hidden.push(format!("({x},{y}) {here:?} after {before:?}"));
+            }
+        }
+    }
+    hidden
+}
+
+/// A plugin and a panel full of Chinese text at both column parities, so some character
+/// straddles every overlay's edge.
+fn cjk() -> Harness {
+    let mut h = Harness::new();
+    h.register(
+        json!({"id": "com.example.crm", "name": "客户关系管理", "version": "1.0.0",
+        "capabilities": [
+            {"type": "visitor_panel", "title": "客户档案与订单历史记录"},
+            {"type": "visitor_panel", "title": " 工单标题与处理进度一览"},
+            {"type": "chat_toolbar", "title": "快捷回复"}]}),
+    );
+    let para = "客户档案：张三，黄金会员，最近订单三笔，累计消费九百八十元，偏好夜间联系。";
+    let text = |t: &str| json!({"template": "text", "data": {"text": t}});
+    let panel = json!({"template": "group", "data": {"items": [
+        text(para), text(&format!(" {para}")), text(para), text(&format!(" {para}")),
+        {"template": "table", "data": {"columns": [
+            {"key": "t", "label": "工单标题"}, {"key": "s", "label": "状态"}],
+            "rows": [{"t": "请输入工单标题请输入工单标题", "s": "处理中"},
+                     {"t": " 退款申请退款申请退款申请", "s": "已完成"}]}},
+        text(para), text(&format!(" {para}")), text(para), text(&format!(" {para}")),
+        text(para), text(&format!(" {para}")), text(para), text(&format!(" {para}"))]}});
+    let key = CapKey {
+        plugin_id: "com.example.crm".into(),
+        index: 0,
+    };
+    h.send(Msg::Reply {
+        purpose: Purpose::Render(key),
+        reply: Reply {
+            plugin_id: "com.example.crm".into(),
+            method: "visitor_panel/render".into(),
+            id: 1,
+            outcome: Outcome::Result { value: panel },
+            latency: Duration::from_millis(2),
+            request_seq: 1,
+            response_seq: None,
+        },
+        ui: None,
+    });
+    h
+}
+
+impl Harness {
+    /// Draws at `w`×`h` into a fresh terminal; returns the screen as the terminal shows it
+    /// and the cells the console drew but the terminal would not show.
+    fn drawn(&mut self, w: u16, ht: u16) -> (String, Vec<String>) {
+        self.state.size = (w, ht);
+        let mut terminal = Terminal::new(TestBackend::new(w, ht)).unwrap();
+        let hidden = {
+            let frame = terminal
+                .draw(|f| view::draw(f, &self.state, &self.log))
+                .unwrap();
+            hidden_cells(frame.buffer)
+        };
+        (terminal.backend().to_string(), hidden)
+    }
+}
+
+#[test]
+fn overlays_own_every_cell_they_cover_over_wide_characters() {
+    let crm = |index| CapKey {
+        plugin_id: "com.example.crm".into(),
+        index,
+    };
+    let show_modal = json!({"action": "show_modal", "data": {"title": "新建工单",
+        "template": "form", "data": {"fields": [
+            {"name": "title", "label": "工单标题", "type": "text", "placeholder": "请输入工单标题"}]}}});
+    type Open = Box<dyn Fn(&mut Harness)>;
+    let overlays: Vec<(&str, Open)> = vec![
+        (
+            "toast",
+            Box::new(|h: &mut Harness| {
+                h.send(Msg::Notice {
+                    text: "已复制客户档案到剪贴板，请在工单中粘贴".into(),
+                    error: false,
+                });
+            }),
+        ),
+        (
+            "help",
+            Box::new(|h: &mut Harness| {
+                h.key(KeyCode::Char('?'));
+            }),
+        ),
+        (
+            "confirm",
+            Box::new(|h: &mut Harness| {
+                h.state.modal = Some(Modal::Confirm {
+                    text: "确定要关闭这个工单吗？".into(),
+                    then: Vec::new(),
+                });
+            }),
+        ),
+        (
+            "pending",
+            Box::new(|h: &mut Harness| {
+                h.key(KeyCode::Char('P'));
+            }),
+        ),
+        (
+            "composer",
+            Box::new(|h: &mut Harness| {
+                h.key(KeyCode::Char('c'));
+            }),
+        ),
+        (
+            "context",
+            Box::new(|h: &mut Harness| {
+                h.key(KeyCode::Char('v'));
+            }),
+        ),
+        (
+            "add_plugin",
+            Box::new(|h: &mut Harness| {
+                h.key(KeyCode::Char('a'));
+            }),
+        ),
+        (
+            "modal",
+            Box::new(move |h: &mut Harness| {
+                h.send(Msg::Reply {
+                    purpose: Purpose::Event {
+                        cap: crm(0),
+                        in_modal: false,
+                    },
+                    reply: Reply {
+                        plugin_id: "com.example.crm".into(),
+                        method: "visitor_panel/event".into(),
+                        id: 2,
+                        outcome: Outcome::Result {
+                            value: show_modal.clone(),
+                        },
+                        latency: Duration::from_millis(2),
+                        request_seq: 2,
+                        response_seq: None,
+                    },
+                    ui: None,
+                });
+            }),
+        ),
+    ];
+    for (name, open) in overlays {
+        for (w, ht) in [(80, 24), (160, 45)] {
+            let mut h = cjk();
+            h.now += Duration::from_secs(10); // the registration toast is gone
+            h.send(Msg::Tick);
+            h.state.size = (w, ht);
+            open(&mut h);
+            let (screen, hidden) = h.drawn(w, ht);
+            assert!(
+                hidden.is_empty(),
+                "{name} at {w}×{ht}: {hidden:?}\n{screen}"
+            );
+            if w == 80 {
+                insta::assert_snapshot!(format!("cjk_under_{name}"), screen);
+            }
+        }
+    }
+}

@@ -1,6 +1,7 @@
 //! What floats above the panes: toasts, and the one modal (help, confirm, nested UI,
 //! composer, context editor, pending requests).
 
+use super::super::cells::claim;
 use super::super::composer;
 use super::super::keymap::{BINDINGS, Scope};
 use super::super::state::{Modal, State};
@@ -12,7 +13,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 
 pub fn toasts(area: Rect, buf: &mut Buffer, state: &State) {
     // Bottom right, above the status bar, newest lowest: out of the way of pane titles.
@@ -29,7 +30,7 @@ pub fn toasts(area: Rect, buf: &mut Buffer, state: &State) {
         let rect = Rect::new(area.right().saturating_sub(width + 1), bottom - 3, width, 3);
         bottom -= 3;
         let style = toast_style(state, toast.kind);
-        Clear.render(rect, buf);
+        claim(rect, buf);
         Paragraph::new(Span::styled(text, style.add_modifier(Modifier::BOLD)))
             .block(Block::default().borders(Borders::ALL).border_style(style))
             .render(rect, buf);
@@ -37,7 +38,7 @@ pub fn toasts(area: Rect, buf: &mut Buffer, state: &State) {
 }
 
 fn frame(area: Rect, buf: &mut Buffer, state: &State, title: &str) -> Rect {
-    Clear.render(area, buf);
+    claim(area, buf);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(state.theme.border(true))
