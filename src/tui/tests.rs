@@ -1169,3 +1169,70 @@ fn overlays_own_every_cell_they_cover_over_wide_characters() {
         }
     }
 }
+
+// ------------------------------------------------------------------------ render header
+
+/// The render pane's header line (the line under its title) as drawn.
+fn header_row(screen: &str) -> String {
+    let line = screen.lines().nth(2).unwrap_or_default().trim_matches('"');
+    // From the render pane's left border to its right border.
+    let start = line.find("││").map_or(0, |i| i + "││".len());
+    let end = line[start..].find('│').map_or(line.len(), |i| start + i);
+    line[start..end].to_string()
+}
+
+/// What is left of the toolbar buttons must end before them: a gap, or a `…` cut.
+fn assert_header_clear(screen: &str, what: &str) {
+    let header = header_row(screen);
+    let at = header
+        .find("[Quick replies]")
+        .unwrap_or_else(|| panic!("{what}: toolbar button missing: {header:?}\n{screen}"));
+    let before = header[..at].trim_end();
+    assert!(
+        header[..at].ends_with(' '),
+        "{what}: header text runs into the toolbar button: {header:?}\n{screen}"
+    );
+    assert!(!before.is_empty(), "{what}: {header:?}");
+}
+
+#[test]
+fn render_header_text_never_runs_into_the_toolbar_buttons() {
+    for (w, ht) in [(80, 24), (100, 30), (120, 36), (160, 45)] {
+        // A focused control with a long label, and diagnostics.
+        let mut h = Harness::new();
+        h.register(demo_caps());
+        let long = json!({"template": "group", "data": {"items": [
+            {"template": "button", "data": {"label": "Copy every order number of this visitor to the clipboard", "action_id": "copy"}},
+            {"template": "frame", "data": {}},
+            {"template": "text", "data": {"text": "x", "colour": "red"}}]}});
+        h.reply(
+            Purpose::Render(cap(0)),
+            "visitor_panel/render",
+            Outcome::Result { value: long },
+        );
+        h.now += Duration::from_secs(10);
+        h.send(Msg::Tick);
+        h.state.size = (w, ht);
+        h.key(KeyCode::Char('2')); // focuses the first button
+        let screen = h.screen(w, ht);
+        assert_header_clear(&screen, &format!("focus label at {w}"));
+
+        // A failure with a long message.
+        h.reply(
+            Purpose::Render(cap(0)),
+            "visitor_panel/render",
+            Outcome::PluginError(crate::protocol::jsonrpc::RpcError {
+                code: -32603,
+                message:
+                    "unknown template (frame) in the answer to visitor_panel/render, see the log"
+                        .into(),
+                data: None,
+            }),
+        );
+        let screen = h.screen(w, ht);
+        assert_header_clear(&screen, &format!("error at {w}"));
+        if w == 80 {
+            insta::assert_snapshot!("render_header_80", screen);
+        }
+    }
+}

@@ -21,6 +21,8 @@ pub struct ScreenLayout {
     pub plugins: Rect,
     pub activity: Rect,
     pub render: Rect,
+    /// Inside the render pane: why the last render failed, in full (over the previous one).
+    pub render_notice: Rect,
     /// Inside the render pane: where the JSON-UI is drawn.
     pub render_body: Rect,
     pub diagnostics: Rect,
@@ -42,6 +44,16 @@ fn diagnostics_height(state: &State) -> u16 {
         _ => 0,
     };
     if n == 0 { 0 } else { (n as u16).min(3) + 1 }
+}
+
+/// The message of a failed render, wrapped to `width`: the header only names the failure.
+pub fn failure_lines(state: &State, width: u16) -> Vec<String> {
+    match state.shown_slot() {
+        Some(RenderSlot::Failed { message, .. }) => {
+            crate::text::wrap_width(&crate::text::sanitize_line(message), width as usize)
+        }
+        _ => Vec::new(),
+    }
 }
 
 pub fn screen_layout(area: Rect, state: &State) -> ScreenLayout {
@@ -98,14 +110,19 @@ pub fn screen_layout(area: Rect, state: &State) -> ScreenLayout {
     l.render = render;
     let inner = inner(render);
     let diag = diagnostics_height(state).min(inner.height / 3);
+    let notice = failure_lines(state, inner.width)
+        .len()
+        .min(inner.height as usize / 3) as u16;
     let body = Layout::vertical([
         Constraint::Length(1.min(inner.height)),
+        Constraint::Length(notice),
         Constraint::Min(0),
         Constraint::Length(diag),
     ])
     .split(inner);
-    l.render_body = body[1];
-    l.diagnostics = body[2];
+    l.render_notice = body[1];
+    l.render_body = body[2];
+    l.diagnostics = body[3];
     if state.output_shown {
         l.output = inspector;
         l.inspector_list = Rect::new(inspector.x, inspector.y, 0, 0);

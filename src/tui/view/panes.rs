@@ -548,23 +548,25 @@ pub fn render_pane(l: &ScreenLayout, buf: &mut Buffer, state: &State) {
                 previous.as_deref(),
             )
         }
-        RenderSlot::Failed {
-            message,
-            kind,
-            previous,
-        } => {
+        RenderSlot::Failed { kind, previous, .. } => {
             let colour = if *kind == FailKind::Cancelled {
                 t.warning
             } else {
                 t.error
             };
+            // The message itself, wrapped, goes under the header (`render_notice`).
+            let after = if previous.is_some() {
+                " · r retries · the last good render below"
+            } else {
+                " · r retries"
+            };
             (
                 Line::from(vec![
                     Span::styled(
-                        format!("✖ {}: ", kind.title()),
+                        format!("✖ {}", kind.title()),
                         t.fg(colour).add_modifier(Modifier::BOLD),
                     ),
-                    Span::styled(sanitize_line(message), t.fg(colour)),
+                    Span::styled(after, t.muted()),
                 ]),
                 previous.as_deref(),
             )
@@ -602,8 +604,29 @@ pub fn render_pane(l: &ScreenLayout, buf: &mut Buffer, state: &State) {
             (Line::from(spans), Some(&**r))
         }
     };
-    Paragraph::new(head).render(header, buf);
-    for (key, x0, x1) in toolbar_buttons(state, header) {
+    // The toolbar buttons keep their place on the right; the rest is cut to fit before them.
+    let buttons = toolbar_buttons(state, header);
+    let room = buttons
+        .iter()
+        .map(|(_, x0, _)| *x0)
+        .min()
+        .map_or(header.width, |x0| x0.saturating_sub(header.x + 1));
+    Paragraph::new(fit_line(head, room as usize)).render(header, buf);
+    if l.render_notice.area() > 0 {
+        let colour = match slot {
+            RenderSlot::Failed {
+                kind: FailKind::Cancelled,
+                ..
+            } => t.warning,
+            _ => t.error,
+        };
+        let lines: Vec<Line> = super::failure_lines(state, l.render_notice.width)
+            .into_iter()
+            .map(|s| Line::from(Span::styled(s, t.fg(colour))))
+            .collect();
+        Paragraph::new(lines).render(l.render_notice, buf);
+    }
+    for (key, x0, x1) in buttons {
         let title = state
             .capability(&key)
             .map(|c| c.title.clone())
@@ -636,11 +659,11 @@ pub fn render_pane(l: &ScreenLayout, buf: &mut Buffer, state: &State) {
                 RenderSlot::Failed {
                     kind: FailKind::Timeout,
                     ..
-                } => "The plugin did not answer in time (--timeout). r retries.",
+                } => "The plugin did not answer in time (--timeout).",
                 RenderSlot::Failed {
                     kind: FailKind::PluginError,
                     ..
-                } => "The plugin answered with a JSON-RPC error. r retries.",
+                } => "The plugin answered with a JSON-RPC error.",
                 RenderSlot::Failed {
                     kind: FailKind::Disconnected,
                     ..
@@ -649,7 +672,7 @@ pub fn render_pane(l: &ScreenLayout, buf: &mut Buffer, state: &State) {
                     kind: FailKind::InvalidAnswer,
                     ..
                 } => "The answer could not be used; the inspector shows it.",
-                _ => "r retries.",
+                _ => "",
             };
             Paragraph::new(Span::styled(hint, t.muted()))
                 .wrap(Wrap { trim: false })
@@ -657,6 +680,31 @@ pub fn render_pane(l: &ScreenLayout, buf: &mut Buffer, state: &State) {
         }
         None => {}
     }
+}
+
+/// `line` cut to `w` columns, the cut marked with `…` in the style of the span it falls in.
+fn fit_line(line: Line<'static>, w: usize) -> Line<'static> {
+    if line.width() <= w {
+        return line;
+    }
+    let mut used = 0;
+    let mut spans = Vec::new();
+    for span in line.spans {
+        let sw = text::width(&span.content);
+        if used + sw < w {
+            used += sw;
+            spans.push(span);
+            continue;
+        }
+        // A trailing space makes an exact fit too wide, so the spans dropped after it are
+        // marked with `…` too.
+        spans.push(Span::styled(
+            truncate_width(&format!("{} ", span.content), w - used),
+            span.style,
+        ));
+        break;
+    }
+    Line::from(spans)
 }
 
 fn diagnostics(area: Rect, buf: &mut Buffer, state: &State, r: &super::super::state::Rendered) {
