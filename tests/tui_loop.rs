@@ -117,7 +117,7 @@ async fn keys_alone_render_press_and_quit() {
         "{screen}"
     );
     assert!(
-        state.last_action.is_some() || !platform.is_empty(),
+        state.last_event.is_some() || !platform.is_empty(),
         "a button reached the plugin:\n{screen}"
     );
     assert!(screen.contains("Customer 360"), "{screen}");

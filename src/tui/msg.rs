@@ -1,7 +1,7 @@
 //! The one message type every state change goes through, and the effects `update` asks the
 //! app to carry out (it does no I/O itself).
 
-use crate::host::{ConnId, HostEvent, Reply, RequestError};
+use crate::host::{ConnId, HostEvent, Reply, RequestError, UiEvent};
 use crate::jsonui::{Node, Parsed};
 pub use crate::launcher::LaunchOp;
 use crate::launcher::{LaunchId, LaunchedView, LauncherEvent};
@@ -24,7 +24,11 @@ pub enum Purpose {
     /// A `chat_toolbar` render, shown in a modal.
     ToolbarRender(CapKey),
     /// A UI event (button, row, form); `in_modal` when pressed inside a modal.
-    Event { cap: CapKey, in_modal: bool },
+    Event {
+        cap: CapKey,
+        in_modal: bool,
+        event: UiEvent,
+    },
     /// `tool/execute` from the tools form.
     Tool { cap: CapKey, tool: String },
     /// Sent from the composer or resent from the inspector.

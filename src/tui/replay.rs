@@ -3,7 +3,9 @@
 //! it was (the last render of each capability; the first visitor panel shown).
 
 use super::msg::CapKey;
-use super::state::{ActionRecord, Liveness, PluginView, RenderSlot, Rendered, Row, Shown, State};
+use super::state::{
+    EventOutcome, EventRecord, Liveness, PluginView, RenderSlot, Rendered, Row, Shown, State,
+};
 use super::theme::Theme;
 use crate::host::context::render_method;
 use crate::host::register::parse_register;
@@ -111,11 +113,18 @@ pub fn replay_state(theme: Theme, entries: &[LogEntry], source: &str, log_path: 
             }
         } else if method.ends_with("/event") {
             let parsed = jsonui::parse_action(result);
-            state.last_action = Some(ActionRecord {
+            let field = |k: &str| params.get(k).and_then(Value::as_str).unwrap_or("?");
+            let sent = format!("{} · {}", field("event_type"), field("action_id"));
+            state.last_event = Some(EventRecord {
                 plugin_id: plugin_id.clone(),
-                action: parsed.value,
-                diagnostics: parsed.diagnostics,
-                latency,
+                method: method.clone(),
+                sent,
+                since: std::time::Instant::now(),
+                outcome: EventOutcome::Action {
+                    action: parsed.value,
+                    diagnostics: parsed.diagnostics,
+                    latency,
+                },
             });
         }
     }

@@ -289,6 +289,7 @@ pub fn scenes(theme: &Theme) -> Vec<(&'static str, &'static str, Buffer)> {
                 index: 0,
             },
             in_modal: false,
+            event: crate::host::UiEvent::button_click("details"),
         },
     );
     s.settle();

@@ -273,13 +273,51 @@ pub struct Toast {
     pub until: Instant,
 }
 
-/// The JSON-ACTION answer to the last event, as carried out.
+/// The last event sent (a button, a row, a form) and how it ended, for the Action pane.
 #[derive(Clone, Debug)]
-pub struct ActionRecord {
+pub struct EventRecord {
     pub plugin_id: String,
-    pub action: Action,
-    pub diagnostics: Vec<Diagnostic>,
-    pub latency: Duration,
+    pub method: String,
+    /// `event_type · action_id` (and the selected id), as sent.
+    pub sent: String,
+    pub since: Instant,
+    pub outcome: EventOutcome,
+}
+
+#[derive(Clone, Debug)]
+pub enum EventOutcome {
+    /// Sent, no answer yet.
+    Pending,
+    /// The JSON-ACTION answer, as carried out.
+    Action {
+        action: Action,
+        diagnostics: Vec<Diagnostic>,
+        latency: Duration,
+    },
+    /// No action: why (timeout, plugin error, disconnect, invalid answer, not sent).
+    Failed { kind: FailKind, message: String },
+}
+
+impl EventRecord {
+    /// The action the plugin answered with, if it did.
+    pub fn action(&self) -> Option<&Action> {
+        match &self.outcome {
+            EventOutcome::Action { action, .. } => Some(action),
+            _ => None,
+        }
+    }
+}
+
+/// `button_click · view_all`, `item_select · row ORD-1`: what an event says, in a line.
+pub fn event_summary(event: &crate::host::UiEvent) -> String {
+    let mut s = event.event_type.clone();
+    if !event.action_id.is_empty() {
+        s.push_str(&format!(" · {}", event.action_id));
+    }
+    if let Some(id) = &event.selected_id {
+        s.push_str(&format!(" · {id}"));
+    }
+    s
 }
 
 /// A line of the chat transcript: what the agent's composer would have received.
@@ -326,7 +364,7 @@ pub struct State {
     pub tool_runs: BTreeMap<CapKey, ToolRun>,
     pub modal: Option<Modal>,
     pub toasts: Vec<Toast>,
-    pub last_action: Option<ActionRecord>,
+    pub last_event: Option<EventRecord>,
     pub chat: Vec<ChatLine>,
     pub inspector: InspectorState,
     pub pending: Vec<PendingView>,
@@ -368,7 +406,7 @@ impl State {
             tool_runs: BTreeMap::new(),
             modal: None,
             toasts: Vec::new(),
-            last_action: None,
+            last_event: None,
             chat: Vec::new(),
             inspector: InspectorState::new(),
             pending: Vec::new(),

@@ -249,6 +249,7 @@ fn button_press_sends_the_event_and_open_url_is_carried_out() {
         Purpose::Event {
             cap: cap(0),
             in_modal: false,
+            event: crate::host::UiEvent::button_click("view_all"),
         },
         "visitor_panel/event",
         Outcome::Result {
@@ -267,6 +268,7 @@ fn actions_are_carried_out() {
     let ev = || Purpose::Event {
         cap: cap(0),
         in_modal: false,
+        event: crate::host::UiEvent::button_click("test"),
     };
     let effects = h.reply(
         ev(),
@@ -314,6 +316,7 @@ fn actions_are_carried_out() {
         Purpose::Event {
             cap: cap(0),
             in_modal: true,
+            event: crate::host::UiEvent::button_click("test"),
         },
         "visitor_panel/event",
         Outcome::Result {
@@ -1134,6 +1137,7 @@ fn overlays_own_every_cell_they_cover_over_wide_characters() {
                     purpose: Purpose::Event {
                         cap: crm(0),
                         in_modal: false,
+                        event: crate::host::UiEvent::button_click("test"),
                     },
                     reply: Reply {
                         plugin_id: "com.example.crm".into(),
@@ -1233,6 +1237,100 @@ fn render_header_text_never_runs_into_the_toolbar_buttons() {
         assert_header_clear(&screen, &format!("error at {w}"));
         if w == 80 {
             insta::assert_snapshot!("render_header_80", screen);
+        }
+    }
+}
+
+// ------------------------------------------------------------------------ event outcomes
+
+/// Presses the first thing of the shown panel that sends an event; returns its purpose.
+fn press_first(h: &mut Harness) -> Purpose {
+    h.state.focus = Pane::Render;
+    for _ in 0..10 {
+        let effects = h.key(KeyCode::Enter);
+        if let Some(Effect::Request { purpose, .. }) = effects.into_iter().next() {
+            return purpose;
+        }
+        h.key(KeyCode::Down);
+    }
+    panic!("no button sent an event");
+}
+
+#[test]
+fn an_event_shows_a_spinner_then_its_outcome_in_the_action_pane() {
+    for (outcome, said) in [
+        (
+            Outcome::Timeout {
+                after: Duration::from_secs(30),
+                meanwhile: None,
+            },
+            "timed out after",
+        ),
+        (
+            Outcome::PluginError(crate::protocol::jsonrpc::RpcError {
+                code: -32603,
+                message: "boom".into(),
+                data: None,
+            }),
+            "boom",
+        ),
+        (
+            Outcome::Disconnected {
+                reason: "plugin closed the connection".into(),
+            },
+            "disconnected before",
+        ),
+        (
+            Outcome::InvalidAnswer {
+                reason: "not JSON".into(),
+            },
+            "not JSON",
+        ),
+    ] {
+        let mut h = rendered();
+        let purpose = press_first(&mut h);
+        h.send(Msg::Sent {
+            purpose: purpose.clone(),
+            plugin_id: "com.tgo.demo".into(),
+            method: "visitor_panel/event".into(),
+            conn: 1,
+            id: 7,
+        });
+        h.now += Duration::from_millis(1200);
+        h.send(Msg::Tick);
+        let screen = h.sized(100, 30);
+        assert!(screen.contains("waiting… 1.2 s"), "{screen}");
+        let Purpose::Event { event, .. } = &purpose else {
+            panic!("{purpose:?}")
+        };
+        assert!(
+            screen.contains(&format!("sent {}", event.event_type)),
+            "{screen}"
+        );
+        if said == "boom" {
+            insta::assert_snapshot!("event_pending", screen);
+        }
+        h.send(Msg::Reply {
+            purpose,
+            reply: Reply {
+                plugin_id: "com.tgo.demo".into(),
+                method: "visitor_panel/event".into(),
+                id: 7,
+                outcome,
+                latency: Duration::from_secs(1),
+                request_seq: 5,
+                response_seq: None,
+            },
+            ui: None,
+        });
+        h.now += Duration::from_secs(30); // long after every toast
+        h.send(Msg::Tick);
+        let screen = h.sized(100, 30);
+        assert!(screen.contains("✖ "), "{screen}");
+        assert!(screen.contains(said), "{said}: {screen}");
+        assert!(!screen.contains("no action yet"), "{screen}");
+        if said == "boom" {
+            insta::assert_snapshot!("event_failed", screen);
         }
     }
 }

@@ -79,6 +79,15 @@ fn apply(state: &mut State, msg: Msg, log: &MessageLog, now: Instant) -> Vec<Eff
             conn,
             id,
         } => {
+            if let Purpose::Event { event, .. } = &purpose {
+                state.last_event = Some(EventRecord {
+                    plugin_id: plugin_id.clone(),
+                    method: method.clone(),
+                    sent: event_summary(event),
+                    since: now,
+                    outcome: EventOutcome::Pending,
+                });
+            }
             state.pending.push(PendingView {
                 conn,
                 id,
@@ -351,6 +360,20 @@ fn fail_kind(outcome: &Outcome) -> FailKind {
 }
 
 fn fail(state: &mut State, purpose: &Purpose, kind: FailKind, message: String) {
+    if let Purpose::Event { cap, event, .. } = purpose {
+        // The Action pane keeps why there is no action (a send that failed had no record).
+        let rec = state.last_event.get_or_insert_with(|| EventRecord {
+            plugin_id: cap.plugin_id.clone(),
+            method: String::new(),
+            sent: event_summary(event),
+            since: state.now,
+            outcome: EventOutcome::Pending,
+        });
+        rec.outcome = EventOutcome::Failed {
+            kind,
+            message: message.clone(),
+        };
+    }
     match purpose {
         Purpose::Render(key) => {
             let previous = take_previous(state, key);
@@ -440,14 +463,24 @@ fn on_reply(
             open_ui_modal(state, title, rendered, key);
             Vec::new()
         }
-        Purpose::Event { cap, in_modal } => {
+        Purpose::Event {
+            cap,
+            in_modal,
+            event,
+        } => {
             let parsed = jsonui::parse_action(&value);
-            state.last_action = Some(ActionRecord {
+            let rec = state.last_event.get_or_insert_with(|| EventRecord {
                 plugin_id: cap.plugin_id.clone(),
+                method: method.to_string(),
+                sent: event_summary(&event),
+                since: state.now,
+                outcome: EventOutcome::Pending,
+            });
+            rec.outcome = EventOutcome::Action {
                 action: parsed.value.clone(),
                 diagnostics: parsed.diagnostics,
                 latency,
-            });
+            };
             carry_out(state, &parsed.value, &cap, in_modal)
         }
         Purpose::Tool { cap, tool } => {
@@ -715,6 +748,7 @@ fn event_effect(
         purpose: Purpose::Event {
             cap: cap.clone(),
             in_modal,
+            event: event.clone(),
         },
     }
 }
@@ -878,7 +912,7 @@ fn last_url(state: &State) -> Option<String> {
             _ => None,
         }
     }
-    find(&state.last_action.as_ref()?.action)
+    find(state.last_event.as_ref()?.action()?)
 }
 
 fn last_copyable(state: &State) -> Option<String> {
@@ -890,7 +924,7 @@ fn last_copyable(state: &State) -> Option<String> {
             _ => None,
         }
     }
-    find(&state.last_action.as_ref()?.action)
+    find(state.last_event.as_ref()?.action()?)
 }
 
 fn rerender(state: &mut State) -> Vec<Effect> {

@@ -4,7 +4,8 @@ use super::super::keymap;
 use super::super::launches;
 use super::super::msg::CapKey;
 use super::super::state::{
-    Entry, FailKind, Launch, Liveness, Pane, RenderSlot, Row, Shown, State, ToastKind,
+    Entry, EventOutcome, EventRecord, FailKind, Launch, Liveness, Pane, RenderSlot, Row, Shown,
+    State, ToastKind,
 };
 use super::super::uiview;
 use super::{ScreenLayout, cap_title, inner};
@@ -394,6 +395,57 @@ fn action_lines(state: &State, action: &Action, depth: usize, out: &mut Vec<Line
     ]));
 }
 
+/// The last event: what was sent, then its action, or a spinner, or why there is none.
+fn event_lines(state: &State, rec: &EventRecord, lines: &mut Vec<Line<'static>>) {
+    let t = &state.theme;
+    lines.push(Line::from(vec![
+        Span::styled("sent ", t.muted()),
+        Span::styled(sanitize_line(&rec.sent), t.fg(t.title)),
+    ]));
+    match &rec.outcome {
+        EventOutcome::Pending => {
+            let elapsed = state.now.saturating_duration_since(rec.since);
+            let frame = SPINNER[(elapsed.as_millis() / 100) as usize % SPINNER.len()];
+            lines.push(Line::from(Span::styled(
+                format!("{frame} waiting… {:.1} s", elapsed.as_secs_f64()),
+                t.fg(t.warning),
+            )));
+        }
+        EventOutcome::Action {
+            action,
+            diagnostics,
+            latency,
+        } => {
+            lines.push(Line::from(Span::styled(
+                format!("answered · {:.1} ms", latency.as_secs_f64() * 1000.0),
+                t.muted(),
+            )));
+            action_lines(state, action, 0, lines);
+            for d in diagnostics.iter().filter(|d| d.severity == Severity::Error) {
+                lines.push(Line::from(Span::styled(
+                    sanitize_line(&d.to_string()),
+                    t.fg(t.error),
+                )));
+            }
+        }
+        EventOutcome::Failed { kind, message } => {
+            let colour = if *kind == FailKind::Cancelled {
+                t.warning
+            } else {
+                t.error
+            };
+            lines.push(Line::from(Span::styled(
+                format!("✖ {}", kind.title()),
+                t.fg(colour).add_modifier(Modifier::BOLD),
+            )));
+            lines.push(Line::from(Span::styled(
+                sanitize_line(message),
+                t.fg(colour),
+            )));
+        }
+    }
+}
+
 pub fn activity(area: Rect, buf: &mut Buffer, state: &State) {
     let t = &state.theme;
     let block = Block::default()
@@ -403,24 +455,8 @@ pub fn activity(area: Rect, buf: &mut Buffer, state: &State) {
     let body = block.inner(area);
     block.render(area, buf);
     let mut lines = Vec::new();
-    match &state.last_action {
-        Some(rec) => {
-            lines.push(Line::from(Span::styled(
-                format!("last action · {:.1} ms", rec.latency.as_secs_f64() * 1000.0),
-                t.muted(),
-            )));
-            action_lines(state, &rec.action, 0, &mut lines);
-            for d in rec
-                .diagnostics
-                .iter()
-                .filter(|d| d.severity == Severity::Error)
-            {
-                lines.push(Line::from(Span::styled(
-                    sanitize_line(&d.to_string()),
-                    t.fg(t.error),
-                )));
-            }
-        }
+    match &state.last_event {
+        Some(rec) => event_lines(state, rec, &mut lines),
         None => lines.push(Line::from(Span::styled(
             "no action yet: press a button",
             t.muted(),
