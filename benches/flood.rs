@@ -168,7 +168,7 @@ struct NoPlatform;
 
 impl Platform for NoPlatform {
     fn copy(&mut self, _: &str) {}
-    fn open_url(&mut self, _: &str) {}
+    fn open_url(&mut self, _: &str, _: tgo_console::tui::app::Failed) {}
 }
 
 fn key(code: KeyCode) -> std::io::Result<Event> {

@@ -736,7 +736,7 @@ impl tgo_console::tui::app::Platform for Platform {
     fn copy(&mut self, text: &str) {
         self.0.push(format!("copy {text}"));
     }
-    fn open_url(&mut self, url: &str) {
+    fn open_url(&mut self, url: &str, _: tgo_console::tui::app::Failed) {
         self.0.push(format!("open {url}"));
     }
 }

@@ -24,8 +24,11 @@ impl Platform for Recorder {
     fn copy(&mut self, text: &str) {
         self.0.lock().unwrap().push(format!("copy {text}"));
     }
-    fn open_url(&mut self, url: &str) {
+    fn open_url(&mut self, url: &str, failed: tgo_console::tui::app::Failed) {
         self.0.lock().unwrap().push(format!("open {url}"));
+        if url.contains("fail") {
+            failed("no browser here".into());
+        }
     }
 }
 
@@ -423,5 +426,38 @@ async fn fast_plugins_launched_together_are_linked_to_their_processes() {
         );
         assert!(!l.never_registered(later, c.state.register_deadline));
     }
+    c.finish().await;
+}
+
+/// `o` on an open_url whose opener fails says so on screen, not only in the log (issue 9.6).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_open_url_that_cannot_be_opened_says_so_on_screen() {
+    use common::console::Console;
+    let mut c = Console::new(120, 36, |_| {}).await;
+    let script = serde_json::json!({
+        "register": {"id": "com.example.links", "name": "links", "version": "1.0.0",
+            "capabilities": [{"type": "visitor_panel", "title": "Links"}]},
+        "answers": {
+            "visitor_panel/render": {"template": "button",
+                "data": {"label": "Open the CRM", "action_id": "crm"}},
+            "visitor_panel/event#crm": {"action": "open_url",
+                "data": {"url": "https://fail.example.com/crm", "target": "_blank"}}}
+    });
+    let (_plugin, _dir) = spawn_scripted(&c.host.socket, &script);
+    c.run(|mut s| async move {
+        s.until("Open the CRM").await;
+        s.key(KeyCode::Char('2'));
+        s.key(KeyCode::Enter);
+        s.until("open_url https://fail.example.com/crm").await;
+        s.key(KeyCode::Char('o'));
+        s.until("cannot open https://fail.example.com/crm: no browser here")
+            .await;
+        s.key(KeyCode::Char('q'));
+    })
+    .await;
+    assert_eq!(
+        c.platform.0.lock().unwrap().as_slice(),
+        ["open https://fail.example.com/crm"]
+    );
     c.finish().await;
 }

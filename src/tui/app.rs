@@ -23,11 +23,24 @@ const TICK: Duration = Duration::from_millis(100);
 /// Where clipboard and browser effects go (a terminal in real life, a recorder in tests).
 pub trait Platform {
     fn copy(&mut self, text: &str);
-    fn open_url(&mut self, url: &str);
+    /// Opens `url` in a browser; `failed` is called, from any thread, with why it could not
+    /// be (the console shows it).
+    fn open_url(&mut self, url: &str, failed: Failed);
 }
+
+/// Reports a platform action that failed.
+pub type Failed = Box<dyn FnOnce(String) + Send>;
 
 /// The real terminal: OSC 52 for the clipboard, the desktop's opener for URLs.
 pub struct Desktop;
+
+/// Only these reach the opener: a plugin's URL is never an option or a local program.
+fn openable(url: &str) -> bool {
+    let lower = url.to_ascii_lowercase();
+    ["http://", "https://", "mailto:"]
+        .iter()
+        .any(|scheme| lower.starts_with(scheme))
+}
 
 impl Platform for Desktop {
     fn copy(&mut self, text: &str) {
@@ -36,21 +49,36 @@ impl Platform for Desktop {
         }
     }
 
-    fn open_url(&mut self, url: &str) {
+    fn open_url(&mut self, url: &str, failed: Failed) {
+        if !openable(url) {
+            failed("only http, https and mailto URLs are opened".into());
+            return;
+        }
         let opener = if cfg!(target_os = "macos") {
             "open"
         } else {
             "xdg-open"
         };
-        let spawned = std::process::Command::new(opener)
-            .arg(url)
+        let mut cmd = std::process::Command::new(opener);
+        cmd.arg(url)
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn();
-        if let Err(e) = spawned {
-            tracing::warn!("cannot run {opener} for {url}: {e}");
+            .stderr(std::process::Stdio::null());
+        // Its own session: a text-mode browser it may pick cannot take over our terminal.
+        // SAFETY: setsid is async-signal-safe and touches nothing of the parent.
+        unsafe {
+            use std::os::unix::process::CommandExt;
+            cmd.pre_exec(|| {
+                libc::setsid();
+                Ok(())
+            });
         }
+        // The opener's verdict comes when it exits: wait for it off the UI thread.
+        std::thread::spawn(move || match cmd.status() {
+            Ok(status) if status.success() => {}
+            Ok(status) => failed(format!("{opener} failed ({status})")),
+            Err(e) => failed(format!("cannot run {opener}: {e}")),
+        });
     }
 }
 
@@ -326,7 +354,17 @@ fn run_effect(
             host.cancel(conn, id);
         }
         Effect::Copy(text) => platform.copy(&text),
-        Effect::OpenUrl(url) => platform.open_url(&url),
+        Effect::OpenUrl(url) => {
+            let tx = tx.clone();
+            let shown = crate::text::truncate_chars(&url, 80);
+            platform.open_url(
+                &url,
+                Box::new(move |why| {
+                    let text = format!("cannot open {shown}: {why}");
+                    let _ = tx.send(Msg::Notice { text, error: true });
+                }),
+            );
+        }
         Effect::Export(seqs) => {
             let stamp = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)

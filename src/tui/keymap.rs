@@ -37,7 +37,7 @@ pub const BINDINGS: &[Binding] = &[
         Global,
         true,
     ),
-    b("?", "this help", Global, true),
+    b("?", "help (this list of keys)", Global, true),
     b("Tab / Shift-Tab", "next / previous pane", Global, true),
     b(
         "1 2 3 4",
@@ -171,23 +171,22 @@ pub const BINDINGS: &[Binding] = &[
     b("y / n", "answer a confirmation", Modal, false),
 ];
 
-/// Short hints for the status bar: the focused pane's, then global ones.
-pub fn hints(pane: Pane) -> String {
-    BINDINGS
-        .iter()
-        .filter(|b| b.hint && (b.scope == Scope::Pane(pane)))
-        .chain(
-            BINDINGS
-                .iter()
-                .filter(|b| b.hint && b.scope == Scope::Global),
+/// Short hints for the status bar, most useful first: help, then the focused pane's, then
+/// the other global ones. The status bar shows as many whole hints as fit.
+pub fn hints(pane: Pane) -> Vec<String> {
+    let short = |b: &Binding| {
+        format!(
+            "{} {}",
+            b.keys,
+            b.what.split(['(', ',']).next().unwrap_or(b.what).trim()
         )
-        .map(|b| {
-            format!(
-                "{} {}",
-                b.keys,
-                b.what.split(['(', ',']).next().unwrap_or(b.what).trim()
-            )
-        })
-        .collect::<Vec<_>>()
-        .join(" · ")
+    };
+    let help = BINDINGS.iter().filter(|b| b.keys == "?");
+    let of_pane = BINDINGS
+        .iter()
+        .filter(|b| b.hint && b.scope == Scope::Pane(pane));
+    let global = BINDINGS
+        .iter()
+        .filter(|b| b.hint && b.scope == Scope::Global && b.keys != "?");
+    help.chain(of_pane).chain(global).map(short).collect()
 }

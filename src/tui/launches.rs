@@ -63,7 +63,7 @@ fn on_state(
     let crashed = l.has_crashed() && !matches!(l.state, ProcState::Restarting { .. });
     let text = format!("{}: {}", l.name, status_text(l, now));
     if crashed {
-        state.last_error = Some(text.clone());
+        state.set_error(text.clone());
         toast(state, ToastKind::Error, text, TOAST * 2);
     }
 }
@@ -143,7 +143,7 @@ pub(super) fn on_added(
     // Said, not kept in the list: a mistyped path is fixed by typing it again (`a`).
     if !errors.is_empty() {
         let text = errors.join("; ");
-        state.last_error = Some(text.clone());
+        state.set_error(text.clone());
         toast(state, ToastKind::Error, text, TOAST * 3);
     }
 }

@@ -200,7 +200,7 @@ pub async fn run(opts: TuiOptions) -> anyhow::Result<()> {
         .map(|v| Launch::new(v, now))
         .collect();
     if let Some(first) = errors.first() {
-        state.last_error = Some(format!(
+        state.set_error(format!(
             "{} manifest error(s); first: {first}",
             errors.len()
         ));
@@ -272,7 +272,7 @@ pub async fn run_replay(
     host.import(loaded.entries);
     state.inspector.sync(&host.log());
     if !loaded.errors.is_empty() {
-        state.last_error = Some(format!(
+        state.set_error(format!(
             "{} unreadable line(s); first: {}",
             loaded.errors.len(),
             loaded.errors[0]

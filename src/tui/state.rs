@@ -327,6 +327,16 @@ pub struct ChatLine {
     pub text: String,
 }
 
+/// How long an error stays in the status bar when nothing succeeds meanwhile.
+pub const STATUS_ERROR_TTL: Duration = Duration::from_secs(10);
+
+/// An error the status bar shows, until `until`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StatusError {
+    pub text: String,
+    pub until: Instant,
+}
+
 /// A request in flight.
 #[derive(Clone, Debug)]
 pub struct PendingView {
@@ -368,7 +378,8 @@ pub struct State {
     pub chat: Vec<ChatLine>,
     pub inspector: InspectorState,
     pub pending: Vec<PendingView>,
-    pub last_error: Option<String>,
+    /// The status bar's error: cleared by the next success, or once it is this old.
+    pub last_error: Option<StatusError>,
     pub show_diagnostics: bool,
     pub quit: bool,
     /// A replayed recording: nothing is sent anywhere.
@@ -461,6 +472,19 @@ impl State {
         rows
     }
 
+    /// Shows `text` in the status bar (until a success, or [`STATUS_ERROR_TTL`]).
+    pub fn set_error(&mut self, text: String) {
+        self.last_error = Some(StatusError {
+            text,
+            until: self.now + STATUS_ERROR_TTL,
+        });
+    }
+
+    /// The status bar's error text, if one is up.
+    pub fn error_text(&self) -> Option<&str> {
+        self.last_error.as_ref().map(|e| e.text.as_str())
+    }
+
     /// The launched plugin that registered as `plugin_id`.
     pub fn launch_of(&self, plugin_id: &str) -> Option<&Launch> {
         self.launches
@@ -541,6 +565,7 @@ impl State {
                     .filter(|d| *d > now),
                 _ => None,
             })
+            .chain(self.last_error.as_ref().map(|e| e.until))
             .min()
     }
 

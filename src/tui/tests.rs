@@ -505,7 +505,7 @@ fn a_crashed_launched_plugin_shows_its_exit_code_and_last_lines_at_once() {
     assert!(screen.contains("exited (3)"), "{screen}");
     assert!(screen.contains("KeyError: 'visit"), "{screen}");
     assert_eq!(
-        h.state.last_error.as_deref(),
+        h.state.error_text(),
         Some("demo: exited (3)"),
         "the status bar names the crash"
     );
@@ -776,13 +776,7 @@ fn a_adds_a_plugin_from_a_typed_path() {
         errors: vec!["/x/plugin.json: runtime: expected a table".into()],
     });
     assert_eq!(h.state.selected, Some(Row::Launch(LaunchId(7))));
-    assert!(
-        h.state
-            .last_error
-            .as_deref()
-            .unwrap()
-            .contains("runtime: expected")
-    );
+    assert!(h.state.error_text().unwrap().contains("runtime: expected"));
 }
 
 #[test]
@@ -1333,4 +1327,41 @@ fn an_event_shows_a_spinner_then_its_outcome_in_the_action_pane() {
             insta::assert_snapshot!("event_failed", screen);
         }
     }
+}
+
+// ------------------------------------------------------------------------ status line
+
+#[test]
+fn a_status_error_clears_after_a_while_or_on_the_next_success() {
+    let mut h = rendered();
+    h.send(Msg::Notice {
+        text: "export to /nope failed: Permission denied".into(),
+        error: true,
+    });
+    assert!(h.sized(100, 30).contains("export to /nope failed"));
+    // Nothing else happens: the console wakes up by itself when it is due, and clears it.
+    let due = h
+        .state
+        .next_wakeup()
+        .expect("a wake-up for the status error");
+    assert!(due <= h.now + STATUS_ERROR_TTL);
+    h.now = due;
+    h.send(Msg::Tick);
+    assert!(!h.sized(100, 30).contains("export to /nope"));
+    assert_eq!(h.state.next_wakeup(), None, "idle again: no timer");
+
+    // A success clears it at once.
+    h.send(Msg::Notice {
+        text: "registration refused: missing title".into(),
+        error: true,
+    });
+    h.reply(
+        Purpose::Render(cap(0)),
+        "visitor_panel/render",
+        Outcome::Result { value: panel() },
+    );
+    let screen = h.sized(100, 30);
+    let status = screen.lines().last().unwrap();
+    assert!(!status.contains("registration refused"), "{screen}");
+    assert_eq!(h.state.last_error, None);
 }

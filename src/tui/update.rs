@@ -49,6 +49,9 @@ pub fn update(state: &mut State, msg: Msg, log: &MessageLog, now: Instant) -> Ve
 fn apply(state: &mut State, msg: Msg, log: &MessageLog, now: Instant) -> Vec<Effect> {
     state.now = now;
     state.toasts.retain(|t| t.until > now);
+    if state.last_error.as_ref().is_some_and(|e| e.until <= now) {
+        state.last_error = None;
+    }
     match msg {
         Msg::Key(key) if key.kind != KeyEventKind::Release => on_key(state, key, log),
         Msg::Key(_) => Vec::new(),
@@ -122,7 +125,7 @@ fn apply(state: &mut State, msg: Msg, log: &MessageLog, now: Instant) -> Vec<Eff
                 ToastKind::Success
             };
             if error {
-                state.last_error = Some(text.clone());
+                state.set_error(text.clone());
             }
             toast(state, kind, text, TOAST * 2);
             Vec::new()
@@ -158,6 +161,8 @@ fn on_host(state: &mut State, ev: HostEvent) -> Vec<Effect> {
             replaced,
         } => {
             launches::on_registered(state, conn, &plugin_id);
+            // A crash or refusal in the status bar is over once a plugin is back.
+            state.last_error = None;
             let view = PluginView {
                 plugin_id: plugin_id.clone(),
                 name: info.name,
@@ -229,7 +234,7 @@ fn on_host(state: &mut State, ev: HostEvent) -> Vec<Effect> {
         }
         HostEvent::Rejected { reason, .. } => {
             let text = format!("registration refused: {reason}");
-            state.last_error = Some(text.clone());
+            state.set_error(text.clone());
             toast(state, ToastKind::Error, text, TOAST * 2);
             Vec::new()
         }
@@ -388,7 +393,7 @@ fn fail(state: &mut State, purpose: &Purpose, kind: FailKind, message: String) {
         }
         _ => {
             let text = format!("{}: {message}", kind.title());
-            state.last_error = Some(text.clone());
+            state.set_error(text.clone());
             toast(state, ToastKind::Error, text, TOAST * 2);
         }
     }
@@ -422,6 +427,8 @@ fn on_reply(
             return Vec::new();
         }
     };
+    // Something worked: an older error in the status bar is no longer the news.
+    state.last_error = None;
     match purpose {
         Purpose::Render(key) => {
             let kind = state

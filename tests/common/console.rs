@@ -36,8 +36,11 @@ impl Platform for Recorder {
     fn copy(&mut self, text: &str) {
         self.0.lock().unwrap().push(format!("copy {text}"));
     }
-    fn open_url(&mut self, url: &str) {
+    fn open_url(&mut self, url: &str, failed: tgo_console::tui::app::Failed) {
         self.0.lock().unwrap().push(format!("open {url}"));
+        if url.contains("fail") {
+            failed("no browser here".into());
+        }
     }
 }
 

@@ -199,3 +199,16 @@ pub fn rss_mib() -> f64 {
         .unwrap_or(0.0);
     pages * 4096.0 / (1024.0 * 1024.0)
 }
+
+/// `python3 tests/plugins/scripted.py` dialling `socket`, saying what `script` says (see the
+/// plugin's doc). The returned directory holds the script: keep it alive with the plugin.
+pub fn spawn_scripted(socket: &Path, script: &Value) -> (ChildPlugin, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("script.json");
+    std::fs::write(&file, serde_json::to_vec(script).unwrap()).unwrap();
+    let args = vec![
+        repo_path("tests/plugins/scripted.py").display().to_string(),
+        file.display().to_string(),
+    ];
+    (spawn_plugin(socket, "python3", args), dir)
+}

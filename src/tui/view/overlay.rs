@@ -16,22 +16,36 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 
 pub fn toasts(area: Rect, buf: &mut Buffer, state: &State) {
-    // Bottom right, above the status bar, newest lowest: out of the way of pane titles.
+    // Bottom right, above the status bar, newest lowest: out of the way of pane titles. A
+    // long toast wraps (up to three lines) rather than losing its end.
     let width = (area.width / 2).clamp(20.min(area.width), 60);
     let mut bottom = area.bottom().saturating_sub(1);
     for toast in state.toasts.iter().rev() {
-        if bottom < area.y + 3 {
+        let inner = width.saturating_sub(4).max(1) as usize;
+        let mut lines = crate::text::wrap_width(&sanitize_line(&toast.text), inner);
+        if lines.len() > 3 {
+            lines.truncate(3);
+            // Too wide by one on purpose, so the cut is marked.
+            lines[2] = truncate_width(&format!("{} …", lines[2]), inner);
+        }
+        let height = lines.len() as u16 + 2;
+        if bottom < area.y + height {
             break;
         }
-        let text = truncate_width(
-            &sanitize_line(&toast.text),
-            width.saturating_sub(4) as usize,
+        let rect = Rect::new(
+            area.right().saturating_sub(width + 1),
+            bottom - height,
+            width,
+            height,
         );
-        let rect = Rect::new(area.right().saturating_sub(width + 1), bottom - 3, width, 3);
-        bottom -= 3;
+        bottom -= height;
         let style = toast_style(state, toast.kind);
         claim(rect, buf);
-        Paragraph::new(Span::styled(text, style.add_modifier(Modifier::BOLD)))
+        let text: Vec<Line> = lines
+            .into_iter()
+            .map(|l| Line::from(Span::styled(l, style.add_modifier(Modifier::BOLD))))
+            .collect();
+        Paragraph::new(text)
             .block(Block::default().borders(Borders::ALL).border_style(style))
             .render(rect, buf);
     }
@@ -101,6 +115,13 @@ pub fn modal(modal: &Modal, area: Rect, buf: &mut Buffer, state: &State) {
                 }
             }
             lines.push(Line::from(""));
+            lines.push(Line::from(Span::styled(
+                format!(
+                    "Listening on: {}",
+                    sanitize_line(&state.listening.join(" + "))
+                ),
+                t.muted(),
+            )));
             lines.push(Line::from(Span::styled(
                 format!("Log file: {}", sanitize_line(&state.log_path)),
                 t.muted(),

@@ -767,45 +767,68 @@ fn diagnostics(area: Rect, buf: &mut Buffer, state: &State, r: &super::super::st
     Paragraph::new(lines).render(area, buf);
 }
 
+/// The status bar: plugins and pending requests, the current error in full, then as many key
+/// hints as fit; the message count and the socket path only when there is room left.
 pub fn status_bar(area: Rect, buf: &mut Buffer, state: &State, log: &MessageLog) {
     let t = &state.theme;
+    let w = area.width as usize;
     let connected = state
         .plugins
         .iter()
         .filter(|p| p.liveness == Liveness::Connected)
         .count();
-    let mut spans = vec![
-        Span::styled(
-            format!(" {} ", sanitize_line(&state.listening.join(" + "))),
-            t.fg(t.accent),
-        ),
-        Span::styled(
-            format!(
-                "· {connected} plugin{} ",
-                if connected == 1 { "" } else { "s" }
-            ),
-            t.text(),
-        ),
-        Span::styled(
-            format!("· {} pending ", state.pending.len()),
-            if state.pending.is_empty() {
-                t.muted()
-            } else {
-                t.fg(t.warning)
-            },
-        ),
-        Span::styled(format!("· {} msgs ", log.last_seq()), t.muted()),
-    ];
-    if let Some(e) = &state.last_error {
-        spans.push(Span::styled(
-            format!("· {} ", truncate_width(&sanitize_line(e), 40)),
-            t.fg(t.error),
-        ));
+    let core = format!(
+        " {connected} plugin{} · {} pending ",
+        if connected == 1 { "" } else { "s" },
+        state.pending.len()
+    );
+    let pending_style = if state.pending.is_empty() {
+        t.text()
+    } else {
+        t.fg(t.warning)
+    };
+    let mut used = text::width(&core);
+    let error = state.error_text().map(|e| {
+        let e = truncate_width(
+            &format!("· ✖ {} ", sanitize_line(e)),
+            w.saturating_sub(used),
+        );
+        used += text::width(&e);
+        e
+    });
+    let mut hints = Vec::new();
+    for h in keymap::hints(state.focus) {
+        let sep = if hints.is_empty() { "│ " } else { " · " };
+        if used + sep.len() + text::width(&h) > w {
+            break;
+        }
+        used += text::width(sep) + text::width(&h);
+        hints.push(format!("{sep}{h}"));
     }
-    spans.push(Span::styled(
-        format!("│ {}", keymap::hints(state.focus)),
-        t.muted(),
+    let mut optional = |s: String| {
+        let fits = used + text::width(&s) <= w;
+        if fits {
+            used += text::width(&s);
+        }
+        fits.then_some(s)
+    };
+    let msgs = optional(format!("· {} msgs ", log.last_seq()));
+    let socket = optional(format!(
+        " {} ·",
+        sanitize_line(&state.listening.join(" + "))
     ));
+    let mut spans = Vec::new();
+    if let Some(socket) = socket {
+        spans.push(Span::styled(socket, t.fg(t.accent)));
+    }
+    spans.push(Span::styled(core, pending_style));
+    if let Some(msgs) = msgs {
+        spans.push(Span::styled(msgs, t.muted()));
+    }
+    if let Some(e) = error {
+        spans.push(Span::styled(e, t.fg(t.error)));
+    }
+    spans.push(Span::styled(hints.concat(), t.muted()));
     Paragraph::new(Line::from(spans)).render(area, buf);
 }
 
