@@ -267,7 +267,7 @@ pub fn scenes(theme: &Theme) -> Vec<(&'static str, &'static str, Buffer)> {
     ));
 
     let mut s = Scene::new(theme.clone());
-    s.keys(&[Char('j'), Char('2'), Right, Right, Right, Down]);
+    s.keys(&[Char('j'), Enter, Char('2'), Right, Right, Right, Down]);
     s.settle();
     out.push((
         "form",
@@ -300,7 +300,7 @@ pub fn scenes(theme: &Theme) -> Vec<(&'static str, &'static str, Buffer)> {
     ));
 
     let mut s = Scene::new(theme.clone());
-    s.keys(&[Char('j'), Char('j'), Char('j')]);
+    s.keys(&[Char('j'), Char('j'), Char('j'), Enter]);
     s.settle();
     out.push((
         "tools",

@@ -271,6 +271,8 @@ pub struct Toast {
     pub text: String,
     pub kind: ToastKind,
     pub until: Instant,
+    /// The plugins a "registered" toast names (further ones join it).
+    pub registered: Vec<String>,
 }
 
 /// The last event sent (a button, a row, a form) and how it ended, for the Action pane.
@@ -371,6 +373,8 @@ pub struct State {
     pub renders: BTreeMap<CapKey, RenderSlot>,
     pub raw: Option<RenderSlot>,
     pub shown: Option<Shown>,
+    /// A capability to render once the selection has rested on it until then.
+    pub render_due: Option<(CapKey, Instant)>,
     pub tool_runs: BTreeMap<CapKey, ToolRun>,
     pub modal: Option<Modal>,
     pub toasts: Vec<Toast>,
@@ -414,6 +418,7 @@ impl State {
             renders: BTreeMap::new(),
             raw: None,
             shown: None,
+            render_due: None,
             tool_runs: BTreeMap::new(),
             modal: None,
             toasts: Vec::new(),
@@ -566,6 +571,7 @@ impl State {
                 _ => None,
             })
             .chain(self.last_error.as_ref().map(|e| e.until))
+            .chain(self.render_due.as_ref().map(|(_, at)| *at))
             .min()
     }
 

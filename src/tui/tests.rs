@@ -809,7 +809,9 @@ fn hostile_capability_type_is_escaped_in_the_render_header() {
     // The render method is built from the capability type, so it is plugin text too.
     let mut h = Harness::new();
     h.register(json!({"id": "com.tgo.demo", "name": "x", "version": "1", "capabilities": [{"type": "holo\u{1b}[2J", "title": "t"}]}));
-    let effects = h.key(KeyCode::Down);
+    h.key(KeyCode::Down);
+    h.now += super::update::RENDER_DEBOUNCE;
+    let effects = h.send(Msg::Tick);
     assert_eq!(requests(&effects)[0].0, "holo\u{1b}[2J/render");
     let pending = h.sized(100, 30);
     h.reply(
@@ -894,7 +896,7 @@ fn mouse_alone_confirms_helps_and_quits() {
     assert!(click(&mut h, no.x, no.y).is_empty());
     assert!(h.state.modal.is_none());
     // The bar's buttons.
-    let buttons = view::bar_buttons(l.context_bar);
+    let buttons = view::bar_buttons(l.context_bar, &h.state);
     let at = |label: &str| {
         buttons
             .iter()
@@ -1364,4 +1366,135 @@ fn a_status_error_clears_after_a_while_or_on_the_next_success() {
     let status = screen.lines().last().unwrap();
     assert!(!status.contains("registration refused"), "{screen}");
     assert_eq!(h.state.last_error, None);
+}
+
+// ------------------------------------------------------------------------ smaller (9.11)
+
+#[test]
+fn moving_through_capabilities_renders_only_the_one_stopped_on() {
+    let mut h = Harness::new();
+    h.register(demo_caps());
+    h.state.renders.clear();
+    h.state.focus = Pane::Plugins;
+    h.state.selected = Some(Row::Plugin("com.tgo.demo".into()));
+    // j j: past "Customer 360" onto "Every template", quickly.
+    let mut sent = Vec::new();
+    for _ in 0..2 {
+        sent.extend(requests(&h.key(KeyCode::Char('j'))));
+        h.now += Duration::from_millis(30);
+    }
+    assert!(sent.is_empty(), "rendered while passing: {sent:?}");
+    // The console wakes itself once the selection rests, and renders that one.
+    let due = h
+        .state
+        .next_wakeup()
+        .expect("a wake-up for the debounced render");
+    h.now = due;
+    let reqs = requests(&h.send(Msg::Tick));
+    assert_eq!(reqs.len(), 1, "{reqs:?}");
+    assert_eq!(reqs[0].1["capability_index"], 1, "Every template");
+    assert!(requests(&h.send(Msg::Tick)).is_empty(), "once");
+    // Enter renders at once.
+    assert_eq!(requests(&h.key(KeyCode::Enter)).len(), 1);
+}
+
+#[test]
+fn a_resent_render_lands_in_its_capability() {
+    let mut h = rendered();
+    let params = h.state.ctx.render_params("visitor_panel");
+    let effects = super::update::request_effects(
+        &mut h.state,
+        "com.tgo.demo".into(),
+        "visitor_panel/render".into(),
+        params,
+    );
+    let Some(Effect::Request { purpose, .. }) = effects.first() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(*purpose, Purpose::Render(cap(0)));
+    h.reply(
+        purpose.clone(),
+        "visitor_panel/render",
+        Outcome::Result { value: panel() },
+    );
+    let screen = h.sized(100, 30);
+    assert!(screen.contains("Customer 360 · com.tgo.demo"), "{screen}");
+    assert!(screen.contains("▸ Customer 360"), "{screen}");
+    assert!(!screen.contains("raw answer"), "{screen}");
+}
+
+#[test]
+fn tools_header_says_what_it_is_not_a_latency() {
+    let mut h = rendered();
+    h.state.focus = Pane::Plugins;
+    h.state.selected = Some(Row::Capability(cap(3)));
+    h.key(KeyCode::Enter);
+    let screen = h.sized(100, 30);
+    assert!(!screen.contains("0.0 ms"), "{screen}");
+    assert!(screen.contains("mcp_tools · 1 tool"), "{screen}");
+}
+
+#[test]
+fn help_does_not_scroll_into_blank_space() {
+    let mut h = rendered();
+    h.key(KeyCode::Char('?'));
+    for _ in 0..500 {
+        h.key(KeyCode::Char('j'));
+    }
+    let screen = h.sized(100, 30);
+    // The last lines of help are at the bottom of the box, not scrolled away.
+    assert!(screen.contains("Log file:"), "{screen}");
+    let Some(Modal::Help { scroll }) = h.state.modal else {
+        panic!()
+    };
+    h.key(KeyCode::Char('k'));
+    let Some(Modal::Help { scroll: up }) = h.state.modal else {
+        panic!()
+    };
+    assert_eq!(up + 1, scroll, "one k scrolls one line back");
+}
+
+#[test]
+fn registrations_at_startup_make_one_toast() {
+    let mut h = Harness::new();
+    for id in ["com.a", "com.b", "com.c"] {
+        let mut caps = demo_caps();
+        caps["id"] = json!(id);
+        h.register(caps);
+    }
+    let registered: Vec<&Toast> = h
+        .state
+        .toasts
+        .iter()
+        .filter(|t| t.text.contains("registered"))
+        .collect();
+    assert_eq!(registered.len(), 1, "{:?}", h.state.toasts);
+    assert!(
+        registered[0].text.contains("3 plugins registered"),
+        "{:?}",
+        registered[0]
+    );
+}
+
+#[test]
+fn narrow_top_bar_keeps_the_whole_context() {
+    let mut h = rendered();
+    h.now += Duration::from_secs(10);
+    h.send(Msg::Tick);
+    let screen = h.sized(80, 24);
+    let top = screen.lines().next().unwrap();
+    for part in ["v_12345", "s_12345", "zh-CN", "website", "[? help]"] {
+        assert!(top.contains(part), "{part} missing: {top}");
+    }
+    // Clicks land on the buttons drawn.
+    let l = view::screen_layout(ratatui::layout::Rect::new(0, 0, 80, 24), &h.state);
+    for (i, r) in view::bar_buttons(l.context_bar, &h.state) {
+        let drawn: String = top
+            .trim_matches('"')
+            .chars()
+            .skip(r.x as usize)
+            .take(r.width as usize)
+            .collect();
+        assert_eq!(drawn, view::BAR_BUTTONS[i], "{top}");
+    }
 }

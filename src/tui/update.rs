@@ -25,8 +25,13 @@ use std::time::{Duration, Instant};
 /// Default toast time when a plugin gives none.
 const TOAST: Duration = Duration::from_secs(3);
 
+/// How long the selection must rest on a capability before it is rendered (j/k through the
+/// plugins pane would otherwise render every capability passed).
+pub const RENDER_DEBOUNCE: Duration = Duration::from_millis(150);
+
 pub fn update(state: &mut State, msg: Msg, log: &MessageLog, now: Instant) -> Vec<Effect> {
     let mut effects = apply(state, msg, log, now);
+    effects.extend(due_render(state));
     let sends = |e: &Effect| {
         matches!(
             e,
@@ -180,12 +185,7 @@ fn on_host(state: &mut State, ev: HostEvent) -> Vec<Effect> {
                 }
                 None => state.plugins.push(view),
             }
-            toast(
-                state,
-                ToastKind::Success,
-                format!("{plugin_id} registered"),
-                TOAST,
-            );
+            registered_toast(state, &plugin_id);
             // A plugin (re)connecting: show its first panel when nothing is shown yet, and
             // refresh what is shown when it is this plugin's (the author just restarted it).
             let shown_here =
@@ -253,9 +253,35 @@ pub(super) fn toast(state: &mut State, kind: ToastKind, text: String, dur: Durat
         text,
         kind,
         until: state.now + dur,
+        registered: Vec::new(),
     });
     if state.toasts.len() > 4 {
         state.toasts.remove(0);
+    }
+}
+
+/// "X registered", or one toast for several plugins registering together (at startup they
+/// all do, and a stack of toasts would hide the panes).
+fn registered_toast(state: &mut State, plugin_id: &str) {
+    let until = state.now + TOAST;
+    if let Some(t) = state.toasts.iter_mut().find(|t| !t.registered.is_empty()) {
+        t.registered.push(plugin_id.to_string());
+        t.text = format!(
+            "{} plugins registered: {}",
+            t.registered.len(),
+            t.registered.join(", ")
+        );
+        t.until = until;
+        return;
+    }
+    toast(
+        state,
+        ToastKind::Success,
+        format!("{plugin_id} registered"),
+        TOAST,
+    );
+    if let Some(t) = state.toasts.last_mut() {
+        t.registered.push(plugin_id.to_string());
     }
 }
 
@@ -291,7 +317,12 @@ fn render(state: &mut State, key: &CapKey) -> Vec<Effect> {
             RenderSlot::Ready(Box::new(Rendered::new(
                 node,
                 Vec::new(),
-                "tools".into(),
+                // Drawn here from the registration: no request, so no latency to show.
+                format!(
+                    "mcp_tools · {} tool{}",
+                    cap.tools.len(),
+                    if cap.tools.len() == 1 { "" } else { "s" }
+                ),
                 Duration::ZERO,
             ))),
         );
@@ -1033,7 +1064,7 @@ fn plugins_key(state: &mut State, key: KeyEvent) -> Option<Vec<Effect>> {
         }
         _ => return launch_key(state, key),
     };
-    Some(select_row(state, rows.get(to).cloned()))
+    Some(select_row(state, rows.get(to).cloned(), true))
 }
 
 /// `s` `R` `x`: start/stop, restart, remove the selected launched plugin.
@@ -1066,7 +1097,10 @@ fn output_key(state: &mut State, key: KeyEvent) -> Option<Vec<Effect>> {
     Some(Vec::new())
 }
 
-fn select_row(state: &mut State, row: Option<Row>) -> Vec<Effect> {
+/// Selects a row of the plugins pane. `passing`: moved onto by a key, maybe on the way to
+/// another row, so a capability that needs a request is rendered only once the selection
+/// rests ([`RENDER_DEBOUNCE`]).
+fn select_row(state: &mut State, row: Option<Row>, passing: bool) -> Vec<Effect> {
     let Some(row) = row else { return Vec::new() };
     if state.selected.as_ref() == Some(&row) {
         return Vec::new();
@@ -1074,9 +1108,37 @@ fn select_row(state: &mut State, row: Option<Row>) -> Vec<Effect> {
     state.selected = Some(row.clone());
     state.output_scroll = OutputScroll::default();
     match row {
+        Row::Capability(k) if passing && needs_request(state, &k) => {
+            state.shown = Some(Shown::Cap(k.clone()));
+            state.render_due = Some((k, state.now + RENDER_DEBOUNCE));
+            Vec::new()
+        }
         Row::Capability(k) => select_cap(state, &k, false),
         Row::Plugin(_) | Row::Launch(_) => Vec::new(),
     }
+}
+
+/// Whether showing `key` means asking its plugin (not cached, not drawn locally).
+fn needs_request(state: &State, key: &CapKey) -> bool {
+    let local = state
+        .capability(key)
+        .is_none_or(|c| matches!(c.kind.as_str(), "chat_toolbar" | "mcp_tools"));
+    !local && !state.renders.contains_key(key)
+}
+
+/// The debounced render, once it is due and still wanted.
+fn due_render(state: &mut State) -> Vec<Effect> {
+    let Some((key, at)) = state.render_due.clone() else {
+        return Vec::new();
+    };
+    if state.now < at {
+        return Vec::new();
+    }
+    state.render_due = None;
+    if state.shown == Some(Shown::Cap(key.clone())) && needs_request(state, &key) {
+        return render(state, &key);
+    }
+    Vec::new()
 }
 
 fn shown_rendered(state: &State) -> Option<&Rendered> {
@@ -1137,14 +1199,7 @@ fn inspector_key(state: &mut State, key: KeyEvent, log: &MessageLog) -> Option<V
         }
         InspectorOutcome::Export(seqs) => Some(vec![Effect::Export(seqs)]),
         InspectorOutcome::Resend(seq) => Some(match request_of(log, seq) {
-            Some((plugin_id, method, params)) => {
-                vec![Effect::Request {
-                    plugin_id,
-                    method,
-                    params,
-                    purpose: Purpose::Raw,
-                }]
-            }
+            Some((plugin_id, method, params)) => request_effects(state, plugin_id, method, params),
             None => {
                 toast(
                     state,
@@ -1170,6 +1225,102 @@ fn inspector_key(state: &mut State, key: KeyEvent, log: &MessageLog) -> Option<V
     }
 }
 
+/// A request typed in the composer or resent from the inspector, sent so its answer lands
+/// where the same request from a click would: a capability's render in its slot (title and
+/// marker as usual), an event's action carried out and validated, a tool's result in its
+/// tools panel. Anything else is a raw request.
+pub(super) fn request_effects(
+    state: &mut State,
+    plugin_id: String,
+    method: String,
+    params: Value,
+) -> Vec<Effect> {
+    let purpose = purpose_of(state, &plugin_id, &method, &params);
+    if let Purpose::Render(key) = &purpose {
+        let previous = take_previous(state, key);
+        state.renders.insert(
+            key.clone(),
+            RenderSlot::Pending {
+                since: state.now,
+                method: method.clone(),
+                previous,
+            },
+        );
+        state.shown = Some(Shown::Cap(key.clone()));
+        state.selected = Some(Row::Capability(key.clone()));
+    }
+    vec![Effect::Request {
+        plugin_id,
+        method,
+        params,
+        purpose,
+    }]
+}
+
+/// Which capability of `plugin_id` a request is for, judged by its method (and
+/// `capability_index` when the plugin has several capabilities of the type).
+fn purpose_of(state: &State, plugin_id: &str, method: &str, params: &Value) -> Purpose {
+    let Some(plugin) = state.plugin(plugin_id) else {
+        return Purpose::Raw;
+    };
+    let nth = params
+        .get("capability_index")
+        .and_then(Value::as_u64)
+        .unwrap_or(0) as usize;
+    let find = |matches: &dyn Fn(&str) -> bool| {
+        plugin
+            .capabilities
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| matches(&c.kind))
+            .nth(nth)
+            .map(|(index, c)| {
+                (
+                    CapKey {
+                        plugin_id: plugin_id.to_string(),
+                        index,
+                    },
+                    c.kind.clone(),
+                )
+            })
+    };
+    let field = |k: &str| params.get(k).and_then(Value::as_str).map(String::from);
+    if method == "tool/execute" {
+        let Some((cap, _)) = find(&|k| k == "mcp_tools") else {
+            return Purpose::Raw;
+        };
+        return Purpose::Tool {
+            cap,
+            tool: field("tool_name").unwrap_or_default(),
+        };
+    }
+    if let Some((cap, kind)) = find(&|k| render_method(k).as_deref() == Some(method)) {
+        return if kind == "chat_toolbar" {
+            Purpose::ToolbarRender(cap)
+        } else {
+            Purpose::Render(cap)
+        };
+    }
+    if let Some((cap, _)) = find(&|k| event_method(k) == method) {
+        let event = UiEvent {
+            event_type: field("event_type").unwrap_or_default(),
+            action_id: field("action_id").unwrap_or_default(),
+            selected_id: field("selected_id"),
+            form_data: params
+                .get("form_data")
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default(),
+        };
+        return Purpose::Event {
+            cap,
+            in_modal: false,
+            event,
+        };
+    }
+    Purpose::Raw
+}
+
 /// (plugin, method, params) of a logged outgoing request.
 fn request_of(log: &MessageLog, seq: u64) -> Option<(String, String, Value)> {
     let e = log.get(seq)?;
@@ -1193,7 +1344,9 @@ fn modal_key(state: &mut State, key: KeyEvent, _log: &MessageLog) -> Vec<Effect>
             KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q') | KeyCode::Enter => {}
             KeyCode::Down | KeyCode::Char('j') => {
                 state.modal = Some(Modal::Help {
-                    scroll: scroll.saturating_add(1),
+                    scroll: scroll
+                        .saturating_add(1)
+                        .min(view::help_max_scroll(state, area)),
                 })
             }
             KeyCode::Up | KeyCode::Char('k') => {
@@ -1240,14 +1393,7 @@ fn modal_key(state: &mut State, key: KeyEvent, _log: &MessageLog) -> Vec<Effect>
                 plugin_id,
                 method,
                 params,
-            } => {
-                return vec![Effect::Request {
-                    plugin_id,
-                    method,
-                    params,
-                    purpose: Purpose::Raw,
-                }];
-            }
+            } => return request_effects(state, plugin_id, method, params),
             ComposerOutcome::Ignored | ComposerOutcome::Handled => {
                 state.modal = Some(Modal::Composer(c))
             }
@@ -1318,9 +1464,13 @@ fn contains(r: Rect, x: u16, y: u16) -> bool {
 /// (answering "no" to a confirmation); the wheel scrolls help.
 fn modal_mouse(state: &mut State, m: MouseEvent, l: &ScreenLayout) -> Vec<Effect> {
     let (x, y) = (m.column, m.row);
+    let help_max = match state.modal {
+        Some(Modal::Help { .. }) => view::help_max_scroll(state, l.modal),
+        _ => 0,
+    };
     match (&mut state.modal, m.kind) {
         (Some(Modal::Help { scroll }), MouseEventKind::ScrollDown) => {
-            *scroll = scroll.saturating_add(1)
+            *scroll = scroll.saturating_add(1).min(help_max);
         }
         (Some(Modal::Help { scroll }), MouseEventKind::ScrollUp) => {
             *scroll = scroll.saturating_sub(1)
@@ -1379,7 +1529,7 @@ fn on_mouse(state: &mut State, m: MouseEvent, log: &MessageLog) -> Vec<Effect> {
                 let index = view::plugins_row_at(state, l.plugins, y);
                 if let Some(row) = index.and_then(|i| rows.get(i).cloned()) {
                     let again = state.selected.as_ref() == Some(&row);
-                    let mut effects = select_row(state, Some(row.clone()));
+                    let mut effects = select_row(state, Some(row.clone()), false);
                     if let (true, Row::Capability(k)) = (again, row) {
                         effects.extend(select_cap(state, &k, true));
                     }
@@ -1408,7 +1558,7 @@ fn on_mouse(state: &mut State, m: MouseEvent, log: &MessageLog) -> Vec<Effect> {
                 state.focus = Pane::Inspector;
             } else if contains(l.output, x, y) {
                 state.focus = Pane::Output;
-            } else if let Some((i, _)) = view::bar_buttons(l.context_bar)
+            } else if let Some((i, _)) = view::bar_buttons(l.context_bar, state)
                 .into_iter()
                 .find(|(_, r)| contains(*r, x, y))
             {

@@ -12,6 +12,7 @@ use crate::host::MessageLog;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 
+pub use overlay::help_max_scroll;
 pub use panes::{plugins_row_at, toolbar_button_at};
 
 /// Where everything goes on a screen of a given size.
@@ -168,16 +169,33 @@ pub fn centered(area: Rect, pw: u16, ph: u16) -> Rect {
 /// compose a request and quit.
 pub const BAR_BUTTONS: [&str; 3] = ["[c compose]", "[? help]", "[q quit]"];
 
-/// Where each of `BAR_BUTTONS` sits in the context bar (index, rect).
-pub fn bar_buttons(bar: Rect) -> Vec<(usize, Rect)> {
+/// How much of the context bar fits: the most detailed form of the context (see
+/// `panes::context_spans`) and the most buttons that fit beside it. The context itself comes
+/// first: buttons go (compose, then quit) before any value does.
+pub fn context_fit(bar: Rect, state: &State) -> (usize, usize) {
+    let width = bar.width as usize;
+    for buttons in (0..=BAR_BUTTONS.len()).rev() {
+        let used: usize = BAR_BUTTONS[BAR_BUTTONS.len() - buttons..]
+            .iter()
+            .map(|b| b.len() + 1)
+            .sum();
+        for level in 0..panes::CONTEXT_LEVELS {
+            if panes::context_width(state, level) + used < width {
+                return (level, buttons);
+            }
+        }
+    }
+    (panes::CONTEXT_LEVELS - 1, 0)
+}
+
+/// Where each of `BAR_BUTTONS` shown sits in the context bar (index, rect).
+pub fn bar_buttons(bar: Rect, state: &State) -> Vec<(usize, Rect)> {
+    let (_, shown) = context_fit(bar, state);
     let mut x = bar.right();
     let mut out = Vec::new();
-    for (i, label) in BAR_BUTTONS.iter().enumerate().rev() {
-        let w = label.len() as u16;
-        if x < bar.x + w + 40 {
-            break;
-        }
-        x -= w + 1;
+    for i in (BAR_BUTTONS.len() - shown..BAR_BUTTONS.len()).rev() {
+        let w = BAR_BUTTONS[i].len() as u16;
+        x = x.saturating_sub(w + 1);
         out.push((i, Rect::new(x, bar.y, w, 1)));
     }
     out

@@ -4,7 +4,7 @@
 use super::super::cells::claim;
 use super::super::composer;
 use super::super::keymap::{BINDINGS, Scope};
-use super::super::state::{Modal, State};
+use super::super::state::{Modal, Pane, State};
 use super::super::uiview;
 use super::modal_body;
 use super::panes::toast_style;
@@ -77,62 +77,70 @@ fn footer(inner: Rect, buf: &mut Buffer, state: &State, text: &str) {
     Paragraph::new(Span::styled(text.to_string(), state.theme.muted())).render(r, buf);
 }
 
+/// Where help's lines go inside its box (the last line is the footer).
+fn help_body(inner: Rect) -> Rect {
+    Rect::new(
+        inner.x,
+        inner.y,
+        inner.width,
+        inner.height.saturating_sub(1),
+    )
+}
+
+/// Every line of the help overlay.
+fn help_lines(state: &State) -> Vec<Line<'static>> {
+    let t = &state.theme;
+    let mut lines = Vec::new();
+    for (scope, heading) in [
+        (Scope::Global, "Everywhere"),
+        (Scope::Pane(Pane::Plugins), "Plugins pane"),
+        (Scope::Pane(Pane::Render), "Render pane"),
+        (Scope::Pane(Pane::Inspector), "Inspector"),
+        (Scope::Pane(Pane::Output), "Output pane"),
+        (Scope::Modal, "Modals"),
+    ] {
+        lines.push(Line::from(Span::styled(
+            heading,
+            t.fg(t.accent).add_modifier(Modifier::BOLD),
+        )));
+        for b in BINDINGS.iter().filter(|b| b.scope == scope) {
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {:<20}", b.keys), t.fg(t.title)),
+                Span::styled(b.what, t.text()),
+            ]));
+        }
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled(
+        format!(
+            "Listening on: {}",
+            sanitize_line(&state.listening.join(" + "))
+        ),
+        t.muted(),
+    )));
+    lines.push(Line::from(Span::styled(
+        format!("Log file: {}", sanitize_line(&state.log_path)),
+        t.muted(),
+    )));
+    lines
+}
+
+/// How far help scrolls: until its last line is at the bottom of its box.
+pub fn help_max_scroll(state: &State, area: Rect) -> u16 {
+    let inner = super::inner(area);
+    let shown = help_body(inner).height as usize;
+    help_lines(state).len().saturating_sub(shown) as u16
+}
+
 pub fn modal(modal: &Modal, area: Rect, buf: &mut Buffer, state: &State) {
     let t = &state.theme;
     match modal {
         Modal::Help { scroll } => {
             let inner = frame(area, buf, state, "Keys");
-            let mut lines = Vec::new();
-            for (scope, heading) in [
-                (Scope::Global, "Everywhere"),
-                (
-                    Scope::Pane(super::super::state::Pane::Plugins),
-                    "Plugins pane",
-                ),
-                (
-                    Scope::Pane(super::super::state::Pane::Render),
-                    "Render pane",
-                ),
-                (
-                    Scope::Pane(super::super::state::Pane::Inspector),
-                    "Inspector",
-                ),
-                (
-                    Scope::Pane(super::super::state::Pane::Output),
-                    "Output pane",
-                ),
-                (Scope::Modal, "Modals"),
-            ] {
-                lines.push(Line::from(Span::styled(
-                    heading,
-                    t.fg(t.accent).add_modifier(Modifier::BOLD),
-                )));
-                for b in BINDINGS.iter().filter(|b| b.scope == scope) {
-                    lines.push(Line::from(vec![
-                        Span::styled(format!("  {:<20}", b.keys), t.fg(t.title)),
-                        Span::styled(b.what, t.text()),
-                    ]));
-                }
-            }
-            lines.push(Line::from(""));
-            lines.push(Line::from(Span::styled(
-                format!(
-                    "Listening on: {}",
-                    sanitize_line(&state.listening.join(" + "))
-                ),
-                t.muted(),
-            )));
-            lines.push(Line::from(Span::styled(
-                format!("Log file: {}", sanitize_line(&state.log_path)),
-                t.muted(),
-            )));
-            let body = Rect::new(
-                inner.x,
-                inner.y,
-                inner.width,
-                inner.height.saturating_sub(1),
-            );
-            Paragraph::new(lines).scroll((*scroll, 0)).render(body, buf);
+            let body = help_body(inner);
+            Paragraph::new(help_lines(state))
+                .scroll((*scroll, 0))
+                .render(body, buf);
             footer(inner, buf, state, "j/k scroll · Esc close");
         }
         Modal::Confirm { text, .. } => {

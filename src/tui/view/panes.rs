@@ -40,7 +40,12 @@ fn title_span(state: &State, text: String, pane: Option<Pane>) -> Span<'static> 
     Span::styled(format!(" {text} "), style)
 }
 
-pub fn context_bar(area: Rect, buf: &mut Buffer, state: &State) {
+/// Forms of the context bar, most detailed first: with the edit hint, with labels, bare
+/// values, bare values behind a short badge.
+pub const CONTEXT_LEVELS: usize = 4;
+
+/// The context bar's text at `level` (0: everything … 3: the values alone).
+fn context_spans(state: &State, level: usize) -> Vec<Span<'static>> {
     let t = &state.theme;
     let c = &state.ctx;
     let value = |v: &str| {
@@ -50,34 +55,46 @@ pub fn context_bar(area: Rect, buf: &mut Buffer, state: &State) {
         )
     };
     let sep = || Span::styled(" · ", t.muted());
+    let label = |l: &'static str| (level < 2).then(|| Span::styled(l, t.muted()));
+    let badge = if level < 3 { " tgo-console " } else { " tgo " };
     let mut spans = vec![
         Span::styled(
-            " tgo-console ",
+            badge,
             t.fg(t.title)
                 .add_modifier(Modifier::BOLD | Modifier::REVERSED),
         ),
-        Span::styled("  visitor ", t.muted()),
-        value(&c.visitor_id),
-        sep(),
-        Span::styled("session ", t.muted()),
-        value(&c.session_id),
-        sep(),
-        value(&c.language),
-        sep(),
-        value(&c.channel_type),
+        Span::raw(" "),
     ];
-    // The context gets what the clickable buttons on the right leave; the hint only if it fits.
-    let buttons = super::bar_buttons(area);
+    spans.extend(label(" visitor "));
+    spans.push(value(&c.visitor_id));
+    spans.push(sep());
+    spans.extend(label("session "));
+    spans.push(value(&c.session_id));
+    spans.push(sep());
+    spans.push(value(&c.language));
+    spans.push(sep());
+    spans.push(value(&c.channel_type));
+    if level == 0 {
+        spans.push(Span::styled("  (v edit)", t.muted()));
+    }
+    spans
+}
+
+/// Columns the context bar's text takes at `level`.
+pub fn context_width(state: &State, level: usize) -> usize {
+    Line::from(context_spans(state, level)).width()
+}
+
+pub fn context_bar(area: Rect, buf: &mut Buffer, state: &State) {
+    let t = &state.theme;
+    let (level, _) = super::context_fit(area, state);
+    let buttons = super::bar_buttons(area, state);
     let text_end = buttons
         .iter()
         .map(|(_, r)| r.x)
         .min()
         .unwrap_or(area.right());
-    let hint = "  (v edit)";
-    if Line::from(spans.clone()).width() + hint.len() < text_end.saturating_sub(area.x) as usize {
-        spans.push(Span::styled(hint, t.muted()));
-    }
-    Paragraph::new(Line::from(spans)).render(
+    Paragraph::new(Line::from(context_spans(state, level))).render(
         Rect {
             width: text_end.saturating_sub(area.x + 1),
             ..area
@@ -551,6 +568,11 @@ pub fn render_pane(l: &ScreenLayout, buf: &mut Buffer, state: &State) {
     let header = Rect::new(inner_area.x, inner_area.y, inner_area.width, 1);
     let focused = state.focus == Pane::Render;
     let Some(slot) = state.shown_slot() else {
+        if state.render_due.is_some() {
+            // Rendered once the selection rests on it: a moment away.
+            Paragraph::new(Span::styled("…", t.muted())).render(header, buf);
+            return;
+        }
         let lines = vec![
             Line::from(Span::styled("Nothing rendered yet.", t.muted())),
             Line::from(Span::styled(
@@ -614,12 +636,14 @@ pub fn render_pane(l: &ScreenLayout, buf: &mut Buffer, state: &State) {
                 .filter(|d| d.severity == Severity::Error)
                 .count();
             let warnings = r.diagnostics.len() - errors;
+            // Drawn locally (tools, show_modal): no request, no latency.
+            let latency = if r.latency.is_zero() {
+                String::new()
+            } else {
+                format!(" · {:.1} ms", r.latency.as_secs_f64() * 1000.0)
+            };
             let mut spans = vec![Span::styled(
-                format!(
-                    "{} · {:.1} ms",
-                    sanitize_line(&r.method),
-                    r.latency.as_secs_f64() * 1000.0
-                ),
+                format!("{}{latency}", sanitize_line(&r.method)),
                 t.muted(),
             )];
             if errors > 0 {
