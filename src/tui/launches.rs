@@ -2,7 +2,7 @@
 //! state, linking a process to the plugin it registers as, and the launch keys
 //! (`s` start/stop, `R` restart, `x` remove, `a` add). Only `update` calls in here.
 
-use super::msg::{Effect, LaunchOp};
+use super::msg::{CapKey, Effect, LaunchOp};
 use super::state::*;
 use super::update::toast;
 use crate::host::ConnId;
@@ -93,32 +93,10 @@ fn forget(state: &mut State, id: LaunchId) {
             .is_some_and(|p| p.liveness != Liveness::Connected)
     {
         // Its plugin goes too, with what it drew.
-        state.plugins.retain(|p| &p.plugin_id != pid);
-        state.renders.retain(|k, _| &k.plugin_id != pid);
-        state.tool_runs.retain(|k, _| &k.plugin_id != pid);
-        if matches!(&state.shown, Some(Shown::Cap(k)) if &k.plugin_id == pid) {
-            state.shown = None;
-        }
+        super::plugins::forget(state, pid);
     }
-    reselect_after_removal(state, &rows_before);
+    super::plugins::keep_selection(state, &rows_before);
     toast(state, ToastKind::Info, format!("removed {}", l.name), TOAST);
-}
-
-/// Keeps a valid selection after rows went away: the next surviving row, else the last.
-fn reselect_after_removal(state: &mut State, before: &[Row]) {
-    let rows = state.rows();
-    let Some(sel) = state.selected.clone() else {
-        return;
-    };
-    if rows.contains(&sel) {
-        return;
-    }
-    let from = before.iter().position(|r| *r == sel).unwrap_or(0);
-    state.selected = before[from..]
-        .iter()
-        .find(|r| rows.contains(r))
-        .or(rows.last())
-        .cloned();
 }
 
 /// Plugins launched at runtime join the list (and get selected); unreadable manifests say why
@@ -150,16 +128,14 @@ pub(super) fn on_added(
 
 /// A connection came from a launched plugin's process. It may have registered already (the
 /// process was found late): then link it now.
-pub(super) fn on_conn_owner(state: &mut State, conn: ConnId, launch: LaunchId) {
+pub(super) fn on_conn_owner(state: &mut State, conn: ConnId, launch: LaunchId) -> Option<CapKey> {
     state.conn_launch.insert(conn, launch);
     let registered = state
         .plugins
         .iter()
         .find(|p| p.conn == conn && p.liveness == Liveness::Connected)
-        .map(|p| p.plugin_id.clone());
-    if let Some(plugin_id) = registered {
-        link(state, conn, launch, &plugin_id);
-    }
+        .map(|p| p.plugin_id.clone())?;
+    link(state, conn, launch, &registered)
 }
 
 /// A connection closed: the launch it came from has no registered process any more (unless
@@ -193,12 +169,17 @@ pub(super) fn on_registered(state: &mut State, conn: ConnId, plugin_id: &str) {
     let Some(id) = by_process.or_else(by_manifest) else {
         return;
     };
-    link(state, conn, id, plugin_id);
+    // What was shown of a folded entry is re-rendered by the registration itself.
+    let _ = link(state, conn, id, plugin_id);
 }
 
 /// The launch `id` is the process behind `plugin_id`'s connection `conn`.
-fn link(state: &mut State, conn: ConnId, id: LaunchId, plugin_id: &str) {
+fn link(state: &mut State, conn: ConnId, id: LaunchId, plugin_id: &str) -> Option<CapKey> {
     state.conn_launch.insert(conn, id);
+    // A relaunch that registers under another id (an id-less plugin gets a new one each time)
+    // takes the place of its gone entry.
+    let previous = state.launch(id).and_then(|l| l.plugin_id.clone());
+    let again = previous.and_then(|old| super::plugins::fold(state, &old, plugin_id));
     // Only one launch shows a given plugin id: the newest registration wins.
     for l in &mut state.launches {
         if l.id != id && l.plugin_id.as_deref() == Some(plugin_id) {
@@ -212,6 +193,7 @@ fn link(state: &mut State, conn: ConnId, id: LaunchId, plugin_id: &str) {
     if state.selected == Some(Row::Launch(id)) {
         state.selected = Some(Row::Plugin(plugin_id.to_string()));
     }
+    again
 }
 
 /// `s`, `R`, `x` on the selected plugin (in the output pane: the one shown).

@@ -131,11 +131,25 @@ pub struct PluginView {
     pub plugin_id: String,
     pub name: String,
     pub version: String,
+    pub description: Option<String>,
+    pub author: Option<String>,
+    /// It registered without an id: the host made one up (a new one at each registration).
+    pub generated_id: bool,
     pub conn: ConnId,
     pub liveness: Liveness,
     pub capabilities: Vec<Capability>,
     /// Earlier connections of this id replaced by a newer one.
     pub replaced: usize,
+}
+
+impl PluginView {
+    /// Its capabilities in the order the real host lists them: by `priority` (lower first),
+    /// registration order among equals. Indices into `capabilities`.
+    pub fn by_priority(&self) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..self.capabilities.len()).collect();
+        order.sort_by_key(|&i| self.capabilities[i].priority);
+        order
+    }
 }
 
 /// One block of the plugins pane.
@@ -399,6 +413,8 @@ pub struct State {
     pub output_scroll: OutputScroll,
     /// Whether the inspector's place shows the output pane (the last of the two focused).
     pub output_shown: bool,
+    /// Gone plugins dropped from the list to keep it short (`plugins::MAX_GONE`).
+    pub forgotten: usize,
 }
 
 impl State {
@@ -436,6 +452,7 @@ impl State {
             register_deadline: REGISTER_DEADLINE,
             output_scroll: OutputScroll::default(),
             output_shown: false,
+            forgotten: 0,
         }
     }
 
@@ -465,7 +482,7 @@ impl State {
                 Entry::Launch(l) => rows.push(Row::Launch(l.id)),
                 Entry::Plugin(p, _) => {
                     rows.push(Row::Plugin(p.plugin_id.clone()));
-                    for (index, _) in p.capabilities.iter().enumerate() {
+                    for index in p.by_priority() {
                         rows.push(Row::Capability(CapKey {
                             plugin_id: p.plugin_id.clone(),
                             index,

@@ -1498,3 +1498,189 @@ fn narrow_top_bar_keeps_the_whole_context() {
         assert_eq!(drawn, view::BAR_BUTTONS[i], "{top}");
     }
 }
+
+// ------------------------------------------------------------------------ plugin entries (9.7, 9.8)
+
+impl Harness {
+    /// A registration over connection `conn` as the host saw it (`plugin_id` is what the
+    /// host made of it: the plugin's own id, or a generated one).
+    fn register_as(&mut self, conn: u64, plugin_id: &str, params: Value) -> Vec<Effect> {
+        let info = parse_register(Some(&params)).unwrap();
+        self.send(Msg::Host(HostEvent::Registered {
+            conn,
+            plugin_id: plugin_id.into(),
+            info,
+            replaced: None,
+        }))
+    }
+
+    fn disconnect(&mut self, conn: u64, plugin_id: &str) {
+        self.send(Msg::Host(HostEvent::Disconnected {
+            conn,
+            plugin_id: Some(plugin_id.into()),
+            reason: "plugin closed the connection".into(),
+        }));
+    }
+}
+
+/// The quickstart's plugin: no `id` in its register.
+fn idless() -> Value {
+    json!({"name": "visitor-orders", "version": "1.0.0", "capabilities": [
+        {"type": "visitor_panel", "title": "客户订单", "icon": "shopping-cart"}]})
+}
+
+#[test]
+fn an_idless_plugin_restarted_by_hand_keeps_one_entry() {
+    let mut h = Harness::new();
+    h.register_as(1, "plugin_aaaa1111", idless());
+    let shown = |id: &str| {
+        Some(Shown::Cap(CapKey {
+            plugin_id: id.into(),
+            index: 0,
+        }))
+    };
+    assert_eq!(h.state.shown, shown("plugin_aaaa1111"));
+    h.disconnect(1, "plugin_aaaa1111");
+    let effects = h.register_as(2, "plugin_bbbb2222", idless());
+    assert_eq!(h.state.plugins.len(), 1, "{:?}", h.state.plugins);
+    assert_eq!(h.state.plugins[0].plugin_id, "plugin_bbbb2222");
+    assert_eq!(h.state.shown, shown("plugin_bbbb2222"), "the panel follows");
+    assert_eq!(requests(&effects).len(), 1, "and is rendered again");
+    // A different plugin without an id is not folded into it.
+    h.disconnect(2, "plugin_bbbb2222");
+    let mut other = idless();
+    other["name"] = json!("another");
+    h.register_as(3, "plugin_cccc3333", other);
+    assert_eq!(h.state.plugins.len(), 2);
+}
+
+#[test]
+fn a_relaunched_idless_plugin_keeps_one_entry() {
+    let mut h = Harness::new();
+    h.launch(1, "orders", None);
+    h.send(Msg::ConnOwner {
+        conn: 1,
+        launch: LaunchId(1),
+    });
+    h.register_as(1, "plugin_aaaa1111", idless());
+    h.disconnect(1, "plugin_aaaa1111");
+    h.send(Msg::ConnOwner {
+        conn: 2,
+        launch: LaunchId(1),
+    });
+    h.register_as(2, "plugin_bbbb2222", idless());
+    assert_eq!(h.state.plugins.len(), 1, "{:?}", h.state.plugins);
+    assert_eq!(
+        h.state.launches[0].plugin_id.as_deref(),
+        Some("plugin_bbbb2222")
+    );
+}
+
+#[test]
+fn x_removes_a_gone_plugin_and_says_why_not_a_connected_one() {
+    let mut h = Harness::new();
+    h.register_as(1, "com.a", json!({"id": "com.a", "name": "a", "version": "1", "capabilities": [{"type": "visitor_panel", "title": "A"}]}));
+    h.register_as(2, "com.b", json!({"id": "com.b", "name": "b", "version": "1", "capabilities": [{"type": "visitor_panel", "title": "B"}]}));
+    h.state.focus = Pane::Plugins;
+    h.state.selected = Some(Row::Plugin("com.a".into()));
+    h.key(KeyCode::Char('x'));
+    assert_eq!(h.state.plugins.len(), 2);
+    assert!(
+        h.state
+            .toasts
+            .iter()
+            .any(|t| t.text.contains("com.a is connected"))
+    );
+    h.disconnect(1, "com.a");
+    h.key(KeyCode::Char('x'));
+    assert_eq!(h.state.plugins.len(), 1);
+    assert_eq!(h.state.plugins[0].plugin_id, "com.b");
+    assert!(h.state.selected.is_some(), "the selection moves on");
+}
+
+#[test]
+fn a_thousand_reconnecting_plugins_leave_a_short_list() {
+    let mut h = Harness::new();
+    for n in 0..1000u64 {
+        let id = format!("com.flaky.{n}");
+        h.register_as(n, &id, json!({"id": id, "name": "flaky", "version": "1", "capabilities": [{"type": "visitor_panel", "title": "F"}]}));
+        h.disconnect(n, &id);
+    }
+    assert_eq!(h.state.plugins.len(), super::plugins::MAX_GONE);
+    assert_eq!(
+        h.state.plugins[0].plugin_id, "com.flaky.980",
+        "the newest kept"
+    );
+    h.now += Duration::from_secs(10);
+    h.send(Msg::Tick);
+    h.state.focus = Pane::Plugins;
+    h.key(KeyCode::Char('g'));
+    let screen = h.sized(100, 30);
+    assert!(screen.contains("980 older gone"), "{screen}");
+    assert!(screen.contains("Plugins 0/20 connected"), "{screen}");
+}
+
+#[test]
+fn launched_plugins_with_one_name_are_told_apart_by_their_manifest() {
+    let mut h = Harness::new();
+    for (id, dir) in [(1, "orders-v1"), (2, "orders-v2")] {
+        h.launch(id, dir, None);
+        h.send(Msg::ConnOwner {
+            conn: id,
+            launch: LaunchId(id),
+        });
+        h.register_as(id, &format!("plugin_{dir}"), idless());
+    }
+    assert_eq!(h.state.plugins.len(), 2);
+    h.now += Duration::from_secs(10);
+    h.send(Msg::Tick);
+    let screen = h.sized(100, 30);
+    assert!(screen.contains("orders-v1/plugin.yml"), "{screen}");
+    assert!(screen.contains("orders-v2/plugin.yml"), "{screen}");
+}
+
+#[test]
+fn capabilities_are_listed_by_priority_with_their_icon_and_the_plugin_described() {
+    let mut h = Harness::new();
+    h.register_as(
+        1,
+        "com.crm",
+        json!({"id": "com.crm", "name": "CRM", "version": "2.1.0",
+        "description": "客户资料与订单", "author": "Example Co.", "capabilities": [
+            {"type": "visitor_panel", "title": "Later", "priority": 20},
+            {"type": "visitor_panel", "title": "First", "priority": 1, "icon": "star"},
+            {"type": "chat_toolbar", "title": "Default"}]}),
+    );
+    h.register_as(
+        2,
+        "com.gone",
+        json!({"id": "com.gone", "name": "gone", "version": "1",
+        "capabilities": [{"type": "visitor_panel", "title": "G"}]}),
+    );
+    h.disconnect(2, "com.gone");
+    let rows = h.state.rows();
+    let caps: Vec<usize> = rows
+        .iter()
+        .filter_map(|r| match r {
+            Row::Capability(k) if k.plugin_id == "com.crm" => Some(k.index),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(caps, vec![1, 2, 0], "priority 1, default 10, 20");
+    assert_eq!(
+        h.state.shown,
+        Some(Shown::Cap(CapKey {
+            plugin_id: "com.crm".into(),
+            index: 1
+        })),
+        "the first panel by priority is shown"
+    );
+    h.now += Duration::from_secs(10);
+    h.send(Msg::Tick);
+    let screen = h.sized(100, 30);
+    assert!(screen.contains("Plugins 1/2 connected"), "{screen}");
+    assert!(screen.contains("客户资料与订单 —"), "{screen}");
+    assert!(screen.contains("Example Co."), "{screen}");
+    assert!(screen.contains("icon star · priority 1"), "{screen}");
+    insta::assert_snapshot!("plugin_detail", screen);
+}

@@ -6,6 +6,7 @@ use super::context_edit::{ContextEditor, EditOutcome};
 use super::inspector::InspectorOutcome;
 use super::launches;
 use super::msg::{CapKey, Effect, LaunchOp, Msg, Purpose};
+use super::plugins;
 use super::state::*;
 use super::tools;
 use super::uiview::{self, Press, UiOutcome};
@@ -143,10 +144,11 @@ fn apply(state: &mut State, msg: Msg, log: &MessageLog, now: Instant) -> Vec<Eff
             launches::on_added(state, views, errors, now);
             Vec::new()
         }
-        Msg::ConnOwner { conn, launch } => {
-            launches::on_conn_owner(state, conn, launch);
-            Vec::new()
-        }
+        Msg::ConnOwner { conn, launch } => match launches::on_conn_owner(state, conn, launch) {
+            // Linked late: a folded entry's capability was on screen; show it anew.
+            Some(key) => render(state, &key),
+            None => Vec::new(),
+        },
         Msg::Signal(name) => {
             tracing::info!("{name}: quitting");
             quit(state)
@@ -168,23 +170,8 @@ fn on_host(state: &mut State, ev: HostEvent) -> Vec<Effect> {
             launches::on_registered(state, conn, &plugin_id);
             // A crash or refusal in the status bar is over once a plugin is back.
             state.last_error = None;
-            let view = PluginView {
-                plugin_id: plugin_id.clone(),
-                name: info.name,
-                version: info.version,
-                conn,
-                liveness: Liveness::Connected,
-                capabilities: info.capabilities,
-                replaced: 0,
-            };
-            match state.plugins.iter_mut().find(|p| p.plugin_id == plugin_id) {
-                Some(p) => {
-                    let replaced_count = p.replaced + usize::from(replaced.is_some());
-                    *p = view;
-                    p.replaced = replaced_count;
-                }
-                None => state.plugins.push(view),
-            }
+            plugins::upsert(state, conn, &plugin_id, info, replaced.is_some());
+            plugins::fold_idless(state, &plugin_id);
             registered_toast(state, &plugin_id);
             // A plugin (re)connecting: show its first panel when nothing is shown yet, and
             // refresh what is shown when it is this plugin's (the author just restarted it).
@@ -196,9 +183,9 @@ fn on_host(state: &mut State, ev: HostEvent) -> Vec<Effect> {
                 }
             } else if state.shown.is_none() {
                 let first = state.plugin(&plugin_id).and_then(|p| {
-                    p.capabilities
-                        .iter()
-                        .position(|c| c.kind == "visitor_panel")
+                    p.by_priority()
+                        .into_iter()
+                        .find(|&i| p.capabilities[i].kind == "visitor_panel")
                 });
                 if let Some(index) = first {
                     let key = CapKey { plugin_id, index };
@@ -229,6 +216,7 @@ fn on_host(state: &mut State, ev: HostEvent) -> Vec<Effect> {
                     format!("{id} disconnected: {reason}"),
                     TOAST,
                 );
+                plugins::bound_gone(state);
             }
             Vec::new()
         }
@@ -1067,7 +1055,8 @@ fn plugins_key(state: &mut State, key: KeyEvent) -> Option<Vec<Effect>> {
     Some(select_row(state, rows.get(to).cloned(), true))
 }
 
-/// `s` `R` `x`: start/stop, restart, remove the selected launched plugin.
+/// `s` `R` `x`: start/stop, restart, remove the selected launched plugin. `x` on a plugin that
+/// dialled in by itself removes its entry once it is gone.
 fn launch_key(state: &mut State, key: KeyEvent) -> Option<Vec<Effect>> {
     let op = match key.code {
         KeyCode::Char('s') => LaunchOp::Start,
@@ -1075,6 +1064,16 @@ fn launch_key(state: &mut State, key: KeyEvent) -> Option<Vec<Effect>> {
         KeyCode::Char('x') | KeyCode::Delete => LaunchOp::Remove,
         _ => return None,
     };
+    let launched = if state.focus == Pane::Output {
+        state.output_launch().is_some()
+    } else {
+        state.selected_launch().is_some()
+    };
+    if op == LaunchOp::Remove && !launched {
+        let said = plugins::remove_selected(state);
+        toast(state, ToastKind::Info, said, TOAST);
+        return Some(Vec::new());
+    }
     Some(launches::op_on_selected(state, op))
 }
 

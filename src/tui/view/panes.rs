@@ -206,6 +206,10 @@ fn plugin_lines(state: &State, width: u16) -> (Vec<Line<'static>>, Vec<usize>) {
     let mut lines = Vec::new();
     let mut row_line = Vec::new();
     let w = width as usize;
+    if state.forgotten > 0 {
+        let text = format!("… {} older gone plugins not kept", state.forgotten);
+        detail_lines(&text, w, t.muted(), &mut lines);
+    }
     for entry in state.entries() {
         let (p, launch) = match entry {
             Entry::Launch(l) => {
@@ -260,6 +264,21 @@ fn plugin_lines(state: &State, width: u16) -> (Vec<Line<'static>>, Vec<usize>) {
             sub.push_str(&format!(" · restarts {}", l.restarts));
         }
         detail_lines(&sub, w, t.muted(), &mut lines);
+        // Which manifest it was launched from: two launches may register the same name.
+        if let Some(label) = launch.and_then(|l| manifest_label(&l.manifest)) {
+            detail_lines(&label, w, t.muted(), &mut lines);
+        }
+        let about = match (&p.author, &p.description) {
+            (Some(a), Some(d)) => Some(format!("{d} — {a}")),
+            (None, Some(d)) => Some(d.clone()),
+            (Some(a), None) => Some(format!("by {a}")),
+            (None, None) => None,
+        };
+        if let Some(about) = about {
+            // Two lines at most: the list is for finding plugins, not reading about them.
+            let about = truncate_width(&sanitize_line(&about), 2 * w.saturating_sub(2));
+            detail_lines(&about, w, t.fg(t.info), &mut lines);
+        }
         if let Some(l) = launch {
             // A launched plugin whose process is not simply running says what it is doing.
             if l.state != ProcState::Running || l.removing {
@@ -273,7 +292,8 @@ fn plugin_lines(state: &State, width: u16) -> (Vec<Line<'static>>, Vec<usize>) {
             }
             launch_detail(state, l, w, &mut lines);
         }
-        for (index, c) in p.capabilities.iter().enumerate() {
+        for index in p.by_priority() {
+            let c = &p.capabilities[index];
             let key = CapKey {
                 plugin_id: p.plugin_id.clone(),
                 index,
@@ -296,8 +316,19 @@ fn plugin_lines(state: &State, width: u16) -> (Vec<Line<'static>>, Vec<usize>) {
                 Span::styled(format!("{title}{}", " ".repeat(pad)), st),
                 Span::styled(truncate_width(&sanitize_line(&kind), w), t.muted()),
             ]));
+            if is_sel {
+                let mut about = format!("priority {}", c.priority);
+                if let Some(icon) = &c.icon {
+                    about = format!("icon {icon} · {about}");
+                }
+                if let Some(tip) = &c.tooltip {
+                    about.push_str(&format!(" · {tip}"));
+                }
+                detail_lines(&about, w, t.muted(), &mut lines);
+            }
         }
     }
+
     for e in &state.manifest_errors {
         lines.push(Line::from(Span::styled("✖ manifest error", t.fg(t.error))));
         detail_lines(e, w, t.fg(t.error), &mut lines);
@@ -326,20 +357,41 @@ fn plugins_offset(selected_line: Option<usize>, height: usize) -> usize {
     }
 }
 
+/// `orders/plugin.yml`: the manifest's file and the directory it is in (none for the built-in
+/// demo, which has no manifest file).
+fn manifest_label(manifest: &std::path::Path) -> Option<String> {
+    let file = manifest.file_name()?.to_string_lossy();
+    if !["plugin.yml", "plugin.yaml", "plugin.json"].contains(&file.as_ref()) {
+        return None;
+    }
+    Some(
+        match manifest
+            .parent()
+            .and_then(|d| d.file_name())
+            .map(|d| d.to_string_lossy())
+        {
+            Some(dir) => format!("{dir}/{file}"),
+            None => file.into_owned(),
+        },
+    )
+}
+
 pub fn plugins(area: Rect, buf: &mut Buffer, state: &State) {
-    let count = state
+    let connected = state
         .plugins
         .iter()
         .filter(|p| p.liveness == Liveness::Connected)
         .count();
+    let listed = state.entries().len();
+    let title = if listed == connected {
+        format!("Plugins {listed}")
+    } else {
+        format!("Plugins {connected}/{listed} connected")
+    };
     let block = pane_block(
         state,
         Pane::Plugins,
-        Line::from(title_span(
-            state,
-            format!("Plugins ({count})"),
-            Some(Pane::Plugins),
-        )),
+        Line::from(title_span(state, title, Some(Pane::Plugins))),
     );
     let body = block.inner(area);
     block.render(area, buf);
