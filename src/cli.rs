@@ -515,8 +515,10 @@ fn init_logging(path: PathBuf) -> Option<tracing_appender::non_blocking::WorkerG
         .open(&path)
         .ok()?;
     let (writer, guard) = tracing_appender::non_blocking(file);
-    let filter =
-        tracing_subscriber::EnvFilter::try_from_env("TGO_LOG").unwrap_or_else(|_| "info".into());
+    // TGO_LOG wins, then the ecosystem's usual RUST_LOG, then info.
+    let filter = tracing_subscriber::EnvFilter::try_from_env("TGO_LOG")
+        .or_else(|_| tracing_subscriber::EnvFilter::try_from_env("RUST_LOG"))
+        .unwrap_or_else(|_| "info".into());
     tracing_subscriber::fmt()
         .with_writer(writer)
         .with_ansi(false)
