@@ -123,6 +123,8 @@ pub enum Command {
         /// The JSON-lines file.
         file: PathBuf,
     },
+    /// Write a minimal working plugin to start from: manifest, code, scenario.
+    New(crate::scaffold::NewArgs),
     /// Draw the main screens with the real renderer into SVG files (for the README).
     Screenshots {
         /// Where to write them.
@@ -237,6 +239,7 @@ async fn run(cli: Cli, file: Config, log_path: PathBuf) -> ExitCode {
         Some(Command::Replay {
             file: ref recording,
         }) => run_replay(&cli, &file, recording, log_path).await,
+        Some(Command::New(args)) => crate::scaffold::run(&args),
         Some(Command::Screenshots { dir, theme }) => {
             let written = crate::tui::theme::Theme::load(&theme)
                 .map_err(std::io::Error::other)
@@ -515,8 +518,10 @@ fn init_logging(path: PathBuf) -> Option<tracing_appender::non_blocking::WorkerG
         .open(&path)
         .ok()?;
     let (writer, guard) = tracing_appender::non_blocking(file);
-    let filter =
-        tracing_subscriber::EnvFilter::try_from_env("TGO_LOG").unwrap_or_else(|_| "info".into());
+    // TGO_LOG wins, then the ecosystem's usual RUST_LOG, then info.
+    let filter = tracing_subscriber::EnvFilter::try_from_env("TGO_LOG")
+        .or_else(|_| tracing_subscriber::EnvFilter::try_from_env("RUST_LOG"))
+        .unwrap_or_else(|_| "info".into());
     tracing_subscriber::fmt()
         .with_writer(writer)
         .with_ansi(false)

@@ -14,5 +14,6 @@ pub mod jsonui;
 pub mod launcher;
 pub mod protocol;
 pub mod record;
+pub mod scaffold;
 pub mod text;
 pub mod tui;

@@ -314,3 +314,34 @@ fn bench_subcommand_reports_json() {
     assert_eq!(report["requests"], 300);
     assert_eq!(report["ok"], 300);
 }
+
+/// The log level comes from TGO_LOG, else RUST_LOG, else info; plugin output is logged at debug.
+#[test]
+fn log_level_from_tgo_log_or_rust_log() {
+    let example = repo_path("examples/plugins/orders").display().to_string();
+    let logged_output = |env: &[(&str, &str)]| {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("tgo.log");
+        let mut cmd = Command::new(BIN);
+        cmd.arg("check")
+            .arg("--socket")
+            .arg(dir.path().join("tgo.sock"))
+            .arg("--log-file")
+            .arg(&log)
+            .arg(&example)
+            .env_remove("TGO_LOG")
+            .env_remove("RUST_LOG")
+            .envs(env.iter().copied());
+        let out = cmd.output().unwrap();
+        assert!(out.status.success(), "{env:?}: {out:?}");
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        text.contains("plugin: [orders] registered as")
+    };
+    assert!(!logged_output(&[]), "info by default");
+    assert!(logged_output(&[("TGO_LOG", "debug")]));
+    assert!(logged_output(&[("RUST_LOG", "debug")]));
+    assert!(
+        !logged_output(&[("TGO_LOG", "info"), ("RUST_LOG", "debug")]),
+        "TGO_LOG wins"
+    );
+}

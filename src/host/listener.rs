@@ -7,24 +7,79 @@ use std::path::{Path, PathBuf};
 use tokio::net::{TcpListener, UnixListener};
 
 /// Why the host could not start listening.
+///
+/// The OS error is part of each message and deliberately not the error's `source()`: a caller
+/// printing the chain (anyhow's `{:#}`) would otherwise show it twice.
 #[derive(Debug, thiserror::Error)]
 pub enum ListenError {
-    #[error(
-        "cannot create the socket directory {dir}: {source}\n  hint: pick another path with --socket PATH (or TGO_SOCKET_PATH), or run: sudo mkdir -p {dir} && sudo chown $USER {dir}"
-    )]
-    SocketDir {
-        dir: PathBuf,
-        source: std::io::Error,
-    },
+    #[error("cannot create the socket directory {}: {error}\n  hint: {}", dir.display(), dir_hint(dir, error))]
+    SocketDir { dir: PathBuf, error: std::io::Error },
     #[error("another host is already listening on {0}; stop it first, or use --socket PATH")]
     AlreadyRunning(PathBuf),
     #[error("{0} exists and is not a socket; refusing to replace it")]
     NotASocket(PathBuf),
-    #[error("cannot listen on {addr}: {source}")]
-    Bind {
-        addr: String,
-        source: std::io::Error,
+    #[error("cannot listen on {}: {error}{}", path.display(), bind_hint(path, error))]
+    SocketBind {
+        path: PathBuf,
+        error: std::io::Error,
     },
+    #[error("cannot listen on {addr}: {error}")]
+    Bind { addr: String, error: std::io::Error },
+}
+
+/// What to do when the socket's directory cannot be created.
+fn dir_hint(dir: &Path, error: &std::io::Error) -> String {
+    use std::io::ErrorKind::{AlreadyExists, NotADirectory};
+    if matches!(error.kind(), AlreadyExists | NotADirectory) {
+        return format!(
+            "a part of {} is a file, not a directory; {}",
+            dir.display(),
+            OTHER_PATH
+        );
+    }
+    format!(
+        "{OTHER_PATH}{}",
+        make_it_yours(dir, "sudo mkdir -p {dir} && sudo chown $USER {dir}")
+    )
+}
+
+/// What to do when the socket file cannot be created in an existing directory.
+fn bind_hint(path: &Path, error: &std::io::Error) -> String {
+    if error.kind() != std::io::ErrorKind::PermissionDenied {
+        return String::new();
+    }
+    let dir = path.parent().unwrap_or(Path::new("/"));
+    format!(
+        "\n  hint: you cannot write to {}; {OTHER_PATH}{}",
+        dir.display(),
+        make_it_yours(dir, "sudo chown $USER {dir}")
+    )
+}
+
+const OTHER_PATH: &str =
+    "use another path: --socket /tmp/tgo.sock (or set TGO_SOCKET_PATH, which plugins dial too)";
+
+/// The lasting way to own `dir`: `command` now, and a tmpfiles.d line when `dir` is on the
+/// /run tmpfs, which is emptied at every boot.
+fn make_it_yours(dir: &Path, command: &str) -> String {
+    let shown = dir.display().to_string();
+    let mut text = format!(
+        "\n    or make it yours: {}",
+        command.replace("{dir}", &shown)
+    );
+    let run = shown
+        .strip_prefix("/var/run/")
+        .or_else(|| shown.strip_prefix("/run/"));
+    if let Some(rest) = run {
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        let uid = unsafe { libc::geteuid() };
+        let user = std::env::var("USER").unwrap_or_else(|_| uid.to_string());
+        text.push_str(&format!(
+            "\n    and keep it across reboots (/run is emptied at boot): \
+             echo 'd /run/{rest} 0755 {user} {user} -' | sudo tee /etc/tmpfiles.d/tgo.conf"
+        ));
+    }
+    text
 }
 
 /// The socket file we created; removed on drop if it is still ours (same inode).
@@ -51,9 +106,9 @@ impl Drop for SocketFile {
 /// Binds `path`, replacing a stale socket file but never a live host's.
 pub fn bind_unix(path: &Path, mode: u32) -> Result<(UnixListener, SocketFile), ListenError> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|source| ListenError::SocketDir {
+        std::fs::create_dir_all(dir).map_err(|error| ListenError::SocketDir {
             dir: dir.to_path_buf(),
-            source,
+            error,
         })?;
     }
     if let Ok(meta) = std::fs::symlink_metadata(path) {
@@ -66,9 +121,9 @@ pub fn bind_unix(path: &Path, mode: u32) -> Result<(UnixListener, SocketFile), L
         tracing::info!(path = %path.display(), "removing stale socket file");
         let _ = std::fs::remove_file(path);
     }
-    let bind_err = |source| ListenError::Bind {
-        addr: path.display().to_string(),
-        source,
+    let bind_err = |error| ListenError::SocketBind {
+        path: path.to_path_buf(),
+        error,
     };
     let listener = UnixListener::bind(path).map_err(bind_err)?;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).map_err(bind_err)?;
@@ -86,8 +141,34 @@ pub fn bind_unix(path: &Path, mode: u32) -> Result<(UnixListener, SocketFile), L
 pub async fn bind_tcp(addr: &str) -> Result<TcpListener, ListenError> {
     TcpListener::bind(addr)
         .await
-        .map_err(|source| ListenError::Bind {
+        .map_err(|error| ListenError::Bind {
             addr: addr.to_string(),
-            source,
+            error,
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Error, ErrorKind};
+
+    #[test]
+    fn the_run_tmpfs_gets_a_lasting_tmpfiles_line() {
+        let denied = |path: &str| ListenError::SocketBind {
+            path: path.into(),
+            error: Error::from(ErrorKind::PermissionDenied),
+        };
+        let text = denied("/var/run/tgo/tgo.sock").to_string();
+        assert!(text.contains("sudo chown $USER /var/run/tgo"), "{text}");
+        assert!(text.contains("echo 'd /run/tgo 0755 "), "{text}");
+        assert!(text.contains("/etc/tmpfiles.d/tgo.conf"), "{text}");
+        let text = denied("/home/me/tgo.sock").to_string();
+        assert!(!text.contains("tmpfiles"), "{text}");
+        // Other bind errors have nothing to add.
+        let other = ListenError::SocketBind {
+            path: "/tmp/x.sock".into(),
+            error: Error::from(ErrorKind::AddrInUse),
+        };
+        assert!(!other.to_string().contains("hint"), "{other}");
+    }
 }
