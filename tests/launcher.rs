@@ -747,3 +747,34 @@ async fn helper_parent_that_dies() {
     println!("PLUGIN PID {}", view(&launcher, id).pid.unwrap());
     tokio::time::sleep(Duration::from_secs(30)).await;
 }
+
+/// `sed -i` (like many editors) writes a temporary file and renames it over the original: the
+/// change is named after the file that changed, not the temporary one (issue 9.14).
+#[tokio::test]
+async fn watch_names_the_file_an_editor_saved_not_its_temporary_file() {
+    let dir = plugin_dir(&[
+        ("plugin.yml", "name: watched\ncommand: ./run.sh\n"),
+        ("run.sh", "#!/bin/sh\necho started\nexec sleep 30\n"),
+        ("main.py", "print('before')\n"),
+    ]);
+    let (launcher, rx) = spawn_supervisor(LaunchEnv {
+        watch: true,
+        ..env(300)
+    });
+    let mut ev = Events::new(rx);
+    let id = launcher.add(load_one(dir.path()));
+    ev.line(id, "started").await;
+    let status = std::process::Command::new("sed")
+        .args(["-i", "s/before/after/"])
+        .arg(dir.path().join("main.py"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let changed = |e: &LauncherEvent| matches!(e, LauncherEvent::Changed { .. });
+    let (event, _) = ev.until(id, WAIT, changed).await;
+    let LauncherEvent::Changed { path, .. } = event else {
+        unreachable!()
+    };
+    assert_eq!(path, dir.path().join("main.py"));
+    launcher.shutdown(Duration::from_millis(300)).await;
+}

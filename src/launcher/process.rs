@@ -44,6 +44,8 @@ impl LaunchSpec {
 pub enum StreamKind {
     Stdout,
     Stderr,
+    /// Not from the plugin: a line the console adds, such as the marker between two runs.
+    Console,
 }
 
 /// One line a plugin printed (raw: sanitise before showing).

@@ -830,21 +830,32 @@ fn watch_tree(watcher: &mut notify::RecommendedWatcher, root: &Path, dir: &Path)
     }
 }
 
-/// Forwards the first path of each burst of changes once the burst has been quiet for
+/// Forwards one change per burst of changes, once the burst has been quiet for
 /// [`WATCH_DEBOUNCE`]. Ends with the watcher (its sender) or the plugin task.
 async fn debounce(mut raw: mpsc::UnboundedReceiver<PathBuf>, to: mpsc::WeakUnboundedSender<Cmd>) {
     while let Some(first) = raw.recv().await {
+        let mut burst = vec![first];
         loop {
             match tokio::time::timeout(WATCH_DEBOUNCE, raw.recv()).await {
-                Ok(Some(_)) => continue,
+                Ok(Some(path)) => burst.push(path),
                 Ok(None) => return,
                 Err(_quiet) => break,
             }
         }
         let Some(tx) = to.upgrade() else { return };
-        if tx.send(Cmd::Changed(first)).is_err() {
+        if tx.send(Cmd::Changed(changed_file(burst))).is_err() {
             return;
         }
+    }
+}
+
+/// The path that names a burst of changes: the last one that is still a file. Editors and
+/// `sed -i` write a temporary file and rename it over the original, so the first path seen
+/// is often a name that no longer exists.
+fn changed_file(mut burst: Vec<PathBuf>) -> PathBuf {
+    match burst.iter().rposition(|p| p.is_file()) {
+        Some(i) => burst.swap_remove(i),
+        None => burst.pop().unwrap_or_default(),
     }
 }
 

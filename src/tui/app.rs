@@ -139,6 +139,7 @@ fn log_launcher(host: &HostHandle, state: &State, batch: &[LauncherEvent]) {
                 let stream = match line.stream {
                     StreamKind::Stdout => "stdout",
                     StreamKind::Stderr => "stderr",
+                    StreamKind::Console => continue,
                 };
                 host.log_output(plugin, stream, &line.text);
             }

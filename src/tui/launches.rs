@@ -6,7 +6,7 @@ use super::msg::{CapKey, Effect, LaunchOp};
 use super::state::*;
 use super::update::toast;
 use crate::host::ConnId;
-use crate::launcher::{LaunchId, LaunchedView, LauncherEvent, OutputLine, ProcState};
+use crate::launcher::{LaunchId, LaunchedView, LauncherEvent, OutputLine, ProcState, StreamKind};
 use ratatui_textarea::TextArea;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -54,6 +54,16 @@ fn on_state(
     // the new process may already have registered. Its connection closing resets it.
     if st == ProcState::Starting {
         l.started = Some(now);
+        // A new run of a plugin that printed before: mark where it starts.
+        if !l.output.is_empty() && !l.state.is_live() {
+            let text = format!("── {} · restarted ──", status_text(l, now));
+            l.output.push_back(OutputLine {
+                at: std::time::SystemTime::now(),
+                stream: StreamKind::Console,
+                text,
+            });
+            trim_output(l);
+        }
     }
     l.pid = pid;
     l.state = st;
@@ -73,6 +83,10 @@ fn on_output(state: &mut State, id: LaunchId, line: OutputLine) {
         return;
     };
     l.output.push_back(line);
+    trim_output(l);
+}
+
+fn trim_output(l: &mut Launch) {
     while l.output.len() > OUTPUT_LINES {
         l.output.pop_front();
         l.dropped += 1;

@@ -503,7 +503,7 @@ fn a_crashed_launched_plugin_shows_its_exit_code_and_last_lines_at_once() {
     }));
     let screen = h.sized(100, 30);
     assert!(screen.contains("exited (3)"), "{screen}");
-    assert!(screen.contains("KeyError: 'visit"), "{screen}");
+    assert!(screen.contains("'visitor_id'"), "{screen}");
     assert_eq!(
         h.state.error_text(),
         Some("demo: exited (3)"),
@@ -1683,4 +1683,61 @@ fn capabilities_are_listed_by_priority_with_their_icon_and_the_plugin_described(
     assert!(screen.contains("Example Co."), "{screen}");
     assert!(screen.contains("icon star · priority 1"), "{screen}");
     insta::assert_snapshot!("plugin_detail", screen);
+}
+
+// ------------------------------------------------------------------------ output and status (9.14)
+
+#[test]
+fn a_restart_is_marked_in_the_output_and_clears_the_crash_from_the_status_bar() {
+    let mut h = launched_demo();
+    h.send(Msg::Launcher(vec![
+        line(StreamKind::Stderr, 1, "first run: KeyError: 'visitor_id'"),
+        proc_state(1, ProcState::Exited { code: 1 }, None),
+    ]));
+    h.disconnect(1, "com.tgo.demo");
+    assert_eq!(h.state.error_text(), Some("demo: exited (1)"));
+    h.send(Msg::Launcher(vec![
+        proc_state(1, ProcState::Starting, None),
+        proc_state(1, ProcState::Running, Some(4002)),
+        line(StreamKind::Stderr, 5, "second run: serving"),
+    ]));
+    h.send(Msg::ConnOwner {
+        conn: 2,
+        launch: LaunchId(1),
+    });
+    h.register_as(2, "com.tgo.demo", demo_caps());
+    h.now += Duration::from_secs(10);
+    h.send(Msg::Tick);
+    h.key(KeyCode::Char('4'));
+    let screen = h.sized(100, 30);
+    let status = screen.lines().last().unwrap();
+    assert!(!status.contains("exited"), "{status}");
+    assert!(screen.contains("── exited (1) · restarted ──"), "{screen}");
+    let marker = screen.find("── exited (1)").unwrap();
+    assert!(screen.find("first run").unwrap() < marker);
+    assert!(screen.find("second run").unwrap() > marker);
+    insta::assert_snapshot!("output_restarted", screen);
+}
+
+#[test]
+fn crash_lines_are_from_the_last_run_and_wrap_in_the_narrow_pane() {
+    let mut h = launched_demo();
+    h.send(Msg::Launcher(vec![
+        line(StreamKind::Stderr, 1, "old run said this"),
+        proc_state(1, ProcState::Exited { code: 1 }, None),
+        proc_state(1, ProcState::Starting, None),
+        proc_state(1, ProcState::Running, Some(4002)),
+        line(
+            StreamKind::Stderr,
+            5,
+            "ConnectionRefusedError: [Errno 111] Connection refused: /var/run/tgo/tgo.sock",
+        ),
+        proc_state(1, ProcState::Exited { code: 2 }, None),
+    ]));
+    let screen = h.sized(100, 30);
+    assert!(!screen.contains("old run said"), "{screen}");
+    assert!(
+        screen.contains("/var/run/tgo/tgo.soc"),
+        "the end of a long line: {screen}"
+    );
 }

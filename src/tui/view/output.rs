@@ -91,10 +91,17 @@ pub fn output_pane(area: Rect, buf: &mut Buffer, state: &State) {
         let colour = match o.stream {
             StreamKind::Stderr => t.warning,
             StreamKind::Stdout => t.fg,
+            StreamKind::Console => t.accent,
         };
         let text = truncate_width(&sanitize_line(&o.text), w.saturating_sub(13));
+        // The console's own lines (the marker between runs) are not something printed at a
+        // moment: no timestamp.
+        let at = match o.stream {
+            StreamKind::Console => " ".repeat(13),
+            _ => format!("{} ", clock(o.at)),
+        };
         Line::from(vec![
-            Span::styled(format!("{} ", clock(o.at)), t.muted()),
+            Span::styled(at, t.muted()),
             Span::styled(text, t.fg(colour)),
         ])
         .render(Rect::new(body.x, body.y + 1 + i as u16, body.width, 1), buf);

@@ -156,25 +156,40 @@ fn launch_detail(state: &State, l: &Launch, w: usize, lines: &mut Vec<Line<'stat
     let t = &state.theme;
     if l.never_registered(state.now, state.register_deadline) {
         let secs = state.register_deadline.as_secs();
-        lines.push(Line::from(Span::styled(
-            truncate_width(&format!("  ⚠ no register after {secs} s"), w),
-            t.fg(t.warning),
-        )));
+        let text = format!("⚠ no register after {secs} s");
+        detail_lines(&text, w, t.fg(t.warning), lines);
     }
     if l.has_crashed() {
-        for o in l.output.iter().rev().take(CRASH_LINES).rev() {
+        // The last lines of this run (not of the one before the last restart), wrapped: the
+        // end of a traceback line is usually the part that matters.
+        let run = l
+            .output
+            .iter()
+            .rposition(|o| o.stream == StreamKind::Console)
+            .map_or(0, |i| i + 1);
+        let tail = l.output.range(run..).rev().take(CRASH_LINES).rev();
+        let avail = w.saturating_sub(4).max(1);
+        for o in tail {
             let colour = if o.stream == StreamKind::Stderr {
                 t.error
             } else {
                 t.muted
             };
-            lines.push(Line::from(Span::styled(
-                truncate_width(&format!("  │ {}", sanitize_line(&o.text)), w),
-                t.fg(colour),
-            )));
+            let pieces = text::wrap_width(&sanitize_line(&o.text), avail);
+            let cut = pieces.len().saturating_sub(CRASH_LINE_ROWS);
+            for (i, piece) in pieces.into_iter().skip(cut).enumerate() {
+                let mark = if i == 0 && cut > 0 { "…" } else { "│" };
+                lines.push(Line::from(Span::styled(
+                    format!("  {mark} {piece}"),
+                    t.fg(colour),
+                )));
+            }
         }
     }
 }
+
+/// Rows one crash line may take under its plugin.
+const CRASH_LINE_ROWS: usize = 4;
 
 /// An indented detail under a row, never cut to an ellipsis in the narrow pane: split at
 /// ` · ` into more lines, and a part still too wide is wrapped.
