@@ -128,7 +128,7 @@ pub const BINDINGS: &[Binding] = &[
     b("j k / ↓ ↑", "select message", P(Pane::Inspector), true),
     b(
         "/",
-        "filter: text plugin:ID method:M kind:output dir:in|out errors",
+        "filter: text plugin:ID method:M kind:output dir:in|out errors (Esc clears)",
         P(Pane::Inspector),
         true,
     ),

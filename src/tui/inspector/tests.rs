@@ -689,3 +689,67 @@ fn a_million_entries() {
     render_detail(detail, &mut buf, &st, &log, &theme, false);
     eprintln!("1M: draw list+detail (filtered) {:?}", t.elapsed());
 }
+
+/// An event's row says which event it was; a tool call's, which tool (issue 9.15).
+#[test]
+fn event_and_tool_rows_say_what_they_ask() {
+    let mut log = MessageLog::new(1 << 20);
+    push(
+        &mut log,
+        0,
+        request(
+            Direction::Out,
+            "demo",
+            2,
+            "visitor_panel/event",
+            r#"{"event_type":"button_click","action_id":"view_all","visitor_id":"v_1"}"#,
+        ),
+    );
+    push(
+        &mut log,
+        1,
+        request(
+            Direction::Out,
+            "demo",
+            3,
+            "visitor_panel/event",
+            r#"{"event_type":"item_select","action_id":"","selected_id":"ORD-1"}"#,
+        ),
+    );
+    push(
+        &mut log,
+        2,
+        request(
+            Direction::Out,
+            "demo",
+            4,
+            "tool/execute",
+            r#"{"tool_name":"lookup_order","arguments":{}}"#,
+        ),
+    );
+    let st = synced(&log);
+    let screen = draw_list(&st, &log, 120, 8).backend().to_string();
+    assert!(
+        screen.contains("visitor_panel/event button_click view_all #2"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("visitor_panel/event item_select ORD-1 #3"),
+        "{screen}"
+    );
+    assert!(screen.contains("tool/execute lookup_order #4"), "{screen}");
+}
+
+/// On a narrow screen the header is cut: what `p` says must still be seen (issue 9.15).
+#[test]
+fn a_pair_hidden_by_the_filter_is_said_on_a_narrow_screen() {
+    let m = mixed_log();
+    let log = &m.log;
+    let mut st = synced(log);
+    // The inspector list at 80×24 is about 54 columns wide.
+    st.set_filter("dir:in method:visitor_panel", log);
+    select(&mut st, log, m.render_res);
+    st.handle_key(key('p'), log, 20);
+    let screen = draw_list(&st, log, 54, 8).backend().to_string();
+    assert!(screen.contains("is hidden by the"), "{screen}");
+}

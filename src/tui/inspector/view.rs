@@ -73,9 +73,11 @@ fn plugin_name(e: &LogEntry) -> String {
 fn label(e: &LogEntry, theme: &Theme) -> (String, Style) {
     let cut = |s: &str| sanitize_line(&truncate_chars(s, ROW_TEXT_CHARS));
     match &e.kind {
-        EntryKind::Request { method, .. } | EntryKind::Notification { method } => {
-            (cut(method), theme.fg(theme.fg))
-        }
+        EntryKind::Request { method, .. } => match what_is_asked(e, method) {
+            Some(what) => (cut(&format!("{method} {what}")), theme.fg(theme.fg)),
+            None => (cut(method), theme.fg(theme.fg)),
+        },
+        EntryKind::Notification { method } => (cut(method), theme.fg(theme.fg)),
         EntryKind::Result { .. } => ("result".into(), theme.fg(theme.success)),
         EntryKind::Error { code, message, .. } => (
             format!("error {code} {}", cut(message)),
@@ -94,6 +96,37 @@ fn label(e: &LogEntry, theme: &Theme) -> (String, Style) {
             (format!("{stream}: {}", cut(text)), theme.fg(colour))
         }
     }
+}
+
+/// For an event or a tool call, what it asks: `button_click view_all`, `lookup_order`. Read
+/// from the frame when the row is drawn (only visible rows are), not kept for every entry.
+fn what_is_asked(e: &LogEntry, method: &str) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Frame<'a> {
+        #[serde(borrow)]
+        params: Params<'a>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Params<'a> {
+        #[serde(borrow, default)]
+        event_type: Option<std::borrow::Cow<'a, str>>,
+        #[serde(borrow, default)]
+        action_id: Option<std::borrow::Cow<'a, str>>,
+        #[serde(borrow, default)]
+        selected_id: Option<std::borrow::Cow<'a, str>>,
+        #[serde(borrow, default)]
+        tool_name: Option<std::borrow::Cow<'a, str>>,
+    }
+    if !(method.ends_with("/event") || method == "tool/execute") {
+        return None;
+    }
+    let p = serde_json::from_slice::<Frame>(&e.raw).ok()?.params;
+    let parts: Vec<&str> = [&p.event_type, &p.action_id, &p.selected_id, &p.tool_name]
+        .into_iter()
+        .filter_map(|v| v.as_deref())
+        .filter(|v| !v.is_empty())
+        .collect();
+    (!parts.is_empty()).then(|| parts.join(" "))
 }
 
 fn id_text(e: &LogEntry) -> Option<String> {
@@ -230,6 +263,10 @@ pub fn render_list(
         format!("{shown} of {total}"),
         theme.fg(theme.title),
     )];
+    // What a key just said comes first: the header is cut on a narrow screen.
+    if let Some(n) = &st.notice {
+        head.push(Span::styled(format!(" · {n}"), theme.fg(theme.warning)));
+    }
     if st.evicted > 0 {
         head.push(Span::styled(
             format!(" · {} evicted", st.evicted),
@@ -250,9 +287,6 @@ pub fn render_list(
     }
     if st.input.is_some() {
         head.push(Span::styled(" · Enter applies, Esc cancels", theme.muted()));
-    }
-    if let Some(n) = &st.notice {
-        head.push(Span::styled(format!(" · {n}"), theme.fg(theme.warning)));
     }
     buf.set_line(inner.x, inner.y, &Line::from(head), inner.width);
 
