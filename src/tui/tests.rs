@@ -1741,3 +1741,89 @@ fn crash_lines_are_from_the_last_run_and_wrap_in_the_narrow_pane() {
         "the end of a long line: {screen}"
     );
 }
+
+// ------------------------------------------------------------------------ toolbar forms (9.15)
+
+/// The demo's chat_toolbar (capability 2) opened in a modal over the rendered panel.
+fn toolbar_open() -> Harness {
+    let mut h = rendered();
+    h.reply(
+        Purpose::ToolbarRender(cap(2)),
+        "chat_toolbar/render",
+        Outcome::Result {
+            value: json!({"template": "form", "data": {"title": "新建工单", "action_id": "create",
+                "fields": [{"name": "title", "label": "标题", "type": "text"}]}}),
+        },
+    );
+    assert!(matches!(h.state.modal, Some(Modal::Ui { .. })));
+    h
+}
+
+fn submitted(h: &mut Harness, action: Value) -> Vec<Effect> {
+    let mut event = crate::host::UiEvent::button_click("create");
+    event.event_type = "form_submit".into();
+    h.reply(
+        Purpose::Event {
+            cap: cap(2),
+            in_modal: true,
+            event,
+        },
+        "chat_toolbar/event",
+        Outcome::Result { value: action },
+    )
+}
+
+#[test]
+fn a_toolbar_form_submitted_closes_its_modal_and_refreshes_the_panel_behind() {
+    let mut h = toolbar_open();
+    let effects = submitted(
+        &mut h,
+        json!({"action": "batch", "data": {"actions": [
+            {"action": "show_toast", "data": {"message": "工单已创建", "type": "success"}},
+            {"action": "refresh", "data": {}}]}}),
+    );
+    assert!(h.state.modal.is_none(), "the modal closes");
+    let reqs = requests(&effects);
+    assert_eq!(reqs.len(), 1, "{reqs:?}");
+    assert_eq!(reqs[0].0, "visitor_panel/render", "the panel behind");
+    assert_eq!(h.state.shown, Some(Shown::Cap(cap(0))));
+
+    // An error answer keeps the form open, to be fixed.
+    let mut h = toolbar_open();
+    submitted(
+        &mut h,
+        json!({"action": "show_toast", "data": {"message": "标题不能为空", "type": "error"}}),
+    );
+    assert!(matches!(h.state.modal, Some(Modal::Ui { .. })));
+}
+
+/// An event typed in the composer is answered like a button's: carried out and validated
+/// (issue 9.15).
+#[test]
+fn an_event_sent_from_the_composer_is_carried_out() {
+    let mut h = rendered();
+    let params = h
+        .state
+        .ctx
+        .event_params(&crate::host::UiEvent::button_click("copy_email"));
+    let effects = super::update::request_effects(
+        &mut h.state,
+        "com.tgo.demo".into(),
+        "visitor_panel/event".into(),
+        params,
+    );
+    let Some(Effect::Request { purpose, .. }) = effects.first() else {
+        panic!("{effects:?}")
+    };
+    assert!(matches!(purpose, Purpose::Event { .. }), "{purpose:?}");
+    let effects = h.reply(
+        purpose.clone(),
+        "visitor_panel/event",
+        Outcome::Result {
+            value: json!({"action": "copy_text", "data": {"text": "zhangsan@example.com"}}),
+        },
+    );
+    assert_eq!(effects, vec![Effect::Copy("zhangsan@example.com".into())]);
+    let rec = h.state.last_event.as_ref().unwrap();
+    assert_eq!(rec.sent, "button_click · copy_email");
+}

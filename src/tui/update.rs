@@ -507,7 +507,16 @@ fn on_reply(
                 diagnostics: parsed.diagnostics,
                 latency,
             };
-            carry_out(state, &parsed.value, &cap, in_modal)
+            // A form submitted in a modal (a chat_toolbar form) is done with it: the modal
+            // closes, unless the answer opens another or says something went wrong.
+            let submitted = in_modal && event.event_type == "form_submit";
+            let effects = carry_out(state, &parsed.value, &cap, in_modal, submitted);
+            if submitted && !keeps_modal(&parsed.value) {
+                if let Some(Modal::Ui { .. }) = state.modal {
+                    state.modal = None;
+                }
+            }
+            effects
         }
         Purpose::Tool { cap, tool } => {
             let ok = value
@@ -573,8 +582,28 @@ fn on_reply(
     }
 }
 
-/// Carries out a JSON-ACTION where a terminal can.
-fn carry_out(state: &mut State, action: &Action, cap: &CapKey, in_modal: bool) -> Vec<Effect> {
+/// Whether an answer to a form submitted in a modal leaves the modal open: it shows another
+/// one, or reports an error the user may fix in the form.
+fn keeps_modal(action: &Action) -> bool {
+    match action {
+        Action::ShowModal { .. } => true,
+        Action::ShowToast { kind, .. } => {
+            matches!(kind, PluginToast::Error | PluginToast::Warning)
+        }
+        Action::Batch(all) => all.iter().any(keeps_modal),
+        _ => false,
+    }
+}
+
+/// Carries out a JSON-ACTION where a terminal can. `submitted`: the answer to a form submitted
+/// in a modal, whose `refresh` is for the panel behind it.
+fn carry_out(
+    state: &mut State,
+    action: &Action,
+    cap: &CapKey,
+    in_modal: bool,
+    submitted: bool,
+) -> Vec<Effect> {
     match action {
         Action::OpenUrl { url, .. } => {
             toast(
@@ -613,10 +642,15 @@ fn carry_out(state: &mut State, action: &Action, cap: &CapKey, in_modal: bool) -
             let toolbar = state
                 .capability(cap)
                 .is_some_and(|c| c.kind == "chat_toolbar");
-            if in_modal && toolbar && matches!(state.modal, Some(Modal::Ui { .. })) {
+            if in_modal && toolbar && !submitted && matches!(state.modal, Some(Modal::Ui { .. })) {
                 return open_toolbar(state, cap);
             }
-            render(state, cap)
+            // The panel on screen, when it is this plugin's; a toolbar has no panel of its own.
+            match shown_cap(state).filter(|k| k.plugin_id == cap.plugin_id) {
+                Some(shown) => render(state, &shown),
+                None if !toolbar => render(state, cap),
+                None => Vec::new(),
+            }
         }
         Action::CloseModal => {
             if matches!(state.modal, Some(Modal::Ui { .. })) {
@@ -641,7 +675,7 @@ fn carry_out(state: &mut State, action: &Action, cap: &CapKey, in_modal: bool) -
         }
         Action::Batch(actions) => actions
             .iter()
-            .flat_map(|a| carry_out(state, a, cap, in_modal))
+            .flat_map(|a| carry_out(state, a, cap, in_modal, submitted))
             .collect(),
         Action::InsertText { text, replace } => {
             let kind = if *replace {
