@@ -511,10 +511,11 @@ fn on_reply(
             // closes, unless the answer opens another or says something went wrong.
             let submitted = in_modal && event.event_type == "form_submit";
             let effects = carry_out(state, &parsed.value, &cap, in_modal, submitted);
-            if submitted && !keeps_modal(&parsed.value) {
-                if let Some(Modal::Ui { .. }) = state.modal {
-                    state.modal = None;
-                }
+            if submitted
+                && !keeps_modal(&parsed.value)
+                && matches!(state.modal, Some(Modal::Ui { .. }))
+            {
+                state.modal = None;
             }
             effects
         }
