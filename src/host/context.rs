@@ -15,9 +15,10 @@ pub struct RenderContext {
     pub channel_id: String,
     pub channel_type: String,
     pub platform_type: String,
-    pub visitor_name: String,
-    pub visitor_email: String,
-    pub visitor_phone: String,
+    /// The `visitor` object sent with renders, but for its `id` (the visitor id, unless this
+    /// object names another): name, email, phone, avatar, platform_open_id, metadata, tags…
+    /// Editable as JSON in the console.
+    pub visitor: Map<String, Value>,
 }
 
 impl Default for RenderContext {
@@ -37,22 +38,16 @@ impl RenderContext {
             channel_id: "ch_web_01".into(),
             channel_type: "website".into(),
             platform_type: "website".into(),
-            visitor_name: "张三".into(),
-            visitor_email: "zhangsan@example.com".into(),
-            visitor_phone: "138****1234".into(),
+            visitor: default_visitor(visitor_id),
         }
     }
 
-    fn visitor(&self) -> Value {
-        json!({
-            "id": self.visitor_id,
-            "name": self.visitor_name,
-            "email": self.visitor_email,
-            "phone": self.visitor_phone,
-            "avatar": "",
-            "platform_open_id": format!("open_{}", self.visitor_id),
-            "metadata": {},
-        })
+    /// The `visitor` object of render params.
+    pub fn visitor(&self) -> Value {
+        let mut v = Map::new();
+        v.insert("id".into(), json!(self.visitor_id));
+        v.extend(self.visitor.iter().map(|(k, val)| (k.clone(), val.clone())));
+        Value::Object(v)
     }
 
     fn context(&self, extension_type: &str) -> Value {
@@ -106,6 +101,21 @@ impl RenderContext {
             "language": self.language,
         })
     }
+}
+
+/// A made-up visitor for `visitor_id`, as the real host describes one (all but its id).
+pub fn default_visitor(visitor_id: &str) -> Map<String, Value> {
+    let Value::Object(v) = json!({
+        "name": "张三",
+        "email": "zhangsan@example.com",
+        "phone": "138****1234",
+        "avatar": "",
+        "platform_open_id": format!("open_{visitor_id}"),
+        "metadata": {},
+    }) else {
+        unreachable!("a JSON object literal")
+    };
+    v
 }
 
 /// Render params for capability `index` of a plugin. When the plugin registered several
