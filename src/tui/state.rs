@@ -3,6 +3,7 @@
 
 use super::composer::ComposerState;
 use super::context_edit::ContextEditor;
+use super::diagnostics::DiagList;
 use super::inspector::InspectorState;
 use super::msg::{CapKey, Effect, Purpose};
 use super::theme::Theme;
@@ -332,6 +333,8 @@ pub struct State {
     pub pending: Vec<PendingView>,
     pub last_error: Option<String>,
     pub show_diagnostics: bool,
+    /// The diagnostics list under the render pane's UI (focus, scroll).
+    pub diag: DiagList,
     pub quit: bool,
     /// A replayed recording: nothing is sent anywhere.
     pub read_only: bool,
@@ -374,6 +377,7 @@ impl State {
             pending: Vec::new(),
             last_error: None,
             show_diagnostics: true,
+            diag: DiagList::default(),
             quit: false,
             read_only: false,
             launches: Vec::new(),

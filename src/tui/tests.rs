@@ -930,3 +930,7 @@ fn inspector_exports_what_it_shows() {
         vec![Effect::Export(vec![1, 2, 3])]
     );
 }
+
+// Diagnostics, problems and registrations (issue 9, items 4, 11, 12): in their own file.
+#[path = "tests_problems.rs"]
+mod problems;

@@ -3,6 +3,7 @@
 
 use super::composer::{ComposerOutcome, ComposerState, PluginChoice, method_candidates};
 use super::context_edit::{ContextEditor, EditOutcome};
+use super::diagnostics;
 use super::inspector::InspectorOutcome;
 use super::launches;
 use super::msg::{CapKey, Effect, LaunchOp, Msg, Purpose};
@@ -750,7 +751,10 @@ fn on_key(state: &mut State, key: KeyEvent, log: &MessageLog) -> Vec<Effect> {
     }
     let handled = match state.focus {
         Pane::Plugins => plugins_key(state, key),
-        Pane::Render => render_key(state, key),
+        Pane::Render => (!typing)
+            .then(|| diagnostics::on_key(state, key, layout))
+            .flatten()
+            .or_else(|| render_key(state, key)),
         Pane::Inspector => inspector_key(state, key, log),
         Pane::Output => output_key(state, key),
     };
@@ -1339,6 +1343,8 @@ fn on_mouse(state: &mut State, m: MouseEvent, log: &MessageLog) -> Vec<Effect> {
                     }
                     return effects;
                 }
+            } else if contains(l.diagnostics, x, y) {
+                diagnostics::on_click(state);
             } else if contains(l.render, x, y) {
                 state.focus = Pane::Render;
                 if let Some(i) = view::toolbar_button_at(state, l.render, x, y) {
@@ -1385,7 +1391,9 @@ fn on_mouse(state: &mut State, m: MouseEvent, log: &MessageLog) -> Vec<Effect> {
             }
         }
         MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
-            if contains(l.render, x, y) {
+            if contains(l.diagnostics, x, y) {
+                diagnostics::on_wheel(state, &l, down);
+            } else if contains(l.render, x, y) {
                 let body = l.render_body;
                 if let Some(RenderSlot::Ready(r)) = state.shown_slot_mut() {
                     uiview::handle_scroll(&mut r.ui, down, body, &r.node);

@@ -7,7 +7,7 @@ mod panes;
 
 use super::inspector;
 use super::msg::CapKey;
-use super::state::{Pane, RenderSlot, State};
+use super::state::{Pane, State};
 use crate::host::MessageLog;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -30,18 +30,6 @@ pub struct ScreenLayout {
     pub output: Rect,
     pub status: Rect,
     pub modal: Rect,
-}
-
-/// Lines of diagnostics shown under the UI (when there are any and they are on).
-fn diagnostics_height(state: &State) -> u16 {
-    if !state.show_diagnostics {
-        return 0;
-    }
-    let n = match state.shown_slot() {
-        Some(RenderSlot::Ready(r)) => r.diagnostics.len(),
-        _ => 0,
-    };
-    if n == 0 { 0 } else { (n as u16).min(3) + 1 }
 }
 
 pub fn screen_layout(area: Rect, state: &State) -> ScreenLayout {
@@ -97,7 +85,7 @@ pub fn screen_layout(area: Rect, state: &State) -> ScreenLayout {
     }
     l.render = render;
     let inner = inner(render);
-    let diag = diagnostics_height(state).min(inner.height / 3);
+    let diag = super::diagnostics::height(state, inner);
     let body = Layout::vertical([
         Constraint::Length(1.min(inner.height)),
         Constraint::Min(0),

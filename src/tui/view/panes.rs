@@ -627,9 +627,6 @@ pub fn render_pane(l: &ScreenLayout, buf: &mut Buffer, state: &State) {
                 t,
                 focused && matches!(slot, RenderSlot::Ready(_)),
             );
-            if l.diagnostics.area() > 0 {
-                diagnostics(l.diagnostics, buf, state, r);
-            }
         }
         None if matches!(slot, RenderSlot::Failed { .. }) => {
             let hint = match slot {
@@ -657,30 +654,9 @@ pub fn render_pane(l: &ScreenLayout, buf: &mut Buffer, state: &State) {
         }
         None => {}
     }
-}
-
-fn diagnostics(area: Rect, buf: &mut Buffer, state: &State, r: &super::super::state::Rendered) {
-    let t = &state.theme;
-    let mut lines = vec![Line::from(Span::styled(
-        format!("diagnostics ({}) · d hides", r.diagnostics.len()),
-        t.muted().add_modifier(Modifier::UNDERLINED),
-    ))];
-    for d in r
-        .diagnostics
-        .iter()
-        .take(area.height.saturating_sub(1) as usize)
-    {
-        let (mark, colour) = match d.severity {
-            Severity::Error => ("✖", t.error),
-            Severity::Warning => ("⚠", t.warning),
-        };
-        lines.push(Line::from(vec![
-            Span::styled(format!("{mark} "), t.fg(colour)),
-            Span::styled(sanitize_line(&d.path), t.fg(t.accent)),
-            Span::styled(format!(": {}", sanitize_line(&d.message)), t.text()),
-        ]));
+    if l.diagnostics.area() > 0 {
+        super::super::diagnostics::draw(l.diagnostics, buf, state);
     }
-    Paragraph::new(lines).render(area, buf);
 }
 
 pub fn status_bar(area: Rect, buf: &mut Buffer, state: &State, log: &MessageLog) {

@@ -1,0 +1,166 @@
+//! Where problems show: the diagnostics list (scrolled, wrapped, focused, zoomed), an
+//! event's action diagnostics next to the render's, config answers, registrations that lack
+//! something, and connections that never registered.
+
+use super::*;
+
+/// A panel with seven diagnostics (two errors), several too long for one line at 80 columns.
+fn faulty_panel() -> Value {
+    json!({"template": "group", "data": {"items": [
+        {"template": "table", "data": {"title": "Tickets",
+            "columns": [{"key": "id", "label": "ID"}, {"key": "reason_text", "label": "Reason"}],
+            "rows": [{"id": "T-1", "reason": "late delivery"}, {"id": "T-2", "reason": "damaged"}]}},
+        {"template": "key_value", "data": {"items": [
+            {"label": "Email", "value": "a@b.c", "type": "mail"}]}},
+        {"template": "button", "data": {"label": "Refund", "actionId": "refund"}},
+        {"template": "text", "data": {"txt": "hello"}},
+        {"template": "list", "data": {"items": [{"title": "first ticket"}]}}
+    ]}})
+}
+
+fn faulty() -> Harness {
+    let mut h = Harness::new();
+    h.register(demo_caps());
+    h.reply(
+        Purpose::Render(cap(0)),
+        "visitor_panel/render",
+        Outcome::Result {
+            value: faulty_panel(),
+        },
+    );
+    h.now += Duration::from_secs(10); // toasts gone
+    h.send(Msg::Tick);
+    h
+}
+
+/// The diagnostic lines on screen (each starts with its mark).
+fn marks(screen: &str) -> usize {
+    screen.matches('✖').count() + screen.matches('⚠').count()
+}
+
+#[test]
+fn the_list_shows_three_wrapped_lines_then_says_how_to_read_the_rest() {
+    let mut h = faulty();
+    let count = match h.state.shown_slot() {
+        Some(RenderSlot::Ready(r)) => r.diagnostics.len(),
+        _ => 0,
+    };
+    assert_eq!(count, 7);
+    let screen = h.sized(80, 24);
+    assert!(
+        screen.contains("diagnostics: 2 errors, 5 warnings"),
+        "{screen}"
+    );
+    assert!(screen.contains("D read"), "{screen}");
+    insta::assert_snapshot!("diagnostics_compact_80x24", screen);
+}
+
+#[test]
+fn d_focuses_the_list_and_j_k_pgdn_scroll_it_to_every_line() {
+    let mut h = faulty();
+    h.sized(80, 24);
+    h.key(KeyCode::Char('2'));
+    h.key(KeyCode::Char('D'));
+    assert!(super::super::diagnostics::is_focused(&h.state));
+    let top = h.sized(80, 24);
+    assert!(top.contains("Esc back"), "{top}");
+    // Scroll to the end: every diagnostic comes by, none is cut.
+    let mut seen = std::collections::BTreeSet::new();
+    for _ in 0..40 {
+        let screen = h.sized(80, 24);
+        for line in screen.lines() {
+            if let Some(p) = line.find(['✖', '⚠']) {
+                seen.insert(line[p..].trim_end_matches(['│', ' ']).to_string());
+            }
+        }
+        h.key(KeyCode::Char('j'));
+    }
+    assert_eq!(seen.len(), 7, "{seen:#?}");
+    let bottom = h.sized(80, 24);
+    assert!(
+        bottom.contains("rows have \"reason\"") || bottom.contains("TGO web UI"),
+        "{bottom}"
+    );
+    insta::assert_snapshot!("diagnostics_focused_scrolled_80x24", bottom);
+    let bottom_line = h.state.diag.scroll;
+    h.key(KeyCode::PageUp);
+    assert!(h.state.diag.scroll < bottom_line, "PgUp pages back");
+    h.key(KeyCode::Char('g'));
+    assert_eq!(h.sized(80, 24), top, "g returns to the top");
+    // Esc gives the keyboard back to the UI: j moves between its buttons again.
+    h.key(KeyCode::Esc);
+    assert!(!super::super::diagnostics::is_focused(&h.state));
+}
+
+#[test]
+fn zoomed_the_list_takes_the_room_it_needs_and_wraps_long_lines() {
+    let mut h = faulty();
+    h.key(KeyCode::Char('2'));
+    h.key(KeyCode::Char('z'));
+    let screen = h.sized(160, 45);
+    assert_eq!(marks(&screen), 7, "all seven, zoomed:\n{screen}");
+    assert!(
+        screen.contains("unknown field \"actionId\" — did you mean \"action_id\"?"),
+        "{screen}"
+    );
+    insta::assert_snapshot!("diagnostics_zoomed_160x45", screen);
+    // At 80 columns the web-UI note wraps onto a second line instead of being cut.
+    let narrow = h.sized(80, 24);
+    assert!(
+        narrow.contains("  text, key_value, table, button, group, tabs, form"),
+        "{narrow}"
+    );
+}
+
+#[test]
+fn an_events_action_diagnostics_join_the_list_labelled() {
+    let mut h = faulty();
+    h.reply(
+        Purpose::Event {
+            cap: cap(0),
+            in_modal: false,
+        },
+        "visitor_panel/event",
+        Outcome::Result {
+            value: json!({"action": "show_toast", "data": {"msg": "saved"}}),
+        },
+    );
+    h.now += Duration::from_secs(10);
+    h.send(Msg::Tick);
+    h.key(KeyCode::Char('2'));
+    h.key(KeyCode::Char('D'));
+    h.key(KeyCode::Char('G'));
+    let screen = h.sized(160, 45);
+    assert!(
+        screen.contains("JSON-ACTION · last event · show_toast"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("$.data.msg: unknown field \"msg\" — did you mean \"message\"?"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("diagnostics: 3 errors, 6 warnings"),
+        "{screen}"
+    );
+    insta::assert_snapshot!("diagnostics_with_action_160x45", screen);
+}
+
+#[test]
+fn the_mouse_wheel_scrolls_the_list_and_a_click_focuses_it() {
+    let mut h = faulty();
+    h.state.size = (80, 24);
+    let l = view::screen_layout(ratatui::layout::Rect::new(0, 0, 80, 24), &h.state);
+    assert!(l.diagnostics.height > 0);
+    let before = h.screen(80, 24);
+    h.send(Msg::Mouse(MouseEvent {
+        kind: MouseEventKind::ScrollDown,
+        column: l.diagnostics.x + 2,
+        row: l.diagnostics.y + 1,
+        modifiers: KeyModifiers::NONE,
+    }));
+    assert!(h.state.diag.scroll > 0);
+    assert_ne!(h.screen(80, 24), before);
+    click(&mut h, l.diagnostics.x + 2, l.diagnostics.y + 1);
+    assert!(super::super::diagnostics::is_focused(&h.state));
+}
