@@ -164,3 +164,46 @@ fn the_mouse_wheel_scrolls_the_list_and_a_click_focuses_it() {
     click(&mut h, l.diagnostics.x + 2, l.diagnostics.y + 1);
     assert!(super::super::diagnostics::is_focused(&h.state));
 }
+
+#[test]
+fn a_channel_integration_manifest_is_checked_as_check_checks_it() {
+    let mut h = Harness::new();
+    h.register(
+        json!({"id": "com.example.wecom", "name": "wecom", "version": "1",
+        "capabilities": [{"type": "channel_integration", "title": "WeCom"}]}),
+    );
+    h.state.focus = Pane::Plugins;
+    h.state.selected = Some(Row::Capability(CapKey {
+        plugin_id: "com.example.wecom".into(),
+        index: 0,
+    }));
+    let effects = h.key(KeyCode::Enter);
+    assert_eq!(requests(&effects)[0].0, "channel_integration/manifest");
+    let reply = Reply {
+        plugin_id: "com.example.wecom".into(),
+        method: "channel_integration/manifest".into(),
+        id: 1,
+        outcome: Outcome::Result {
+            value: json!({"name": "WeCom", "icon": "wechat"}),
+        },
+        latency: Duration::from_micros(800),
+        request_seq: 1,
+        response_seq: None,
+    };
+    h.send(Msg::Reply {
+        purpose: Purpose::Render(CapKey {
+            plugin_id: "com.example.wecom".into(),
+            index: 0,
+        }),
+        reply,
+        ui: None,
+    });
+    h.now += Duration::from_secs(10);
+    h.send(Msg::Tick);
+    let screen = h.sized(100, 30);
+    assert!(
+        screen.contains("$.channel_type: missing required field \"channel_type\""),
+        "{screen}"
+    );
+    assert!(screen.contains("diagnostics: 1 error"), "{screen}");
+}

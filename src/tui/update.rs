@@ -410,7 +410,16 @@ fn on_reply(
                     latency,
                 )
             } else {
-                Rendered::new(config_node(&value), Vec::new(), method.to_string(), latency)
+                // Checked as `check` checks it (required fields of the config answer).
+                let diagnostics = crate::check::validate::validate(method, &value)
+                    .map(|v| v.diagnostics().to_vec())
+                    .unwrap_or_default();
+                Rendered::new(
+                    config_node(&value),
+                    diagnostics,
+                    method.to_string(),
+                    latency,
+                )
             };
             // A re-render keeps the user's place: focus and scroll (uiview drops stale ids).
             if let Some(old) = take_previous(state, &key) {

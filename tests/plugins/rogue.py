@@ -45,6 +45,8 @@ answer_twice              answers every request twice with the same id (second o
 unknown_template          render -> template "hologram", event -> action "teleport"
 plugin_request            sends a request (host/whoami) and a notification, then good
 bad_ui                    render -> tables missing columns / a column key, an unknown field
+bad_toast                 render -> text + button "Save"; event -> show_toast with data.msg
+                          (not message): an empty toast, a missing and an unknown field
 file_text                 render -> text: the content of file ARG, read once at start  path
 """
 import json
@@ -431,6 +433,12 @@ BAD_UI = {"template": "group", "data": {"items": [
 ]}}
 
 
+BAD_TOAST_UI = {"template": "group", "data": {"items": [
+    text("Press Save: the answer is a show_toast with data.msg instead of data.message"),
+    {"template": "button", "data": {"label": "Save", "action_id": "save"}},
+]}}
+
+
 def serving(respond):
     """A mode that registers, then answers every request with respond."""
     def mode(sock):
@@ -500,6 +508,8 @@ MODES = {
                                 event={"action": "teleport", "data": {}}),
     "plugin_request": mode_plugin_request,
     "bad_ui": ui_mode(lambda: BAD_UI),
+    "bad_toast": ui_mode(lambda: BAD_TOAST_UI,
+                         event={"action": "show_toast", "data": {"msg": "saved"}}),
     "file_text": ui_mode(lambda: text(open(ARG, encoding="utf-8").read().strip())),
 }
 
