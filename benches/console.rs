@@ -116,6 +116,7 @@ fn screen_state(table_rows: usize) -> State {
         liveness: Liveness::Connected,
         capabilities: info.capabilities,
         replaced: 0,
+        register_notes: info.notes,
     });
     let key = CapKey {
         plugin_id: "com.tgo.demo".into(),

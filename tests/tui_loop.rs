@@ -381,6 +381,49 @@ fn handle_renders(handle: &tgo_console::host::HostHandle) -> usize {
         .count()
 }
 
+/// The last frame the loop drew, for scripts that wait for what they expect on screen.
+#[derive(Clone, Default)]
+struct LastScreen(Arc<Mutex<String>>);
+
+impl common::hooked::Hooks for LastScreen {
+    fn flushed(&mut self, screen: &TestBackend) {
+        *self.0.lock().unwrap() = screen.to_string();
+    }
+}
+
+impl LastScreen {
+    /// Waits until the drawn screen satisfies `pred` (10 s at most); whether it did.
+    async fn until(&self, pred: impl Fn(&str) -> bool) -> bool {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while !pred(&self.0.lock().unwrap()) {
+            if std::time::Instant::now() > deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        true
+    }
+}
+
+/// A console whose every drawn frame is kept in the returned `LastScreen`.
+fn watched_console(
+    h: &TestHost,
+    w: u16,
+    ht: u16,
+) -> (
+    State,
+    Terminal<common::hooked::Hooked<LastScreen>>,
+    LastScreen,
+) {
+    let (state, _) = console(h, w, ht);
+    let screen = LastScreen::default();
+    let backend = common::hooked::Hooked {
+        inner: TestBackend::new(w, ht),
+        hooks: screen.clone(),
+    };
+    (state, Terminal::new(backend).unwrap(), screen)
+}
+
 /// Polls `pred` on the host's log until it holds or 10 s pass; whether it held.
 async fn log_until(
     handle: &tgo_console::host::HostHandle,
@@ -414,7 +457,7 @@ async fn an_invalid_action_is_a_problem_everywhere_it_shows() {
     let path = h.dir.path().join("session.jsonl");
     let recorder = tgo_console::record::Recorder::start(h.handle.clone(), &path).unwrap();
     let _plugin = h.rogue("bad_toast", None);
-    let (mut state, mut terminal) = console(&h, 120, 36);
+    let (mut state, mut terminal, watched) = watched_console(&h, 120, 36);
     let (tx, mut rx) = mpsc::unbounded();
     let mut recorder_platform = Recorder::default();
     let handle = h.handle.clone();
@@ -439,12 +482,16 @@ async fn an_invalid_action_is_a_problem_everywhere_it_shows() {
         let answer = answer_to("visitor_panel/event").await;
         // Validated off the UI loop, then marked: wait for the mark (it never came before).
         let marked = log_until(&handle, |e| Some(e.seq) == answer && e.problem).await;
+        watched
+            .until(|s| s.contains("did you mean \"message\""))
+            .await;
         key(&tx, KeyCode::Char('3'));
         key(&tx, KeyCode::Char('/'));
         for c in "errors".chars() {
             key(&tx, KeyCode::Char(c));
         }
         key(&tx, KeyCode::Enter);
+        watched.until(|s| s.contains("filter: errors")).await;
         key(&tx, KeyCode::Char('q'));
         (rendered, answer, marked)
     };
@@ -459,7 +506,7 @@ async fn an_invalid_action_is_a_problem_everywhere_it_shows() {
     );
     let (result, (rendered, answer, marked)) = tokio::join!(looped, script);
     result.unwrap();
-    let screen = terminal.backend().to_string();
+    let screen = terminal.backend().inner.to_string();
     assert!(rendered.is_some(), "the panel rendered:\n{screen}");
     let answer = answer.expect("the button's event was answered");
     assert_eq!(
@@ -499,4 +546,43 @@ async fn an_invalid_action_is_a_problem_everywhere_it_shows() {
     );
     let loaded = tgo_console::record::load(&path).unwrap();
     assert!(loaded.entries.iter().any(|e| e.seq == answer && e.problem));
+}
+
+/// Connections that never register (a first frame that is not `register`, an oversized frame
+/// before it) are on screen, in the plugins pane, not only in the inspector; an empty
+/// `register` is accepted but says what it lacks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn handshake_faults_show_in_the_plugins_pane() {
+    let mut h = start_host(|_| {}).await;
+    let _empty = h.rogue("register_empty", None);
+    let _ping = h.rogue("not_register_first", None);
+    let _huge = h.rogue("oversized_first", None);
+    let (mut state, mut terminal, watched) = watched_console(&h, 120, 40);
+    let (tx, mut rx) = mpsc::unbounded();
+    let mut platform = Recorder::default();
+    let mut sources = Sources::default();
+    let script = async move {
+        watched
+            .until(|s| s.matches("│✖ connection #").count() == 2 && s.contains("register lacks"))
+            .await;
+        key(&tx, KeyCode::Char('q'));
+    };
+    let looped = event_loop(
+        &mut terminal,
+        &mut rx,
+        &mut state,
+        &h.handle,
+        &mut h.events,
+        &mut platform,
+        &mut sources,
+    );
+    let (result, ()) = tokio::join!(looped, script);
+    result.unwrap();
+    let screen = terminal.backend().inner.to_string();
+    assert_eq!(state.unregistered.len(), 2, "{screen}");
+    assert_eq!(screen.matches("│✖ connection #").count(), 2, "{screen}");
+    assert!(screen.contains("first message was not"), "{screen}");
+    assert!(screen.contains("frame error"), "{screen}");
+    assert!(screen.contains("⚠ register lacks name,"), "{screen}");
+    h.handle.shutdown().await;
 }

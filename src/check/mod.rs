@@ -147,7 +147,9 @@ async fn wait_for_register(
                     for c in &info.capabilities {
                         step.detail.push(format!("capability {} \"{}\" (icon {}, priority {})", c.kind, c.title, c.icon.as_deref().unwrap_or("-"), c.priority));
                     }
+                    // Every note, not only the first: what an empty register lacks is a list.
                     for note in &info.notes {
+                        step.detail.push(format!("note: {note}"));
                         step.mark(Status::Warn, note.clone());
                     }
                     if info.capabilities.is_empty() {

@@ -137,7 +137,19 @@ pub struct PluginView {
     pub capabilities: Vec<Capability>,
     /// Earlier connections of this id replaced by a newer one.
     pub replaced: usize,
+    /// What its registration lacked or had in a lenient form (`no "name"`…), shown under it.
+    pub register_notes: Vec<String>,
 }
+
+/// A connection that ended before it registered, and why (shown in the plugins pane).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unregistered {
+    pub conn: ConnId,
+    pub reason: String,
+}
+
+/// Connections that never registered kept on screen (the newest).
+pub const UNREGISTERED_SHOWN: usize = 3;
 
 /// One block of the plugins pane.
 #[derive(Clone, Copy, Debug)]
@@ -344,6 +356,9 @@ pub struct State {
     pub conn_launch: HashMap<ConnId, LaunchId>,
     /// Manifests that could not be read, as `file: field: problem`.
     pub manifest_errors: Vec<String>,
+    /// The last connections that ended without registering (first frame not `register`, an
+    /// oversized frame, a refused registration…), oldest first.
+    pub unregistered: VecDeque<Unregistered>,
     /// How long a launched plugin may run without registering before it is flagged.
     pub register_deadline: Duration,
     pub output_scroll: OutputScroll,
@@ -383,6 +398,7 @@ impl State {
             launches: Vec::new(),
             conn_launch: HashMap::new(),
             manifest_errors: Vec::new(),
+            unregistered: VecDeque::new(),
             register_deadline: REGISTER_DEADLINE,
             output_scroll: OutputScroll::default(),
             output_shown: false,

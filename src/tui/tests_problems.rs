@@ -207,3 +207,63 @@ fn a_channel_integration_manifest_is_checked_as_check_checks_it() {
     );
     assert!(screen.contains("diagnostics: 1 error"), "{screen}");
 }
+
+#[test]
+fn an_empty_register_says_what_it_lacks() {
+    let mut h = Harness::new();
+    let info = parse_register(Some(&json!({}))).unwrap();
+    h.send(Msg::Host(HostEvent::Registered {
+        conn: 1,
+        plugin_id: "plugin_1a2b3c4d".into(),
+        info,
+        replaced: None,
+    }));
+    assert!(
+        h.state.toasts.iter().any(|t| t.kind == ToastKind::Warning
+            && t.text.contains("lacks name, version, capabilities")),
+        "a warning, not a plain \"registered\""
+    );
+    h.now += Duration::from_secs(10);
+    h.send(Msg::Tick);
+    let screen = h.sized(160, 45);
+    assert!(screen.contains("⚠ register lacks name,"), "{screen}");
+    assert!(screen.contains("version, capabilities: TGO"), "{screen}");
+    insta::assert_snapshot!("empty_register_160x45", screen);
+}
+
+#[test]
+fn connections_that_never_registered_show_in_the_plugins_pane() {
+    let mut h = rendered();
+    for (conn, reason) in [
+        (3, "first message was not 'register'"),
+        (4, "closed before registering"),
+        (
+            5,
+            "frame error: frame announces 4294967295 bytes, over the 16777216-byte limit",
+        ),
+    ] {
+        h.send(Msg::Host(HostEvent::Disconnected {
+            conn,
+            plugin_id: None,
+            reason: reason.into(),
+        }));
+    }
+    h.now += Duration::from_secs(10);
+    h.send(Msg::Tick);
+    let screen = h.sized(100, 30);
+    assert!(screen.contains("✖ connection #3 never"), "{screen}");
+    assert!(screen.contains("first message was not"), "{screen}");
+    assert!(screen.contains("✖ connection #5 never"), "{screen}");
+    // A connection that closed without a word is not a plugin's fault worth a row.
+    assert!(!screen.contains("#4"), "{screen}");
+    insta::assert_snapshot!("unregistered_connections_100x30", screen);
+    // Bounded: a plugin reconnecting in a loop does not fill the pane.
+    for conn in 10..100 {
+        h.send(Msg::Host(HostEvent::Disconnected {
+            conn,
+            plugin_id: None,
+            reason: "first message was not 'register'".into(),
+        }));
+    }
+    assert!(h.state.unregistered.len() <= 3);
+}

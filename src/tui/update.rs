@@ -150,6 +150,7 @@ fn on_host(state: &mut State, ev: HostEvent) -> Vec<Effect> {
             replaced,
         } => {
             launches::on_registered(state, conn, &plugin_id);
+            let lacking = view::register_warning(&info.notes);
             let view = PluginView {
                 plugin_id: plugin_id.clone(),
                 name: info.name,
@@ -158,6 +159,7 @@ fn on_host(state: &mut State, ev: HostEvent) -> Vec<Effect> {
                 liveness: Liveness::Connected,
                 capabilities: info.capabilities,
                 replaced: 0,
+                register_notes: info.notes,
             };
             match state.plugins.iter_mut().find(|p| p.plugin_id == plugin_id) {
                 Some(p) => {
@@ -167,12 +169,21 @@ fn on_host(state: &mut State, ev: HostEvent) -> Vec<Effect> {
                 }
                 None => state.plugins.push(view),
             }
-            toast(
-                state,
-                ToastKind::Success,
-                format!("{plugin_id} registered"),
-                TOAST,
-            );
+            match lacking.first() {
+                // An empty or lenient register is accepted, as the real host does: say so.
+                Some(first) => toast(
+                    state,
+                    ToastKind::Warning,
+                    format!("{plugin_id} registered, but its {first}"),
+                    TOAST * 2,
+                ),
+                None => toast(
+                    state,
+                    ToastKind::Success,
+                    format!("{plugin_id} registered"),
+                    TOAST,
+                ),
+            }
             // A plugin (re)connecting: show its first panel when nothing is shown yet, and
             // refresh what is shown when it is this plugin's (the author just restarted it).
             let shown_here =
@@ -224,7 +235,28 @@ fn on_host(state: &mut State, ev: HostEvent) -> Vec<Effect> {
             toast(state, ToastKind::Error, text, TOAST * 2);
             Vec::new()
         }
-        HostEvent::Disconnected { .. } | HostEvent::Connected { .. } => Vec::new(),
+        HostEvent::Disconnected {
+            conn,
+            plugin_id: None,
+            reason,
+        } => {
+            // A connection that closed without a word is no plugin's fault (a probe); the
+            // others broke the handshake, and say how on screen, not only in the inspector.
+            if reason != "closed before registering" {
+                toast(
+                    state,
+                    ToastKind::Error,
+                    format!("connection #{conn} never registered: {reason}"),
+                    TOAST * 2,
+                );
+                if state.unregistered.len() == UNREGISTERED_SHOWN {
+                    state.unregistered.pop_front();
+                }
+                state.unregistered.push_back(Unregistered { conn, reason });
+            }
+            Vec::new()
+        }
+        HostEvent::Connected { .. } => Vec::new(),
     }
 }
 

@@ -33,6 +33,8 @@ register_missing_type       "
 register_null_params        "
 register_no_capabilities    "   (capabilities [])
 register_bad_capabilities   "   (capabilities is a string)
+register_empty            registers with params {} (no id, name, version, capabilities), then
+                          serves like good under the id the host gave it
 deep                      render -> a result nested ARG groups deep             levels (100000)
 deep_ui                   render -> valid JSON-UI nested 25 groups (75 levels)
 big_table                 render -> a table of ARG rows x 4 columns             rows (200000)
@@ -272,6 +274,13 @@ def send_and_print_reply(sock, message):
     print("REPLY", "EOF" if answer is None else json.dumps(answer), file=sys.stderr, flush=True)
 
 
+def mode_register_empty(sock):
+    send(sock, {"jsonrpc": "2.0", "id": 1, "method": "register", "params": {}})
+    answer = recv(sock)
+    say("REGISTERED", json.dumps(answer))
+    serve(sock, good_server(answer["result"]["plugin_id"]))
+
+
 def faulty_register(params):
     return lambda sock: send_and_print_reply(
         sock, {"jsonrpc": "2.0", "id": 1, "method": "register", "params": params})
@@ -498,6 +507,7 @@ MODES = {
         {"id": "rogue.bad", "name": "bad", "capabilities": []}),
     "register_bad_capabilities": faulty_register(
         {"id": "rogue.bad", "name": "bad", "capabilities": "visitor_panel"}),
+    "register_empty": mode_register_empty,
     "deep": serving(deep_render),
     "deep_ui": ui_mode(deep_ui),
     "big_table": ui_mode(big_table),

@@ -4,6 +4,7 @@
 mod output;
 mod overlay;
 mod panes;
+mod problems;
 
 use super::inspector;
 use super::msg::CapKey;
@@ -13,6 +14,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 
 pub use panes::{plugins_row_at, toolbar_button_at};
+pub use problems::register_warning;
 
 /// Where everything goes on a screen of a given size.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -242,6 +242,9 @@ fn plugin_lines(state: &State, width: u16) -> (Vec<Line<'static>>, Vec<usize>) {
             sub.push_str(&format!(" · restarts {}", l.restarts));
         }
         detail_lines(&sub, w, t.muted(), &mut lines);
+        for note in super::register_warning(&p.register_notes) {
+            detail_lines(&format!("⚠ {note}"), w, t.fg(t.warning), &mut lines);
+        }
         if let Some(l) = launch {
             // A launched plugin whose process is not simply running says what it is doing.
             if l.state != ProcState::Running || l.removing {
@@ -284,6 +287,14 @@ fn plugin_lines(state: &State, width: u16) -> (Vec<Line<'static>>, Vec<usize>) {
         lines.push(Line::from(Span::styled("✖ manifest error", t.fg(t.error))));
         detail_lines(e, w, t.fg(t.error), &mut lines);
     }
+    for u in &state.unregistered {
+        let head = Span::styled(
+            format!("✖ connection #{} never registered", u.conn),
+            t.fg(t.error),
+        );
+        lines.extend(super::super::diagnostics::wrap_spans(&[head], w, 2));
+        detail_lines(&u.reason, w, t.fg(t.error), &mut lines);
+    }
     (lines, row_line)
 }
 
@@ -325,7 +336,11 @@ pub fn plugins(area: Rect, buf: &mut Buffer, state: &State) {
     );
     let body = block.inner(area);
     block.render(area, buf);
-    if state.plugins.is_empty() && state.launches.is_empty() && state.manifest_errors.is_empty() {
+    if state.plugins.is_empty()
+        && state.launches.is_empty()
+        && state.manifest_errors.is_empty()
+        && state.unregistered.is_empty()
+    {
         let t = &state.theme;
         let lines = vec![
             Line::from(Span::styled("Waiting for plugins…", t.muted())),
