@@ -3,9 +3,9 @@
 //! being cut; `D` focuses the list (then `j`/`k`, `PgUp`/`PgDn`, `g`/`G` scroll it and `Esc`
 //! leaves), the mouse wheel scrolls it, and when focused or zoomed it takes the room it needs.
 //!
-//! Its lines are a pure function of the state (so `update` and `view` agree on how many there
-//! are); only the first [`MAX_LISTED`] diagnostics are drawn, so a table with a fault in each
-//! of 200 000 rows costs a bounded draw.
+//! The list scrolls by entry (a diagnostic, or a section's label), and only the entries on
+//! screen are wrapped, so a UI with thousands of faults costs a draw of what fits; at most
+//! [`MAX_LISTED`] are listed (the rest are counted).
 
 use super::msg::Effect;
 use super::state::{Pane, RenderSlot, Rendered, Shown, State};
@@ -16,12 +16,12 @@ use crate::text::sanitize_line;
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::style::{Modifier, Style};
+use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 use unicode_width::UnicodeWidthChar;
 
-/// Diagnostics drawn at most (the rest are counted).
+/// Diagnostics listed at most (the rest are counted).
 pub const MAX_LISTED: usize = 200;
 /// Lines the list shows while neither focused nor zoomed.
 const COMPACT_LINES: u16 = 3;
@@ -33,7 +33,7 @@ const MIN_BODY: u16 = 4;
 pub struct DiagList {
     /// `D` moved the keyboard into the list.
     pub focused: bool,
-    /// First wrapped line shown.
+    /// The first entry shown.
     pub scroll: usize,
 }
 
@@ -77,74 +77,80 @@ pub fn count(state: &State) -> usize {
 /// a word only when the word alone is wider); lines after the first are indented by `indent`.
 pub fn wrap_spans(spans: &[Span<'_>], width: usize, indent: usize) -> Vec<Line<'static>> {
     let width = width.max(indent + 2);
-    let chars: Vec<(char, Style)> = spans
+    // Every char with its width and the span it comes from.
+    let chars: Vec<(char, usize, usize)> = spans
         .iter()
-        .flat_map(|s| s.content.chars().map(move |c| (c, s.style)))
+        .enumerate()
+        .flat_map(|(i, s)| {
+            s.content
+                .chars()
+                .map(move |c| (c, c.width().unwrap_or(0), i))
+        })
         .collect();
-    // Words: a run of non-spaces with the spaces that follow it.
-    let mut words: Vec<&[(char, Style)]> = Vec::new();
-    let mut start = 0;
-    for i in 1..=chars.len() {
-        let boundary = i == chars.len() || (chars[i - 1].0 == ' ' && chars[i].0 != ' ');
-        if boundary {
-            words.push(&chars[start..i]);
-            start = i;
+    // Each line as a range of `chars`, breaking greedily at word starts.
+    let mut ranges: Vec<(usize, usize)> = Vec::new();
+    let (mut start, mut used, mut i) = (0, 0, 0);
+    while i < chars.len() {
+        let limit = if ranges.is_empty() {
+            width
+        } else {
+            width - indent
+        };
+        // The word at `i`: its letters, then the spaces after it.
+        let word_end = (i..chars.len())
+            .find(|&j| chars[j].0 == ' ')
+            .unwrap_or(chars.len());
+        let word_w: usize = chars[i..word_end].iter().map(|c| c.1).sum();
+        if used > 0 && used + word_w > limit {
+            ranges.push((start, i));
+            (start, used) = (i, 0);
+            continue;
+        }
+        if used == 0 && word_w > limit {
+            // A word wider than a line: as much of it as fits.
+            let mut j = i;
+            while j < word_end && used + chars[j].1 <= limit {
+                used += chars[j].1;
+                j += 1;
+            }
+            let j = j.max(i + 1);
+            if j < word_end {
+                ranges.push((start, j));
+                (start, used, i) = (j, 0, j);
+                continue;
+            }
+            i = j;
+        } else {
+            used += word_w;
+            i = word_end;
+        }
+        while i < chars.len() && chars[i].0 == ' ' {
+            used += chars[i].1;
+            i += 1;
         }
     }
-    let w = |cs: &[(char, Style)]| {
-        cs.iter()
-            .map(|(c, _)| c.width().unwrap_or(0))
-            .sum::<usize>()
-    };
-    let mut lines: Vec<Vec<(char, Style)>> = vec![Vec::new()];
-    let mut used = 0;
-    // Whether the current line holds text yet (beyond its indent).
-    let mut fresh = true;
-    let next_line = |lines: &mut Vec<Vec<(char, Style)>>, used: &mut usize| {
-        if let Some(last) = lines.last_mut() {
-            while last.last().is_some_and(|(c, _)| *c == ' ') {
-                last.pop();
-            }
-        }
-        lines.push(vec![(' ', Style::default()); indent]);
-        *used = indent;
-    };
-    for word in words {
-        let trimmed = word
-            .iter()
-            .rposition(|(c, _)| *c != ' ')
-            .map_or(0, |p| p + 1);
-        if !fresh && used + w(&word[..trimmed]) > width {
-            next_line(&mut lines, &mut used);
-            fresh = true;
-        }
-        for &(c, style) in word {
-            let cw = c.width().unwrap_or(0);
-            if used + cw > width {
-                if c == ' ' {
-                    continue;
-                }
-                next_line(&mut lines, &mut used);
-            }
-            lines
-                .last_mut()
-                .expect("one line at least")
-                .push((c, style));
-            used += cw;
-            fresh = false;
-        }
-    }
-    lines
+    ranges.push((start, chars.len()));
+    ranges
         .into_iter()
-        .map(|cs| {
-            let mut spans: Vec<Span<'static>> = Vec::new();
-            for (c, style) in cs {
-                match spans.last_mut() {
-                    Some(s) if s.style == style => s.content.to_mut().push(c),
-                    _ => spans.push(Span::styled(c.to_string(), style)),
-                }
+        .enumerate()
+        .map(|(n, (a, b))| {
+            let mut end = b;
+            while end > a && chars[end - 1].0 == ' ' {
+                end -= 1;
             }
-            Line::from(spans)
+            let mut out: Vec<Span<'static>> = Vec::new();
+            if n > 0 && indent > 0 {
+                out.push(Span::raw(" ".repeat(indent)));
+            }
+            let mut k = a;
+            while k < end {
+                let span = chars[k].2;
+                let run_end = (k..end).find(|&j| chars[j].2 != span).unwrap_or(end);
+                let text: String = chars[k..run_end].iter().map(|c| c.0).collect();
+                out.push(Span::styled(text, spans[span].style));
+                k = run_end;
+            }
+            Line::from(out)
         })
         .collect()
 }
@@ -163,47 +169,107 @@ pub fn diagnostic_lines(d: &Diagnostic, theme: &Theme, width: usize) -> Vec<Line
     wrap_spans(&spans, width, 2)
 }
 
-/// The list's content (without its header line), wrapped at `width`.
-pub fn lines(state: &State, width: u16) -> Vec<Line<'static>> {
-    let t = &state.theme;
-    let width = width as usize;
+/// One entry of the list.
+enum Entry<'a> {
+    /// A section's heading (when the render's and the event's diagnostics are both listed).
+    Label(String),
+    /// A diagnostic, with its number among all listed.
+    Diag(&'a Diagnostic, usize),
+    /// The diagnostics of a section left out.
+    More(usize),
+}
+
+/// The list's entries, in order (cheap: nothing is formatted yet).
+fn entries(state: &State) -> Vec<Entry<'_>> {
     let (render, action) = sources(state);
     let mut out = Vec::new();
     let mut budget = MAX_LISTED;
-    let mut section =
-        |label: Option<String>, diags: &[Diagnostic], out: &mut Vec<Line<'static>>| {
-            if let Some(label) = label {
-                out.push(Line::from(Span::styled(
-                    label,
-                    t.fg(t.title).add_modifier(Modifier::BOLD),
-                )));
-            }
-            for d in diags.iter().take(budget) {
-                out.extend(diagnostic_lines(d, t, width));
-            }
-            let left = diags.len().saturating_sub(budget);
-            budget = budget.saturating_sub(diags.len());
-            if left > 0 {
-                out.push(Line::from(Span::styled(
-                    format!("… {left} more not listed (tgo-console check lists every one)"),
-                    t.muted(),
-                )));
-            }
-        };
+    let mut number = 0;
     let labelled = !action.is_empty();
     if !render.is_empty() {
         let method = shown_rendered(state).map_or("render", |r| r.method.as_str());
         let label = labelled.then(|| format!("JSON-UI · {}", sanitize_line(method)));
-        section(label, render, &mut out);
+        section(label, render, &mut out, &mut budget, &mut number);
     }
     if labelled {
-        let label = format!(
-            "JSON-ACTION · last event · {}",
-            sanitize_line(state.last_action.as_ref().map_or("", |a| a.action.name()))
-        );
-        section(Some(label), action, &mut out);
+        let name = state.last_action.as_ref().map_or("", |a| a.action.name());
+        let label = format!("JSON-ACTION · last event · {}", sanitize_line(name));
+        section(Some(label), action, &mut out, &mut budget, &mut number);
     }
     out
+}
+
+/// Adds a section: its label, its diagnostics within `budget`, a count of the rest.
+fn section<'a>(
+    label: Option<String>,
+    diags: &'a [Diagnostic],
+    out: &mut Vec<Entry<'a>>,
+    budget: &mut usize,
+    number: &mut usize,
+) {
+    out.extend(label.map(Entry::Label));
+    for d in diags.iter().take(*budget) {
+        out.push(Entry::Diag(d, *number));
+        *number += 1;
+    }
+    if diags.len() > *budget {
+        out.push(Entry::More(diags.len() - *budget));
+        *number += diags.len() - *budget;
+    }
+    *budget = budget.saturating_sub(diags.len());
+}
+
+fn entry_lines(e: &Entry<'_>, theme: &Theme, width: usize) -> Vec<Line<'static>> {
+    match e {
+        Entry::Label(label) => wrap_spans(
+            &[Span::styled(
+                label.clone(),
+                theme.fg(theme.title).add_modifier(Modifier::BOLD),
+            )],
+            width,
+            2,
+        ),
+        Entry::Diag(d, _) => diagnostic_lines(d, theme, width),
+        Entry::More(n) => vec![Line::from(Span::styled(
+            format!("… {n} more not listed (tgo-console check lists every one)"),
+            theme.muted(),
+        ))],
+    }
+}
+
+/// Lines of the entries from `first` on, until `max` lines (wrapped at `width`), and how
+/// many entries they come from.
+fn lines_from(
+    state: &State,
+    list: &[Entry<'_>],
+    first: usize,
+    width: u16,
+    max: usize,
+) -> (Vec<Line<'static>>, usize) {
+    let mut out = Vec::new();
+    let mut used = 0;
+    for e in list.iter().skip(first) {
+        if out.len() >= max {
+            break;
+        }
+        out.extend(entry_lines(e, &state.theme, width as usize));
+        used += 1;
+    }
+    (out, used)
+}
+
+/// The last first entry that still fills `visible` lines: scrolling stops there, so the
+/// list never scrolls into blank space. Wraps only the entries at the end.
+fn last_first(state: &State, list: &[Entry<'_>], width: u16, visible: usize) -> usize {
+    let mut lines = 0;
+    for (i, e) in list.iter().enumerate().rev() {
+        lines += entry_lines(e, &state.theme, width as usize).len();
+        if lines > visible {
+            // An entry taller than the list is shown from its top.
+            return (i + 1).min(list.len() - 1);
+        }
+    }
+    0
 }
 
 /// Rows the list takes at the bottom of the render pane's `inner` area (0 when there is
@@ -213,7 +279,6 @@ pub fn height(state: &State, inner: Rect) -> u16 {
     if !state.show_diagnostics || count(state) == 0 || inner.height < 3 {
         return 0;
     }
-    let wanted = lines(state, inner.width).len() as u16 + 1;
     let zoomed = state.zoom && state.focus == Pane::Render;
     let room = if zoomed {
         inner.height.saturating_sub(1 + MIN_BODY)
@@ -221,13 +286,14 @@ pub fn height(state: &State, inner: Rect) -> u16 {
         inner.height / 2
     } else {
         (COMPACT_LINES + 1).min(inner.height / 3)
-    };
-    wanted.min(room.max(2))
-}
-
-/// The first line shown, clamped so the list never scrolls into blank space.
-fn first_line(state: &State, total: usize, visible: usize) -> usize {
-    state.diag.scroll.min(total.saturating_sub(visible))
+    }
+    .max(2);
+    let list = entries(state);
+    let wanted = lines_from(state, &list, 0, inner.width, room as usize)
+        .0
+        .len() as u16
+        + 1;
+    wanted.min(room)
 }
 
 /// Draws the list into `area` (its header on the first row).
@@ -236,23 +302,34 @@ pub fn draw(area: Rect, buf: &mut Buffer, state: &State) {
         return;
     }
     let t = &state.theme;
-    let content = lines(state, area.width);
+    let list = entries(state);
     let visible = area.height as usize - 1;
-    let first = first_line(state, content.len(), visible);
+    // Clamped so the list never scrolls into blank space (nothing to clamp at the top).
+    let first = match state.diag.scroll {
+        0 => 0,
+        s => s.min(last_first(state, &list, area.width, visible)),
+    };
+    let (content, used) = lines_from(state, &list, first, area.width, visible);
     let focused = is_focused(state);
     let (render, action) = sources(state);
+    let total = render.len() + action.len();
     let errors = render.iter().chain(action).filter(|d| d.is_error()).count();
-    let warnings = render.len() + action.len() - errors;
+    let warnings = total - errors;
+    // Which diagnostics are (at least partly) on screen, for "3–7 of 12".
+    let numbers: Vec<usize> = list[first..first + used]
+        .iter()
+        .filter_map(|e| match e {
+            Entry::Diag(_, n) => Some(*n),
+            _ => None,
+        })
+        .collect();
+    let all_shown =
+        first == 0 && used == list.len() && content.len() <= visible && total <= MAX_LISTED;
     // The counts first, then what to press, then where the view is: as much as fits, the
     // counts said briefly when that lets the position fit too.
     let mut rest = vec![if focused { "Esc back" } else { "D read" }.to_string()];
-    if content.len() > visible {
-        rest.push(format!(
-            "{}–{}/{}",
-            first + 1,
-            (first + visible).min(content.len()),
-            content.len()
-        ));
+    if let (true, false, Some(a), Some(b)) = (focused, all_shown, numbers.first(), numbers.last()) {
+        rest.push(format!("{}–{} of {total}", a + 1, b + 1));
     }
     rest.push(if focused { "j k PgUp PgDn" } else { "d hide" }.to_string());
     let counted = |n: usize, word: &str| match n {
@@ -271,12 +348,11 @@ pub fn draw(area: Rect, buf: &mut Buffer, state: &State) {
         crate::text::width(first) + w <= area.width as usize
     };
     let wanted = rest.len().min(2);
-    let counts = if fits(&long, wanted) || !fits(&short, wanted) {
+    let mut head = if fits(&long, wanted) || !fits(&short, wanted) {
         long
     } else {
         short
     };
-    let mut head = counts;
     for part in rest {
         if crate::text::width(&head) + 3 + crate::text::width(&part) > area.width as usize {
             break;
@@ -291,19 +367,24 @@ pub fn draw(area: Rect, buf: &mut Buffer, state: &State) {
         t.muted().add_modifier(Modifier::UNDERLINED)
     };
     let mut shown: Vec<Line<'static>> = vec![Line::from(Span::styled(head, head_style))];
-    shown.extend(content.into_iter().skip(first).take(visible));
+    shown.extend(content.into_iter().take(visible));
     Paragraph::new(shown).render(area, buf);
 }
 
-/// Scrolls by `delta` lines (clamped to the content).
+/// Scrolls by `delta` entries (clamped to the content).
 fn scroll_by(state: &mut State, layout: &ScreenLayout, delta: isize) {
     let area = layout.diagnostics;
     let visible = (area.height as usize).saturating_sub(1);
-    let total = lines(state, area.width).len();
-    let current = first_line(state, total, visible);
-    state.diag.scroll = current
+    let last = {
+        let list = entries(state);
+        last_first(state, &list, area.width, visible)
+    };
+    state.diag.scroll = state
+        .diag
+        .scroll
+        .min(last)
         .saturating_add_signed(delta)
-        .min(total.saturating_sub(visible));
+        .min(last);
 }
 
 /// A key in the render pane: `D` enters (or leaves) the list; while it is focused, the
@@ -333,7 +414,8 @@ pub fn on_key(
         return None;
     }
     let l = layout(state);
-    let page = (l.diagnostics.height as isize - 2).max(1);
+    // A page of entries: most take a line or two.
+    let page = (l.diagnostics.height as isize / 2).max(1);
     match key.code {
         KeyCode::Esc => state.diag.focused = false,
         KeyCode::Down | KeyCode::Char('j') => scroll_by(state, &l, 1),

@@ -267,3 +267,35 @@ fn connections_that_never_registered_show_in_the_plugins_pane() {
     }
     assert!(h.state.unregistered.len() <= 3);
 }
+
+#[test]
+fn the_web_ui_warnings_check_gives_show_live() {
+    // A batch is carried out here, but the TGO web UI ignores it: check warns, so does the
+    // console, next to the render's own web-UI note (the `action` template).
+    let mut h = rendered();
+    h.reply(
+        Purpose::Event {
+            cap: cap(0),
+            in_modal: false,
+        },
+        "visitor_panel/event",
+        Outcome::Result {
+            value: json!({"action": "batch", "data": {"actions": [
+                {"action": "show_toast", "data": {"message": "Saved", "type": "success"}},
+                {"action": "refresh", "data": {}}]}}),
+        },
+    );
+    h.now += Duration::from_secs(10);
+    h.send(Msg::Tick);
+    h.key(KeyCode::Char('2'));
+    h.key(KeyCode::Char('z'));
+    let screen = h.sized(120, 40);
+    assert!(
+        screen.contains("the \"batch\" action is not carried out by the TGO web UI"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("the \"action\" template is not drawn by the TGO web UI"),
+        "{screen}"
+    );
+}
