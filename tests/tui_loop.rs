@@ -475,8 +475,9 @@ async fn an_invalid_action_is_a_problem_everywhere_it_shows() {
                 handle.log().get(request)?.pair
             }
         };
-        // Registered, and its panel rendered by itself.
+        // Registered, and its panel rendered by itself (answered, then drawn).
         let rendered = answer_to("visitor_panel/render").await;
+        watched.until(|s| s.contains("[ Save ]")).await;
         key(&tx, KeyCode::Char('2')); // the render pane: its Save button is focused
         key(&tx, KeyCode::Enter);
         let answer = answer_to("visitor_panel/event").await;
