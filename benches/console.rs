@@ -119,6 +119,7 @@ fn screen_state(table_rows: usize) -> State {
         liveness: Liveness::Connected,
         capabilities: info.capabilities,
         replaced: 0,
+        register_notes: info.notes,
     });
     let key = CapKey {
         plugin_id: "com.tgo.demo".into(),
@@ -168,6 +169,29 @@ fn draw(c: &mut Criterion) {
         |b| {
             b.iter(|| {
                 terminal.draw(|f| view::draw(f, &small, &empty)).unwrap();
+            })
+        },
+    );
+    // The diagnostics list at its worst: a UI with thousands of faults, the list focused
+    // (it wraps what it lists, at most `MAX_LISTED`, on every draw).
+    let mut faulty = screen_state(10);
+    if let Some(RenderSlot::Ready(r)) = faulty.shown_slot_mut() {
+        r.diagnostics = (0..5_000)
+            .map(|i| jsonui::Diagnostic {
+                severity: jsonui::Severity::Warning,
+                path: format!("$.data.items[{i}].data.columns[1].key"),
+                message: "column \"reason_text\" is empty in every row; rows have \"reason\" \
+                          (a message long enough to wrap twice at this width)"
+                    .into(),
+            })
+            .collect();
+    }
+    faulty.diag.focused = true;
+    g.bench_function(
+        "full frame 160x50: 5 000 diagnostics, the list focused",
+        |b| {
+            b.iter(|| {
+                terminal.draw(|f| view::draw(f, &faulty, &empty)).unwrap();
             })
         },
     );

@@ -1,5 +1,7 @@
 //! `--record FILE.jsonl`: every log entry (frames both ways, host events, plugin output) as one
 //! JSON line, written as it happens and flushed after every batch so a crash loses nothing.
+//! An entry marked a problem after it was written (an answer validated off the hot path) is
+//! written again, whole, with the same `seq`; the later line wins.
 //! `load` reads such a file back for `tgo-console replay`, reporting bad lines by number.
 
 use crate::host::{ConnId, Direction, EntryKind, HostHandle, LogEntry};
@@ -117,6 +119,7 @@ impl Recorder {
             let mut out = BufWriter::new(file);
             let mut updates = host.log_updates();
             let mut last = 0u64;
+            let mut amend_cursor = 0u64;
             let mut written = 0u64;
             loop {
                 let finishing = tokio::select! {
@@ -133,6 +136,15 @@ impl Recorder {
                             "{{\"gap\":{},\"note\":\"entries evicted before they were recorded\"}}",
                             first - last - 1
                         ));
+                    }
+                    // Entries already written and marked since: written again, amended.
+                    let (amended, cursor) = log.amended_since(amend_cursor);
+                    amend_cursor = cursor;
+                    let mut again: Vec<u64> = amended.into_iter().filter(|s| *s <= last).collect();
+                    again.sort_unstable();
+                    again.dedup();
+                    for e in again.into_iter().filter_map(|s| log.get(s)) {
+                        lines.push(serde_json::to_string(&to_line(e)).unwrap_or_default());
                     }
                     let since = last;
                     for e in log.entries().iter().filter(|e| e.seq > since) {
@@ -169,9 +181,11 @@ pub struct Loaded {
 }
 
 /// Reads a recording. A truncated or corrupt line is reported with its number; the rest loads.
+/// A line repeating an earlier `seq` (an amended entry) replaces it.
 pub fn load(path: &Path) -> std::io::Result<Loaded> {
     let file = std::io::BufReader::new(std::fs::File::open(path)?);
-    let mut entries = Vec::new();
+    let mut entries: Vec<LogEntry> = Vec::new();
+    let mut at: std::collections::HashMap<u64, usize> = std::collections::HashMap::new();
     let mut errors = Vec::new();
     for (i, line) in file.split(b'\n').enumerate() {
         let line = line?;
@@ -191,7 +205,13 @@ pub fn load(path: &Path) -> std::io::Result<Loaded> {
             })
             .and_then(from_line);
         match parsed {
-            Ok(e) => entries.push(e),
+            Ok(e) => match at.get(&e.seq) {
+                Some(&i) => entries[i] = e,
+                None => {
+                    at.insert(e.seq, entries.len());
+                    entries.push(e);
+                }
+            },
             Err(e) => errors.push(format!("{}: line {}: {e}", path.display(), i + 1)),
         }
     }

@@ -358,7 +358,10 @@ async fn wrong_ids() {
     // Both stray answers are kept, flagged, and name the id that matched nothing.
     let strays: Vec<Vec<String>> = s
         .await_entries(2, |e| {
-            e.plugin.as_deref() == Some("rogue.wrong_ids") && e.problem && !e.notes.is_empty()
+            e.plugin.as_deref() == Some("rogue.wrong_ids")
+                && matches!(e.kind, EntryKind::Result { .. })
+                && e.problem
+                && !e.notes.is_empty()
         })
         .await
         .into_iter()

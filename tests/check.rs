@@ -136,6 +136,22 @@ fn no_capabilities_fails() {
     assert!(text.contains("registered no capabilities"), "{text}");
 }
 
+/// `register` with `params: {}` is accepted by the host (it generates an id), and check names
+/// everything it lacks, as the console does, and fails it: TGO would never call it.
+#[test]
+fn an_empty_register_fails_and_names_what_it_lacks() {
+    let (code, text) = run_rogue("register_empty");
+    assert_eq!(code, 1, "{text}");
+    for lacking in [
+        "note: no \"name\": shown as \"unknown\"",
+        "note: no \"version\": shown as 0.0.0",
+        "note: no \"capabilities\": TGO will never call this plugin",
+        "registered no capabilities",
+    ] {
+        assert!(text.contains(lacking), "{lacking:?} missing in\n{text}");
+    }
+}
+
 #[test]
 fn crash_fails_and_shows_the_last_output() {
     let (code, text) = run_rogue("crash");

@@ -159,7 +159,8 @@ async fn out_of_order_answers_reach_their_requests() {
     let answers: Vec<_> = log
         .entries()
         .iter()
-        .filter(|e| e.kind.label() == "result" && e.pair.is_some())
+        .filter(|e| e.dir == host::Direction::In && e.kind.label() == "result")
+        .filter(|e| e.pair.is_some())
         .map(|e| e.seq)
         .collect();
     assert_eq!(answers.len(), 3, "each answer paired with its request");
@@ -449,4 +450,48 @@ async fn tcp_listener_serves_the_same_protocol() {
     let (id, _) = h.registered().await;
     assert_eq!(id, "over.tcp");
     assert!(matches!(h.render(&id).await, Outcome::Result { .. }));
+}
+
+/// The register request is logged under the id the plugin gets (its own, or the one the host
+/// generates), paired with its answer: a `plugin:ID` filter and its export keep it. What a
+/// registration lacks is noted on it, and flagged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_register_request_is_logged_under_the_plugins_id() {
+    use tgo_console::host::EntryKind;
+    use tgo_console::tui::inspector::Filter;
+    let mut h = start_host(|_| {}).await;
+    let _good = h.rogue("good", None);
+    h.registered_as("rogue.good").await;
+    let _empty = h.rogue("register_empty", None);
+    let (generated, info) = loop {
+        let (id, info) = h.registered().await;
+        if id != "rogue.good" {
+            break (id, info);
+        }
+    };
+    assert!(generated.starts_with("plugin_"), "{generated}");
+    assert_eq!(info.name, "unknown");
+    let log = h.handle.log();
+    let register_of = |id: &str| {
+        let filter = Filter::parse(&format!("plugin:{id}"));
+        log.entries()
+            .iter()
+            .filter(|e| filter.matches(e))
+            .find(|e| matches!(&e.kind, EntryKind::Request { method, .. } if method == "register"))
+            .cloned()
+    };
+    let good = register_of("rogue.good").expect("plugin:rogue.good keeps its register request");
+    let answer = log.get(good.pair.expect("paired with its answer")).unwrap();
+    assert!(matches!(answer.kind, EntryKind::Result { .. }));
+    assert_eq!(answer.plugin.as_deref(), Some("rogue.good"));
+    let empty = register_of(&generated).expect("the generated id keeps it too");
+    assert!(empty.problem, "an empty register is flagged");
+    assert_eq!(
+        empty.notes,
+        [
+            "no \"name\": shown as \"unknown\"",
+            "no \"version\": shown as 0.0.0",
+            "no \"capabilities\": TGO will never call this plugin"
+        ]
+    );
 }

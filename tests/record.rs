@@ -78,3 +78,54 @@ async fn a_session_is_recorded_and_replayed() {
     );
     assert!(screen.contains("visitor_panel/render"), "{screen}");
 }
+
+/// An answer marked a problem after it was written (the console validates off the hot path)
+/// is written again with `"problem": true`, and loading keeps that version once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_marked_after_it_was_written_is_recorded_again() {
+    let mut h = start_host(|_| {}).await;
+    let path = h.dir.path().join("session.jsonl");
+    let recorder = Recorder::start(h.handle.clone(), &path).unwrap();
+    let _plugin = h.rogue("good", None);
+    let (id, _) = h.registered().await;
+    let reply = h
+        .handle
+        .request(&id, "visitor_panel/render", serde_json::json!({}))
+        .await
+        .unwrap();
+    let seq = reply.response_seq.expect("answered");
+    let line_of = |seq: u64| {
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        text.lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter(|v| v["seq"] == seq)
+            .collect::<Vec<_>>()
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while line_of(seq).is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "answer never recorded"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(line_of(seq)[0]["problem"], false);
+    assert!(
+        h.handle
+            .mark_problem(seq, "JSON-UI: 1 warning (first: …)".into())
+    );
+    let written = recorder.finish().await.unwrap();
+    let lines = line_of(seq);
+    assert_eq!(lines.len(), 2, "written again: {lines:?}");
+    assert_eq!(lines[1]["problem"], true);
+    assert_eq!(lines[1]["notes"][0], "JSON-UI: 1 warning (first: …)");
+    let loaded = load(&path).unwrap();
+    assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+    assert_eq!(
+        loaded.entries.len() as u64,
+        written - 1,
+        "one entry per seq"
+    );
+    let e = loaded.entries.iter().find(|e| e.seq == seq).unwrap();
+    assert!(e.problem && e.notes.len() == 1);
+}

@@ -528,3 +528,210 @@ async fn a_restarted_idless_plugin_keeps_one_entry() {
     assert!(ids[0].starts_with("plugin_"), "{ids:?}");
     c.finish().await;
 }
+
+/// The last frame the loop drew, for scripts that wait for what they expect on screen.
+#[derive(Clone, Default)]
+struct LastScreen(Arc<Mutex<String>>);
+
+impl common::hooked::Hooks for LastScreen {
+    fn flushed(&mut self, screen: &TestBackend) {
+        *self.0.lock().unwrap() = screen.to_string();
+    }
+}
+
+impl LastScreen {
+    /// Waits until the drawn screen satisfies `pred` (10 s at most); whether it did.
+    async fn until(&self, pred: impl Fn(&str) -> bool) -> bool {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while !pred(&self.0.lock().unwrap()) {
+            if std::time::Instant::now() > deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        true
+    }
+}
+
+/// A console whose every drawn frame is kept in the returned `LastScreen`.
+fn watched_console(
+    h: &TestHost,
+    w: u16,
+    ht: u16,
+) -> (
+    State,
+    Terminal<common::hooked::Hooked<LastScreen>>,
+    LastScreen,
+) {
+    let (state, _) = console(h, w, ht);
+    let screen = LastScreen::default();
+    let backend = common::hooked::Hooked {
+        inner: TestBackend::new(w, ht),
+        hooks: screen.clone(),
+    };
+    (state, Terminal::new(backend).unwrap(), screen)
+}
+
+/// Polls `pred` on the host's log until it holds or 10 s pass; whether it held.
+async fn log_until(
+    handle: &tgo_console::host::HostHandle,
+    pred: impl Fn(&tgo_console::host::LogEntry) -> bool,
+) -> Option<u64> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(seq) = handle
+            .log()
+            .entries()
+            .iter()
+            .find(|e| pred(e))
+            .map(|e| e.seq)
+        {
+            return Some(seq);
+        }
+        if std::time::Instant::now() > deadline {
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// A plugin written from scratch answers a button with `show_toast` and `data.msg`: the
+/// render pane lists the action's diagnostics (with the fix), the inspector's `errors`
+/// filter finds the answer, and the recording says `"problem": true`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invalid_action_is_a_problem_everywhere_it_shows() {
+    use tgo_console::host::{Direction, EntryKind};
+    let mut h = start_host(|_| {}).await;
+    let path = h.dir.path().join("session.jsonl");
+    let recorder = tgo_console::record::Recorder::start(h.handle.clone(), &path).unwrap();
+    let _plugin = h.rogue("bad_toast", None);
+    let (mut state, mut terminal, watched) = watched_console(&h, 120, 36);
+    let (tx, mut rx) = mpsc::unbounded();
+    let mut recorder_platform = Recorder::default();
+    let handle = h.handle.clone();
+    let mut sources = Sources::default();
+    let script = async move {
+        let answer_to = |method: &'static str| {
+            let handle = handle.clone();
+            async move {
+                let request = log_until(&handle, |e| {
+                    e.dir == Direction::Out
+                        && matches!(&e.kind, EntryKind::Request { method: m, .. } if m == method)
+                        && e.pair.is_some()
+                })
+                .await?;
+                handle.log().get(request)?.pair
+            }
+        };
+        // Registered, and its panel rendered by itself (answered, then drawn).
+        let rendered = answer_to("visitor_panel/render").await;
+        watched.until(|s| s.contains("[ Save ]")).await;
+        key(&tx, KeyCode::Char('2')); // the render pane: its Save button is focused
+        key(&tx, KeyCode::Enter);
+        let answer = answer_to("visitor_panel/event").await;
+        // Validated off the UI loop, then marked: wait for the mark (it never came before).
+        let marked = log_until(&handle, |e| Some(e.seq) == answer && e.problem).await;
+        watched
+            .until(|s| s.contains("did you mean \"message\""))
+            .await;
+        key(&tx, KeyCode::Char('3'));
+        key(&tx, KeyCode::Char('/'));
+        for c in "errors".chars() {
+            key(&tx, KeyCode::Char(c));
+        }
+        key(&tx, KeyCode::Enter);
+        watched.until(|s| s.contains("filter: errors")).await;
+        key(&tx, KeyCode::Char('q'));
+        (rendered, answer, marked)
+    };
+    let looped = event_loop(
+        &mut terminal,
+        &mut rx,
+        &mut state,
+        &h.handle,
+        &mut h.events,
+        &mut recorder_platform,
+        &mut sources,
+    );
+    let (result, (rendered, answer, marked)) = tokio::join!(looped, script);
+    result.unwrap();
+    let screen = terminal.backend().inner.to_string();
+    assert!(rendered.is_some(), "the panel rendered:\n{screen}");
+    let answer = answer.expect("the button's event was answered");
+    assert_eq!(
+        marked,
+        Some(answer),
+        "the answer is marked a problem:\n{screen}"
+    );
+    // The render pane lists the action's diagnostics, with the fix.
+    assert!(
+        screen.contains("JSON-ACTION · last event · show_toast"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("unknown field \"msg\" — did you mean \"message\"?"),
+        "{screen}"
+    );
+    // The inspector's errors filter finds the answer (and follows it).
+    assert!(screen.contains("filter: errors"), "{screen}");
+    assert_eq!(state.inspector.selected(), Some(answer), "{screen}");
+    let note = h.handle.log().get(answer).unwrap().notes.join("; ");
+    assert!(
+        note.starts_with("JSON-ACTION: 1 error, 1 warning (first: $.data.message: missing"),
+        "{note}"
+    );
+    // The recording says so too.
+    h.handle.shutdown().await;
+    recorder.finish().await.unwrap();
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&path)
+        .unwrap()
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .filter(|v: &serde_json::Value| v["seq"] == answer)
+        .collect();
+    assert!(
+        lines.last().is_some_and(|l| l["problem"] == true),
+        "{lines:?}"
+    );
+    let loaded = tgo_console::record::load(&path).unwrap();
+    assert!(loaded.entries.iter().any(|e| e.seq == answer && e.problem));
+}
+
+/// Connections that never register (a first frame that is not `register`, an oversized frame
+/// before it) are on screen, in the plugins pane, not only in the inspector; an empty
+/// `register` is accepted but says what it lacks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn handshake_faults_show_in_the_plugins_pane() {
+    let mut h = start_host(|_| {}).await;
+    let _empty = h.rogue("register_empty", None);
+    let _ping = h.rogue("not_register_first", None);
+    let _huge = h.rogue("oversized_first", None);
+    let (mut state, mut terminal, watched) = watched_console(&h, 120, 40);
+    let (tx, mut rx) = mpsc::unbounded();
+    let mut platform = Recorder::default();
+    let mut sources = Sources::default();
+    let script = async move {
+        watched
+            .until(|s| s.matches("│✖ connection #").count() == 2 && s.contains("register lacks"))
+            .await;
+        key(&tx, KeyCode::Char('q'));
+    };
+    let looped = event_loop(
+        &mut terminal,
+        &mut rx,
+        &mut state,
+        &h.handle,
+        &mut h.events,
+        &mut platform,
+        &mut sources,
+    );
+    let (result, ()) = tokio::join!(looped, script);
+    result.unwrap();
+    let screen = terminal.backend().inner.to_string();
+    assert_eq!(state.unregistered.len(), 2, "{screen}");
+    assert_eq!(screen.matches("│✖ connection #").count(), 2, "{screen}");
+    assert!(screen.contains("first message was not"), "{screen}");
+    assert!(screen.contains("frame error"), "{screen}");
+    assert!(screen.contains("⚠ register lacks name,"), "{screen}");
+    h.handle.shutdown().await;
+}

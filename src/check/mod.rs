@@ -5,18 +5,18 @@
 
 mod outline;
 pub mod report;
+pub mod validate;
 
 pub use outline::{action_outline, ui_outline};
 pub use report::{Report, Status, Step};
+pub use validate::Validated;
 
-use crate::host::context::{
-    capability_render_params, event_method, render_method, renders_json_ui,
-};
+use crate::host::context::{capability_render_params, event_method, render_method};
 use crate::host::{
     self, EntryKind, HostConfig, HostEvent, HostHandle, ListenError, Outcome, PluginInfo,
     RenderContext, Reply, UiEvent,
 };
-use crate::jsonui::{self, Diagnostic, InteractionKind, Severity};
+use crate::jsonui::{self, InteractionKind};
 use crate::launcher::{ChildPlugin, LaunchSpec, Stop};
 use crate::text::has_control_chars;
 use report::PluginSummary;
@@ -147,7 +147,9 @@ async fn wait_for_register(
                     for c in &info.capabilities {
                         step.detail.push(format!("capability {} \"{}\" (icon {}, priority {})", c.kind, c.title, c.icon.as_deref().unwrap_or("-"), c.priority));
                     }
+                    // Every note, not only the first: what an empty register lacks is a list.
                     for note in &info.notes {
+                        step.detail.push(format!("note: {note}"));
                         step.mark(Status::Warn, note.clone());
                     }
                     if info.capabilities.is_empty() {
@@ -259,12 +261,17 @@ async fn exercise(
             report.steps.push(step);
             continue;
         };
-        if !renders_json_ui(&cap.kind) {
-            check_config(&cap.kind, &value, &mut step);
-            report.steps.push(step);
-            continue;
-        }
-        let parsed = jsonui::parse_ui(&value);
+        let parsed = match validate::validate(&method, &value) {
+            Some(Validated::Ui(parsed)) => parsed,
+            Some(Validated::Config(diags)) => {
+                step.detail
+                    .push(crate::text::truncate_chars(&value.to_string(), 100));
+                step.add_diagnostics(diags);
+                report.steps.push(step);
+                continue;
+            }
+            _ => jsonui::parse_ui(&value),
+        };
         step.detail = ui_outline(&parsed.value);
         step.add_diagnostics(parsed.diagnostics);
         report.steps.push(step);
@@ -312,7 +319,10 @@ async fn press(
     match host.request(plugin_id, &method, params).await {
         Ok(reply) => {
             if let Some(value) = settle(&mut step, &reply) {
-                let parsed = jsonui::parse_action(&value);
+                let parsed = match validate::validate(&method, &value) {
+                    Some(Validated::Action(parsed)) => parsed,
+                    _ => jsonui::parse_action(&value),
+                };
                 step.detail = action_outline(&parsed.value);
                 step.add_diagnostics(parsed.diagnostics);
             }
@@ -387,30 +397,6 @@ async fn run_tools(
         }
         report.steps.push(step);
     }
-}
-
-fn check_config(kind: &str, value: &Value, step: &mut Step) {
-    let required: &[&str] = match kind {
-        "sidebar_iframe" => &["url"],
-        "channel_integration" => &["channel_type", "name"],
-        _ => &[],
-    };
-    if !value.is_object() {
-        step.mark(Status::Fail, "the answer is not a JSON object");
-        return;
-    }
-    let diags: Vec<Diagnostic> = required
-        .iter()
-        .filter(|k| value.get(**k).and_then(Value::as_str).is_none())
-        .map(|k| Diagnostic {
-            severity: Severity::Error,
-            path: format!("$.{k}"),
-            message: "missing".into(),
-        })
-        .collect();
-    step.detail
-        .push(crate::text::truncate_chars(&value.to_string(), 100));
-    step.add_diagnostics(diags);
 }
 
 async fn finish_plugin(

@@ -287,12 +287,47 @@ where
         Ok(Some(Ok(bytes))) => bytes,
     };
     let parsed = jsonrpc::parse(&bytes);
-    log_incoming(shared, conn, None, bytes.clone(), &parsed);
-    let (id, params) = match parsed {
+    // Read the registration before logging its frame, so the frame is logged under the id
+    // the plugin gets (its own, or the one generated now), with what it lacks noted: a
+    // `plugin:ID` filter then keeps the plugin's own register request.
+    let register = match &parsed {
         Ok(Incoming {
-            message: Message::Request { id, method, params },
+            message: Message::Request { method, params, .. },
             ..
-        }) if method == "register" => (id, params),
+        }) if method == "register" => Some((
+            parse_register(params.as_ref()),
+            params
+                .as_ref()
+                .and_then(|p| p.get("id"))
+                .and_then(Value::as_str)
+                .map(String::from),
+        )),
+        _ => None,
+    };
+    let plugin_id = match &register {
+        Some((Ok(info), _)) => Some(
+            info.requested_id
+                .clone()
+                .unwrap_or_else(|| generated_id(conn.id)),
+        ),
+        Some((Err(_), asked)) => asked.clone(),
+        None => None,
+    };
+    let mut entry = incoming_entry(conn, None, bytes.clone(), &parsed);
+    entry.plugin = plugin_id.clone();
+    if let Some((Ok(info), _)) = &register
+        && !info.notes.is_empty()
+    {
+        entry.notes.extend(info.notes.iter().cloned());
+        entry.problem = true;
+    }
+    let request_seq = shared.log_frame(entry);
+    let received = Instant::now();
+    let id = match parsed {
+        Ok(Incoming {
+            message: Message::Request { id, method, .. },
+            ..
+        }) if method == "register" => id,
         Ok(Incoming {
             message: Message::Request { id, .. },
             ..
@@ -334,9 +369,10 @@ where
             return Err(format!("first frame unusable: {}", invalid.reason));
         }
     };
-    let info = match parse_register(params.as_ref()) {
-        Ok(info) => info,
-        Err(reason) => {
+    let info = match register.map(|(r, _)| r) {
+        Some(Ok(info)) => info,
+        None => unreachable!("a register request was read above"),
+        Some(Err(reason)) => {
             reply_error(
                 shared,
                 conn,
@@ -353,10 +389,7 @@ where
             return Err(format!("register refused: {reason}"));
         }
     };
-    let plugin_id = info
-        .requested_id
-        .clone()
-        .unwrap_or_else(|| generated_id(conn.id));
+    let plugin_id = plugin_id.expect("an accepted register has an id");
     *conn.plugin_id.lock() = Some(plugin_id.clone());
     let result = json!({ "success": true, "plugin_id": plugin_id, "host_version": env!("CARGO_PKG_VERSION") });
     let answer = jsonrpc::result_bytes(&id, &result);
@@ -370,13 +403,19 @@ where
         state: PluginState::Connected,
         registered_at: SystemTime::now(),
     });
-    shared.log_frame(LogEntry::new(
-        Direction::Out,
-        conn.id,
-        Some(plugin_id.clone()),
-        answer.clone(),
-        EntryKind::Result { id: Some(id) },
-    ));
+    {
+        let mut log = shared.log.lock();
+        let seq = log.push(LogEntry::new(
+            Direction::Out,
+            conn.id,
+            Some(plugin_id.clone()),
+            answer.clone(),
+            EntryKind::Result { id: Some(id) },
+        ));
+        log.pair(request_seq, seq, received.elapsed());
+        drop(log);
+        shared.log_changed(seq);
+    }
     conn.send(answer).await;
     let mut text = format!(
         "registered {plugin_id} ({} {}, {} capabilities)",
@@ -578,16 +617,6 @@ fn incoming_entry(
         }
     }
     entry
-}
-
-fn log_incoming(
-    shared: &Shared,
-    conn: &Conn,
-    plugin: Option<String>,
-    bytes: Bytes,
-    parsed: &Result<Incoming, jsonrpc::Invalid>,
-) {
-    shared.log_frame(incoming_entry(conn, plugin, bytes, parsed));
 }
 
 async fn reply_error(

@@ -159,7 +159,8 @@ impl LogEntry {
 
     /// Bytes charged to the log's budget: the entry itself (also its slot in the deque), its
     /// frame and every string it owns, so a flood of tiny frames cannot outgrow the budget
-    /// through per-entry overhead. Depends only on fields fixed once the entry is logged.
+    /// through per-entry overhead. Depends only on fields fixed once the entry is logged,
+    /// but for the notes [`MessageLog::mark_problem`] adds (it re-charges the entry).
     pub fn cost(&self) -> usize {
         let kind = match &self.kind {
             EntryKind::Request { id, method } => heap(method.len()) + id_heap(id),
@@ -194,7 +195,12 @@ fn id_heap(id: &Id) -> usize {
     }
 }
 
-/// Bounded, append-only log with eviction from the front.
+/// Amendments remembered for readers that catch up later (the recorder, the inspector).
+const AMEND_MEMORY: usize = 4096;
+
+/// Bounded, append-only log with eviction from the front. Entries are fixed once pushed, but
+/// for one amendment: an answer found faulty after it was logged is marked a problem
+/// ([`MessageLog::mark_problem`]), and readers learn which through [`MessageLog::amended_since`].
 #[derive(Debug)]
 pub struct MessageLog {
     entries: VecDeque<LogEntry>,
@@ -203,6 +209,10 @@ pub struct MessageLog {
     budget: usize,
     evicted: u64,
     evicted_bytes: u64,
+    /// Seqs of the newest amendments, oldest first.
+    amended: VecDeque<u64>,
+    /// Amendments ever made: a reader's cursor into `amended`.
+    amend_count: u64,
 }
 
 impl MessageLog {
@@ -214,6 +224,8 @@ impl MessageLog {
             budget: budget_bytes,
             evicted: 0,
             evicted_bytes: 0,
+            amended: VecDeque::new(),
+            amend_count: 0,
         }
     }
 
@@ -223,6 +235,11 @@ impl MessageLog {
         self.next_seq += 1;
         self.bytes += entry.cost();
         self.entries.push_back(entry);
+        self.evict_over_budget();
+        self.next_seq - 1
+    }
+
+    fn evict_over_budget(&mut self) {
         while self.bytes > self.budget && self.entries.len() > 1 {
             if let Some(old) = self.entries.pop_front() {
                 self.bytes -= old.cost();
@@ -230,7 +247,41 @@ impl MessageLog {
                 self.evicted_bytes += old.cost() as u64;
             }
         }
-        self.next_seq - 1
+    }
+
+    /// Marks an entry as a problem after it was logged (an answer whose validation, done off
+    /// the connection's hot path, found diagnostics), adding `note` unless it has it already.
+    /// `false` when the entry was evicted.
+    pub fn mark_problem(&mut self, seq: u64, note: String) -> bool {
+        let Some(e) = self.get_mut(seq) else {
+            return false;
+        };
+        let before = e.cost();
+        e.problem = true;
+        if !e.notes.contains(&note) {
+            e.notes.push(note);
+        }
+        let after = e.cost();
+        self.bytes = self.bytes - before + after;
+        if self.amended.len() == AMEND_MEMORY {
+            self.amended.pop_front();
+        }
+        self.amended.push_back(seq);
+        self.amend_count += 1;
+        self.evict_over_budget();
+        true
+    }
+
+    /// The seqs amended since `cursor` (0, or what an earlier call returned), oldest first,
+    /// and the cursor to pass next time. A reader further behind than the last few thousand
+    /// amendments misses the oldest.
+    pub fn amended_since(&self, cursor: u64) -> (Vec<u64>, u64) {
+        let missed = usize::try_from(self.amend_count.saturating_sub(cursor)).unwrap_or(usize::MAX);
+        let skip = self.amended.len().saturating_sub(missed);
+        (
+            self.amended.iter().skip(skip).copied().collect(),
+            self.amend_count,
+        )
     }
 
     /// The entry with this `seq`, if it has not been evicted.
@@ -341,6 +392,36 @@ mod tests {
         log.push(noted.clone());
         log.push(frame(10));
         assert_eq!(log.bytes(), noted.cost() + frame(10).cost());
+    }
+
+    #[test]
+    fn marking_a_problem_recharges_the_entry_and_is_seen_by_readers() {
+        let mut log = MessageLog::new(DEFAULT_LOG_BUDGET_BYTES);
+        let a = log.push(frame(10));
+        let (none, cursor) = log.amended_since(0);
+        assert!(none.is_empty());
+        let mut clean = frame(10);
+        clean.problem = false;
+        let c = log.push(clean);
+        assert!(!log.get(c).unwrap().problem);
+        assert!(log.mark_problem(c, "JSON-ACTION: 1 error".into()));
+        assert!(
+            log.mark_problem(c, "JSON-ACTION: 1 error".into()),
+            "idempotent"
+        );
+        let e = log.get(c).unwrap();
+        assert!(e.problem);
+        assert_eq!(e.notes, ["JSON-ACTION: 1 error"]);
+        let total: usize = log.entries().iter().map(LogEntry::cost).sum();
+        assert_eq!(log.bytes(), total, "the note is charged");
+        let (seqs, next) = log.amended_since(cursor);
+        assert_eq!(seqs, [c, c]);
+        assert_eq!(log.amended_since(next).0, Vec::<u64>::new());
+        assert!(log.mark_problem(a, "x".into()));
+        assert_eq!(log.amended_since(next).0, [a]);
+        let mut small = MessageLog::new(100);
+        small.push(frame(1));
+        assert!(!small.mark_problem(99, "gone".into()));
     }
 
     #[test]

@@ -443,7 +443,22 @@ impl HostHandle {
         self.0.log_event(0, Some(plugin.to_string()), text, problem)
     }
 
-    /// Changes whenever the log grows (carries the newest seq).
+    /// Marks a logged answer as a problem once its validation (done by the consumer, off
+    /// the connection's hot path) found diagnostics; `note` says what (`JSON-ACTION: 1 error
+    /// …`). Watchers of [`HostHandle::log_updates`] are woken, so the inspector and a
+    /// recording pick the change up. `false` when the entry was evicted meanwhile.
+    pub fn mark_problem(&self, seq: u64, note: String) -> bool {
+        let (marked, last) = {
+            let mut log = self.0.log.lock();
+            (log.mark_problem(seq, note), log.last_seq())
+        };
+        if marked {
+            self.0.log_changed(last);
+        }
+        marked
+    }
+
+    /// Changes whenever the log grows or an entry is marked (carries the newest seq).
     pub fn log_updates(&self) -> watch::Receiver<u64> {
         self.0.log_seq.subscribe()
     }

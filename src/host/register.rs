@@ -71,7 +71,11 @@ fn req_string(obj: &Map<String, Value>, key: &str, at: &str) -> Result<String, S
     }
 }
 
-/// Validates `register` params. `Err` is the reason sent back with code -32000.
+/// The note on a registration without capabilities (absent or empty).
+const NO_CAPABILITIES: &str = "no \"capabilities\": TGO will never call this plugin";
+
+/// Validates `register` params. `Err` is the reason sent back with code -32000. What is
+/// accepted but lacking (no name, version or capabilities; odd types) is in `notes`.
 pub fn parse_register(params: Option<&Value>) -> Result<PluginInfo, String> {
     let obj = match params {
         None | Some(Value::Null) => return Err("register params are missing (null)".into()),
@@ -94,7 +98,11 @@ pub fn parse_register(params: Option<&Value>) -> Result<PluginInfo, String> {
     });
     let capabilities = match obj.get("capabilities") {
         None | Some(Value::Null) => {
-            notes.push("no \"capabilities\"".into());
+            notes.push(NO_CAPABILITIES.into());
+            Vec::new()
+        }
+        Some(Value::Array(items)) if items.is_empty() => {
+            notes.push(NO_CAPABILITIES.into());
             Vec::new()
         }
         Some(Value::Array(items)) => items

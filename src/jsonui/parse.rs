@@ -372,11 +372,14 @@ impl Reader {
     fn table(&mut self, d: &mut Obj<'_>) -> Table {
         let title = d.opt_str(self, "title");
         let mut columns = Vec::new();
+        // Where each column's key is, for diagnostics that point at the column to fix.
+        let mut key_paths = Vec::new();
         if let Some(arr) = d.array(self, "columns", true) {
             for (v, path, depth) in arr.iter() {
                 let Some(mut o) = self.object_at(v, path, depth) else {
                     continue;
                 };
+                key_paths.push(o.at("key"));
                 let key = o.req_str(self, "key");
                 let label = o.opt_str(self, "label").unwrap_or_else(|| {
                     self.warn(&o.at("label"), "missing field \"label\" (the key is shown)");
@@ -394,16 +397,21 @@ impl Reader {
         }
         let mut rows = Vec::new();
         if let Some(arr) = d.array(self, "rows", true) {
-            // Reported once per key, not once per row: a plugin usually repeats the mistake.
-            let mut extra_keys: Vec<&str> = Vec::new();
+            // Counted over every row and reported once, after the last: a plugin usually
+            // repeats one mistake in every row, and the fix is in the column, not in row 0.
+            let mut filled = vec![0usize; columns.len()];
+            let mut extra: Vec<ExtraKey<'_>> = Vec::new();
             for (v, path, depth) in arr.iter() {
                 let Some(row) = self.object_at(v, path.clone(), depth) else {
                     continue;
                 };
                 let mut cells = Vec::with_capacity(columns.len());
-                for column in &columns {
+                for (i, column) in columns.iter().enumerate() {
                     let cell = match row.map.get(&column.key) {
-                        Some(cell) => self.cell(cell, row.at(&column.key), depth + 1),
+                        Some(cell) => {
+                            filled[i] += 1;
+                            self.cell(cell, row.at(&column.key), depth + 1)
+                        }
                         None => Cell::default(),
                     };
                     cells.push(cell);
@@ -414,21 +422,21 @@ impl Reader {
                     .and_then(|(k, v)| self.display(v, &row.at(k)));
                 for key in row.map.keys() {
                     let is_column = columns.iter().any(|c| &c.key == key);
-                    if is_column
-                        || key == "id"
-                        || key == "key"
-                        || extra_keys.contains(&key.as_str())
-                    {
+                    if is_column || key == "id" || key == "key" {
                         continue;
                     }
-                    extra_keys.push(key);
-                    self.warn(
-                        &row.at(key),
-                        format!("row key {} is not a column (not shown)", quote(key)),
-                    );
+                    match extra.iter_mut().find(|e| e.key == key) {
+                        Some(e) => e.rows += 1,
+                        None => extra.push(ExtraKey {
+                            key,
+                            path: row.at(key),
+                            rows: 1,
+                        }),
+                    }
                 }
                 rows.push(Row { cells, row_id });
             }
+            self.unmatched_row_keys(&columns, &key_paths, &filled, extra, rows.len());
         }
         let pagination = d.object(self, "pagination").map(|mut o| {
             let p = Pagination {
@@ -483,6 +491,83 @@ impl Reader {
                 text: self.scalar_text(scalar, &path),
                 color: None,
             },
+        }
+    }
+
+    /// Reports row keys that match no column. A column no row has, next to a row key no
+    /// column shows, is one mistake (a renamed key): it is reported at the column, naming
+    /// the key the rows use instead.
+    fn unmatched_row_keys(
+        &mut self,
+        columns: &[Column],
+        key_paths: &[String],
+        filled: &[usize],
+        mut extra: Vec<ExtraKey<'_>>,
+        rows: usize,
+    ) {
+        if rows == 0 {
+            return;
+        }
+        let empty: Vec<usize> = (0..columns.len())
+            .filter(|&i| filled[i] == 0 && !columns[i].key.is_empty())
+            .collect();
+        let mut paired: Vec<(usize, usize)> = Vec::new();
+        for &c in &empty {
+            let free = extra
+                .iter()
+                .enumerate()
+                .filter(|(e, _)| !paired.iter().any(|(_, p)| p == e));
+            let best = free
+                .filter_map(|(e, x)| similarity(x.key, &columns[c].key).map(|s| (s, e)))
+                .min();
+            if let Some((_, e)) = best {
+                paired.push((c, e));
+            }
+        }
+        // One empty column and one unshown key left: the same mistake, however unlike.
+        let lone_column: Vec<&usize> = empty
+            .iter()
+            .filter(|c| !paired.iter().any(|(p, _)| p == *c))
+            .collect();
+        let lone_key: Vec<usize> = (0..extra.len())
+            .filter(|e| !paired.iter().any(|(_, p)| p == e))
+            .collect();
+        if let ([c], [e]) = (lone_column.as_slice(), lone_key.as_slice()) {
+            paired.push((**c, *e));
+        }
+        paired.sort_unstable();
+        for &(c, e) in &paired {
+            let every = if rows == 1 { "the row" } else { "every row" };
+            let have = if rows == 1 { "it has" } else { "rows have" };
+            self.warn(
+                &key_paths[c],
+                format!(
+                    "column {} is empty in {every}; {have} {}",
+                    quote(&columns[c].key),
+                    quote(extra[e].key)
+                ),
+            );
+        }
+        let mut shown: Vec<usize> = paired.iter().map(|(_, e)| *e).collect();
+        shown.sort_unstable();
+        for e in shown.into_iter().rev() {
+            extra.remove(e);
+        }
+        for x in extra {
+            let many = if x.rows == rows {
+                format!("in all {rows} rows")
+            } else {
+                format!("in {} of {rows} rows", x.rows)
+            };
+            let many = if rows == 1 { "" } else { &many };
+            let sep = if many.is_empty() { "" } else { "; " };
+            self.warn(
+                &x.path,
+                format!(
+                    "row key {} is not a column (not shown{sep}{many})",
+                    quote(x.key)
+                ),
+            );
         }
     }
 
@@ -1201,18 +1286,70 @@ impl<'a> Obj<'a> {
         r.object_at(v, self.at(key), self.depth + 1)
     }
 
-    /// Reports every field that was never asked for as unknown.
+    /// Reports every field that was never asked for as unknown, suggesting the known field
+    /// it most likely stands for among those absent (`msg` next to a missing `message`).
     fn finish(self, r: &mut Reader) {
         for key in self.map.keys() {
-            if !self.seen.contains(&key.as_str()) {
-                r.warn(&self.at(key), format!("unknown field {}", quote(key)));
+            if self.seen.contains(&key.as_str()) {
+                continue;
             }
+            let absent = self
+                .seen
+                .iter()
+                .copied()
+                .filter(|k| !self.map.contains_key(*k));
+            let message = match did_you_mean(key, absent) {
+                Some(known) => format!(
+                    "unknown field {} — did you mean {}?",
+                    quote(key),
+                    quote(known)
+                ),
+                None => format!("unknown field {}", quote(key)),
+            };
+            r.warn(&self.at(key), message);
         }
     }
 }
 
 fn missing(key: &str) -> String {
     format!("missing required field {}", quote(key))
+}
+
+/// A row key that is not a column: where it first occurs, and in how many rows.
+struct ExtraKey<'a> {
+    key: &'a str,
+    path: String,
+    rows: usize,
+}
+
+/// How alike a name someone wrote is to a known one, as a rank (lower is closer), or `None`
+/// when it is not a plausible slip for it: a near spelling (edit distance within a third of
+/// the longer name, at least 1), an abbreviation (its letters in order, same first letter:
+/// `msg` for `message`), or one name starting the other (`reason` for `reason_text`).
+fn similarity(written: &str, known: &str) -> Option<usize> {
+    let (w, k) = (written.to_lowercase(), known.to_lowercase());
+    let distance = strsim::osa_distance(&w, &k);
+    let longest = w.chars().count().max(k.chars().count());
+    let near = distance <= (longest / 3).max(1);
+    let starts = |a: &str, b: &str| b.chars().count() >= 3 && a.starts_with(b);
+    let prefix = starts(&k, &w) || starts(&w, &k);
+    (near || prefix || is_abbreviation(&w, &k)).then_some(distance)
+}
+
+/// `short` is `long` with letters left out (same first letter, at least two letters).
+fn is_abbreviation(short: &str, long: &str) -> bool {
+    let mut long_chars = long.chars();
+    short.chars().count() >= 2
+        && short.chars().next() == long.chars().next()
+        && short.chars().all(|c| long_chars.any(|l| l == c))
+}
+
+/// The absent known field an unknown one most likely stands for.
+fn did_you_mean<'k>(unknown: &str, absent: impl Iterator<Item = &'k str>) -> Option<&'k str> {
+    absent
+        .filter_map(|k| similarity(unknown, k).map(|rank| (rank, k)))
+        .min_by_key(|(rank, _)| *rank)
+        .map(|(_, k)| k)
 }
 
 #[cfg(test)]
@@ -1537,9 +1674,113 @@ mod tests {
         assert_eq!(
             lines(&p),
             [
-                "warning $.data.rows[0].extra: row key \"extra\" is not a column (not shown)",
-                "warning $.data.rows[1].more: row key \"more\" is not a column (not shown)",
+                "warning $.data.rows[0].extra: row key \"extra\" is not a column (not shown; \
+                 in 2 of 3 rows)",
+                "warning $.data.rows[1].more: row key \"more\" is not a column (not shown; in \
+                 2 of 3 rows)",
             ]
+        );
+    }
+
+    #[test]
+    fn a_renamed_row_key_is_reported_at_its_column_across_all_rows() {
+        // The Go SDK example's mistake: the column says reason_text, every row says reason.
+        let p = parse_ui(&json!({"template": "table", "data": {
+            "columns": [{"key": "id", "label": "ID"}, {"key": "reason_text", "label": "Reason"},
+                        {"key": "state", "label": "State"}],
+            "rows": [{"id": 1, "reason": "late", "state": "open"},
+                     {"id": 2, "reason": "lost", "state": "open"},
+                     {"id": 3, "reason": "broken", "state": "done", "note": "x"}]
+        }}));
+        assert_eq!(
+            lines(&p),
+            [
+                "warning $.data.columns[1].key: column \"reason_text\" is empty in every row; \
+                 rows have \"reason\"",
+                "warning $.data.rows[2].note: row key \"note\" is not a column (not shown; in \
+                 1 of 3 rows)",
+            ]
+        );
+        // Two renamed keys are each paired with the column they resemble, not by position.
+        let p = parse_ui(&json!({"template": "table", "data": {
+            "columns": [{"key": "amount", "label": "A"}, {"key": "customer", "label": "C"}],
+            "rows": [{"cust": "x", "amt": 1}, {"cust": "y", "amt": 2}]
+        }}));
+        assert_eq!(
+            lines(&p),
+            [
+                "warning $.data.columns[0].key: column \"amount\" is empty in every row; rows \
+                 have \"amt\"",
+                "warning $.data.columns[1].key: column \"customer\" is empty in every row; \
+                 rows have \"cust\"",
+            ]
+        );
+        // One row, one unlike key: still the same mistake, said for the one row.
+        let p = parse_ui(&json!({"template": "table", "data": {
+            "columns": [{"key": "total", "label": "T"}], "rows": [{"sum": 3}]
+        }}));
+        assert_eq!(
+            lines(&p),
+            [
+                "warning $.data.columns[0].key: column \"total\" is empty in the row; it has \
+              \"sum\""
+            ]
+        );
+        // A column some rows leave out is normal: nothing to say.
+        let p = parse_ui(&json!({"template": "table", "data": {
+            "columns": [{"key": "a", "label": "A"}, {"key": "b", "label": "B"}],
+            "rows": [{"a": 1}, {"a": 2, "b": 3}]
+        }}));
+        assert!(lines(&p).is_empty(), "{:?}", lines(&p));
+    }
+
+    #[test]
+    fn an_unknown_field_next_to_a_missing_one_suggests_it() {
+        let p = parse_action(&json!({"action": "show_toast", "data": {"msg": "saved"}}));
+        assert_eq!(
+            lines(&p),
+            [
+                "error $.data.message: missing required field \"message\"",
+                "warning $.data.msg: unknown field \"msg\" — did you mean \"message\"?",
+            ]
+        );
+        let p = parse_ui(&json!({"template": "button", "data": {
+            "label": "Go", "actionId": "go", "lable": "x", "colour": "red"}}));
+        assert_eq!(
+            lines(&p),
+            [
+                "error $.data.action_id: missing required field \"action_id\"",
+                "warning $.data.actionId: unknown field \"actionId\" — did you mean \
+                 \"action_id\"?",
+                "warning $.data.colour: unknown field \"colour\"",
+                // `label` is there: a misspelt copy of a present field is only unknown.
+                "warning $.data.lable: unknown field \"lable\"",
+            ]
+        );
+        // Unlike names get no guess.
+        let p = parse_action(&json!({"action": "copy_text", "data": {"id": 1}}));
+        assert_eq!(
+            lines(&p),
+            [
+                "error $.data.text: missing required field \"text\"",
+                "warning $.data.id: unknown field \"id\"",
+            ]
+        );
+    }
+
+    #[test]
+    fn slips_and_abbreviations_are_recognised() {
+        assert!(similarity("msg", "message").is_some());
+        assert!(similarity("desc", "description").is_some());
+        assert!(similarity("Label", "label").is_some());
+        assert!(similarity("titel", "title").is_some());
+        assert!(similarity("reason", "reason_text").is_some());
+        assert!(similarity("id", "width").is_none());
+        assert!(similarity("x", "text").is_none());
+        assert!(similarity("type", "message").is_none());
+        assert_eq!(
+            did_you_mean("lable", ["url", "label"].into_iter()),
+            Some("label")
         );
     }
 

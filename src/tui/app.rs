@@ -294,18 +294,38 @@ where
     Ok(())
 }
 
-/// Parses an answer that looks like JSON-UI on a blocking thread, not on the UI loop.
-async fn parse_off_loop(
+/// Validates an answer by its method (JSON-UI, JSON-ACTION, config; see
+/// `check::validate`) on a blocking thread, not on the UI loop, so a 200 000-row table never
+/// stalls the keyboard. An answer with diagnostics is marked a problem in the message log,
+/// so the inspector's `errors` filter and a recording say so, as the screen does. Hands back
+/// the JSON-UI when the answer is one (an answer to a raw request that looks like JSON-UI is
+/// read as one too).
+async fn validate_off_loop(
+    host: &HostHandle,
     reply: &crate::host::Reply,
 ) -> Option<Box<crate::jsonui::Parsed<crate::jsonui::Node>>> {
+    use crate::check::validate::{self, Validated};
     let crate::host::Outcome::Result { value } = &reply.outcome else {
         return None;
     };
-    value.get("template")?;
+    if validate::answer_kind(&reply.method).is_none() && value.get("template").is_none() {
+        return None;
+    }
     let value = value.clone();
-    tokio::task::spawn_blocking(move || Box::new(crate::jsonui::parse_ui(&value)))
-        .await
-        .ok()
+    let method = reply.method.clone();
+    let checked = tokio::task::spawn_blocking(move || {
+        validate::validate(&method, &value)
+            .unwrap_or_else(|| Validated::Ui(crate::jsonui::parse_ui(&value)))
+    })
+    .await
+    .ok()?;
+    if let (Some(seq), Some(summary)) = (reply.response_seq, checked.summary()) {
+        host.mark_problem(seq, summary);
+    }
+    match checked {
+        Validated::Ui(parsed) => Some(Box::new(parsed)),
+        _ => None,
+    }
 }
 
 async fn sleep_until_wake(wake: Option<Instant>) {
@@ -342,7 +362,7 @@ fn run_effect(
                         };
                         let _ = tx.send(sent);
                         let reply = ticket.wait().await;
-                        let ui = parse_off_loop(&reply).await;
+                        let ui = validate_off_loop(&host, &reply).await;
                         let _ = tx.send(Msg::Reply { purpose, reply, ui });
                     }
                     Err(error) => {

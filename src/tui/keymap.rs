@@ -125,6 +125,12 @@ pub const BINDINGS: &[Binding] = &[
         true,
     ),
     b("PgUp PgDn Home End", "scroll", P(Pane::Render), false),
+    b(
+        "D",
+        "diagnostics list: focus it to scroll (Esc leaves)",
+        P(Pane::Render),
+        false,
+    ),
     b("j k / ↓ ↑", "select message", P(Pane::Inspector), true),
     b(
         "/",

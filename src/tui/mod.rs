@@ -8,6 +8,7 @@ pub mod app;
 pub mod cells;
 pub mod composer;
 pub mod context_edit;
+pub mod diagnostics;
 pub mod inspector;
 pub mod keymap;
 pub mod launches;

@@ -29,6 +29,7 @@ pub(super) fn upsert(
         liveness: Liveness::Connected,
         capabilities: info.capabilities,
         replaced: 0,
+        register_notes: info.notes,
     };
     match state.plugins.iter_mut().find(|p| p.plugin_id == plugin_id) {
         Some(p) => {

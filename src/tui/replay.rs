@@ -63,6 +63,7 @@ pub fn replay_state(theme: Theme, entries: &[LogEntry], source: &str, log_path: 
                         liveness: Liveness::Disconnected("recorded".into()),
                         capabilities: info.capabilities,
                         replaced: 0,
+                        register_notes: info.notes,
                     });
                 }
             }

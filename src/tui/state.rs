@@ -3,6 +3,7 @@
 
 use super::composer::ComposerState;
 use super::context_edit::ContextEditor;
+use super::diagnostics::DiagList;
 use super::inspector::InspectorState;
 use super::msg::{CapKey, Effect, Purpose};
 use super::theme::Theme;
@@ -140,6 +141,8 @@ pub struct PluginView {
     pub capabilities: Vec<Capability>,
     /// Earlier connections of this id replaced by a newer one.
     pub replaced: usize,
+    /// What its registration lacked or had in a lenient form (`no "name"`…), shown under it.
+    pub register_notes: Vec<String>,
 }
 
 impl PluginView {
@@ -151,6 +154,16 @@ impl PluginView {
         order
     }
 }
+
+/// A connection that ended before it registered, and why (shown in the plugins pane).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unregistered {
+    pub conn: ConnId,
+    pub reason: String,
+}
+
+/// Connections that never registered kept on screen (the newest).
+pub const UNREGISTERED_SHOWN: usize = 3;
 
 /// One block of the plugins pane.
 #[derive(Clone, Copy, Debug)]
@@ -399,6 +412,8 @@ pub struct State {
     /// The status bar's error: cleared by the next success, or once it is this old.
     pub last_error: Option<StatusError>,
     pub show_diagnostics: bool,
+    /// The diagnostics list under the render pane's UI (focus, scroll).
+    pub diag: DiagList,
     pub quit: bool,
     /// A replayed recording: nothing is sent anywhere.
     pub read_only: bool,
@@ -408,6 +423,9 @@ pub struct State {
     pub conn_launch: HashMap<ConnId, LaunchId>,
     /// Manifests that could not be read, as `file: field: problem`.
     pub manifest_errors: Vec<String>,
+    /// The last connections that ended without registering (first frame not `register`, an
+    /// oversized frame, a refused registration…), oldest first.
+    pub unregistered: VecDeque<Unregistered>,
     /// How long a launched plugin may run without registering before it is flagged.
     pub register_deadline: Duration,
     pub output_scroll: OutputScroll,
@@ -444,11 +462,13 @@ impl State {
             pending: Vec::new(),
             last_error: None,
             show_diagnostics: true,
+            diag: DiagList::default(),
             quit: false,
             read_only: false,
             launches: Vec::new(),
             conn_launch: HashMap::new(),
             manifest_errors: Vec::new(),
+            unregistered: VecDeque::new(),
             register_deadline: REGISTER_DEADLINE,
             output_scroll: OutputScroll::default(),
             output_shown: false,

@@ -1827,3 +1827,7 @@ fn an_event_sent_from_the_composer_is_carried_out() {
     let rec = h.state.last_event.as_ref().unwrap();
     assert_eq!(rec.sent, "button_click · copy_email");
 }
+
+// Diagnostics, problems and registrations (issue 9, items 4, 11, 12): in their own file.
+#[path = "tests_problems.rs"]
+mod problems;

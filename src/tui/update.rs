@@ -3,6 +3,7 @@
 
 use super::composer::{ComposerOutcome, ComposerState, PluginChoice, method_candidates};
 use super::context_edit::{ContextEditor, EditOutcome};
+use super::diagnostics;
 use super::inspector::InspectorOutcome;
 use super::launches;
 use super::msg::{CapKey, Effect, LaunchOp, Msg, Purpose};
@@ -170,9 +171,19 @@ fn on_host(state: &mut State, ev: HostEvent) -> Vec<Effect> {
             launches::on_registered(state, conn, &plugin_id);
             // A crash or refusal in the status bar is over once a plugin is back.
             state.last_error = None;
+            let lacking = view::register_warning(&info.notes);
             plugins::upsert(state, conn, &plugin_id, info, replaced.is_some());
             plugins::fold_idless(state, &plugin_id);
-            registered_toast(state, &plugin_id);
+            match lacking.first() {
+                // An empty or lenient register is accepted, as the real host does: say so.
+                Some(first) => toast(
+                    state,
+                    ToastKind::Warning,
+                    format!("{plugin_id} registered, but its {first}"),
+                    TOAST * 2,
+                ),
+                None => registered_toast(state, &plugin_id),
+            }
             // A plugin (re)connecting: show its first panel when nothing is shown yet, and
             // refresh what is shown when it is this plugin's (the author just restarted it).
             let shown_here =
@@ -226,8 +237,26 @@ fn on_host(state: &mut State, ev: HostEvent) -> Vec<Effect> {
             toast(state, ToastKind::Error, text, TOAST * 2);
             Vec::new()
         }
-        HostEvent::Disconnected { conn, .. } => {
+        HostEvent::Disconnected {
+            conn,
+            plugin_id: None,
+            reason,
+        } => {
             launches::on_disconnected(state, conn);
+            // A connection that closed without a word is no plugin's fault (a probe); the
+            // others broke the handshake, and say how on screen, not only in the inspector.
+            if reason != "closed before registering" {
+                toast(
+                    state,
+                    ToastKind::Error,
+                    format!("connection #{conn} never registered: {reason}"),
+                    TOAST * 2,
+                );
+                if state.unregistered.len() == UNREGISTERED_SHOWN {
+                    state.unregistered.pop_front();
+                }
+                state.unregistered.push_back(Unregistered { conn, reason });
+            }
             Vec::new()
         }
         HostEvent::Connected { .. } => Vec::new(),
@@ -463,7 +492,16 @@ fn on_reply(
                     latency,
                 )
             } else {
-                Rendered::new(config_node(&value), Vec::new(), method.to_string(), latency)
+                // Checked as `check` checks it (required fields of the config answer).
+                let diagnostics = crate::check::validate::validate(method, &value)
+                    .map(|v| v.diagnostics().to_vec())
+                    .unwrap_or_default();
+                Rendered::new(
+                    config_node(&value),
+                    diagnostics,
+                    method.to_string(),
+                    latency,
+                )
             };
             // A re-render keeps the user's place: focus and scroll (uiview drops stale ids).
             if let Some(old) = take_previous(state, &key) {
@@ -850,7 +888,10 @@ fn on_key(state: &mut State, key: KeyEvent, log: &MessageLog) -> Vec<Effect> {
     }
     let handled = match state.focus {
         Pane::Plugins => plugins_key(state, key),
-        Pane::Render => render_key(state, key),
+        Pane::Render => (!typing)
+            .then(|| diagnostics::on_key(state, key, layout))
+            .flatten()
+            .or_else(|| render_key(state, key)),
         Pane::Inspector => inspector_key(state, key, log),
         Pane::Output => output_key(state, key),
     };
@@ -1569,6 +1610,8 @@ fn on_mouse(state: &mut State, m: MouseEvent, log: &MessageLog) -> Vec<Effect> {
                     }
                     return effects;
                 }
+            } else if contains(l.diagnostics, x, y) {
+                diagnostics::on_click(state);
             } else if contains(l.render, x, y) {
                 state.focus = Pane::Render;
                 if let Some(i) = view::toolbar_button_at(state, l.render, x, y) {
@@ -1615,7 +1658,9 @@ fn on_mouse(state: &mut State, m: MouseEvent, log: &MessageLog) -> Vec<Effect> {
             }
         }
         MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
-            if contains(l.render, x, y) {
+            if contains(l.diagnostics, x, y) {
+                diagnostics::on_wheel(state, &l, down);
+            } else if contains(l.render, x, y) {
                 let body = l.render_body;
                 if let Some(RenderSlot::Ready(r)) = state.shown_slot_mut() {
                     uiview::handle_scroll(&mut r.ui, down, body, &r.node);

@@ -33,6 +33,8 @@ register_missing_type       "
 register_null_params        "
 register_no_capabilities    "   (capabilities [])
 register_bad_capabilities   "   (capabilities is a string)
+register_empty            registers with params {} (no id, name, version, capabilities), then
+                          serves like good under the id the host gave it
 deep                      render -> a result nested ARG groups deep             levels (100000)
 deep_ui                   render -> valid JSON-UI nested 25 groups (75 levels)
 big_table                 render -> a table of ARG rows x 4 columns             rows (200000)
@@ -45,6 +47,8 @@ answer_twice              answers every request twice with the same id (second o
 unknown_template          render -> template "hologram", event -> action "teleport"
 plugin_request            sends a request (host/whoami) and a notification, then good
 bad_ui                    render -> tables missing columns / a column key, an unknown field
+bad_toast                 render -> text + button "Save"; event -> show_toast with data.msg
+                          (not message): an empty toast, a missing and an unknown field
 file_text                 render -> text: the content of file ARG, read once at start  path
 """
 import json
@@ -270,6 +274,13 @@ def send_and_print_reply(sock, message):
     print("REPLY", "EOF" if answer is None else json.dumps(answer), file=sys.stderr, flush=True)
 
 
+def mode_register_empty(sock):
+    send(sock, {"jsonrpc": "2.0", "id": 1, "method": "register", "params": {}})
+    answer = recv(sock)
+    say("REGISTERED", json.dumps(answer))
+    serve(sock, good_server(answer["result"]["plugin_id"]))
+
+
 def faulty_register(params):
     return lambda sock: send_and_print_reply(
         sock, {"jsonrpc": "2.0", "id": 1, "method": "register", "params": params})
@@ -431,6 +442,12 @@ BAD_UI = {"template": "group", "data": {"items": [
 ]}}
 
 
+BAD_TOAST_UI = {"template": "group", "data": {"items": [
+    text("Press Save: the answer is a show_toast with data.msg instead of data.message"),
+    {"template": "button", "data": {"label": "Save", "action_id": "save"}},
+]}}
+
+
 def serving(respond):
     """A mode that registers, then answers every request with respond."""
     def mode(sock):
@@ -490,6 +507,7 @@ MODES = {
         {"id": "rogue.bad", "name": "bad", "capabilities": []}),
     "register_bad_capabilities": faulty_register(
         {"id": "rogue.bad", "name": "bad", "capabilities": "visitor_panel"}),
+    "register_empty": mode_register_empty,
     "deep": serving(deep_render),
     "deep_ui": ui_mode(deep_ui),
     "big_table": ui_mode(big_table),
@@ -500,6 +518,8 @@ MODES = {
                                 event={"action": "teleport", "data": {}}),
     "plugin_request": mode_plugin_request,
     "bad_ui": ui_mode(lambda: BAD_UI),
+    "bad_toast": ui_mode(lambda: BAD_TOAST_UI,
+                         event={"action": "show_toast", "data": {"msg": "saved"}}),
     "file_text": ui_mode(lambda: text(open(ARG, encoding="utf-8").read().strip())),
 }
 

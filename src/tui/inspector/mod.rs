@@ -50,11 +50,56 @@ pub enum InspectorOutcome {
     Export(Vec<u64>),
 }
 
+/// Largest answer validated when it is selected: validating is linear in its size, and a
+/// selection must not stall the UI loop (the render pane has a bigger answer's diagnostics).
+const MAX_VALIDATED_BYTES: usize = 1 << 20;
+
+/// What validation says about the selected answer (see `check::validate`).
+#[derive(Debug)]
+pub(crate) enum Checked {
+    /// The answer to `method`, read as `what` (JSON-UI, JSON-ACTION, config).
+    Done {
+        what: &'static str,
+        method: String,
+        diagnostics: Vec<crate::jsonui::Diagnostic>,
+    },
+    /// Too big to validate on selection.
+    TooBig { method: String, bytes: usize },
+}
+
+/// Validates `e` when it is an answer to a request whose answer has a shape (a render, an
+/// event, a config): found through its pair, so only the selected message pays for it.
+fn check_answer(e: &LogEntry, log: &MessageLog) -> Option<Checked> {
+    use crate::check::validate;
+    if e.dir != Direction::In || !matches!(e.kind, EntryKind::Result { .. }) {
+        return None;
+    }
+    let request = log.get(e.pair?)?;
+    let EntryKind::Request { method, .. } = &request.kind else {
+        return None;
+    };
+    validate::answer_kind(method)?;
+    if e.raw.len() > MAX_VALIDATED_BYTES {
+        return Some(Checked::TooBig {
+            method: method.clone(),
+            bytes: e.raw.len(),
+        });
+    }
+    let frame: serde_json::Value = serde_json::from_slice(&e.raw).ok()?;
+    let checked = validate::validate(method, frame.get("result")?)?;
+    Some(Checked::Done {
+        what: checked.what(),
+        method: method.clone(),
+        diagnostics: checked.diagnostics().to_vec(),
+    })
+}
+
 /// The body of the selected message, built once per selection instead of once per draw.
 #[derive(Debug)]
 struct DetailCache {
     seq: u64,
     doc: Doc,
+    checked: Option<Checked>,
 }
 
 /// Everything the inspector remembers between draws.
@@ -82,6 +127,11 @@ pub struct InspectorState {
     input: Option<TextArea<'static>>,
     /// A one-shot message for the header ("not an outgoing request", …); cleared by the next key.
     notice: Option<String>,
+    /// Where the log's amendments (answers marked problems after they were logged) were
+    /// last read up to.
+    amend_cursor: u64,
+    /// Width of the detail pane at the last draw, to count its wrapped lines when scrolling.
+    detail_width: Cell<u16>,
 }
 
 impl Default for InspectorState {
@@ -108,6 +158,8 @@ impl InspectorState {
             detail: None,
             input: None,
             notice: None,
+            amend_cursor: 0,
+            detail_width: Cell::new(80),
         }
     }
 
@@ -139,6 +191,7 @@ impl InspectorState {
             }
             self.indexed_upto = log.last_seq();
         }
+        self.catch_up_amendments(log);
         let target = if self.follow {
             self.index.back().copied()
         } else {
@@ -151,11 +204,30 @@ impl InspectorState {
         self.refresh_detail(log);
     }
 
+    /// Entries marked problems after they were indexed may match the filter now (`errors`):
+    /// each is put in its place. Costs O(amendments × log₂ index).
+    fn catch_up_amendments(&mut self, log: &MessageLog) {
+        let (amended, cursor) = log.amended_since(self.amend_cursor);
+        self.amend_cursor = cursor;
+        for seq in amended {
+            let Some(e) = log.get(seq) else { continue };
+            if let Err(pos) = self.index.binary_search(&seq)
+                && self.matcher.matches(e)
+            {
+                self.index.insert(pos, seq);
+                if pos < self.offset.get() {
+                    self.offset.set(self.offset.get() + 1);
+                }
+            }
+        }
+    }
+
     /// Re-indexes the whole log for a new filter, keeping the selection on or near the same
     /// message. The one O(log size) operation, and only on a filter change.
     fn rebuild(&mut self, log: &MessageLog) {
         self.total = log.len();
         self.evicted = log.evicted().0;
+        self.amend_cursor = log.amended_since(u64::MAX).1;
         self.index = log
             .entries()
             .iter()
@@ -205,6 +277,7 @@ impl InspectorState {
         self.detail = log.get(seq).map(|e| DetailCache {
             seq,
             doc: body_doc(e, MAX_DETAIL_LINES),
+            checked: check_answer(e, log),
         });
     }
 
@@ -383,10 +456,12 @@ impl InspectorState {
 
     /// Lines in the detail pane's scrollable content, as far as it is known without a draw.
     fn detail_len(&self, log: &MessageLog) -> usize {
+        let checked = self.detail.as_ref().and_then(|d| d.checked.as_ref());
+        let width = self.detail_width.get();
         let header = self
             .selected
             .and_then(|s| log.get(s))
-            .map_or(0, view::detail_header_len);
+            .map_or(0, |e| view::detail_header_len(e, checked, width));
         header + self.detail.as_ref().map_or(0, |d| d.doc.lines.len())
     }
 

@@ -753,3 +753,74 @@ fn a_pair_hidden_by_the_filter_is_said_on_a_narrow_screen() {
     let screen = draw_list(&st, log, 54, 8).backend().to_string();
     assert!(screen.contains("is hidden by the"), "{screen}");
 }
+
+/// A logged event answer with a bad JSON-ACTION, paired with its request: (log, answer seq).
+fn bad_toast_log() -> (MessageLog, u64) {
+    let mut log = MessageLog::new(1 << 20);
+    let req = push(
+        &mut log,
+        0,
+        request(
+            Direction::Out,
+            "demo",
+            4,
+            "visitor_panel/event",
+            r#"{"event_type":"button_click","action_id":"save"}"#,
+        ),
+    );
+    let res = push(
+        &mut log,
+        3,
+        result(
+            Direction::In,
+            "demo",
+            4,
+            r#"{"action":"show_toast","data":{"msg":"saved, and a message long enough to wrap"}}"#,
+        ),
+    );
+    log.pair(req, res, Duration::from_micros(2_900));
+    (log, res)
+}
+
+#[test]
+fn the_selected_answer_shows_what_validation_found_wrapped() {
+    let (log, res) = bad_toast_log();
+    let mut st = synced(&log);
+    select(&mut st, &log, res);
+    let t = draw_detail(&st, &log, 70, 18);
+    let text = t.backend().to_string();
+    assert!(
+        text.contains("JSON-ACTION: 1 error, 1 warning · as the answer to"),
+        "{text}"
+    );
+    assert!(
+        text.contains("  visitor_panel/event"),
+        "wrapped, not cut: {text}"
+    );
+    assert!(
+        text.contains("missing required field \"message\""),
+        "{text}"
+    );
+    assert!(text.contains("did you mean \"message\"?"), "{text}");
+    insta::assert_snapshot!("detail_answer_diagnostics", t.backend());
+    // The request itself is not an answer: nothing is validated for it.
+    select(&mut st, &log, res - 1);
+    let req = draw_detail(&st, &log, 60, 18).backend().to_string();
+    assert!(!req.contains("JSON-ACTION"), "{req}");
+}
+
+#[test]
+fn an_answer_marked_a_problem_after_indexing_joins_the_errors_filter() {
+    let (mut log, res) = bad_toast_log();
+    let mut st = synced(&log);
+    type_filter(&mut st, &log, "errors");
+    st.handle_key(code(KeyCode::Enter), &log, 20);
+    assert_eq!(st.counts().0, 0, "nothing marked yet");
+    // The console validates off its loop, then marks the answer: the next sync shows it.
+    assert!(log.mark_problem(res, "JSON-ACTION: 1 error, 1 warning".into()));
+    st.sync(&log);
+    assert_eq!(st.counts().0, 1);
+    let list = draw_list(&st, &log, 100, 6).backend().to_string();
+    assert!(list.contains("! demo"), "{list}");
+    assert!(list.contains("JSON-ACTION: 1 error, 1 warning"), "{list}");
+}

@@ -1,7 +1,7 @@
 //! Drawing the inspector. Only visible rows are formatted, so a draw costs O(screen), not
 //! O(log).
 
-use super::{InspectorState, LIST_TOP_ROWS, body_doc};
+use super::{Checked, InspectorState, LIST_TOP_ROWS, body_doc};
 use crate::host::{Direction, EntryKind, LogEntry, MessageLog};
 use crate::text::{clock, sanitize_line, truncate_chars};
 use crate::tui::theme::Theme;
@@ -373,13 +373,77 @@ pub fn render_list(
 }
 
 /// How many lines [`detail_header`] makes for `e` (to clamp scrolling without drawing).
-pub(crate) fn detail_header_len(e: &LogEntry) -> usize {
-    let fault = matches!(e.kind, EntryKind::Error { .. } | EntryKind::Invalid { .. });
-    3 + usize::from(fault) + e.notes.len()
+pub(crate) fn detail_header_len(e: &LogEntry, checked: Option<&Checked>, width: u16) -> usize {
+    detail_header(e, checked, &Theme::default(), width).len()
 }
 
-/// Header lines of the detail pane: who, what, when, how long, how big, pairing, notes.
-fn detail_header(e: &LogEntry, theme: &Theme) -> Vec<Line<'static>> {
+/// Diagnostics listed at most for one message.
+const MAX_DETAIL_DIAGNOSTICS: usize = 200;
+
+/// What validation found in the answer: a heading, then each diagnostic, wrapped.
+fn checked_lines(checked: &Checked, theme: &Theme, width: u16, lines: &mut Vec<Line<'static>>) {
+    match checked {
+        Checked::Done {
+            what,
+            method,
+            diagnostics,
+        } if diagnostics.is_empty() => lines.push(Line::styled(
+            format!("✓ valid {what} for {}", sanitize_line(method)),
+            theme.fg(theme.success),
+        )),
+        Checked::Done {
+            what,
+            method,
+            diagnostics,
+        } => {
+            let summary = crate::check::validate::summary(what, diagnostics)
+                .and_then(|s| s.split(" (first").next().map(String::from))
+                .unwrap_or_default();
+            let heading = Span::styled(
+                format!("{summary} · as the answer to {}", sanitize_line(method)),
+                theme.fg(theme.title).add_modifier(Modifier::BOLD),
+            );
+            lines.extend(crate::tui::diagnostics::wrap_spans(
+                &[heading],
+                width as usize,
+                2,
+            ));
+            for d in diagnostics.iter().take(MAX_DETAIL_DIAGNOSTICS) {
+                lines.extend(crate::tui::diagnostics::diagnostic_lines(
+                    d,
+                    theme,
+                    width as usize,
+                ));
+            }
+            if diagnostics.len() > MAX_DETAIL_DIAGNOSTICS {
+                lines.push(Line::styled(
+                    format!(
+                        "… {} more not listed",
+                        diagnostics.len() - MAX_DETAIL_DIAGNOSTICS
+                    ),
+                    theme.muted(),
+                ));
+            }
+        }
+        Checked::TooBig { method, bytes } => lines.push(Line::styled(
+            format!(
+                "{} answer of {}: not validated here (the render pane has its diagnostics)",
+                sanitize_line(method),
+                fmt_size(*bytes)
+            ),
+            theme.muted(),
+        )),
+    }
+}
+
+/// Header lines of the detail pane: who, what, when, how long, how big, pairing, notes, and
+/// for an answer, what its validation found (wrapped at `width`).
+fn detail_header(
+    e: &LogEntry,
+    checked: Option<&Checked>,
+    theme: &Theme,
+    width: u16,
+) -> Vec<Line<'static>> {
     let mut l1 = vec![
         Span::styled(
             format!("#{}", e.seq),
@@ -452,6 +516,9 @@ fn detail_header(e: &LogEntry, theme: &Theme) -> Vec<Line<'static>> {
             theme.fg(theme.warning),
         ));
     }
+    if let Some(c) = checked {
+        checked_lines(c, theme, width, &mut lines);
+    }
     lines.push(Line::styled("─".repeat(40), theme.fg(theme.border)));
     lines
 }
@@ -494,7 +561,13 @@ pub fn render_detail(
         );
         return;
     };
-    let header = detail_header(e, theme);
+    st.detail_width.set(inner.width);
+    let checked = st
+        .detail
+        .as_ref()
+        .filter(|d| d.seq == e.seq)
+        .and_then(|d| d.checked.as_ref());
+    let header = detail_header(e, checked, theme, inner.width);
     let h = inner.height as usize;
     // The cache is built by sync; after a click it may lag one frame, so build just what fits.
     let fallback;

@@ -4,6 +4,7 @@
 mod output;
 mod overlay;
 mod panes;
+mod problems;
 
 use super::inspector;
 use super::msg::CapKey;
@@ -14,6 +15,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 
 pub use overlay::help_max_scroll;
 pub use panes::{plugins_row_at, toolbar_button_at};
+pub use problems::register_warning;
 
 /// Where everything goes on a screen of a given size.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -33,18 +35,6 @@ pub struct ScreenLayout {
     pub output: Rect,
     pub status: Rect,
     pub modal: Rect,
-}
-
-/// Lines of diagnostics shown under the UI (when there are any and they are on).
-fn diagnostics_height(state: &State) -> u16 {
-    if !state.show_diagnostics {
-        return 0;
-    }
-    let n = match state.shown_slot() {
-        Some(RenderSlot::Ready(r)) => r.diagnostics.len(),
-        _ => 0,
-    };
-    if n == 0 { 0 } else { (n as u16).min(3) + 1 }
 }
 
 /// The message of a failed render, wrapped to `width`: the header only names the failure.
@@ -110,7 +100,7 @@ pub fn screen_layout(area: Rect, state: &State) -> ScreenLayout {
     }
     l.render = render;
     let inner = inner(render);
-    let diag = diagnostics_height(state).min(inner.height / 3);
+    let diag = super::diagnostics::height(state, inner);
     let notice = failure_lines(state, inner.width)
         .len()
         .min(inner.height as usize / 3) as u16;

@@ -294,6 +294,9 @@ fn plugin_lines(state: &State, width: u16) -> (Vec<Line<'static>>, Vec<usize>) {
             let about = truncate_width(&sanitize_line(&about), 2 * w.saturating_sub(2));
             detail_lines(&about, w, t.fg(t.info), &mut lines);
         }
+        for note in super::register_warning(&p.register_notes) {
+            detail_lines(&format!("⚠ {note}"), w, t.fg(t.warning), &mut lines);
+        }
         if let Some(l) = launch {
             // A launched plugin whose process is not simply running says what it is doing.
             if l.state != ProcState::Running || l.removing {
@@ -347,6 +350,14 @@ fn plugin_lines(state: &State, width: u16) -> (Vec<Line<'static>>, Vec<usize>) {
     for e in &state.manifest_errors {
         lines.push(Line::from(Span::styled("✖ manifest error", t.fg(t.error))));
         detail_lines(e, w, t.fg(t.error), &mut lines);
+    }
+    for u in &state.unregistered {
+        let head = Span::styled(
+            format!("✖ connection #{} never registered", u.conn),
+            t.fg(t.error),
+        );
+        lines.extend(super::super::diagnostics::wrap_spans(&[head], w, 2));
+        detail_lines(&u.reason, w, t.fg(t.error), &mut lines);
     }
     (lines, row_line)
 }
@@ -410,7 +421,11 @@ pub fn plugins(area: Rect, buf: &mut Buffer, state: &State) {
     );
     let body = block.inner(area);
     block.render(area, buf);
-    if state.plugins.is_empty() && state.launches.is_empty() && state.manifest_errors.is_empty() {
+    if state.plugins.is_empty()
+        && state.launches.is_empty()
+        && state.manifest_errors.is_empty()
+        && state.unregistered.is_empty()
+    {
         let t = &state.theme;
         let lines = vec![
             Line::from(Span::styled("Waiting for plugins…", t.muted())),
@@ -714,11 +729,14 @@ pub fn render_pane(l: &ScreenLayout, buf: &mut Buffer, state: &State) {
                 t.muted(),
             )];
             if errors > 0 {
-                spans.push(Span::styled(format!(" · {errors} errors"), t.fg(t.error)));
+                spans.push(Span::styled(
+                    format!(" · {}", plural(errors, "error")),
+                    t.fg(t.error),
+                ));
             }
             if warnings > 0 {
                 spans.push(Span::styled(
-                    format!(" · {warnings} warnings"),
+                    format!(" · {}", plural(warnings, "warning")),
                     t.fg(t.warning),
                 ));
             }
@@ -777,9 +795,6 @@ pub fn render_pane(l: &ScreenLayout, buf: &mut Buffer, state: &State) {
                 t,
                 focused && matches!(slot, RenderSlot::Ready(_)),
             );
-            if l.diagnostics.area() > 0 {
-                diagnostics(l.diagnostics, buf, state, r);
-            }
         }
         None if matches!(slot, RenderSlot::Failed { .. }) => {
             let hint = match slot {
@@ -807,6 +822,18 @@ pub fn render_pane(l: &ScreenLayout, buf: &mut Buffer, state: &State) {
         }
         None => {}
     }
+    if l.diagnostics.area() > 0 {
+        super::super::diagnostics::draw(l.diagnostics, buf, state);
+    }
+}
+
+/// `1 warning`, `3 warnings`.
+fn plural(n: usize, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
 }
 
 /// `line` cut to `w` columns, the cut marked with `…` in the style of the span it falls in.
@@ -832,30 +859,6 @@ fn fit_line(line: Line<'static>, w: usize) -> Line<'static> {
         break;
     }
     Line::from(spans)
-}
-
-fn diagnostics(area: Rect, buf: &mut Buffer, state: &State, r: &super::super::state::Rendered) {
-    let t = &state.theme;
-    let mut lines = vec![Line::from(Span::styled(
-        format!("diagnostics ({}) · d hides", r.diagnostics.len()),
-        t.muted().add_modifier(Modifier::UNDERLINED),
-    ))];
-    for d in r
-        .diagnostics
-        .iter()
-        .take(area.height.saturating_sub(1) as usize)
-    {
-        let (mark, colour) = match d.severity {
-            Severity::Error => ("✖", t.error),
-            Severity::Warning => ("⚠", t.warning),
-        };
-        lines.push(Line::from(vec![
-            Span::styled(format!("{mark} "), t.fg(colour)),
-            Span::styled(sanitize_line(&d.path), t.fg(t.accent)),
-            Span::styled(format!(": {}", sanitize_line(&d.message)), t.text()),
-        ]));
-    }
-    Paragraph::new(lines).render(area, buf);
 }
 
 /// The status bar: plugins and pending requests, the current error in full, then as many key

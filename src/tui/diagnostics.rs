@@ -1,0 +1,489 @@
+//! The diagnostics list under the render pane's UI: what validation found in the shown
+//! JSON-UI and in the JSON-ACTION of the last event, in one list. Lines wrap instead of
+//! being cut; `D` focuses the list (then `j`/`k`, `PgUp`/`PgDn`, `g`/`G` scroll it and `Esc`
+//! leaves), the mouse wheel scrolls it, and when focused or zoomed it takes the room it needs.
+//!
+//! The list scrolls by entry (a diagnostic, or a section's label), and only the entries on
+//! screen are wrapped, so a UI with thousands of faults costs a draw of what fits; at most
+//! [`MAX_LISTED`] are listed (the rest are counted).
+
+use super::msg::Effect;
+use super::state::{EventOutcome, EventRecord, Pane, RenderSlot, Rendered, Shown, State};
+use super::theme::Theme;
+use super::view::ScreenLayout;
+use crate::jsonui::{Diagnostic, Severity};
+use crate::text::sanitize_line;
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget};
+use unicode_width::UnicodeWidthChar;
+
+/// Diagnostics listed at most (the rest are counted).
+pub const MAX_LISTED: usize = 200;
+/// Lines the list shows while neither focused nor zoomed.
+const COMPACT_LINES: u16 = 3;
+/// Rows always left to the UI above the list.
+const MIN_BODY: u16 = 4;
+
+/// Where the diagnostics list stands.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DiagList {
+    /// `D` moved the keyboard into the list.
+    pub focused: bool,
+    /// The first entry shown.
+    pub scroll: usize,
+}
+
+/// Whether the list has the keyboard (it keeps its flag while another pane is focused).
+pub fn is_focused(state: &State) -> bool {
+    state.diag.focused && state.focus == Pane::Render && state.show_diagnostics
+}
+
+/// The render shown (or the one kept under a spinner or an error).
+fn shown_rendered(state: &State) -> Option<&Rendered> {
+    match state.shown_slot()? {
+        RenderSlot::Ready(r) => Some(r),
+        RenderSlot::Pending { previous, .. } | RenderSlot::Failed { previous, .. } => {
+            previous.as_deref()
+        }
+    }
+}
+
+/// The diagnostics of the shown UI, and those of the last event's answer when it came from
+/// the plugin shown.
+pub fn sources(state: &State) -> (&[Diagnostic], &[Diagnostic]) {
+    let render = shown_rendered(state).map_or(&[][..], |r| &r.diagnostics[..]);
+    let shown_plugin = match &state.shown {
+        Some(Shown::Cap(k)) => Some(k.plugin_id.as_str()),
+        _ => None,
+    };
+    let action = match &state.last_event {
+        Some(EventRecord {
+            plugin_id,
+            outcome: EventOutcome::Action { diagnostics, .. },
+            ..
+        }) if shown_plugin.is_none_or(|p| p == plugin_id) => &diagnostics[..],
+        _ => &[][..],
+    };
+    (render, action)
+}
+
+/// How many diagnostics the list holds.
+pub fn count(state: &State) -> usize {
+    let (r, a) = sources(state);
+    r.len() + a.len()
+}
+
+/// Breaks styled text into lines of at most `width` columns, at spaces where it can (inside
+/// a word only when the word alone is wider); lines after the first are indented by `indent`.
+pub fn wrap_spans(spans: &[Span<'_>], width: usize, indent: usize) -> Vec<Line<'static>> {
+    let width = width.max(indent + 2);
+    // Every char with its width and the span it comes from.
+    let chars: Vec<(char, usize, usize)> = spans
+        .iter()
+        .enumerate()
+        .flat_map(|(i, s)| {
+            s.content
+                .chars()
+                .map(move |c| (c, c.width().unwrap_or(0), i))
+        })
+        .collect();
+    // Each line as a range of `chars`, breaking greedily at word starts.
+    let mut ranges: Vec<(usize, usize)> = Vec::new();
+    let (mut start, mut used, mut i) = (0, 0, 0);
+    while i < chars.len() {
+        let limit = if ranges.is_empty() {
+            width
+        } else {
+            width - indent
+        };
+        // The word at `i`: its letters, then the spaces after it.
+        let word_end = (i..chars.len())
+            .find(|&j| chars[j].0 == ' ')
+            .unwrap_or(chars.len());
+        let word_w: usize = chars[i..word_end].iter().map(|c| c.1).sum();
+        if used > 0 && used + word_w > limit {
+            ranges.push((start, i));
+            (start, used) = (i, 0);
+            continue;
+        }
+        if used == 0 && word_w > limit {
+            // A word wider than a line: as much of it as fits.
+            let mut j = i;
+            while j < word_end && used + chars[j].1 <= limit {
+                used += chars[j].1;
+                j += 1;
+            }
+            let j = j.max(i + 1);
+            if j < word_end {
+                ranges.push((start, j));
+                (start, used, i) = (j, 0, j);
+                continue;
+            }
+            i = j;
+        } else {
+            used += word_w;
+            i = word_end;
+        }
+        while i < chars.len() && chars[i].0 == ' ' {
+            used += chars[i].1;
+            i += 1;
+        }
+    }
+    ranges.push((start, chars.len()));
+    ranges
+        .into_iter()
+        .enumerate()
+        .map(|(n, (a, b))| {
+            let mut end = b;
+            while end > a && chars[end - 1].0 == ' ' {
+                end -= 1;
+            }
+            let mut out: Vec<Span<'static>> = Vec::new();
+            if n > 0 && indent > 0 {
+                out.push(Span::raw(" ".repeat(indent)));
+            }
+            let mut k = a;
+            while k < end {
+                let span = chars[k].2;
+                let run_end = (k..end).find(|&j| chars[j].2 != span).unwrap_or(end);
+                let text: String = chars[k..run_end].iter().map(|c| c.0).collect();
+                out.push(Span::styled(text, spans[span].style));
+                k = run_end;
+            }
+            Line::from(out)
+        })
+        .collect()
+}
+
+/// One diagnostic as wrapped lines: mark, path, message.
+pub fn diagnostic_lines(d: &Diagnostic, theme: &Theme, width: usize) -> Vec<Line<'static>> {
+    let (mark, colour) = match d.severity {
+        Severity::Error => ("✖ ", theme.error),
+        Severity::Warning => ("⚠ ", theme.warning),
+    };
+    let spans = [
+        Span::styled(mark, theme.fg(colour)),
+        Span::styled(sanitize_line(&d.path), theme.fg(theme.accent)),
+        Span::styled(format!(": {}", sanitize_line(&d.message)), theme.text()),
+    ];
+    wrap_spans(&spans, width, 2)
+}
+
+/// One entry of the list.
+enum Entry<'a> {
+    /// A section's heading (when the render's and the event's diagnostics are both listed).
+    Label(String),
+    /// A diagnostic, with its number among all listed.
+    Diag(&'a Diagnostic, usize),
+    /// The diagnostics of a section left out.
+    More(usize),
+}
+
+/// The list's entries, in order (cheap: nothing is formatted yet).
+fn entries(state: &State) -> Vec<Entry<'_>> {
+    let (render, action) = sources(state);
+    let mut out = Vec::new();
+    let mut budget = MAX_LISTED;
+    let mut number = 0;
+    let labelled = !action.is_empty();
+    if !render.is_empty() {
+        let method = shown_rendered(state).map_or("render", |r| r.method.as_str());
+        let label = labelled.then(|| format!("JSON-UI · {}", sanitize_line(method)));
+        section(label, render, &mut out, &mut budget, &mut number);
+    }
+    if labelled {
+        let name = state
+            .last_event
+            .as_ref()
+            .and_then(|e| e.action())
+            .map_or("", |a| a.name());
+        let label = format!("JSON-ACTION · last event · {}", sanitize_line(name));
+        section(Some(label), action, &mut out, &mut budget, &mut number);
+    }
+    out
+}
+
+/// Adds a section: its label, its diagnostics within `budget`, a count of the rest.
+fn section<'a>(
+    label: Option<String>,
+    diags: &'a [Diagnostic],
+    out: &mut Vec<Entry<'a>>,
+    budget: &mut usize,
+    number: &mut usize,
+) {
+    out.extend(label.map(Entry::Label));
+    for d in diags.iter().take(*budget) {
+        out.push(Entry::Diag(d, *number));
+        *number += 1;
+    }
+    if diags.len() > *budget {
+        out.push(Entry::More(diags.len() - *budget));
+        *number += diags.len() - *budget;
+    }
+    *budget = budget.saturating_sub(diags.len());
+}
+
+fn entry_lines(e: &Entry<'_>, theme: &Theme, width: usize) -> Vec<Line<'static>> {
+    match e {
+        Entry::Label(label) => wrap_spans(
+            &[Span::styled(
+                label.clone(),
+                theme.fg(theme.title).add_modifier(Modifier::BOLD),
+            )],
+            width,
+            2,
+        ),
+        Entry::Diag(d, _) => diagnostic_lines(d, theme, width),
+        Entry::More(n) => vec![Line::from(Span::styled(
+            format!("… {n} more not listed (tgo-console check lists every one)"),
+            theme.muted(),
+        ))],
+    }
+}
+
+/// Lines of the entries from `first` on, until `max` lines (wrapped at `width`), and how
+/// many entries they come from.
+fn lines_from(
+    state: &State,
+    list: &[Entry<'_>],
+    first: usize,
+    width: u16,
+    max: usize,
+) -> (Vec<Line<'static>>, usize) {
+    let mut out = Vec::new();
+    let mut used = 0;
+    for e in list.iter().skip(first) {
+        if out.len() >= max {
+            break;
+        }
+        out.extend(entry_lines(e, &state.theme, width as usize));
+        used += 1;
+    }
+    (out, used)
+}
+
+/// The last first entry that still fills `visible` lines: scrolling stops there, so the
+/// list never scrolls into blank space. Wraps only the entries at the end.
+fn last_first(state: &State, list: &[Entry<'_>], width: u16, visible: usize) -> usize {
+    let mut lines = 0;
+    for (i, e) in list.iter().enumerate().rev() {
+        lines += entry_lines(e, &state.theme, width as usize).len();
+        if lines > visible {
+            // An entry taller than the list is shown from its top.
+            return (i + 1).min(list.len() - 1);
+        }
+    }
+    0
+}
+
+/// Rows the list takes at the bottom of the render pane's `inner` area (0 when there is
+/// nothing to list or the list is hidden): three lines and its header normally, what it needs
+/// (up to half the pane) when focused, and all but a few rows of the UI when zoomed.
+pub fn height(state: &State, inner: Rect) -> u16 {
+    if !state.show_diagnostics || count(state) == 0 || inner.height < 3 {
+        return 0;
+    }
+    let zoomed = state.zoom && state.focus == Pane::Render;
+    let room = if zoomed {
+        inner.height.saturating_sub(1 + MIN_BODY)
+    } else if is_focused(state) {
+        inner.height / 2
+    } else {
+        (COMPACT_LINES + 1).min(inner.height / 3)
+    }
+    .max(2);
+    let list = entries(state);
+    let wanted = lines_from(state, &list, 0, inner.width, room as usize)
+        .0
+        .len() as u16
+        + 1;
+    wanted.min(room)
+}
+
+/// Draws the list into `area` (its header on the first row).
+pub fn draw(area: Rect, buf: &mut Buffer, state: &State) {
+    if area.height == 0 || area.width == 0 {
+        return;
+    }
+    let t = &state.theme;
+    let list = entries(state);
+    let visible = area.height as usize - 1;
+    // Clamped so the list never scrolls into blank space (nothing to clamp at the top).
+    let first = match state.diag.scroll {
+        0 => 0,
+        s => s.min(last_first(state, &list, area.width, visible)),
+    };
+    let (content, used) = lines_from(state, &list, first, area.width, visible);
+    let focused = is_focused(state);
+    let (render, action) = sources(state);
+    let total = render.len() + action.len();
+    let errors = render.iter().chain(action).filter(|d| d.is_error()).count();
+    let warnings = total - errors;
+    // Which diagnostics are (at least partly) on screen, for "3–7 of 12".
+    let numbers: Vec<usize> = list[first..first + used]
+        .iter()
+        .filter_map(|e| match e {
+            Entry::Diag(_, n) => Some(*n),
+            _ => None,
+        })
+        .collect();
+    let all_shown =
+        first == 0 && used == list.len() && content.len() <= visible && total <= MAX_LISTED;
+    // The counts first, then what to press, then where the view is: as much as fits, the
+    // counts said briefly when that lets the position fit too.
+    let mut rest = vec![if focused { "Esc back" } else { "D read" }.to_string()];
+    if let (true, false, Some(a), Some(b)) = (focused, all_shown, numbers.first(), numbers.last()) {
+        rest.push(format!("{}–{} of {total}", a + 1, b + 1));
+    }
+    rest.push(if focused { "j k PgUp PgDn" } else { "d hide" }.to_string());
+    let counted = |n: usize, word: &str| match n {
+        0 => None,
+        1 => Some(format!("1 {word}")),
+        n => Some(format!("{n} {word}s")),
+    };
+    let short = [counted(errors, "error"), counted(warnings, "warning")]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(", ");
+    let long = format!("diagnostics: {short}");
+    let fits = |first: &str, n: usize| {
+        let w: usize = rest[..n].iter().map(|p| 3 + crate::text::width(p)).sum();
+        crate::text::width(first) + w <= area.width as usize
+    };
+    let wanted = rest.len().min(2);
+    let mut head = if fits(&long, wanted) || !fits(&short, wanted) {
+        long
+    } else {
+        short
+    };
+    for part in rest {
+        if crate::text::width(&head) + 3 + crate::text::width(&part) > area.width as usize {
+            break;
+        }
+        head.push_str(" · ");
+        head.push_str(&part);
+    }
+    let head_style = if focused {
+        t.fg(t.accent)
+            .add_modifier(Modifier::BOLD | Modifier::UNDERLINED)
+    } else {
+        t.muted().add_modifier(Modifier::UNDERLINED)
+    };
+    let mut shown: Vec<Line<'static>> = vec![Line::from(Span::styled(head, head_style))];
+    shown.extend(content.into_iter().take(visible));
+    Paragraph::new(shown).render(area, buf);
+}
+
+/// Scrolls by `delta` entries (clamped to the content).
+fn scroll_by(state: &mut State, layout: &ScreenLayout, delta: isize) {
+    let area = layout.diagnostics;
+    let visible = (area.height as usize).saturating_sub(1);
+    let last = {
+        let list = entries(state);
+        last_first(state, &list, area.width, visible)
+    };
+    state.diag.scroll = state
+        .diag
+        .scroll
+        .min(last)
+        .saturating_add_signed(delta)
+        .min(last);
+}
+
+/// A key in the render pane: `D` enters (or leaves) the list; while it is focused, the
+/// moving keys scroll it and `Esc` leaves. `None` for keys it leaves to the UI and the rest.
+pub fn on_key(
+    state: &mut State,
+    key: KeyEvent,
+    layout: impl Fn(&State) -> ScreenLayout,
+) -> Option<Vec<Effect>> {
+    if key.code == KeyCode::Char('D') {
+        if state.diag.focused && state.show_diagnostics {
+            state.diag.focused = false;
+        } else if count(state) == 0 {
+            super::update::toast(
+                state,
+                super::state::ToastKind::Info,
+                "no diagnostics here".into(),
+                std::time::Duration::from_secs(2),
+            );
+        } else {
+            state.show_diagnostics = true;
+            state.diag.focused = true;
+        }
+        return Some(Vec::new());
+    }
+    if !is_focused(state) {
+        return None;
+    }
+    let l = layout(state);
+    // A page of entries: most take a line or two.
+    let page = (l.diagnostics.height as isize / 2).max(1);
+    match key.code {
+        KeyCode::Esc => state.diag.focused = false,
+        KeyCode::Down | KeyCode::Char('j') => scroll_by(state, &l, 1),
+        KeyCode::Up | KeyCode::Char('k') => scroll_by(state, &l, -1),
+        KeyCode::PageDown | KeyCode::Char(' ') => scroll_by(state, &l, page),
+        KeyCode::PageUp => scroll_by(state, &l, -page),
+        KeyCode::Home | KeyCode::Char('g') => state.diag.scroll = 0,
+        KeyCode::End | KeyCode::Char('G') => scroll_by(state, &l, isize::MAX / 2),
+        // The UI's own moving keys do nothing while the list has the keyboard.
+        KeyCode::Enter
+        | KeyCode::Left
+        | KeyCode::Right
+        | KeyCode::Char('h')
+        | KeyCode::Char('l') => {}
+        _ => return None,
+    }
+    Some(Vec::new())
+}
+
+/// The mouse wheel over the list.
+pub fn on_wheel(state: &mut State, layout: &ScreenLayout, down: bool) {
+    scroll_by(state, layout, if down { 3 } else { -3 });
+}
+
+/// A click on the list focuses it.
+pub fn on_click(state: &mut State) {
+    state.focus = Pane::Render;
+    state.diag.focused = true;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(lines: &[Line<'_>]) -> Vec<String> {
+        lines.iter().map(|l| l.to_string()).collect()
+    }
+
+    #[test]
+    fn long_lines_wrap_at_spaces_with_a_hanging_indent() {
+        let spans = [
+            Span::raw("✖ "),
+            Span::raw("$.data.items[0].data.columns[1].key"),
+            Span::raw(": column \"reason_text\" is empty in every row; rows have \"reason\""),
+        ];
+        let lines = wrap_spans(&spans, 40, 2);
+        assert_eq!(
+            text(&lines),
+            [
+                "✖ $.data.items[0].data.columns[1].key:",
+                "  column \"reason_text\" is empty in every",
+                "  row; rows have \"reason\"",
+            ]
+        );
+        assert!(lines.iter().all(|l| l.width() <= 40));
+        // A word wider than the line is broken inside.
+        let long = wrap_spans(&[Span::raw("x".repeat(25))], 10, 2);
+        assert_eq!(text(&long), ["xxxxxxxxxx", "  xxxxxxxx", "  xxxxxxx"]);
+        // Wide characters never straddle the edge.
+        let cjk = wrap_spans(&[Span::raw("客户档案客户档案")], 7, 0);
+        assert!(cjk.iter().all(|l| l.width() <= 7), "{:?}", text(&cjk));
+    }
+}
