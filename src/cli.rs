@@ -295,6 +295,7 @@ async fn run_console(cli: &Cli, file: &Config, log_path: PathBuf) -> ExitCode {
         watch: cli.watch,
         log_path,
         record: cli.record.clone(),
+        visitors_file: Some(state_dir().join("visitors.json")),
     };
     match crate::tui::run(opts).await {
         Ok(()) => ExitCode::SUCCESS,
@@ -533,9 +534,15 @@ fn init_logging(path: PathBuf) -> Option<tracing_appender::non_blocking::WorkerG
 
 /// `$XDG_STATE_HOME/tgo-console/tgo-console.log`, else `~/.local/state/…`, else the temp dir.
 pub fn default_log_path() -> PathBuf {
+    state_dir().join("tgo-console.log")
+}
+
+/// `$XDG_STATE_HOME/tgo-console`, else `~/.local/state/tgo-console`, else under the temp dir:
+/// the log and what the console keeps between runs (recent visitors).
+pub fn state_dir() -> PathBuf {
     let base = std::env::var_os("XDG_STATE_HOME")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))
         .unwrap_or_else(std::env::temp_dir);
-    base.join("tgo-console").join("tgo-console.log")
+    base.join("tgo-console")
 }

@@ -428,9 +428,35 @@ struct Visitor {
     seed: u64,
 }
 
+/// What renders said about each visitor (name, email). Events carry only the visitor id, as
+/// from the real host, so the demo looks the rest up here, as a real plugin would in its CRM.
+static SEEN: std::sync::Mutex<Option<std::collections::HashMap<String, Value>>> =
+    std::sync::Mutex::new(None);
+/// Visitors remembered at most (then the memory starts again).
+const SEEN_MAX: usize = 1000;
+
 impl Visitor {
     fn from_params(params: &Value) -> Self {
-        let visitor = params.get("visitor").unwrap_or(&Value::Null);
+        let sent = params.get("visitor").filter(|v| v.is_object());
+        let id_sent = str_at(params, "visitor_id").map(str::to_string);
+        let mut seen = SEEN.lock().unwrap_or_else(|e| e.into_inner());
+        let seen = seen.get_or_insert_with(Default::default);
+        let remembered;
+        let visitor = match (sent, &id_sent) {
+            (Some(v), Some(id)) => {
+                if seen.len() >= SEEN_MAX {
+                    seen.clear();
+                }
+                seen.insert(id.clone(), v.clone());
+                v
+            }
+            (Some(v), None) => v,
+            (None, Some(id)) => {
+                remembered = seen.get(id).cloned().unwrap_or(Value::Null);
+                &remembered
+            }
+            (None, None) => &Value::Null,
+        };
         let id = str_at(params, "visitor_id")
             .or_else(|| str_at(visitor, "id"))
             .unwrap_or("visitor-demo")
@@ -1219,6 +1245,23 @@ mod tests {
                 .unwrap()
                 .contains("ORD-10002")
         );
+    }
+
+    #[test]
+    fn an_event_uses_what_the_render_said_about_its_visitor() {
+        // The console (and the real host) send the visitor object with renders only.
+        let params = json!({"visitor_id": "v-mail", "visitor": {"name": "李四",
+                            "email": "lisi@example.com"}});
+        assert!(
+            customer_360(&params)
+                .to_string()
+                .contains("lisi@example.com")
+        );
+        let copy = event(
+            &json!({"event_type": "button_click", "action_id": "copy_email",
+                                 "visitor_id": "v-mail"}),
+        );
+        assert_eq!(copy["data"]["text"], "lisi@example.com");
     }
 
     #[test]

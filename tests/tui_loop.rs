@@ -221,6 +221,7 @@ async fn launched_plugins_show_their_state_and_output_and_stop_with_keys() {
     let mut sources = Sources {
         launcher: Some((launcher.clone(), launcher_events)),
         signals: None,
+        visitors_file: None,
     };
     let watcher = launcher.clone();
     let script = async move {
@@ -342,6 +343,7 @@ async fn watch_restarts_an_edited_plugin_and_renders_its_panel_again() {
     let mut sources = Sources {
         launcher: Some((launcher.clone(), launcher_events)),
         signals: None,
+        visitors_file: None,
     };
     let message = dir.path().join("message.txt");
     let seen = Arc::new(Mutex::new(Vec::new()));
@@ -734,4 +736,40 @@ async fn handshake_faults_show_in_the_plugins_pane() {
     assert!(screen.contains("frame error"), "{screen}");
     assert!(screen.contains("⚠ register lacks name,"), "{screen}");
     h.handle.shutdown().await;
+}
+
+/// The visitor applied in the context editor is kept for the next run (issue 9.10).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recent_visitors_are_kept_for_the_next_run() {
+    use common::console::Console;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("state/visitors.json");
+    let mut c = Console::new(120, 36, |_| {}).await;
+    c.sources.visitors_file = Some(file.clone());
+    let _demo = c.host.demo("com.tgo.demo");
+    let watched = file.clone();
+    c.run(|mut s| async move {
+        s.until("Customer 360").await;
+        s.key(KeyCode::Char('v'));
+        s.until("Render context").await;
+        s.key_with(KeyCode::Char('u'), KeyModifiers::CONTROL);
+        s.type_text("v_20261202");
+        s.key(KeyCode::Enter);
+        s.until("v_20261202").await;
+        let deadline = tokio::time::Instant::now() + common::console::PATIENCE;
+        while !watched.exists() {
+            assert!(tokio::time::Instant::now() < deadline, "never saved");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        s.key(KeyCode::Char('q'));
+    })
+    .await;
+    let kept = tgo_console::tui::app::load_visitors(&file).unwrap();
+    let ids: Vec<&str> = kept.iter().map(|r| r.visitor_id.as_str()).collect();
+    assert_eq!(ids, ["v_12345", "v_20261202"]);
+    assert_eq!(kept[1].visitor["name"], "张三");
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    c.finish().await;
 }

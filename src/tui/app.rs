@@ -2,6 +2,7 @@
 //! then replies, host events and a throttled "log grew"; `update`; draw only if something
 //! changed. No timer runs unless something on screen moves, so an idle console sleeps.
 
+use super::context_edit::RecentVisitor;
 use super::msg::{Effect, Msg};
 use super::state::State;
 use super::update::update;
@@ -89,6 +90,8 @@ pub struct Sources {
     pub launcher: Option<(Launcher, mpsc::UnboundedReceiver<LauncherEvent>)>,
     /// Signals asking the console to stop (SIGTERM, SIGHUP, SIGINT), by name.
     pub signals: Option<mpsc::UnboundedReceiver<&'static str>>,
+    /// Where recent visitors are kept across runs (none: not kept).
+    pub visitors_file: Option<std::path::PathBuf>,
 }
 
 /// Most launcher events folded into one message (one redraw) when a plugin prints a flood.
@@ -287,7 +290,14 @@ where
         dirty = true;
         let launcher = sources.launcher.as_ref().map(|(l, _)| l);
         for effect in effects {
-            run_effect(effect, host, launcher, &tx, platform);
+            run_effect(
+                effect,
+                host,
+                launcher,
+                &tx,
+                platform,
+                sources.visitors_file.as_deref(),
+            );
         }
     }
     tracing::info!(frames, "event loop ended");
@@ -340,8 +350,21 @@ fn run_effect(
     launcher: Option<&Launcher>,
     tx: &mpsc::UnboundedSender<Msg>,
     platform: &mut dyn Platform,
+    visitors_file: Option<&std::path::Path>,
 ) {
     match effect {
+        Effect::SaveVisitors(list) => {
+            let Some(path) = visitors_file.map(std::path::Path::to_path_buf) else {
+                return;
+            };
+            let tx = tx.clone();
+            tokio::task::spawn_blocking(move || {
+                if let Err(e) = save_visitors(&path, &list) {
+                    let text = format!("cannot keep recent visitors in {}: {e}", path.display());
+                    let _ = tx.send(Msg::Notice { text, error: true });
+                }
+            });
+        }
         Effect::Request {
             plugin_id,
             method,
@@ -436,6 +459,37 @@ fn run_effect(
         }
         Effect::Quit => {}
     }
+}
+
+/// The recent visitors kept at `path` (none when there is no such file). A file that cannot
+/// be read is an error to show; it is not overwritten until the next visitor is applied.
+pub fn load_visitors(path: &std::path::Path) -> Result<Vec<RecentVisitor>, String> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(format!("{}: {e}", path.display())),
+    };
+    serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Writes the recent visitors to `path` (0600, through a temporary file renamed over it, so
+/// a crash never leaves half a file).
+fn save_visitors(path: &std::path::Path, list: &[RecentVisitor]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let tmp = path.with_extension(format!("tmp.{}", std::process::id()));
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&tmp)?;
+    f.write_all(&serde_json::to_vec_pretty(list).map_err(std::io::Error::other)?)?;
+    f.sync_all()?;
+    std::fs::rename(&tmp, path)
 }
 
 /// Reads the manifests each path stands for and launches every good one. Returns what was

@@ -1,24 +1,61 @@
-//! The render-context editor: visitor id, session id, language and channel, each a
-//! ratatui-textarea line. Enter applies (and re-renders), Esc cancels, ↑/↓ in the visitor
-//! field recall recent visitor ids.
+//! The render-context editor: visitor id, session id, language and channel (one line each),
+//! and the `visitor` object sent with renders, as JSON. Enter applies (and re-renders) from a
+//! one-line field, Ctrl-S from anywhere; Esc cancels; ↑/↓ in the visitor id recall recent
+//! visitors, each with its own visitor object.
 
 use super::cells::claim;
+use super::inspector::json_error;
 use super::theme::Theme;
 use crate::host::RenderContext;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 use ratatui_textarea::TextArea;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
 const LABELS: [&str; 4] = ["Visitor id", "Session id", "Language", "Channel type"];
+/// The field index of the visitor JSON.
+const VISITOR: usize = LABELS.len();
+/// Recent visitors kept (and saved).
+pub const RECENT_VISITORS: usize = 20;
+
+/// A visitor used before: its id and the visitor object that goes with it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RecentVisitor {
+    pub visitor_id: String,
+    pub visitor: Map<String, Value>,
+}
+
+impl RecentVisitor {
+    pub fn of(ctx: &RenderContext) -> Self {
+        Self {
+            visitor_id: ctx.visitor_id.clone(),
+            visitor: ctx.visitor.clone(),
+        }
+    }
+}
+
+/// `list` with `v` as its newest entry (an older one of the same id goes), at most
+/// [`RECENT_VISITORS`] long.
+pub fn remember(list: &mut Vec<RecentVisitor>, v: RecentVisitor) {
+    list.retain(|r| r.visitor_id != v.visitor_id);
+    list.push(v);
+    let excess = list.len().saturating_sub(RECENT_VISITORS);
+    list.drain(..excess);
+}
 
 pub struct ContextEditor {
     fields: Vec<TextArea<'static>>,
+    visitor: TextArea<'static>,
     pub focus: usize,
-    recent: Vec<String>,
+    recent: Vec<RecentVisitor>,
     recall: Option<usize>,
+    /// The visitor JSON's check: Ok, or where it is wrong.
+    status: Result<(), String>,
 }
 
 impl std::fmt::Debug for ContextEditor {
@@ -42,8 +79,20 @@ fn line(text: &str) -> TextArea<'static> {
     t
 }
 
+fn visitor_area(visitor: &Map<String, Value>) -> TextArea<'static> {
+    let text = serde_json::to_string_pretty(visitor).unwrap_or_default();
+    let mut t = TextArea::new(
+        crate::text::escape_json_controls(&text)
+            .lines()
+            .map(String::from)
+            .collect(),
+    );
+    t.set_tab_length(2);
+    t
+}
+
 impl ContextEditor {
-    pub fn new(ctx: &RenderContext, recent: &[String]) -> Self {
+    pub fn new(ctx: &RenderContext, recent: &[RecentVisitor]) -> Self {
         let values = [
             &ctx.visitor_id,
             &ctx.session_id,
@@ -52,9 +101,11 @@ impl ContextEditor {
         ];
         Self {
             fields: values.iter().map(|v| line(v)).collect(),
+            visitor: visitor_area(&ctx.visitor),
             focus: 0,
             recent: recent.to_vec(),
             recall: None,
+            status: Ok(()),
         }
     }
 
@@ -65,34 +116,56 @@ impl ContextEditor {
             .collect()
     }
 
-    /// The context these values make, starting from `base` (visitor details follow the id).
-    pub fn apply_to(&self, base: &RenderContext) -> RenderContext {
+    /// The visitor object as typed, or why it is not one.
+    fn visitor(&self) -> Result<Map<String, Value>, String> {
+        match serde_json::from_str::<Value>(&self.visitor.lines().join("\n")) {
+            Ok(Value::Object(m)) => Ok(m),
+            Ok(_) => Err("the visitor must be a JSON object".into()),
+            Err(e) => Err(json_error(&e)),
+        }
+    }
+
+    fn recheck(&mut self) {
+        self.status = self.visitor().map(|_| ());
+    }
+
+    /// The context these values make, starting from `base`; why not, when the visitor JSON is
+    /// not an object.
+    pub fn apply_to(&self, base: &RenderContext) -> Result<RenderContext, String> {
         let v = self.values();
         let mut ctx = base.clone();
-        if ctx.visitor_id != v[0] {
-            ctx.visitor_id = v[0].clone();
-        }
+        ctx.visitor_id = v[0].clone();
         ctx.session_id = v[1].clone();
         ctx.language = v[2].clone();
         ctx.channel_type = v[3].clone();
-        ctx
+        ctx.visitor = self.visitor()?;
+        Ok(ctx)
+    }
+
+    fn apply(&mut self, base: &RenderContext) -> EditOutcome {
+        if self.values()[0].is_empty() {
+            self.focus = 0;
+            return EditOutcome::Handled;
+        }
+        match self.apply_to(base) {
+            Ok(ctx) => EditOutcome::Apply(Box::new(ctx)),
+            Err(why) => {
+                self.status = Err(why);
+                self.focus = VISITOR;
+                EditOutcome::Handled
+            }
+        }
     }
 
     pub fn handle_key(&mut self, key: KeyEvent, base: &RenderContext) -> EditOutcome {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        let fields = VISITOR + 1;
         match key.code {
             KeyCode::Esc => return EditOutcome::Cancel,
-            KeyCode::Enter => {
-                if self.values()[0].is_empty() {
-                    return EditOutcome::Handled;
-                }
-                return EditOutcome::Apply(Box::new(self.apply_to(base)));
-            }
-            KeyCode::Tab | KeyCode::Down if self.focus > 0 || key.code == KeyCode::Tab => {
-                self.focus = (self.focus + 1) % self.fields.len();
-            }
-            KeyCode::BackTab => {
-                self.focus = (self.focus + self.fields.len() - 1) % self.fields.len()
-            }
+            KeyCode::Char('s') if ctrl => return self.apply(base),
+            KeyCode::Enter if self.focus != VISITOR || ctrl => return self.apply(base),
+            KeyCode::Tab => self.focus = (self.focus + 1) % fields,
+            KeyCode::BackTab => self.focus = (self.focus + fields - 1) % fields,
             KeyCode::Up | KeyCode::Down if self.focus == 0 && !self.recent.is_empty() => {
                 let n = self.recent.len();
                 let i = match (self.recall, key.code) {
@@ -102,13 +175,20 @@ impl ContextEditor {
                     (Some(i), _) => (i + 1) % n,
                 };
                 self.recall = Some(i);
-                self.fields[0] = line(&self.recent[i]);
+                self.fields[0] = line(&self.recent[i].visitor_id);
+                self.visitor = visitor_area(&self.recent[i].visitor);
+                self.recheck();
             }
-            KeyCode::Up => self.focus = self.focus.saturating_sub(1),
-            _ if key.modifiers.contains(KeyModifiers::CONTROL)
-                && key.code == KeyCode::Char('u') =>
-            {
+            KeyCode::Down if self.focus < VISITOR => self.focus += 1,
+            KeyCode::Up if self.focus < VISITOR => self.focus = self.focus.saturating_sub(1),
+            KeyCode::Up if self.visitor.cursor().0 == 0 => self.focus -= 1,
+            KeyCode::Char('u') if ctrl && self.focus < VISITOR => {
                 self.fields[self.focus] = line("");
+            }
+            _ if self.focus == VISITOR => {
+                if self.visitor.input(key) {
+                    self.recheck();
+                }
             }
             _ => {
                 self.fields[self.focus].input(key);
@@ -118,7 +198,13 @@ impl ContextEditor {
     }
 
     pub fn paste(&mut self, text: &str) {
-        self.fields[self.focus].insert_str(text.replace(['\n', '\r'], ""));
+        if self.focus == VISITOR {
+            self.visitor
+                .insert_str(crate::text::sanitize_multiline(text));
+            self.recheck();
+        } else {
+            self.fields[self.focus].insert_str(text.replace(['\n', '\r'], ""));
+        }
     }
 
     pub fn render(&self, area: Rect, buf: &mut Buffer, theme: &Theme) {
@@ -129,59 +215,81 @@ impl ContextEditor {
             .title(Span::styled(" Render context ", theme.fg(theme.title)));
         let inner = block.inner(area);
         block.render(area, buf);
-        for (i, (label, field)) in LABELS.iter().zip(&self.fields).enumerate() {
-            let y = inner.y + i as u16 * 2;
-            if y >= inner.bottom() {
-                break;
-            }
-            let focused = i == self.focus;
-            let style = if focused {
+        let label_style = |focused: bool| {
+            if focused {
                 theme.fg(theme.accent)
             } else {
                 theme.muted()
-            };
-            Paragraph::new(Span::styled(format!("{label:>12} "), style)).render(
-                Rect {
-                    x: inner.x,
-                    y,
-                    width: 13.min(inner.width),
-                    height: 1,
-                },
-                buf,
-            );
+            }
+        };
+        let cursor = |ta: &mut TextArea<'static>, focused: bool| {
+            ta.set_cursor_line_style(Style::default());
+            if !focused {
+                ta.set_cursor_style(Style::default());
+            }
+        };
+        for (i, (label, field)) in LABELS.iter().zip(&self.fields).enumerate() {
+            let y = inner.y + i as u16;
+            if y >= inner.bottom() {
+                return;
+            }
+            let focused = i == self.focus;
+            Paragraph::new(Span::styled(format!("{label:>12} "), label_style(focused)))
+                .render(Rect::new(inner.x, y, 13.min(inner.width), 1), buf);
             let fx = inner.x + 13;
             if fx < inner.right() {
                 let mut ta = field.clone();
-                ta.set_cursor_line_style(ratatui::style::Style::default());
-                if !focused {
-                    ta.set_cursor_style(ratatui::style::Style::default());
-                }
-                ta.render(
-                    Rect {
-                        x: fx,
-                        y,
-                        width: inner.right() - fx,
-                        height: 1,
-                    },
-                    buf,
-                );
+                cursor(&mut ta, focused);
+                ta.render(Rect::new(fx, y, inner.right() - fx, 1), buf);
             }
         }
-        let hint = Line::from(Span::styled(
-            "Enter apply + re-render · Tab next field · ↑/↓ recent visitors · Esc cancel",
-            theme.muted(),
-        ));
-        if inner.height > 0 {
-            Paragraph::new(hint).render(
-                Rect {
-                    x: inner.x,
-                    y: inner.bottom() - 1,
-                    width: inner.width,
-                    height: 1,
-                },
-                buf,
-            );
+        // The visitor object: between the one-line fields and the two last lines.
+        let top = inner.y + VISITOR as u16;
+        let bottom = inner.bottom().saturating_sub(2);
+        if top >= bottom {
+            return;
         }
+        let focused = self.focus == VISITOR;
+        Paragraph::new(Span::styled(
+            format!("{:>12} ", "Visitor"),
+            label_style(focused),
+        ))
+        .render(Rect::new(inner.x, top, 13.min(inner.width), 1), buf);
+        let fx = inner.x + 13;
+        if fx < inner.right() {
+            let mut ta = self.visitor.clone();
+            cursor(&mut ta, focused);
+            ta.set_block(
+                Block::default()
+                    .borders(Borders::LEFT)
+                    .border_style(theme.border(focused)),
+            );
+            ta.render(Rect::new(fx, top, inner.right() - fx, bottom - top), buf);
+        }
+        let (text, style) = match &self.status {
+            Ok(()) => (
+                "✓ visitor is a JSON object (its id follows the visitor id)".to_string(),
+                theme.fg(theme.success),
+            ),
+            Err(e) => (format!("✖ {e}"), theme.fg(theme.error)),
+        };
+        Paragraph::new(Span::styled(text, style)).render(
+            Rect::new(inner.x, bottom, inner.width, 1.min(inner.height)),
+            buf,
+        );
+        let hint = if focused {
+            "Ctrl-S apply + re-render · Tab next field · Esc cancel"
+        } else {
+            "Enter apply + re-render · Tab field · ↑/↓ recent visitors · Esc cancel"
+        };
+        Paragraph::new(Line::from(Span::styled(
+            hint,
+            theme.muted().add_modifier(Modifier::DIM),
+        )))
+        .render(
+            Rect::new(inner.x, inner.bottom().saturating_sub(1), inner.width, 1),
+            buf,
+        );
     }
 }
 
@@ -199,16 +307,67 @@ mod tests {
         }
     }
 
+    fn recent(id: &str, name: &str) -> RecentVisitor {
+        let mut visitor = Map::new();
+        visitor.insert("name".into(), Value::from(name));
+        RecentVisitor {
+            visitor_id: id.into(),
+            visitor,
+        }
+    }
+
     #[test]
     fn typing_and_recall_and_apply() {
         let ctx = RenderContext::default();
-        let mut ed = ContextEditor::new(&ctx, &["v_1".to_string(), "v_2".to_string()]);
+        let mut ed = ContextEditor::new(&ctx, &[recent("v_1", "One"), recent("v_2", "Two")]);
         ed.handle_key(key(KeyCode::Up), &ctx);
         assert_eq!(ed.values()[0], "v_2");
         ed.handle_key(key(KeyCode::Char('9')), &ctx);
         match ed.handle_key(key(KeyCode::Enter), &ctx) {
-            EditOutcome::Apply(c) => assert_eq!(c.visitor_id, "v_29"),
+            EditOutcome::Apply(c) => {
+                assert_eq!(c.visitor_id, "v_29");
+                assert_eq!(c.visitor["name"], "Two", "the recalled visitor comes along");
+            }
             _ => panic!("expected apply"),
         }
+    }
+
+    #[test]
+    fn the_visitor_object_is_edited_as_json_and_checked() {
+        let ctx = RenderContext::default();
+        let mut ed = ContextEditor::new(&ctx, &[]);
+        for _ in 0..VISITOR {
+            ed.handle_key(key(KeyCode::Tab), &ctx);
+        }
+        assert_eq!(ed.focus, VISITOR);
+        // Break it: a stray character after the object.
+        ed.handle_key(KeyEvent::new(KeyCode::End, KeyModifiers::CONTROL), &ctx);
+        ed.handle_key(key(KeyCode::Char('x')), &ctx);
+        assert!(ed.status.is_err());
+        // Enter is a new line here; Ctrl-S applies, and is refused while it is not JSON.
+        let ctrl_s = KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL);
+        assert!(matches!(ed.handle_key(ctrl_s, &ctx), EditOutcome::Handled));
+        ed.handle_key(key(KeyCode::Backspace), &ctx);
+        assert_eq!(ed.status, Ok(()));
+        ed.visitor = visitor_area(&recent("v", "李四").visitor);
+        match ed.handle_key(ctrl_s, &ctx) {
+            EditOutcome::Apply(c) => {
+                assert_eq!(c.visitor["name"], "李四");
+                assert_eq!(c.visitor().get("id"), Some(&Value::from("v_12345")));
+            }
+            _ => panic!("expected apply"),
+        }
+    }
+
+    #[test]
+    fn recent_visitors_are_bounded_and_newest_last() {
+        let mut list = Vec::new();
+        for n in 0..30 {
+            remember(&mut list, recent(&format!("v_{n}"), "x"));
+        }
+        remember(&mut list, recent("v_15", "again"));
+        assert_eq!(list.len(), RECENT_VISITORS);
+        assert_eq!(list.last().unwrap().visitor["name"], "again");
+        assert_eq!(list.iter().filter(|r| r.visitor_id == "v_15").count(), 1);
     }
 }

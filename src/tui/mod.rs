@@ -53,6 +53,8 @@ pub struct TuiOptions {
     pub log_path: PathBuf,
     /// Append every log entry to this JSON-lines file (`--record`).
     pub record: Option<PathBuf>,
+    /// Where recent visitors (and their visitor objects) are kept across runs.
+    pub visitors_file: Option<PathBuf>,
 }
 
 /// The built-in demo plugin as a launchable plugin: this executable, `demo-plugin`.
@@ -156,6 +158,22 @@ async fn stop_everything(
     }
 }
 
+/// The recent visitors of earlier runs join the list; the visitor the console starts with
+/// gets the visitor object it had then.
+fn remember_visitors(state: &mut State, loaded: Result<Vec<context_edit::RecentVisitor>, String>) {
+    match loaded {
+        Ok(list) => {
+            if let Some(known) = list.iter().find(|r| r.visitor_id == state.ctx.visitor_id) {
+                state.ctx.visitor = known.visitor.clone();
+            }
+            let current = context_edit::RecentVisitor::of(&state.ctx);
+            state.recent_visitors = list;
+            context_edit::remember(&mut state.recent_visitors, current);
+        }
+        Err(e) => state.set_error(format!("recent visitors not loaded: {e}")),
+    }
+}
+
 /// Takes the terminal (restored when the guard drops) and its input; the state learns its size.
 fn take_terminal(
     state: &mut State,
@@ -191,6 +209,9 @@ pub async fn run(opts: TuiOptions) -> anyhow::Result<()> {
         host.addresses().to_vec(),
         opts.log_path.display().to_string(),
     );
+    if let Some(path) = &opts.visitors_file {
+        remember_visitors(&mut state, app::load_visitors(path));
+    }
     if opts.demo {
         launcher.add(demo_manifest()?);
     }
@@ -214,6 +235,7 @@ pub async fn run(opts: TuiOptions) -> anyhow::Result<()> {
     let mut sources = Sources {
         launcher: Some((launcher.clone(), launcher_events)),
         signals: Some(watch_signals()),
+        visitors_file: opts.visitors_file.clone(),
     };
     let result = event_loop(
         &mut guard.terminal,

@@ -113,6 +113,8 @@ pub enum Effect {
         op: LaunchOp,
         shutdown: Option<String>,
     },
+    /// Keep these recent visitors for the next run (the app knows where).
+    SaveVisitors(Vec<super::context_edit::RecentVisitor>),
     /// Read the manifest(s) at this path (a file, a plugin directory or a directory of them)
     /// and launch each.
     AddPlugins(PathBuf),

@@ -396,7 +396,8 @@ pub struct State {
     pub plugins: Vec<PluginView>,
     pub selected: Option<Row>,
     pub ctx: RenderContext,
-    pub recent_visitors: Vec<String>,
+    /// Visitors used before, newest last (saved across runs by the app).
+    pub recent_visitors: Vec<super::context_edit::RecentVisitor>,
     pub renders: BTreeMap<CapKey, RenderSlot>,
     pub raw: Option<RenderSlot>,
     pub shown: Option<Shown>,
@@ -447,7 +448,7 @@ impl State {
             log_path,
             plugins: Vec::new(),
             selected: None,
-            recent_visitors: vec![ctx.visitor_id.clone()],
+            recent_visitors: vec![super::context_edit::RecentVisitor::of(&ctx)],
             ctx,
             renders: BTreeMap::new(),
             raw: None,

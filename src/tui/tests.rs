@@ -372,7 +372,54 @@ fn editing_the_visitor_re_renders() {
     let effects = h.key(KeyCode::Enter);
     let reqs = requests(&effects);
     assert_eq!(reqs[0].1["visitor_id"], "v_999");
-    assert_eq!(h.state.recent_visitors, vec!["v_12345", "v_999"]);
+    let ids: Vec<&str> = h
+        .state
+        .recent_visitors
+        .iter()
+        .map(|r| r.visitor_id.as_str())
+        .collect();
+    assert_eq!(ids, vec!["v_12345", "v_999"]);
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::SaveVisitors(list) if list.len() == 2)),
+        "kept for the next run: {effects:?}"
+    );
+}
+
+/// The visitor object sent with renders is edited as JSON in the context editor, and goes
+/// with its visitor id (issue 9.10).
+#[test]
+fn the_visitor_object_is_edited_and_sent_with_renders() {
+    let mut h = rendered();
+    h.key(KeyCode::Char('v'));
+    for _ in 0..4 {
+        h.key(KeyCode::Tab);
+    }
+    // The whole JSON object, typed anew.
+    for _ in 0..20 {
+        h.key(KeyCode::Down);
+    }
+    h.key(KeyCode::End);
+    for _ in 0..300 {
+        h.key(KeyCode::Backspace);
+    }
+    h.chars(r#"{"name": "李四", "email": "lisi@example.com", "tags": ["vip"]"#);
+    insta::assert_snapshot!("context_editor_unfinished_json", h.sized(80, 24));
+    h.chars("}");
+    insta::assert_snapshot!("context_editor_visitor_json", h.sized(80, 24));
+    let effects = h.send(Msg::Key(KeyEvent::new(
+        KeyCode::Char('s'),
+        KeyModifiers::CONTROL,
+    )));
+    let reqs = requests(&effects);
+    assert_eq!(reqs[0].1["visitor"]["name"], "李四");
+    assert_eq!(reqs[0].1["visitor"]["tags"][0], "vip");
+    assert_eq!(reqs[0].1["visitor"]["id"], "v_12345");
+    assert_eq!(
+        h.state.recent_visitors.last().unwrap().visitor["name"],
+        "李四"
+    );
 }
 
 #[test]
@@ -1831,3 +1878,21 @@ fn an_event_sent_from_the_composer_is_carried_out() {
 // Diagnostics, problems and registrations (issue 9, items 4, 11, 12): in their own file.
 #[path = "tests_problems.rs"]
 mod problems;
+
+/// The console starts with the visitor object its visitor id had last time, and the visitors
+/// of earlier runs to recall (issue 9.10).
+#[test]
+fn a_new_run_remembers_the_visitors_of_earlier_ones() {
+    let mut h = Harness::new();
+    let mut known = RenderContext::for_visitor("v_12345");
+    known.visitor.insert("name".into(), json!("王五"));
+    let earlier = vec![
+        super::context_edit::RecentVisitor::of(&RenderContext::for_visitor("v_1")),
+        super::context_edit::RecentVisitor::of(&known),
+    ];
+    super::remember_visitors(&mut h.state, Ok(earlier));
+    assert_eq!(h.state.ctx.visitor["name"], "王五");
+    assert_eq!(h.state.recent_visitors.len(), 2);
+    super::remember_visitors(&mut h.state, Err("visitors.json: expected value".into()));
+    assert!(h.state.error_text().unwrap().contains("expected value"));
+}

@@ -2,7 +2,7 @@
 //! returns the effects (requests, clipboard, browser) for the app to carry out. No I/O here.
 
 use super::composer::{ComposerOutcome, ComposerState, PluginChoice, method_candidates};
-use super::context_edit::{ContextEditor, EditOutcome};
+use super::context_edit::{ContextEditor, EditOutcome, RecentVisitor, remember};
 use super::diagnostics;
 use super::inspector::InspectorOutcome;
 use super::launches;
@@ -1477,17 +1477,17 @@ fn modal_key(state: &mut State, key: KeyEvent, _log: &MessageLog) -> Vec<Effect>
             EditOutcome::Cancel => {}
             EditOutcome::Handled => state.modal = Some(Modal::Context(ed)),
             EditOutcome::Apply(ctx) => {
-                state.recent_visitors.retain(|v| *v != ctx.visitor_id);
-                state.recent_visitors.push(ctx.visitor_id.clone());
+                remember(&mut state.recent_visitors, RecentVisitor::of(&ctx));
                 state.ctx = *ctx;
                 // New visitor: every cached render is stale.
                 state
                     .renders
                     .retain(|_, s| matches!(s, RenderSlot::Pending { .. }));
-                return match state.shown.clone() {
-                    Some(Shown::Cap(k)) => render(state, &k),
-                    _ => Vec::new(),
-                };
+                let mut effects = vec![Effect::SaveVisitors(state.recent_visitors.clone())];
+                if let Some(Shown::Cap(k)) = state.shown.clone() {
+                    effects.extend(render(state, &k));
+                }
+                return effects;
             }
         },
         Modal::AddPlugin(mut area) => match key.code {

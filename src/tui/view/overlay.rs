@@ -176,7 +176,8 @@ pub fn modal(modal: &Modal, area: Rect, buf: &mut Buffer, state: &State) {
         }
         Modal::Composer(c) => composer::render(area, buf, c, t),
         Modal::Context(ed) => {
-            let small = Rect::new(area.x, area.y, area.width.min(70), 11.min(area.height));
+            // Four one-line fields, the visitor JSON, its check and the keys.
+            let small = Rect::new(area.x, area.y, area.width.min(72), 20.min(area.height));
             ed.render(small, buf, t);
         }
         Modal::AddPlugin(field) => {
