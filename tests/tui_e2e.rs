@@ -29,17 +29,23 @@ impl Tmux {
 
     /// Waits until the screen shows `needle` (10 s at most).
     fn wait_for(&self, needle: &str) -> String {
+        self.wait_until(
+            &format!("showed {needle:?}"),
+            Duration::from_secs(10),
+            |s| s.contains(needle),
+        )
+    }
+
+    /// Waits until `done(screen)` holds, `within` at most.
+    fn wait_until(&self, what: &str, within: Duration, done: impl Fn(&str) -> bool) -> String {
         let start = Instant::now();
         loop {
             let s = self.screen();
-            if s.contains(needle) {
+            if done(&s) {
                 return s;
             }
-            assert!(
-                start.elapsed() < Duration::from_secs(10),
-                "screen never showed {needle:?}:\n{s}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
+            assert!(start.elapsed() < within, "screen never {what}:\n{s}");
+            std::thread::sleep(Duration::from_millis(20));
         }
     }
 }
@@ -47,6 +53,10 @@ impl Tmux {
 impl Tmux {
     /// Starts `cmd` in a new detached 120×36 session.
     fn start(cmd: &str) -> Tmux {
+        Self::start_sized(cmd, 120, 36)
+    }
+
+    fn start_sized(cmd: &str, width: u16, height: u16) -> Tmux {
         static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
         let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let session = format!("tgo-e2e-{}-{n}", std::process::id());
@@ -56,9 +66,9 @@ impl Tmux {
             "-s",
             &session,
             "-x",
-            "120",
+            &width.to_string(),
             "-y",
-            "36",
+            &height.to_string(),
             cmd,
         ]);
         Tmux { session }
@@ -180,4 +190,54 @@ fn sigterm_stops_the_console_and_every_plugin_it_launched() {
         "a plugin outlived SIGTERM"
     );
     assert!(!socket.exists(), "socket file removed");
+}
+
+/// A terminal without bracketed paste delivers a paste as keys: 5 KB of them must all be read
+/// at once (crossterm's default reader stopped after 2 048 and left the rest on the tty until
+/// the next key), and `q` afterwards quits without waiting behind them.
+#[test]
+fn a_5kb_paste_without_bracketed_paste_arrives_whole_and_q_quits() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("SKIPPED: tmux is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join("tgo.sock");
+    let cmd = format!(
+        "{BIN} --socket {} --log-file {} --config /dev/null; echo EXITED $?; sleep 30",
+        socket.display(),
+        dir.path().join("console.log").display()
+    );
+    for (w, h) in [(80, 24), (160, 45)] {
+        let t = Tmux::start_sized(&cmd, w, h);
+        t.wait_for("Waiting for plugins");
+        // The add-plugin box: one line of text, its view follows the cursor.
+        t.keys(&["a"]);
+        t.wait_for("Launch a plugin");
+        let filler: String = (0..5000).map(|i| (b'a' + (i % 26) as u8) as char).collect();
+        let text = format!("BEGIN{filler}END");
+        let started = Instant::now();
+        // `send-keys -l` types the text: no bracketed-paste markers, thousands of key events.
+        t.keys(&["-l", &text]);
+        t.wait_until(
+            "showed the end of the paste",
+            Duration::from_secs(30),
+            |s| s.contains("ghEND"),
+        );
+        let arrived = started.elapsed();
+        // Nothing was dropped on the way: the start is still there.
+        t.keys(&["Home"]);
+        t.wait_for("BEGINabcdefghij");
+        t.keys(&["Escape"]);
+        t.wait_until("closed the box", Duration::from_secs(10), |s| {
+            !s.contains("Launch a plugin")
+        });
+        let started = Instant::now();
+        t.keys(&["q"]);
+        t.wait_for("EXITED 0");
+        eprintln!(
+            "{w}x{h}: 5 003 typed characters on screen after {arrived:?}; q quit in {:?}",
+            started.elapsed()
+        );
+    }
 }

@@ -9,7 +9,7 @@ use super::view;
 use crate::host::{HostEvent, HostHandle};
 use crate::launcher::{LaunchedView, Launcher, LauncherEvent, ProcState, StreamKind};
 use crossterm::event::Event;
-use futures::{Stream, StreamExt};
+use futures::{FutureExt, Stream, StreamExt};
 use ratatui::Terminal;
 use ratatui::backend::Backend;
 use std::time::{Duration, Instant};
@@ -19,6 +19,8 @@ use tokio::sync::mpsc;
 const LOG_REDRAW: Duration = Duration::from_millis(33);
 /// Animation step while a spinner or toast is on screen.
 const TICK: Duration = Duration::from_millis(100);
+/// Most input events taken between two draws (a 5 KB paste is ~5 000 key events).
+const INPUT_BATCH: usize = 8192;
 
 /// Where clipboard and browser effects go (a terminal in real life, a recorder in tests).
 pub trait Platform {
@@ -175,6 +177,7 @@ where
     let mut log_ready_at = tokio::time::Instant::now();
     let mut dirty = true;
     let mut frames: u64 = 0;
+    let mut input_ended = false;
     loop {
         if dirty {
             let log = host.log();
@@ -184,7 +187,7 @@ where
             frames += 1;
             dirty = false;
         }
-        if state.quit {
+        if state.quit || input_ended {
             break;
         }
         let wake = state.next_wakeup();
@@ -228,18 +231,57 @@ where
             _ = tokio::time::sleep(TICK), if state.needs_tick() => Msg::Tick,
             _ = sleep_until_wake(wake), if wake.is_some() => Msg::Tick,
         };
-        let effects = {
-            let log = host.log();
-            update(state, msg, &log, Instant::now())
-        };
-        dirty = true;
+        let from_input = matches!(
+            msg,
+            Msg::Key(_) | Msg::Mouse(_) | Msg::Paste(_) | Msg::Resize(..)
+        );
         let launcher = sources.launcher.as_ref().map(|(l, _)| l);
-        for effect in effects {
-            run_effect(effect, host, launcher, &tx, platform);
+        handle(state, msg, host, launcher, &tx, platform);
+        dirty = true;
+        // Everything else already waiting on the terminal goes in before the next draw: a
+        // paste without bracketed paste is thousands of keys, and `q` after it must not wait
+        // behind one draw per key.
+        if from_input {
+            for _ in 0..INPUT_BATCH {
+                if state.quit {
+                    break;
+                }
+                match input.next().now_or_never() {
+                    Some(Some(Ok(ev))) => {
+                        if let Some(m) = to_msg(ev) {
+                            handle(state, m, host, launcher, &tx, platform);
+                        }
+                    }
+                    Some(Some(Err(e))) => return Err(e),
+                    Some(None) => {
+                        input_ended = true;
+                        break;
+                    }
+                    None => break,
+                }
+            }
         }
     }
     tracing::info!(frames, "event loop ended");
     Ok(())
+}
+
+/// One message through `update`, then its effects.
+fn handle(
+    state: &mut State,
+    msg: Msg,
+    host: &HostHandle,
+    launcher: Option<&Launcher>,
+    tx: &mpsc::UnboundedSender<Msg>,
+    platform: &mut dyn Platform,
+) {
+    let effects = {
+        let log = host.log();
+        update(state, msg, &log, Instant::now())
+    };
+    for effect in effects {
+        run_effect(effect, host, launcher, tx, platform);
+    }
 }
 
 /// Parses an answer that looks like JSON-UI on a blocking thread, not on the UI loop.

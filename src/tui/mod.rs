@@ -7,6 +7,7 @@
 pub mod app;
 pub mod composer;
 pub mod context_edit;
+pub mod input;
 pub mod inspector;
 pub mod keymap;
 pub mod launches;
@@ -116,7 +117,7 @@ async fn stop_everything(
     host: &host::HostHandle,
     launcher: &Launcher,
     state: &State,
-    input: &mut crossterm::event::EventStream,
+    input: &mut input::TerminalInput,
 ) {
     // Those not connected cannot be asked to shut down: SIGTERM them now, not after the grace.
     for l in &state.launches {
@@ -132,7 +133,7 @@ async fn stop_everything(
     let graceful = async {
         tokio::join!(host.shutdown(), launcher.shutdown(STOP_GRACE));
     };
-    // The same input stream: crossterm has one reader, and a second stream would wait for it.
+    // The same input stream: crossterm has one reader, and a second one would compete for it.
     // A terminal that is gone (SIGHUP) never counts as a key.
     let impatient = async {
         use futures::StreamExt;
@@ -157,11 +158,12 @@ async fn stop_everything(
 fn take_terminal(
     state: &mut State,
     log_path: PathBuf,
-) -> std::io::Result<(terminal::TerminalGuard, crossterm::event::EventStream)> {
+) -> std::io::Result<(terminal::TerminalGuard, input::TerminalInput)> {
     let guard = terminal::TerminalGuard::enter(log_path)?;
     let size = guard.terminal.size()?;
     state.size = (size.width, size.height);
-    Ok((guard, crossterm::event::EventStream::new()))
+    let input = input::TerminalInput::start()?;
+    Ok((guard, input))
 }
 
 /// Runs the console until the user quits. The host starts before the terminal is taken, so a
@@ -239,6 +241,7 @@ pub async fn run(opts: TuiOptions) -> anyhow::Result<()> {
         );
     });
     stop_everything(&host, &launcher, &state, &mut input).await;
+    drop(input);
     drop(guard);
     if let Some(r) = recorder {
         r.finish().await?;
@@ -288,6 +291,7 @@ pub async fn run_replay(
         &mut Sources::default(),
     )
     .await;
+    drop(input);
     drop(guard);
     result?;
     Ok(loaded.errors)
