@@ -241,3 +241,38 @@ fn a_5kb_paste_without_bracketed_paste_arrives_whole_and_q_quits() {
         );
     }
 }
+
+/// A real bracketed paste (tmux `paste-buffer -p`, line breaks sent as CR) into the
+/// composer's method and params; it used to be dropped everywhere but two boxes.
+#[test]
+fn a_bracketed_paste_fills_the_composer() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("SKIPPED: tmux is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join("tgo.sock");
+    let cmd = format!(
+        "{BIN} --demo --socket {} --log-file {} --config /dev/null; echo EXITED $?; sleep 30",
+        socket.display(),
+        dir.path().join("console.log").display()
+    );
+    let t = Tmux::start(&cmd);
+    t.wait_for("Profile");
+    let paste = |text: &str| {
+        let buffer = format!("{}-paste", t.session);
+        Tmux::run(&["set-buffer", "-b", &buffer, text]);
+        Tmux::run(&["paste-buffer", "-p", "-d", "-b", &buffer, "-t", &t.session]);
+    };
+    t.keys(&["c"]);
+    t.wait_for("Send a request");
+    paste("ping");
+    t.wait_for("Method  ping");
+    t.keys(&["Enter", "Right"]);
+    paste("\n  \"pasted\": \"from the clipboard\",\n  \"n\": 1\n");
+    let s = t.wait_for("\"pasted\": \"from the clipboard\",");
+    assert!(s.contains("✓ valid JSON"), "{s}");
+    t.keys(&["Escape"]);
+    t.keys(&["q"]);
+    t.wait_for("EXITED 0");
+}

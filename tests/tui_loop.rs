@@ -68,6 +68,16 @@ where
     F: FnOnce(Input, Arc<Mutex<String>>) -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
+    let (state, screen, platform, _) = drive_logged(script).await;
+    (state, screen, platform)
+}
+
+/// [`drive`], plus every frame the host sent, as JSON.
+async fn drive_logged<F, Fut>(script: F) -> (State, String, Vec<String>, Vec<serde_json::Value>)
+where
+    F: FnOnce(Input, Arc<Mutex<String>>) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
     let mut h = start_host(|_| {}).await;
     let _demo = h.demo("com.tgo.demo");
     let (mut state, mut terminal) = console(&h, 120, 36);
@@ -89,9 +99,17 @@ where
     let (result, ()) = tokio::join!(looped, scripted);
     result.unwrap();
     let text = terminal.backend().to_string();
+    let sent = h
+        .handle
+        .log()
+        .entries()
+        .iter()
+        .filter(|e| e.dir == tgo_console::host::Direction::Out)
+        .filter_map(|e| serde_json::from_slice(&e.raw).ok())
+        .collect();
     h.handle.shutdown().await;
     let log = recorder.0.lock().unwrap().clone();
-    (state, text, log)
+    (state, text, log, sent)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -379,4 +397,64 @@ fn handle_renders(handle: &tgo_console::host::HostHandle) -> usize {
             |e| matches!(&e.kind, EntryKind::Request { method, .. } if method.ends_with("/render")),
         )
         .count()
+}
+
+fn paste(tx: &Input, text: &str) {
+    tx.unbounded_send(Ok(Event::Paste(text.into()))).unwrap();
+}
+
+/// A bracketed paste lands in whichever text input has the keyboard (terminals send CR for
+/// a line break): a tool argument, the composer's method and params, the inspector filter.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paste_reaches_tool_arguments_the_composer_and_the_filter() {
+    let ctrl_s = KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL);
+    let (state, screen, _, sent) = drive_logged(|tx, _| async move {
+        pause().await; // the demo registers; Customer 360 is selected
+        // Order tools (4th capability): its first field is lookup_order's order_id.
+        for _ in 0..3 {
+            key(&tx, KeyCode::Down);
+        }
+        key(&tx, KeyCode::Tab);
+        paste(&tx, "ORD-10001\r");
+        key(&tx, KeyCode::Enter); // done editing
+        key(&tx, KeyCode::Down); // include_items
+        key(&tx, KeyCode::Down); // Execute
+        key(&tx, KeyCode::Enter);
+        pause().await;
+        // Composer: method, then params pasted between the braces over several lines.
+        key(&tx, KeyCode::Char('c'));
+        paste(&tx, "ping");
+        key(&tx, KeyCode::Enter);
+        key(&tx, KeyCode::Right);
+        paste(&tx, "\r  \"pasted\": \"yes\x1b[2J\",\r\n  \"n\": 1\r");
+        tx.unbounded_send(Ok(Event::Key(ctrl_s))).unwrap();
+        pause().await;
+        // Inspector filter.
+        key(&tx, KeyCode::Char('3'));
+        key(&tx, KeyCode::Char('/'));
+        paste(&tx, "method:ping\n");
+        key(&tx, KeyCode::Enter);
+        pause().await;
+        key(&tx, KeyCode::Char('q'));
+    })
+    .await;
+    let tool = sent
+        .iter()
+        .find(|m| m["method"] == "tool/execute")
+        .unwrap_or_else(|| panic!("no tool/execute sent:\n{screen}"));
+    assert_eq!(tool["params"]["arguments"]["order_id"], "ORD-10001");
+    let ping = sent
+        .iter()
+        .find(|m| m["method"] == "ping")
+        .unwrap_or_else(|| panic!("no ping sent:\n{screen}"));
+    assert_eq!(
+        ping["params"],
+        serde_json::json!({"pasted": "yes[2J", "n": 1}),
+        "params as pasted, lines kept, the escape dropped"
+    );
+    assert_eq!(state.focus, Pane::Inspector);
+    assert!(
+        screen.contains("method:ping"),
+        "the filter took the paste:\n{screen}"
+    );
 }

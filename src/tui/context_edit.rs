@@ -117,7 +117,7 @@ impl ContextEditor {
     }
 
     pub fn paste(&mut self, text: &str) {
-        self.fields[self.focus].insert_str(text.replace(['\n', '\r'], ""));
+        self.fields[self.focus].insert_str(crate::text::paste_line(text));
     }
 
     pub fn render(&self, area: Rect, buf: &mut Buffer, theme: &Theme) {

@@ -12,6 +12,7 @@ pub mod inspector;
 pub mod keymap;
 pub mod launches;
 pub mod msg;
+mod paste;
 pub mod replay;
 pub mod screenshots;
 pub mod state;

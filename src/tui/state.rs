@@ -503,6 +503,10 @@ impl State {
                     .filter(|d| *d > now),
                 _ => None,
             })
+            .chain(match &self.modal {
+                Some(Modal::Composer(c)) => c.check_due(),
+                _ => None,
+            })
             .min()
     }
 

@@ -49,18 +49,16 @@ pub fn update(state: &mut State, msg: Msg, log: &MessageLog, now: Instant) -> Ve
 fn apply(state: &mut State, msg: Msg, log: &MessageLog, now: Instant) -> Vec<Effect> {
     state.now = now;
     state.toasts.retain(|t| t.until > now);
+    // Long composer params are checked once the typing pauses (see `next_wakeup`).
+    if let Some(Modal::Composer(c)) = &mut state.modal {
+        c.settle(now);
+    }
     match msg {
         Msg::Key(key) if key.kind != KeyEventKind::Release => on_key(state, key, log),
         Msg::Key(_) => Vec::new(),
         Msg::Mouse(m) => on_mouse(state, m, log),
         Msg::Paste(text) => {
-            match &mut state.modal {
-                Some(Modal::Context(ed)) => ed.paste(&text),
-                Some(Modal::AddPlugin(area)) => {
-                    area.insert_str(crate::text::sanitize_line(&text));
-                }
-                _ => {}
-            }
+            super::paste::paste(state, &text);
             Vec::new()
         }
         Msg::Resize(w, h) => {
@@ -1188,7 +1186,7 @@ fn modal_key(state: &mut State, key: KeyEvent, _log: &MessageLog) -> Vec<Effect>
                 return on_press(state, press, &cap, true);
             }
         }
-        Modal::Composer(mut c) => match c.handle_key(key) {
+        Modal::Composer(mut c) => match c.handle_key(key, state.now) {
             ComposerOutcome::Cancel => {}
             ComposerOutcome::Send {
                 plugin_id,
