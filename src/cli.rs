@@ -210,6 +210,19 @@ pub struct DemoArgs {
 /// The process's entry point: parse, log to a file, run.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    crate::watchdog::take_env();
+    // Commands that launch plugins run under a watchdog, so none outlives them (see watchdog).
+    let launches = match cli.command {
+        None => Some(true),
+        Some(Command::Check(_) | Command::Bench(_)) => Some(false),
+        _ => None,
+    };
+    if let Some(owns_terminal) = launches
+        && crate::watchdog::watchdog_pid().is_none()
+        && let Some(code) = crate::watchdog::supervise(owns_terminal)
+    {
+        return code;
+    }
     let log_path = cli.log_file.clone().unwrap_or_else(default_log_path);
     let _log_guard = init_logging(log_path.clone());
     let runtime = match tokio::runtime::Runtime::new() {
@@ -230,6 +243,12 @@ pub fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli, file: Config, log_path: PathBuf) -> ExitCode {
+    match cli.command {
+        // The console quits gracefully on SIGTERM by itself; not if its watchdog is gone.
+        None => crate::watchdog::on_sigterm(false, crate::tui::terminal::restore_if_taken),
+        Some(Command::Check(_) | Command::Bench(_)) => crate::watchdog::on_sigterm(true, || {}),
+        _ => {}
+    }
     match cli.command {
         Some(Command::Check(args)) => run_check(&cli.host, &file, args).await,
         Some(Command::DemoPlugin(args)) => run_demo(&cli.host, &file, args).await,

@@ -16,3 +16,4 @@ pub mod protocol;
 pub mod record;
 pub mod text;
 pub mod tui;
+pub mod watchdog;

@@ -74,13 +74,21 @@ impl Tmux {
         Tmux { session }
     }
 
-    /// The console's pid: the child of the pane's shell.
-    fn console_pid(&self) -> u32 {
+    /// The watchdog's pid: the child of the pane's shell (the process the shell started).
+    fn watchdog_pid(&self) -> u32 {
         let shell = Self::run(&["list-panes", "-t", &self.session, "-F", "#{pane_pid}"]);
         children(shell.trim().parse().expect("pane pid"))
             .first()
             .copied()
             .expect("the console runs")
+    }
+
+    /// The console's pid: the watchdog's only child.
+    fn console_pid(&self) -> u32 {
+        let watchdog = self.watchdog_pid();
+        let found = children(watchdog);
+        assert_eq!(found.len(), 1, "the watchdog runs the console alone");
+        found[0]
     }
 }
 
@@ -275,4 +283,156 @@ fn a_bracketed_paste_fills_the_composer() {
     t.keys(&["Escape"]);
     t.keys(&["q"]);
     t.wait_for("EXITED 0");
+}
+
+/// A plugin as the issue found it: launched through a wrapper (`sh -c "python3 main.py"`),
+/// with a child in its own process group, a `setsid` child, and a `setsid` grandchild whose
+/// parent has exited. It writes their pids (and its own) to `pids`.
+fn escaping_plugin(dir: &std::path::Path, pids: &std::path::Path) {
+    std::fs::write(
+        dir.join("plugin.yml"),
+        "name: escaper\ncommand: sh\nargs: [-c, \"python3 main.py\"]\nruntime: {auto_restart: false}\n",
+    )
+    .unwrap();
+    let main = format!(
+        r#"
+import os, subprocess, time
+own_group = subprocess.Popen(["sleep", "600"], process_group=0)
+own_session = subprocess.Popen(["sleep", "600"], start_new_session=True)
+r, w = os.pipe()
+middle = os.fork()
+if middle == 0:
+    os.setsid()
+    grandchild = subprocess.Popen(["sleep", "600"])
+    os.write(w, str(grandchild.pid).encode())
+    os._exit(0)
+os.waitpid(middle, 0)
+grandchild = int(os.read(r, 32))
+with open("{pids}.tmp", "w") as f:
+    f.write(f"{{os.getpid()}} {{own_group.pid}} {{own_session.pid}} {{grandchild}}")
+os.rename("{pids}.tmp", "{pids}")
+time.sleep(600)
+"#,
+        pids = pids.display()
+    );
+    std::fs::write(dir.join("main.py"), main).unwrap();
+}
+
+/// Waits for the escaping plugin's pid file; the pids, all alive.
+fn wait_for_pids(pids: &std::path::Path) -> Vec<u32> {
+    let start = Instant::now();
+    while !pids.exists() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "the plugin never wrote its pids"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let found: Vec<u32> = std::fs::read_to_string(pids)
+        .unwrap()
+        .split_whitespace()
+        .map(|p| p.parse().unwrap())
+        .collect();
+    assert_eq!(found.len(), 4);
+    assert!(found.iter().all(|p| alive(*p)), "{found:?}");
+    found
+}
+
+/// Alive and not a zombie.
+fn running(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
+        s.rsplit(')')
+            .next()
+            .is_some_and(|r| !r.trim_start().starts_with('Z'))
+    })
+}
+
+fn all_gone(pids: &[u32], within: Duration) -> Result<Duration, Vec<u32>> {
+    let start = Instant::now();
+    loop {
+        let left: Vec<u32> = pids.iter().copied().filter(|p| running(*p)).collect();
+        if left.is_empty() {
+            return Ok(start.elapsed());
+        }
+        if start.elapsed() > within {
+            // Do not leave them running after a failed test.
+            for p in &left {
+                // SAFETY: kill(2) on processes this test's plugin started.
+                unsafe { libc::kill(*p as i32, libc::SIGKILL) };
+            }
+            return Err(left);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// SIGKILL of the console (or of its watchdog, the process the shell started) leaves none of
+/// the processes its plugin started, wherever they went; the terminal is given back.
+#[test]
+fn sigkill_of_the_console_leaves_no_process_a_plugin_started() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("SKIPPED: tmux is not installed");
+        return;
+    }
+    for victim in ["console", "watchdog"] {
+        let dir = tempfile::tempdir().unwrap();
+        let plugin = dir.path().join("escaper");
+        std::fs::create_dir(&plugin).unwrap();
+        let pids_file = dir.path().join("pids");
+        escaping_plugin(&plugin, &pids_file);
+        let cmd = format!(
+            "{BIN} --socket {} --log-file {} --config /dev/null {}; echo EXITED $?; sleep 30",
+            dir.path().join("tgo.sock").display(),
+            dir.path().join("console.log").display(),
+            plugin.display()
+        );
+        let t = Tmux::start(&cmd);
+        let pids = wait_for_pids(&pids_file);
+        let target = match victim {
+            "console" => t.console_pid(),
+            _ => t.watchdog_pid(),
+        };
+        // SAFETY: kill(2) on the process we just found.
+        unsafe { libc::kill(target as i32, libc::SIGKILL) };
+        match all_gone(&pids, Duration::from_secs(10)) {
+            Ok(took) => eprintln!("SIGKILL of the {victim}: every plugin process gone in {took:?}"),
+            Err(left) => panic!("SIGKILL of the {victim}: {left:?} of {pids:?} survived"),
+        }
+        if victim == "console" {
+            // The watchdog saw it die: it gives the terminal back, then the shell prints.
+            let s = t.wait_for("EXITED 137");
+            assert!(s.contains("killed by signal 9"), "{s}");
+        }
+        // Either way the console's screen is gone (the alternate screen was left).
+        t.wait_until("left the console's screen", Duration::from_secs(10), |s| {
+            !s.contains("Plugins (")
+        });
+    }
+}
+
+/// `q` stops the plugin and also ends what it started outside its process group.
+#[test]
+fn q_leaves_no_process_a_plugin_started() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("SKIPPED: tmux is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let plugin = dir.path().join("escaper");
+    std::fs::create_dir(&plugin).unwrap();
+    let pids_file = dir.path().join("pids");
+    escaping_plugin(&plugin, &pids_file);
+    let cmd = format!(
+        "{BIN} --socket {} --log-file {} --config /dev/null {}; echo EXITED $?; sleep 30",
+        dir.path().join("tgo.sock").display(),
+        dir.path().join("console.log").display(),
+        plugin.display()
+    );
+    let t = Tmux::start(&cmd);
+    let pids = wait_for_pids(&pids_file);
+    t.keys(&["q"]);
+    t.wait_for("EXITED 0");
+    if let Err(left) = all_gone(&pids, Duration::from_secs(2)) {
+        panic!("{left:?} of {pids:?} outlived q");
+    }
 }

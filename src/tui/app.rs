@@ -44,8 +44,10 @@ impl Platform for Desktop {
         } else {
             "xdg-open"
         };
+        // Marked: the browser it may start is the user's, not a plugin's leftover.
         let spawned = std::process::Command::new(opener)
             .arg(url)
+            .env(crate::launcher::tree::OPENER_ENV, "1")
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())

@@ -242,6 +242,16 @@ pub async fn run(opts: TuiOptions) -> anyhow::Result<()> {
         );
     });
     stop_everything(&host, &launcher, &state, &mut input).await;
+    // What plugins left outside their process groups (a setsid grandchild) came back to us,
+    // the subreaper: end it too.
+    let swept = tokio::task::spawn_blocking(|| {
+        crate::launcher::tree::kill_descendants(std::process::id(), Duration::from_secs(1))
+    })
+    .await
+    .unwrap_or(0);
+    if swept > 0 {
+        tracing::info!("killed {swept} process(es) plugins left behind");
+    }
     drop(input);
     drop(guard);
     if let Some(r) = recorder {
