@@ -63,14 +63,14 @@ pub struct HostArgs {
     #[arg(long, global = true, value_name = "ADDR")]
     pub tcp: Option<String>,
     /// Seconds to wait for each answer from a plugin [default: 30].
-    #[arg(long, global = true, value_name = "S")]
-    pub timeout: Option<f64>,
+    #[arg(long, global = true, value_name = "S", value_parser = parse_seconds, allow_negative_numbers = true)]
+    pub timeout: Option<Duration>,
     /// Largest frame accepted; a plugin announcing more is disconnected.
     #[arg(long, global = true, default_value_t = DEFAULT_MAX_FRAME_BYTES, value_name = "BYTES")]
     pub max_frame_bytes: usize,
     /// Seconds a new connection has to send `register`.
-    #[arg(long, global = true, default_value_t = 30.0, hide = true)]
-    pub register_timeout: f64,
+    #[arg(long, global = true, default_value = "30", value_parser = parse_seconds, allow_negative_numbers = true, hide = true)]
+    pub register_timeout: Duration,
     /// Byte budget of the message log, in MiB (oldest messages are evicted beyond it).
     #[arg(long, global = true, default_value_t = 256, value_name = "MIB")]
     pub log_budget_mib: usize,
@@ -81,8 +81,13 @@ fn parse_mode(s: &str) -> Result<u32, String> {
         .map_err(|_| format!("{s:?} is not an octal mode such as 600"))
 }
 
-fn secs(s: f64) -> Duration {
-    Duration::from_secs_f64(s.max(0.001))
+/// A number of seconds as a flag takes it (see [`crate::config::seconds`]).
+fn parse_seconds(text: &str) -> Result<Duration, String> {
+    let value: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number of seconds (e.g. 30 or 0.5)"))?;
+    crate::config::seconds(value)
 }
 
 impl HostArgs {
@@ -101,8 +106,11 @@ impl HostArgs {
             socket_mode: self.socket_mode,
             tcp: self.tcp.clone().or_else(|| file.tcp.clone()),
             max_frame_bytes: self.max_frame_bytes,
-            request_timeout: secs(self.timeout.or(file.timeout).unwrap_or(30.0)),
-            register_timeout: secs(self.register_timeout),
+            request_timeout: self
+                .timeout
+                .or(file.timeout)
+                .unwrap_or(Duration::from_secs(30)),
+            register_timeout: self.register_timeout,
             log_budget_bytes: self.log_budget_mib.saturating_mul(1024 * 1024),
             ..HostConfig::default()
         }
@@ -149,8 +157,8 @@ pub struct CheckArgs {
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     /// Seconds to wait for the plugin to register.
-    #[arg(long, default_value_t = 30.0, value_name = "S")]
-    pub wait: f64,
+    #[arg(long, default_value = "30", value_name = "S", value_parser = parse_seconds, allow_negative_numbers = true)]
+    pub wait: Duration,
     // With none of its options, check waits for a plugin to connect.
     #[command(flatten)]
     pub plugin: PluginArgs,
@@ -179,8 +187,8 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = 1, value_name = "C")]
     pub concurrency: usize,
     /// Stop after this many seconds.
-    #[arg(long, value_name = "S")]
-    pub duration: Option<f64>,
+    #[arg(long, value_name = "S", value_parser = parse_seconds, allow_negative_numbers = true)]
+    pub duration: Option<Duration>,
     /// Method to call (default: the render method of the first renderable capability).
     #[arg(long, value_name = "M")]
     pub method: Option<String>,
@@ -346,7 +354,7 @@ async fn run_bench(host: &HostArgs, file: &Config, args: &BenchArgs) -> ExitCode
         host: config,
         command,
         requests: args.requests,
-        duration: args.duration.map(secs),
+        duration: args.duration,
         concurrency: args.concurrency.max(1),
         method: args.method.clone(),
         params,
@@ -478,7 +486,7 @@ async fn run_check(host: &HostArgs, file: &Config, args: CheckArgs) -> ExitCode 
         host: host.config(file),
         visitor: args.visitor,
         command,
-        wait: secs(args.wait),
+        wait: args.wait,
     };
     match check::run(opts).await {
         Ok(report) => {

@@ -75,9 +75,20 @@ fn from_line(l: Line) -> Result<LogEntry, String> {
         ),
         (None, None) => Bytes::new(),
     };
+    let at = Duration::try_from_secs_f64(l.t_ms / 1000.0)
+        .ok()
+        .and_then(|d| UNIX_EPOCH.checked_add(d))
+        .ok_or_else(|| {
+            let shown = if l.t_ms.abs() < 1e15 {
+                l.t_ms.to_string()
+            } else {
+                format!("{:e}", l.t_ms)
+            };
+            format!("t_ms: {shown} is not a time (milliseconds since 1970)")
+        })?;
     let mut e = LogEntry::new(l.dir, l.conn, l.plugin, raw, l.kind);
     e.seq = l.seq;
-    e.at = UNIX_EPOCH + Duration::from_secs_f64((l.t_ms / 1000.0).max(0.0));
+    e.at = at;
     e.mono = Instant::now();
     e.pair = l.pair;
     e.latency = l.latency_us.map(Duration::from_micros);
