@@ -36,9 +36,13 @@ pub struct Cli {
     /// Also start the built-in demo plugin, so there is something to look at right away.
     #[arg(long)]
     pub demo: bool,
-    /// Record every message, event and plugin output line to this JSON-lines file.
+    /// Record every message, event and plugin output line to this JSON-lines file (a new
+    /// file, readable by you only; never through a symbolic link).
     #[arg(long, value_name = "FILE.jsonl")]
     pub record: Option<PathBuf>,
+    /// Let --record overwrite a file that exists.
+    #[arg(long, requires = "record")]
+    pub force: bool,
     /// Restart a launched plugin when one of its files changes (and re-render what is shown).
     #[arg(long)]
     pub watch: bool,
@@ -319,6 +323,7 @@ async fn run_console(cli: &Cli, file: &Config, log_path: PathBuf) -> ExitCode {
         watch: cli.watch,
         log_path,
         record: cli.record.clone(),
+        force: cli.force,
     };
     match crate::tui::run(opts).await {
         Ok(()) => ExitCode::SUCCESS,
@@ -555,9 +560,5 @@ fn init_logging(path: PathBuf) -> Option<tracing_appender::non_blocking::WorkerG
 
 /// `$XDG_STATE_HOME/tgo-console/tgo-console.log`, else `~/.local/state/…`, else the temp dir.
 pub fn default_log_path() -> PathBuf {
-    let base = std::env::var_os("XDG_STATE_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))
-        .unwrap_or_else(std::env::temp_dir);
-    base.join("tgo-console").join("tgo-console.log")
+    crate::config::state_dir().join("tgo-console.log")
 }

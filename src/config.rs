@@ -56,6 +56,17 @@ pub struct ContextConfig {
     pub channel_type: Option<String>,
 }
 
+/// Where the console keeps its state: `$XDG_STATE_HOME/tgo-console`, else
+/// `~/.local/state/tgo-console`, else under the temp dir.
+pub fn state_dir() -> PathBuf {
+    std::env::var_os("XDG_STATE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))
+        .unwrap_or_else(std::env::temp_dir)
+        .join("tgo-console")
+}
+
 /// `$XDG_CONFIG_HOME/tgo-console/config.toml` (or `~/.config/…`).
 pub fn default_path() -> Option<PathBuf> {
     let base = std::env::var_os("XDG_CONFIG_HOME")

@@ -1,13 +1,19 @@
 //! `--record FILE.jsonl`: every log entry (frames both ways, host events, plugin output) as one
 //! JSON line, written as it happens and flushed after every batch so a crash loses nothing.
 //! `load` reads such a file back for `tgo-console replay`, reporting bad lines by number.
+//!
+//! Recordings and exports hold everything plugins said (tokens, customer data): they are
+//! created readable by their owner only (0600), never through a symbolic link, and never over
+//! an existing file unless asked (`--force`).
 
 use crate::host::{ConnId, Direction, EntryKind, HostHandle, LogEntry};
 use base64::Engine;
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
+use std::fs::File;
 use std::io::{BufRead, BufWriter, Write};
-use std::path::Path;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, UNIX_EPOCH};
 use tokio::sync::oneshot;
 
@@ -97,12 +103,78 @@ fn from_line(l: Line) -> Result<LogEntry, String> {
     Ok(e)
 }
 
-/// Writes `entries` as a recording (the inspector's export); returns how many were written.
-pub fn write_entries<'a>(
-    path: &Path,
+/// Creates `path` for writing, mode 0600, refusing a symbolic link at the last component
+/// (O_NOFOLLOW) and, unless `overwrite`, a file that exists (then it is truncated). The
+/// errors say which it was.
+pub fn create_private(path: &Path, overwrite: bool) -> std::io::Result<File> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC);
+    if overwrite {
+        opts.create(true).truncate(true);
+    } else {
+        opts.create_new(true);
+    }
+    let is_link = || std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    opts.open(path).map_err(|e| match e.raw_os_error() {
+        Some(libc::ELOOP | libc::EEXIST) if is_link() => std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "it is a symbolic link, which is not followed",
+        ),
+        Some(libc::EEXIST) => std::io::Error::new(
+            std::io::ErrorKind::AlreadyExists,
+            "it already exists (--force overwrites it)",
+        ),
+        _ => e,
+    })
+}
+
+/// Exports `entries` (the inspector's `e`) to a new file in `dir` (created 0700 if missing)
+/// whose name no one can guess ahead: `export-<Unix seconds>-<random>.jsonl`, created with
+/// O_EXCL | O_NOFOLLOW, 0600. Returns the file's absolute path and how many were written.
+pub fn export<'a>(
+    dir: &Path,
+    entries: impl Iterator<Item = &'a LogEntry>,
+) -> std::io::Result<(PathBuf, usize)> {
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)?;
+    let dir = dir.canonicalize()?;
+    let stamp = std::time::SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let (path, file) = loop {
+        let path = dir.join(format!("export-{stamp}-{:016x}.jsonl", random_u64()));
+        match create_private(&path, false) {
+            Ok(f) => break (path, f),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    };
+    let n = write_entries(file, entries)?;
+    Ok((path, n))
+}
+
+/// A random number from the standard library's per-process random keys.
+fn random_u64() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    h.finish()
+}
+
+/// Writes `entries` as recording lines; returns how many were written.
+fn write_entries<'a>(
+    file: File,
     entries: impl Iterator<Item = &'a LogEntry>,
 ) -> std::io::Result<usize> {
-    let mut out = BufWriter::new(std::fs::File::create(path)?);
+    let mut out = BufWriter::new(file);
     let mut n = 0;
     for e in entries {
         serde_json::to_writer(&mut out, &to_line(e))?;
@@ -120,9 +192,13 @@ pub struct Recorder {
 }
 
 impl Recorder {
-    /// Starts appending the host's log to `path` (created or truncated).
+    /// Starts writing the host's log to a new file at `path` (see [`create_private`]).
     pub fn start(host: HostHandle, path: &Path) -> std::io::Result<Self> {
-        let file = std::fs::File::create(path)?;
+        Ok(Self::start_file(host, create_private(path, false)?))
+    }
+
+    /// Starts writing the host's log to `file`.
+    pub fn start_file(host: HostHandle, file: File) -> Self {
         let (stop, mut stopped) = oneshot::channel();
         let task = tokio::spawn(async move {
             let mut out = BufWriter::new(file);
@@ -163,7 +239,7 @@ impl Recorder {
                 }
             }
         });
-        Ok(Self { stop, task })
+        Self { stop, task }
     }
 
     /// Writes the last entries and closes the file; returns how many lines were written.

@@ -436,3 +436,60 @@ fn q_leaves_no_process_a_plugin_started() {
         panic!("{left:?} of {pids:?} outlived q");
     }
 }
+
+/// `--record` never clobbers: an existing file is refused without `--force`, a symbolic link
+/// is never followed (not even with `--force`), a new recording is readable by its owner only.
+#[test]
+fn record_refuses_to_clobber_and_creates_private_files() {
+    use std::os::unix::fs::PermissionsExt;
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("SKIPPED: tmux is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let console = |record: &std::path::Path, extra: &str| {
+        format!(
+            "{BIN} --socket {} --log-file {} --config /dev/null --record {} {extra}; echo EXITED $?; sleep 30",
+            dir.path().join("tgo.sock").display(),
+            dir.path().join("console.log").display(),
+            record.display()
+        )
+    };
+    let precious = dir.path().join("precious.jsonl");
+    std::fs::write(&precious, "my earlier session\n").unwrap();
+    let link = dir.path().join("link.jsonl");
+    std::os::unix::fs::symlink(&precious, &link).unwrap();
+
+    let t = Tmux::start(&console(&precious, ""));
+    let s = t.wait_for("EXITED 2");
+    assert!(s.contains("already exists") && s.contains("--force"), "{s}");
+    drop(t);
+    for extra in ["", "--force"] {
+        let t = Tmux::start(&console(&link, extra));
+        let s = t.wait_for("EXITED 2");
+        assert!(s.contains("symbolic link"), "{extra}: {s}");
+    }
+    assert_eq!(
+        std::fs::read_to_string(&precious).unwrap(),
+        "my earlier session\n",
+        "nothing was written through the refusals"
+    );
+
+    let fresh = dir.path().join("fresh.jsonl");
+    for (path, extra) in [(&fresh, ""), (&precious, "--force")] {
+        let t = Tmux::start(&console(path, extra));
+        t.wait_for("Waiting for plugins");
+        t.keys(&["q"]);
+        t.wait_for("EXITED 0");
+        let meta = std::fs::metadata(path).unwrap();
+        if path == &fresh {
+            assert_eq!(meta.permissions().mode() & 0o777, 0o600, "created 0600");
+        }
+        assert!(
+            !std::fs::read_to_string(path)
+                .unwrap()
+                .contains("my earlier"),
+            "{extra}: the recording replaced it"
+        );
+    }
+}

@@ -27,6 +27,14 @@ impl Platform for Recorder {
     fn open_url(&mut self, url: &str) {
         self.0.lock().unwrap().push(format!("open {url}"));
     }
+    fn export_dir(&self) -> std::path::PathBuf {
+        export_dir()
+    }
+}
+
+/// Where this test process's consoles export (`e` in the inspector).
+fn export_dir() -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("tgo-loop-exports-{}", std::process::id()))
 }
 
 type Input = mpsc::UnboundedSender<std::io::Result<Event>>;
@@ -457,4 +465,62 @@ async fn a_paste_reaches_tool_arguments_the_composer_and_the_filter() {
         screen.contains("method:ping"),
         "the filter took the paste:\n{screen}"
     );
+}
+
+/// The inspector's `e` writes a new file each time, in a private directory, under a name no
+/// one can guess (it used to be `tgo-console-export-<seconds>.jsonl` in the working
+/// directory), and the toast shows its whole path.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_inspector_exports_to_a_new_private_file_and_shows_its_whole_path() {
+    use std::os::unix::fs::PermissionsExt;
+    let (state, screen, _) = drive(|tx, _| async move {
+        pause().await;
+        key(&tx, KeyCode::Char('3'));
+        key(&tx, KeyCode::Char('e'));
+        pause().await;
+        key(&tx, KeyCode::Char('e'));
+        pause().await;
+        key(&tx, KeyCode::Char('q'));
+    })
+    .await;
+    let dir = export_dir();
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 2, "two exports, two files: {files:?}");
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&dir), 0o700);
+    for f in &files {
+        let name = f.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(
+            name.starts_with("export-") && name.ends_with(".jsonl"),
+            "{name}"
+        );
+        assert_eq!(mode(f), 0o600, "{name}");
+        let text = std::fs::read_to_string(f).unwrap();
+        assert!(text.lines().count() > 2, "{name}: {text}");
+    }
+    let told: Vec<&str> = state.toasts.iter().map(|t| t.text.as_str()).collect();
+    let last = files
+        .iter()
+        .map(|f| f.display().to_string())
+        .find(|p| told.iter().any(|t| t.contains(p.as_str())))
+        .unwrap_or_else(|| panic!("no toast names a file: {told:?}"));
+    // Toasts sit at the right (120 columns: a 60-wide box at column 59): read its rows.
+    let rows: String = screen
+        .lines()
+        .map(|l| {
+            let l: Vec<char> = l.trim_matches('"').chars().collect();
+            l.get(60..118).map_or(String::new(), |c| {
+                c.iter().collect::<String>().trim_end().to_string()
+            })
+        })
+        .collect();
+    assert!(
+        rows.contains(&last),
+        "the whole path {last} is on screen:\n{screen}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -26,6 +26,10 @@ const INPUT_BATCH: usize = 8192;
 pub trait Platform {
     fn copy(&mut self, text: &str);
     fn open_url(&mut self, url: &str);
+    /// Where the inspector's exports are written.
+    fn export_dir(&self) -> std::path::PathBuf {
+        crate::config::state_dir().join("exports")
+    }
 }
 
 /// The real terminal: OSC 52 for the clipboard, the desktop's opener for URLs.
@@ -349,21 +353,18 @@ fn run_effect(
         Effect::Copy(text) => platform.copy(&text),
         Effect::OpenUrl(url) => platform.open_url(&url),
         Effect::Export(seqs) => {
-            let stamp = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs());
-            let path = std::path::PathBuf::from(format!("tgo-console-export-{stamp}.jsonl"));
+            let dir = platform.export_dir();
             let written = {
                 let log = host.log();
-                crate::record::write_entries(&path, seqs.iter().filter_map(|s| log.get(*s)))
+                crate::record::export(&dir, seqs.iter().filter_map(|s| log.get(*s)))
             };
             let msg = match written {
-                Ok(n) => Msg::Notice {
+                Ok((path, n)) => Msg::Notice {
                     text: format!("exported {n} messages to {}", path.display()),
                     error: false,
                 },
                 Err(e) => Msg::Notice {
-                    text: format!("export to {} failed: {e}", path.display()),
+                    text: format!("export to {} failed: {e}", dir.display()),
                     error: true,
                 },
             };

@@ -50,8 +50,10 @@ pub struct TuiOptions {
     /// Restart a launched plugin when one of its files changes.
     pub watch: bool,
     pub log_path: PathBuf,
-    /// Append every log entry to this JSON-lines file (`--record`).
+    /// Write every log entry to this JSON-lines file (`--record`).
     pub record: Option<PathBuf>,
+    /// Overwrite the `record` file if it exists (`--force`).
+    pub force: bool,
 }
 
 /// The built-in demo plugin as a launchable plugin: this executable, `demo-plugin`.
@@ -179,10 +181,11 @@ pub async fn run(opts: TuiOptions) -> anyhow::Result<()> {
         grace: STOP_GRACE,
     });
     let recorder = match &opts.record {
-        Some(path) => Some(
-            crate::record::Recorder::start(host.clone(), path)
+        Some(path) => Some(crate::record::Recorder::start_file(
+            host.clone(),
+            crate::record::create_private(path, opts.force)
                 .map_err(|e| anyhow::anyhow!("cannot record to {}: {e}", path.display()))?,
-        ),
+        )),
         None => None,
     };
     let mut state = State::new(

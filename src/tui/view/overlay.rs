@@ -14,23 +14,39 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
 
+/// Lines a toast may take; longer text (a file path) wraps onto them, the rest is cut.
+const TOAST_LINES: usize = 4;
+
 pub fn toasts(area: Rect, buf: &mut Buffer, state: &State) {
     // Bottom right, above the status bar, newest lowest: out of the way of pane titles.
     let width = (area.width / 2).clamp(20.min(area.width), 60);
+    let inner = width.saturating_sub(2) as usize;
     let mut bottom = area.bottom().saturating_sub(1);
     for toast in state.toasts.iter().rev() {
-        if bottom < area.y + 3 {
+        let mut lines = crate::text::wrap_width(&sanitize_line(&toast.text), inner);
+        if lines.len() > TOAST_LINES {
+            lines.truncate(TOAST_LINES);
+            let last = lines.pop().unwrap_or_default();
+            lines.push(truncate_width(&format!("{last}…"), inner));
+        }
+        let height = lines.len() as u16 + 2;
+        if bottom < area.y + height {
             break;
         }
-        let text = truncate_width(
-            &sanitize_line(&toast.text),
-            width.saturating_sub(4) as usize,
+        let rect = Rect::new(
+            area.right().saturating_sub(width + 1),
+            bottom - height,
+            width,
+            height,
         );
-        let rect = Rect::new(area.right().saturating_sub(width + 1), bottom - 3, width, 3);
-        bottom -= 3;
-        let style = toast_style(state, toast.kind);
+        bottom -= height;
+        let style = toast_style(state, toast.kind).add_modifier(Modifier::BOLD);
+        let text: Vec<Line> = lines
+            .into_iter()
+            .map(|l| Line::from(Span::styled(l, style)))
+            .collect();
         Clear.render(rect, buf);
-        Paragraph::new(Span::styled(text, style.add_modifier(Modifier::BOLD)))
+        Paragraph::new(text)
             .block(Block::default().borders(Borders::ALL).border_style(style))
             .render(rect, buf);
     }
