@@ -252,7 +252,55 @@ impl Recorder {
 /// A recording read back: entries in order, and the lines that could not be read.
 pub struct Loaded {
     pub entries: Vec<LogEntry>,
+    /// `FILE: line N: why`, for each line that could not be read.
     pub errors: Vec<String>,
+    /// The same, as (line number, why, how many entries came before it).
+    pub bad: Vec<BadLine>,
+}
+
+/// A line of a recording that could not be read.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BadLine {
+    /// 1-based.
+    pub line: usize,
+    pub why: String,
+    /// Entries read before it (where it sits among them).
+    pub after: usize,
+}
+
+impl Loaded {
+    /// The entries with each bad line in its place as an `invalid` entry, "line N of the
+    /// recording: why", so the inspector lists them among the frames (and `errors` finds them).
+    pub fn entries_with_bad_lines(&self) -> Vec<LogEntry> {
+        let mut out = Vec::with_capacity(self.entries.len() + self.bad.len());
+        let mut bad = self.bad.iter().peekable();
+        for (i, e) in self.entries.iter().enumerate() {
+            while let Some(b) = bad.next_if(|b| b.after == i) {
+                out.push(bad_entry(b, out.last()));
+            }
+            out.push(e.clone());
+        }
+        for b in bad {
+            out.push(bad_entry(b, out.last()));
+        }
+        out
+    }
+}
+
+fn bad_entry(b: &BadLine, before: Option<&LogEntry>) -> LogEntry {
+    let mut e = LogEntry::new(
+        Direction::Local,
+        0,
+        None,
+        Bytes::new(),
+        EntryKind::Invalid {
+            reason: format!("line {} of the recording: {}", b.line, b.why),
+        },
+    );
+    // Not a recorded seq: none pairs with it.
+    e.seq = u64::MAX - b.line as u64;
+    e.at = before.map_or(UNIX_EPOCH, |p| p.at);
+    e
 }
 
 /// Reads a recording. A truncated or corrupt line is reported with its number; the rest loads.
@@ -260,13 +308,19 @@ pub fn load(path: &Path) -> std::io::Result<Loaded> {
     let file = std::io::BufReader::new(std::fs::File::open(path)?);
     let mut entries = Vec::new();
     let mut errors = Vec::new();
+    let mut bad = Vec::new();
     for (i, line) in file.split(b'\n').enumerate() {
         let line = line?;
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
+        // serde_json counts lines within the text it read: here always 1, only the column says.
+        let json_error = |e: serde_json::Error| match e.line() {
+            1 => e.to_string().replace(" at line 1 column ", " at column "),
+            _ => e.to_string(),
+        };
         let parsed: Result<LogEntry, String> = serde_json::from_slice::<serde_json::Value>(&line)
-            .map_err(|e| e.to_string())
+            .map_err(json_error)
             .and_then(|v| {
                 if v.get("gap").is_some() {
                     return Err(format!(
@@ -279,8 +333,19 @@ pub fn load(path: &Path) -> std::io::Result<Loaded> {
             .and_then(from_line);
         match parsed {
             Ok(e) => entries.push(e),
-            Err(e) => errors.push(format!("{}: line {}: {e}", path.display(), i + 1)),
+            Err(why) => {
+                errors.push(format!("{}: line {}: {why}", path.display(), i + 1));
+                bad.push(BadLine {
+                    line: i + 1,
+                    why,
+                    after: entries.len(),
+                });
+            }
         }
     }
-    Ok(Loaded { entries, errors })
+    Ok(Loaded {
+        entries,
+        errors,
+        bad,
+    })
 }

@@ -493,3 +493,91 @@ fn record_refuses_to_clobber_and_creates_private_files() {
         );
     }
 }
+
+/// A real session recorded with its own context (visitor v_recorded_42, en-US), then damaged.
+fn recording_with_bad_lines(path: &std::path::Path) -> usize {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let mut h = common::start_host(|_| {}).await;
+        let recorder = tgo_console::record::Recorder::start(h.handle.clone(), path).unwrap();
+        let _demo = h.demo("com.tgo.demo");
+        let (id, info) = h.registered().await;
+        let mut ctx = tgo_console::host::RenderContext::for_visitor("v_recorded_42");
+        ctx.language = "en-US".into();
+        let params =
+            tgo_console::host::context::capability_render_params(&ctx, &info.capabilities, 0);
+        h.handle
+            .request(&id, "visitor_panel/render", params)
+            .await
+            .unwrap();
+        recorder.finish().await.unwrap();
+        h.handle.shutdown().await;
+    });
+    let text = std::fs::read_to_string(path).unwrap();
+    let written = text.lines().count();
+    // Line 1 garbage; after the session a cut line and a time no clock holds.
+    let damaged = format!(
+        "not json at all\n{text}{{\"seq\": 99999, \"t_ms\": 1\n{{\"seq\":7,\"t_ms\":1e300,\"dir\":\"local\",\"conn\":0,\"kind\":{{\"type\":\"event\",\"text\":\"x\"}}}}\n"
+    );
+    std::fs::write(path, damaged).unwrap();
+    written
+}
+
+/// `replay`: the unreadable lines are named with their numbers on screen (at 250 columns the
+/// old status line was still cut), the top bar shows the recorded context and offers no edit,
+/// and an empty recording says it is empty rather than how to connect a plugin.
+#[test]
+fn replay_names_bad_lines_and_shows_the_recorded_context() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("SKIPPED: tmux is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("session.jsonl");
+    let written = recording_with_bad_lines(&path);
+    let (cut, huge) = (written + 2, written + 3);
+    let cmd = format!(
+        "{BIN} replay {} --log-file {} --config /dev/null; echo EXITED $?; sleep 30",
+        path.display(),
+        dir.path().join("console.log").display()
+    );
+    let t = Tmux::start_sized(&cmd, 250, 50);
+    let s = t.wait_for("Customer 360");
+    assert!(
+        s.contains("replay") && s.contains("v_recorded_42") && s.contains("en-US"),
+        "the recorded context:\n{s}"
+    );
+    assert!(!s.contains("v_12345") && !s.contains("(v edit)"), "{s}");
+    assert!(
+        s.contains(&format!("3 unreadable line(s), line 1, {cut}, {huge}")),
+        "the toast names them:\n{s}"
+    );
+    for line in [1, cut, huge] {
+        assert!(
+            s.contains(&format!("invalid: line {line} of")),
+            "line {line} is in the inspector:\n{s}"
+        );
+    }
+    assert!(s.contains("t_ms: 1e300"), "the selected one says why:\n{s}");
+    // `v` does not open an editor of the recorded context.
+    t.keys(&["v"]);
+    let s = t.wait_for("recorded with");
+    assert!(!s.contains("Render context"), "{s}");
+    t.keys(&["q"]);
+    t.wait_for("EXITED 0");
+    drop(t);
+
+    let empty = dir.path().join("empty.jsonl");
+    std::fs::write(&empty, "").unwrap();
+    let cmd = format!(
+        "{BIN} replay {} --log-file {} --config /dev/null; echo EXITED $?; sleep 30",
+        empty.display(),
+        dir.path().join("console.log").display()
+    );
+    let t = Tmux::start_sized(&cmd, 80, 24);
+    let s = t.wait_for("This recording is empty");
+    assert!(!s.contains("Point a plugin"), "{s}");
+    assert!(s.contains("no render recorded"), "{s}");
+    t.keys(&["q"]);
+    t.wait_for("EXITED 0");
+}

@@ -81,6 +81,27 @@ impl RenderContext {
         p
     }
 
+    /// The context a recorded `…/render` request was sent with (`None` when its params do not
+    /// name a visitor). What the params leave out stays empty.
+    pub fn from_render_params(params: &Value) -> Option<Self> {
+        let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
+        let visitor_id = params.get("visitor_id")?.as_str()?.to_string();
+        let context = &params["context"];
+        let visitor = &params["visitor"];
+        Some(Self {
+            visitor_id,
+            session_id: text(&params["session_id"]),
+            language: text(&params["language"]),
+            agent_id: text(&params["agent_id"]),
+            channel_id: text(&context["channel_id"]),
+            channel_type: text(&context["channel_type"]),
+            platform_type: text(&context["platform_type"]),
+            visitor_name: text(&visitor["name"]),
+            visitor_email: text(&visitor["email"]),
+            visitor_phone: text(&visitor["phone"]),
+        })
+    }
+
     /// Params of `<type>/event`.
     pub fn event_params(&self, event: &UiEvent) -> Value {
         json!({

@@ -285,15 +285,9 @@ pub async fn run_replay(
         &path.display().to_string(),
         log_path.display().to_string(),
     );
-    host.import(loaded.entries);
+    host.import(loaded.entries_with_bad_lines());
     state.inspector.sync(&host.log());
-    if !loaded.errors.is_empty() {
-        state.last_error = Some(format!(
-            "{} unreadable line(s); first: {}",
-            loaded.errors.len(),
-            loaded.errors[0]
-        ));
-    }
+    replay::note_bad_lines(&mut state, &loaded.bad);
     let (mut guard, mut input) = take_terminal(&mut state, log_path)?;
     let result = event_loop(
         &mut guard.terminal,

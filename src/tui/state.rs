@@ -49,6 +49,20 @@ pub enum Liveness {
     Disconnected(String),
 }
 
+/// What `tgo-console replay` opened, for the screens that would otherwise say how to
+/// connect a plugin.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Replay {
+    /// The recording's path.
+    pub source: String,
+    /// Entries read from it.
+    pub messages: usize,
+    /// The lines that could not be read (1-based).
+    pub bad_lines: Vec<usize>,
+    /// Whether `State::ctx` is the context of a recorded render (else none was recorded).
+    pub recorded_context: bool,
+}
+
 /// Lines of output kept per launched plugin (the launcher keeps its own bounded copy too).
 pub const OUTPUT_LINES: usize = 5_000;
 
@@ -335,6 +349,8 @@ pub struct State {
     pub quit: bool,
     /// A replayed recording: nothing is sent anywhere.
     pub read_only: bool,
+    /// What the replay opened (`None` in a live console).
+    pub replay: Option<Replay>,
     /// Plugins launched from manifests, in the order they were added.
     pub launches: Vec<Launch>,
     /// Which launched plugin each connection came from (by the peer's process).
@@ -376,6 +392,7 @@ impl State {
             show_diagnostics: true,
             quit: false,
             read_only: false,
+            replay: None,
             launches: Vec::new(),
             conn_launch: HashMap::new(),
             manifest_errors: Vec::new(),

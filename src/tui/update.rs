@@ -824,12 +824,7 @@ fn global_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         KeyCode::Char('a') => launches::open_add(state),
         KeyCode::Char('z') => state.zoom = !state.zoom,
         KeyCode::Char('d') => state.show_diagnostics = !state.show_diagnostics,
-        KeyCode::Char('v') | KeyCode::Char('e') => {
-            state.modal = Some(Modal::Context(Box::new(ContextEditor::new(
-                &state.ctx,
-                &state.recent_visitors,
-            ))));
-        }
+        KeyCode::Char('v') | KeyCode::Char('e') => open_context_editor(state),
         KeyCode::Char('r') => return rerender(state),
         KeyCode::Char('c') | KeyCode::Char(':') => open_composer(state, None),
         KeyCode::Char('P') => state.modal = Some(Modal::Pending { selected: 0 }),
@@ -861,6 +856,22 @@ fn global_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         _ => {}
     }
     Vec::new()
+}
+
+fn open_context_editor(state: &mut State) {
+    if state.replay.is_some() {
+        toast(
+            state,
+            ToastKind::Info,
+            "a replay shows the context it was recorded with".into(),
+            TOAST,
+        );
+        return;
+    }
+    state.modal = Some(Modal::Context(Box::new(ContextEditor::new(
+        &state.ctx,
+        &state.recent_visitors,
+    ))));
 }
 
 fn last_url(state: &State) -> Option<String> {
@@ -1376,10 +1387,7 @@ fn on_mouse(state: &mut State, m: MouseEvent, log: &MessageLog) -> Vec<Effect> {
                     }
                 };
             } else if contains(l.context_bar, x, y) {
-                state.modal = Some(Modal::Context(Box::new(ContextEditor::new(
-                    &state.ctx,
-                    &state.recent_visitors,
-                ))));
+                open_context_editor(state);
             }
         }
         MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {

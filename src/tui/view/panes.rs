@@ -4,7 +4,7 @@ use super::super::keymap;
 use super::super::launches;
 use super::super::msg::CapKey;
 use super::super::state::{
-    Entry, FailKind, Launch, Liveness, Pane, RenderSlot, Row, Shown, State, ToastKind,
+    Entry, FailKind, Launch, Liveness, Pane, RenderSlot, Replay, Row, Shown, State, ToastKind,
 };
 use super::super::uiview;
 use super::{ScreenLayout, cap_title, inner};
@@ -49,22 +49,34 @@ pub fn context_bar(area: Rect, buf: &mut Buffer, state: &State) {
         )
     };
     let sep = || Span::styled(" · ", t.muted());
-    let mut spans = vec![
-        Span::styled(
-            " tgo-console ",
-            t.fg(t.title)
-                .add_modifier(Modifier::BOLD | Modifier::REVERSED),
-        ),
-        Span::styled("  visitor ", t.muted()),
-        value(&c.visitor_id),
-        sep(),
-        Span::styled("session ", t.muted()),
-        value(&c.session_id),
-        sep(),
-        value(&c.language),
-        sep(),
-        value(&c.channel_type),
-    ];
+    let mut spans = vec![Span::styled(
+        " tgo-console ",
+        t.fg(t.title)
+            .add_modifier(Modifier::BOLD | Modifier::REVERSED),
+    )];
+    // A replay shows the context its renders were recorded with, and it cannot be edited.
+    let replay = state.replay.as_ref();
+    if replay.is_some() {
+        spans.push(Span::styled(
+            "  replay",
+            t.fg(t.warning).add_modifier(Modifier::BOLD),
+        ));
+    }
+    if replay.is_some_and(|r| !r.recorded_context) {
+        spans.push(Span::styled("  no render recorded", t.muted()));
+    } else {
+        spans.extend([
+            Span::styled("  visitor ", t.muted()),
+            value(&c.visitor_id),
+            sep(),
+            Span::styled("session ", t.muted()),
+            value(&c.session_id),
+            sep(),
+            value(&c.language),
+            sep(),
+            value(&c.channel_type),
+        ]);
+    }
     // The context gets what the clickable buttons on the right leave; the hint only if it fits.
     let buttons = super::bar_buttons(area);
     let text_end = buttons
@@ -73,7 +85,9 @@ pub fn context_bar(area: Rect, buf: &mut Buffer, state: &State) {
         .min()
         .unwrap_or(area.right());
     let hint = "  (v edit)";
-    if Line::from(spans.clone()).width() + hint.len() < text_end.saturating_sub(area.x) as usize {
+    if replay.is_none()
+        && Line::from(spans.clone()).width() + hint.len() < text_end.saturating_sub(area.x) as usize
+    {
         spans.push(Span::styled(hint, t.muted()));
     }
     Paragraph::new(Line::from(spans)).render(
@@ -325,6 +339,12 @@ pub fn plugins(area: Rect, buf: &mut Buffer, state: &State) {
     );
     let body = block.inner(area);
     block.render(area, buf);
+    if let (Some(r), true) = (&state.replay, state.plugins.is_empty()) {
+        Paragraph::new(replay_without_plugins(state, r))
+            .wrap(Wrap { trim: false })
+            .render(body, buf);
+        return;
+    }
     if state.plugins.is_empty() && state.launches.is_empty() && state.manifest_errors.is_empty() {
         let t = &state.theme;
         let lines = vec![
@@ -347,6 +367,37 @@ pub fn plugins(area: Rect, buf: &mut Buffer, state: &State) {
     }
     let (lines, _, offset) = plugins_scrolled(state, body);
     Paragraph::new(lines.into_iter().skip(offset).collect::<Vec<_>>()).render(body, buf);
+}
+
+/// What a replay with no plugin registration says instead of how to connect one.
+fn replay_without_plugins(state: &State, r: &Replay) -> Vec<Line<'static>> {
+    let t = &state.theme;
+    let file = Line::from(Span::styled(sanitize_line(&r.source), t.fg(t.accent)));
+    let said = |s: String| Line::from(Span::styled(s, t.muted()));
+    let mut lines = match (r.messages, r.bad_lines.len()) {
+        (0, 0) => vec![said("This recording is empty:".into()), file],
+        (0, bad) => vec![
+            said("Nothing readable in".into()),
+            file,
+            said(format!("{bad} unreadable line(s)")),
+        ],
+        (n, _) => vec![
+            said("No plugin registered in".into()),
+            file,
+            said(format!("{n} message(s) recorded")),
+        ],
+    };
+    if !r.bad_lines.is_empty() {
+        lines.push(Line::from(""));
+        lines.push(Line::from(Span::styled(
+            "Unreadable lines (see the inspector):",
+            t.fg(t.error),
+        )));
+        let shown: Vec<String> = r.bad_lines.iter().take(20).map(|l| l.to_string()).collect();
+        let more = if r.bad_lines.len() > 20 { ", …" } else { "" };
+        lines.push(said(format!("{}{more}", shown.join(", "))));
+    }
+    lines
 }
 
 /// Which row of `state.rows()` is drawn at screen line `y` (same derivation as `plugins`).
