@@ -1,6 +1,7 @@
 //! Performance of the hot paths, measured (never asserted in tests): frame codec, JSON-UI
 //! parse + validate of a 200 000-row table, message-log append, inspector sync and draw over a
-//! 1 000 000-entry log, render-pane draw of a 200 000-row table.
+//! 1 000 000-entry log, render-pane draw of a 200 000-row table, a key into 100 KB of
+//! composer params.
 //! Run: `cargo bench --bench console` (numbers in the README).
 
 use bytes::{Bytes, BytesMut};
@@ -198,5 +199,30 @@ fn draw(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, codec, jsonui_parse, log_append, draw);
+/// A key typed into 100 KB of composer params (a space, then Backspace): the syntax check
+/// waits for a pause, so what is left is the text area's own bookkeeping.
+fn composer_key(c: &mut Criterion) {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use tgo_console::tui::composer::{ComposerState, PluginChoice};
+    let rows: Vec<String> = (0..4000)
+        .map(|i| format!("row {i:06} of the table"))
+        .collect();
+    let mut st = ComposerState::new(
+        vec![PluginChoice {
+            plugin_id: "demo".into(),
+            methods: vec!["ping".into()],
+        }],
+        Some(("demo".into(), "ping".into(), json!({ "rows": rows }))),
+    );
+    let now = std::time::Instant::now();
+    let key = |code| KeyEvent::new(code, KeyModifiers::NONE);
+    c.bench_function("composer: a key into 100 KB of params", |b| {
+        b.iter(|| {
+            st.handle_key(key(KeyCode::Char(' ')), now);
+            st.handle_key(key(KeyCode::Backspace), now);
+        })
+    });
+}
+
+criterion_group!(benches, codec, jsonui_parse, log_append, draw, composer_key);
 criterion_main!(benches);

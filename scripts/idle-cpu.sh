@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Idle CPU of the real console: starts `tgo-console --demo` in a detached tmux terminal, waits
 # until the demo plugin's panel is drawn and the console has settled, then reads utime+stime of
-# the console and of the demo plugin from /proc/<pid>/stat over a window and prints CPU %.
+# the console, its watchdog and the demo plugin from /proc/<pid>/stat over a window and prints CPU %.
 #
 #   scripts/idle-cpu.sh [SECONDS]        (default 10; BIN=path/to/tgo-console to choose a build)
 #
@@ -28,7 +28,8 @@ trap cleanup EXIT
 # exec: the pane's process is the console itself, not a shell around it.
 tmux new-session -d -s "$session" -x 160 -y 50 \
     "exec '$BIN' --demo --socket '$dir/tgo.sock' --log-file '$dir/console.log' --config /dev/null"
-console=$(tmux display-message -p -t "$session" '#{pane_pid}')
+# The pane's process is the watchdog; the console is its only child.
+watchdog=$(tmux display-message -p -t "$session" '#{pane_pid}')
 
 # Ready when the demo's first panel is on screen.
 for _ in $(seq 100); do
@@ -37,6 +38,7 @@ for _ in $(seq 100); do
 done
 tmux capture-pane -p -t "$session" | grep -q "Customer 360" ||
     { echo "idle-cpu: the console never showed the demo panel" >&2; exit 1; }
+console=$(pgrep -P "$watchdog" | head -1)
 demo=$(pgrep -P "$console" -f demo-plugin | head -1 || true)
 sleep "$settle"
 
@@ -45,7 +47,7 @@ ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 hz=$(getconf CLK_TCK)
 
-pids=("$console"); names=(console)
+pids=("$console" "$watchdog"); names=(console watchdog)
 if [[ -n "$demo" ]]; then pids+=("$demo"); names+=(demo-plugin); fi
 declare -a before
 for i in "${!pids[@]}"; do before[i]=$(ticks "${pids[i]}"); done

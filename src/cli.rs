@@ -36,9 +36,13 @@ pub struct Cli {
     /// Also start the built-in demo plugin, so there is something to look at right away.
     #[arg(long)]
     pub demo: bool,
-    /// Record every message, event and plugin output line to this JSON-lines file.
+    /// Record every message, event and plugin output line to this JSON-lines file (a new
+    /// file, readable by you only; never through a symbolic link).
     #[arg(long, value_name = "FILE.jsonl")]
     pub record: Option<PathBuf>,
+    /// Let --record overwrite a file that exists.
+    #[arg(long, requires = "record")]
+    pub force: bool,
     /// Restart a launched plugin when one of its files changes (and re-render what is shown).
     #[arg(long)]
     pub watch: bool,
@@ -63,14 +67,14 @@ pub struct HostArgs {
     #[arg(long, global = true, value_name = "ADDR")]
     pub tcp: Option<String>,
     /// Seconds to wait for each answer from a plugin [default: 30].
-    #[arg(long, global = true, value_name = "S")]
-    pub timeout: Option<f64>,
+    #[arg(long, global = true, value_name = "S", value_parser = parse_seconds, allow_negative_numbers = true)]
+    pub timeout: Option<Duration>,
     /// Largest frame accepted; a plugin announcing more is disconnected.
     #[arg(long, global = true, default_value_t = DEFAULT_MAX_FRAME_BYTES, value_name = "BYTES")]
     pub max_frame_bytes: usize,
     /// Seconds a new connection has to send `register`.
-    #[arg(long, global = true, default_value_t = 30.0, hide = true)]
-    pub register_timeout: f64,
+    #[arg(long, global = true, default_value = "30", value_parser = parse_seconds, allow_negative_numbers = true, hide = true)]
+    pub register_timeout: Duration,
     /// Byte budget of the message log, in MiB (oldest messages are evicted beyond it).
     #[arg(long, global = true, default_value_t = 256, value_name = "MIB")]
     pub log_budget_mib: usize,
@@ -81,8 +85,13 @@ fn parse_mode(s: &str) -> Result<u32, String> {
         .map_err(|_| format!("{s:?} is not an octal mode such as 600"))
 }
 
-fn secs(s: f64) -> Duration {
-    Duration::from_secs_f64(s.max(0.001))
+/// A number of seconds as a flag takes it (see [`crate::config::seconds`]).
+fn parse_seconds(text: &str) -> Result<Duration, String> {
+    let value: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number of seconds (e.g. 30 or 0.5)"))?;
+    crate::config::seconds(value)
 }
 
 impl HostArgs {
@@ -101,8 +110,11 @@ impl HostArgs {
             socket_mode: self.socket_mode,
             tcp: self.tcp.clone().or_else(|| file.tcp.clone()),
             max_frame_bytes: self.max_frame_bytes,
-            request_timeout: secs(self.timeout.or(file.timeout).unwrap_or(30.0)),
-            register_timeout: secs(self.register_timeout),
+            request_timeout: self
+                .timeout
+                .or(file.timeout)
+                .unwrap_or(Duration::from_secs(30)),
+            register_timeout: self.register_timeout,
             log_budget_bytes: self.log_budget_mib.saturating_mul(1024 * 1024),
             ..HostConfig::default()
         }
@@ -151,8 +163,8 @@ pub struct CheckArgs {
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     /// Seconds to wait for the plugin to register.
-    #[arg(long, default_value_t = 30.0, value_name = "S")]
-    pub wait: f64,
+    #[arg(long, default_value = "30", value_name = "S", value_parser = parse_seconds, allow_negative_numbers = true)]
+    pub wait: Duration,
     // With none of its options, check waits for a plugin to connect.
     #[command(flatten)]
     pub plugin: PluginArgs,
@@ -181,8 +193,8 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = 1, value_name = "C")]
     pub concurrency: usize,
     /// Stop after this many seconds.
-    #[arg(long, value_name = "S")]
-    pub duration: Option<f64>,
+    #[arg(long, value_name = "S", value_parser = parse_seconds, allow_negative_numbers = true)]
+    pub duration: Option<Duration>,
     /// Method to call (default: the render method of the first renderable capability).
     #[arg(long, value_name = "M")]
     pub method: Option<String>,
@@ -212,6 +224,19 @@ pub struct DemoArgs {
 /// The process's entry point: parse, log to a file, run.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    crate::watchdog::take_env();
+    // Commands that launch plugins run under a watchdog, so none outlives them (see watchdog).
+    let launches = match cli.command {
+        None => Some(true),
+        Some(Command::Check(_) | Command::Bench(_)) => Some(false),
+        _ => None,
+    };
+    if let Some(owns_terminal) = launches
+        && crate::watchdog::watchdog_pid().is_none()
+        && let Some(code) = crate::watchdog::supervise(owns_terminal)
+    {
+        return code;
+    }
     let log_path = cli.log_file.clone().unwrap_or_else(default_log_path);
     let _log_guard = init_logging(log_path.clone());
     let runtime = match tokio::runtime::Runtime::new() {
@@ -232,6 +257,12 @@ pub fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli, file: Config, log_path: PathBuf) -> ExitCode {
+    match cli.command {
+        // The console quits gracefully on SIGTERM by itself; not if its watchdog is gone.
+        None => crate::watchdog::on_sigterm(false, crate::tui::terminal::restore_if_taken),
+        Some(Command::Check(_) | Command::Bench(_)) => crate::watchdog::on_sigterm(true, || {}),
+        _ => {}
+    }
     match cli.command {
         Some(Command::Check(args)) => run_check(&cli.host, &file, args).await,
         Some(Command::DemoPlugin(args)) => run_demo(&cli.host, &file, args).await,
@@ -295,7 +326,8 @@ async fn run_console(cli: &Cli, file: &Config, log_path: PathBuf) -> ExitCode {
         watch: cli.watch,
         log_path,
         record: cli.record.clone(),
-        visitors_file: Some(state_dir().join("visitors.json")),
+        visitors_file: Some(crate::config::state_dir().join("visitors.json")),
+        force: cli.force,
     };
     match crate::tui::run(opts).await {
         Ok(()) => ExitCode::SUCCESS,
@@ -331,7 +363,7 @@ async fn run_bench(host: &HostArgs, file: &Config, args: &BenchArgs) -> ExitCode
         host: config,
         command,
         requests: args.requests,
-        duration: args.duration.map(secs),
+        duration: args.duration,
         concurrency: args.concurrency.max(1),
         method: args.method.clone(),
         params,
@@ -463,7 +495,7 @@ async fn run_check(host: &HostArgs, file: &Config, args: CheckArgs) -> ExitCode 
         host: host.config(file),
         visitor: args.visitor,
         command,
-        wait: secs(args.wait),
+        wait: args.wait,
     };
     match check::run(opts).await {
         Ok(report) => {
@@ -534,15 +566,5 @@ fn init_logging(path: PathBuf) -> Option<tracing_appender::non_blocking::WorkerG
 
 /// `$XDG_STATE_HOME/tgo-console/tgo-console.log`, else `~/.local/state/…`, else the temp dir.
 pub fn default_log_path() -> PathBuf {
-    state_dir().join("tgo-console.log")
-}
-
-/// `$XDG_STATE_HOME/tgo-console`, else `~/.local/state/tgo-console`, else under the temp dir:
-/// the log and what the console keeps between runs (recent visitors).
-pub fn state_dir() -> PathBuf {
-    let base = std::env::var_os("XDG_STATE_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))
-        .unwrap_or_else(std::env::temp_dir);
-    base.join("tgo-console")
+    crate::config::state_dir().join("tgo-console.log")
 }

@@ -1,8 +1,38 @@
 //! The config file (`$XDG_CONFIG_HOME/tgo-console/config.toml`, or `--config PATH`): defaults
 //! for theme, socket, TCP, timeout and the render context. Command-line flags win over it.
 
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The longest wait any option takes (a week): longer is a typo, and would overflow timers.
+pub const MAX_SECONDS: f64 = 7.0 * 24.0 * 3600.0;
+/// The shortest (a millisecond): 0 or less would mean "fail at once".
+pub const MIN_SECONDS: f64 = 0.001;
+
+/// A number of seconds as every option takes it (`--timeout`, `--wait`, `--duration`, the
+/// config's `timeout`): finite, from [`MIN_SECONDS`] to [`MAX_SECONDS`]; else why not.
+pub fn seconds(value: f64) -> Result<Duration, String> {
+    if !value.is_finite() {
+        return Err(format!(
+            "not a number of seconds: give one from {MIN_SECONDS} to {MAX_SECONDS} (a week)"
+        ));
+    }
+    if value < MIN_SECONDS {
+        return Err(format!("too short: give at least {MIN_SECONDS} seconds"));
+    }
+    if value > MAX_SECONDS {
+        return Err(format!(
+            "too long: give at most {MAX_SECONDS} seconds (a week)"
+        ));
+    }
+    Ok(Duration::from_secs_f64(value))
+}
+
+fn timeout_seconds<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+    let value = f64::deserialize(d)?;
+    seconds(value).map(Some).map_err(serde::de::Error::custom)
+}
 
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
@@ -11,7 +41,8 @@ pub struct Config {
     pub socket: Option<PathBuf>,
     pub tcp: Option<String>,
     /// Seconds to wait for each answer.
-    pub timeout: Option<f64>,
+    #[serde(deserialize_with = "timeout_seconds")]
+    pub timeout: Option<Duration>,
     pub context: ContextConfig,
 }
 
@@ -23,6 +54,17 @@ pub struct ContextConfig {
     pub session_id: Option<String>,
     pub language: Option<String>,
     pub channel_type: Option<String>,
+}
+
+/// Where the console keeps its state: `$XDG_STATE_HOME/tgo-console`, else
+/// `~/.local/state/tgo-console`, else under the temp dir.
+pub fn state_dir() -> PathBuf {
+    std::env::var_os("XDG_STATE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))
+        .unwrap_or_else(std::env::temp_dir)
+        .join("tgo-console")
 }
 
 /// `$XDG_CONFIG_HOME/tgo-console/config.toml` (or `~/.config/…`).

@@ -17,3 +17,4 @@ pub mod record;
 pub mod scaffold;
 pub mod text;
 pub mod tui;
+pub mod watchdog;

@@ -3,13 +3,19 @@
 //! An entry marked a problem after it was written (an answer validated off the hot path) is
 //! written again, whole, with the same `seq`; the later line wins.
 //! `load` reads such a file back for `tgo-console replay`, reporting bad lines by number.
+//!
+//! Recordings and exports hold everything plugins said (tokens, customer data): they are
+//! created readable by their owner only (0600), never through a symbolic link, and never over
+//! an existing file unless asked (`--force`).
 
 use crate::host::{ConnId, Direction, EntryKind, HostHandle, LogEntry};
 use base64::Engine;
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
+use std::fs::File;
 use std::io::{BufRead, BufWriter, Write};
-use std::path::Path;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, UNIX_EPOCH};
 use tokio::sync::oneshot;
 
@@ -77,9 +83,20 @@ fn from_line(l: Line) -> Result<LogEntry, String> {
         ),
         (None, None) => Bytes::new(),
     };
+    let at = Duration::try_from_secs_f64(l.t_ms / 1000.0)
+        .ok()
+        .and_then(|d| UNIX_EPOCH.checked_add(d))
+        .ok_or_else(|| {
+            let shown = if l.t_ms.abs() < 1e15 {
+                l.t_ms.to_string()
+            } else {
+                format!("{:e}", l.t_ms)
+            };
+            format!("t_ms: {shown} is not a time (milliseconds since 1970)")
+        })?;
     let mut e = LogEntry::new(l.dir, l.conn, l.plugin, raw, l.kind);
     e.seq = l.seq;
-    e.at = UNIX_EPOCH + Duration::from_secs_f64((l.t_ms / 1000.0).max(0.0));
+    e.at = at;
     e.mono = Instant::now();
     e.pair = l.pair;
     e.latency = l.latency_us.map(Duration::from_micros);
@@ -88,12 +105,78 @@ fn from_line(l: Line) -> Result<LogEntry, String> {
     Ok(e)
 }
 
-/// Writes `entries` as a recording (the inspector's export); returns how many were written.
-pub fn write_entries<'a>(
-    path: &Path,
+/// Creates `path` for writing, mode 0600, refusing a symbolic link at the last component
+/// (O_NOFOLLOW) and, unless `overwrite`, a file that exists (then it is truncated). The
+/// errors say which it was.
+pub fn create_private(path: &Path, overwrite: bool) -> std::io::Result<File> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC);
+    if overwrite {
+        opts.create(true).truncate(true);
+    } else {
+        opts.create_new(true);
+    }
+    let is_link = || std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    opts.open(path).map_err(|e| match e.raw_os_error() {
+        Some(libc::ELOOP | libc::EEXIST) if is_link() => std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "it is a symbolic link, which is not followed",
+        ),
+        Some(libc::EEXIST) => std::io::Error::new(
+            std::io::ErrorKind::AlreadyExists,
+            "it already exists (--force overwrites it)",
+        ),
+        _ => e,
+    })
+}
+
+/// Exports `entries` (the inspector's `e`) to a new file in `dir` (created 0700 if missing)
+/// whose name no one can guess ahead: `export-<Unix seconds>-<random>.jsonl`, created with
+/// O_EXCL | O_NOFOLLOW, 0600. Returns the file's absolute path and how many were written.
+pub fn export<'a>(
+    dir: &Path,
+    entries: impl Iterator<Item = &'a LogEntry>,
+) -> std::io::Result<(PathBuf, usize)> {
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)?;
+    let dir = dir.canonicalize()?;
+    let stamp = std::time::SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let (path, file) = loop {
+        let path = dir.join(format!("export-{stamp}-{:016x}.jsonl", random_u64()));
+        match create_private(&path, false) {
+            Ok(f) => break (path, f),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    };
+    let n = write_entries(file, entries)?;
+    Ok((path, n))
+}
+
+/// A random number from the standard library's per-process random keys.
+fn random_u64() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    h.finish()
+}
+
+/// Writes `entries` as recording lines; returns how many were written.
+fn write_entries<'a>(
+    file: File,
     entries: impl Iterator<Item = &'a LogEntry>,
 ) -> std::io::Result<usize> {
-    let mut out = BufWriter::new(std::fs::File::create(path)?);
+    let mut out = BufWriter::new(file);
     let mut n = 0;
     for e in entries {
         serde_json::to_writer(&mut out, &to_line(e))?;
@@ -111,9 +194,13 @@ pub struct Recorder {
 }
 
 impl Recorder {
-    /// Starts appending the host's log to `path` (created or truncated).
+    /// Starts writing the host's log to a new file at `path` (see [`create_private`]).
     pub fn start(host: HostHandle, path: &Path) -> std::io::Result<Self> {
-        let file = std::fs::File::create(path)?;
+        Ok(Self::start_file(host, create_private(path, false)?))
+    }
+
+    /// Starts writing the host's log to `file`.
+    pub fn start_file(host: HostHandle, file: File) -> Self {
         let (stop, mut stopped) = oneshot::channel();
         let task = tokio::spawn(async move {
             let mut out = BufWriter::new(file);
@@ -164,7 +251,7 @@ impl Recorder {
                 }
             }
         });
-        Ok(Self { stop, task })
+        Self { stop, task }
     }
 
     /// Writes the last entries and closes the file; returns how many lines were written.
@@ -177,7 +264,55 @@ impl Recorder {
 /// A recording read back: entries in order, and the lines that could not be read.
 pub struct Loaded {
     pub entries: Vec<LogEntry>,
+    /// `FILE: line N: why`, for each line that could not be read.
     pub errors: Vec<String>,
+    /// The same, as (line number, why, how many entries came before it).
+    pub bad: Vec<BadLine>,
+}
+
+/// A line of a recording that could not be read.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BadLine {
+    /// 1-based.
+    pub line: usize,
+    pub why: String,
+    /// Entries read before it (where it sits among them).
+    pub after: usize,
+}
+
+impl Loaded {
+    /// The entries with each bad line in its place as an `invalid` entry, "line N of the
+    /// recording: why", so the inspector lists them among the frames (and `errors` finds them).
+    pub fn entries_with_bad_lines(&self) -> Vec<LogEntry> {
+        let mut out = Vec::with_capacity(self.entries.len() + self.bad.len());
+        let mut bad = self.bad.iter().peekable();
+        for (i, e) in self.entries.iter().enumerate() {
+            while let Some(b) = bad.next_if(|b| b.after == i) {
+                out.push(bad_entry(b, out.last()));
+            }
+            out.push(e.clone());
+        }
+        for b in bad {
+            out.push(bad_entry(b, out.last()));
+        }
+        out
+    }
+}
+
+fn bad_entry(b: &BadLine, before: Option<&LogEntry>) -> LogEntry {
+    let mut e = LogEntry::new(
+        Direction::Local,
+        0,
+        None,
+        Bytes::new(),
+        EntryKind::Invalid {
+            reason: format!("line {} of the recording: {}", b.line, b.why),
+        },
+    );
+    // Not a recorded seq: none pairs with it.
+    e.seq = u64::MAX - b.line as u64;
+    e.at = before.map_or(UNIX_EPOCH, |p| p.at);
+    e
 }
 
 /// Reads a recording. A truncated or corrupt line is reported with its number; the rest loads.
@@ -187,13 +322,19 @@ pub fn load(path: &Path) -> std::io::Result<Loaded> {
     let mut entries: Vec<LogEntry> = Vec::new();
     let mut at: std::collections::HashMap<u64, usize> = std::collections::HashMap::new();
     let mut errors = Vec::new();
+    let mut bad = Vec::new();
     for (i, line) in file.split(b'\n').enumerate() {
         let line = line?;
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
+        // serde_json counts lines within the text it read: here always 1, only the column says.
+        let json_error = |e: serde_json::Error| match e.line() {
+            1 => e.to_string().replace(" at line 1 column ", " at column "),
+            _ => e.to_string(),
+        };
         let parsed: Result<LogEntry, String> = serde_json::from_slice::<serde_json::Value>(&line)
-            .map_err(|e| e.to_string())
+            .map_err(json_error)
             .and_then(|v| {
                 if v.get("gap").is_some() {
                     return Err(format!(
@@ -212,8 +353,19 @@ pub fn load(path: &Path) -> std::io::Result<Loaded> {
                     entries.push(e);
                 }
             },
-            Err(e) => errors.push(format!("{}: line {}: {e}", path.display(), i + 1)),
+            Err(why) => {
+                errors.push(format!("{}: line {}: {why}", path.display(), i + 1));
+                bad.push(BadLine {
+                    line: i + 1,
+                    why,
+                    after: entries.len(),
+                });
+            }
         }
     }
-    Ok(Loaded { entries, errors })
+    Ok(Loaded {
+        entries,
+        errors,
+        bad,
+    })
 }

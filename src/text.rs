@@ -65,6 +65,41 @@ pub fn escape_json_controls(json: &str) -> String {
     out
 }
 
+/// Pasted text for a one-line field. A paste ending in a line break (a copied line) loses
+/// it; other line breaks and tabs become a space each; every other control character is
+/// dropped, so the field holds exactly what it shows.
+pub fn paste_line(s: &str) -> String {
+    let s = s.trim_end_matches(['\r', '\n']);
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' if chars.peek() == Some(&'\n') => {}
+            '\r' | '\n' | '\t' => out.push(' '),
+            c if is_unsafe(c) => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Pasted text for a multi-line field: `\r\n` and `\r` (what terminals send for a line
+/// break) become `\n`, a tab becomes `tab`, every other control character is dropped.
+pub fn paste_multiline(s: &str, tab: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' if chars.peek() == Some(&'\n') => {}
+            '\r' | '\n' => out.push('\n'),
+            '\t' => out.push_str(tab),
+            c if is_unsafe(c) => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Cuts `s` to at most `max` characters, marking the cut with `…`.
 pub fn truncate_chars(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
@@ -197,6 +232,16 @@ mod tests {
         assert_eq!(sanitize_multiline("a\nb\tc\r"), "a\nb    c\\r");
         assert_eq!(sanitize_line("a\nb"), "a\\nb");
         assert!(!has_control_chars("line\nnext\ttab"));
+    }
+
+    #[test]
+    fn pastes_lose_their_controls_and_keep_their_lines_where_a_field_has_lines() {
+        let pasted = "a\x1b[31mb\tc\r\nd\re\u{9b}\u{202e}f\r\n";
+        assert_eq!(paste_line(pasted), "a[31mb c d ef");
+        assert_eq!(paste_line("/path/to/plugin\n"), "/path/to/plugin");
+        assert_eq!(paste_multiline(pasted, "  "), "a[31mb  c\nd\nef\n");
+        assert!(!has_control_chars(&paste_line(pasted)));
+        assert!(!has_control_chars(&paste_multiline(pasted, "\t")));
     }
 
     #[test]

@@ -43,9 +43,22 @@ async fn a_session_is_recorded_and_replayed() {
         .unwrap();
     writeln!(f, "{{\"seq\": 99999, \"t_ms\": 1").unwrap();
     writeln!(f, "not json at all").unwrap();
+    // Times no clock can hold: a bad line each, not a panic.
+    for t_ms in ["1e300", "-5"] {
+        writeln!(
+            f,
+            r#"{{"seq":7,"t_ms":{t_ms},"dir":"local","conn":0,"kind":{{"type":"event","text":"x"}}}}"#
+        )
+        .unwrap();
+    }
     drop(f);
     let loaded = load(&path).unwrap();
-    assert_eq!(loaded.errors.len(), 2, "{:?}", loaded.errors);
+    assert_eq!(loaded.errors.len(), 4, "{:?}", loaded.errors);
+    assert!(
+        loaded.errors[2].contains(&format!("line {}: t_ms: 1e300 is not a time", written + 3)),
+        "{:?}",
+        loaded.errors
+    );
     assert!(
         loaded.errors[0].contains(&format!("line {}", written + 1)),
         "{:?}",

@@ -30,6 +30,14 @@ impl Platform for Recorder {
             failed("no browser here".into());
         }
     }
+    fn export_dir(&self) -> std::path::PathBuf {
+        export_dir()
+    }
+}
+
+/// Where this test process's consoles export (`e` in the inspector).
+fn export_dir() -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("tgo-loop-exports-{}", std::process::id()))
 }
 
 type Input = mpsc::UnboundedSender<std::io::Result<Event>>;
@@ -61,6 +69,16 @@ where
     F: FnOnce(Input, Arc<Mutex<String>>) -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
+    let (state, screen, platform, _) = drive_logged(script).await;
+    (state, screen, platform)
+}
+
+/// [`drive`], plus every frame the host sent, as JSON.
+async fn drive_logged<F, Fut>(script: F) -> (State, String, Vec<String>, Vec<serde_json::Value>)
+where
+    F: FnOnce(Input, Arc<Mutex<String>>) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
     let mut h = start_host(|_| {}).await;
     let _demo = h.demo("com.tgo.demo");
     let (mut state, mut terminal) = console(&h, 120, 36);
@@ -82,9 +100,17 @@ where
     let (result, ()) = tokio::join!(looped, scripted);
     result.unwrap();
     let text = terminal.backend().to_string();
+    let sent = h
+        .handle
+        .log()
+        .entries()
+        .iter()
+        .filter(|e| e.dir == tgo_console::host::Direction::Out)
+        .filter_map(|e| serde_json::from_slice(&e.raw).ok())
+        .collect();
     h.handle.shutdown().await;
     let log = recorder.0.lock().unwrap().clone();
-    (state, text, log)
+    (state, text, log, sent)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -772,4 +798,122 @@ async fn recent_visitors_are_kept_for_the_next_run() {
     let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);
     c.finish().await;
+}
+
+fn paste(tx: &Input, text: &str) {
+    tx.unbounded_send(Ok(Event::Paste(text.into()))).unwrap();
+}
+
+/// A bracketed paste lands in whichever text input has the keyboard (terminals send CR for
+/// a line break): a tool argument, the composer's method and params, the inspector filter.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paste_reaches_tool_arguments_the_composer_and_the_filter() {
+    let ctrl_s = KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL);
+    let (state, screen, _, sent) = drive_logged(|tx, _| async move {
+        pause().await; // the demo registers; Customer 360 is selected
+        // Order tools (4th capability): its first field is lookup_order's order_id.
+        for _ in 0..3 {
+            key(&tx, KeyCode::Down);
+        }
+        key(&tx, KeyCode::Tab);
+        paste(&tx, "ORD-10001\r");
+        key(&tx, KeyCode::Enter); // done editing
+        key(&tx, KeyCode::Down); // include_items
+        key(&tx, KeyCode::Down); // Execute
+        key(&tx, KeyCode::Enter);
+        pause().await;
+        // Composer: method, then params pasted between the braces over several lines.
+        key(&tx, KeyCode::Char('c'));
+        paste(&tx, "ping");
+        key(&tx, KeyCode::Enter);
+        key(&tx, KeyCode::Right);
+        paste(&tx, "\r  \"pasted\": \"yes\x1b[2J\",\r\n  \"n\": 1\r");
+        tx.unbounded_send(Ok(Event::Key(ctrl_s))).unwrap();
+        pause().await;
+        // Inspector filter.
+        key(&tx, KeyCode::Char('3'));
+        key(&tx, KeyCode::Char('/'));
+        paste(&tx, "method:ping\n");
+        key(&tx, KeyCode::Enter);
+        pause().await;
+        key(&tx, KeyCode::Char('q'));
+    })
+    .await;
+    let tool = sent
+        .iter()
+        .find(|m| m["method"] == "tool/execute")
+        .unwrap_or_else(|| panic!("no tool/execute sent:\n{screen}"));
+    assert_eq!(tool["params"]["arguments"]["order_id"], "ORD-10001");
+    let ping = sent
+        .iter()
+        .find(|m| m["method"] == "ping")
+        .unwrap_or_else(|| panic!("no ping sent:\n{screen}"));
+    assert_eq!(
+        ping["params"],
+        serde_json::json!({"pasted": "yes[2J", "n": 1}),
+        "params as pasted, lines kept, the escape dropped"
+    );
+    assert_eq!(state.focus, Pane::Inspector);
+    assert!(
+        screen.contains("method:ping"),
+        "the filter took the paste:\n{screen}"
+    );
+}
+
+/// The inspector's `e` writes a new file each time, in a private directory, under a name no
+/// one can guess (it used to be `tgo-console-export-<seconds>.jsonl` in the working
+/// directory), and the toast shows its whole path.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_inspector_exports_to_a_new_private_file_and_shows_its_whole_path() {
+    use std::os::unix::fs::PermissionsExt;
+    let (state, screen, _) = drive(|tx, _| async move {
+        pause().await;
+        key(&tx, KeyCode::Char('3'));
+        key(&tx, KeyCode::Char('e'));
+        pause().await;
+        key(&tx, KeyCode::Char('e'));
+        pause().await;
+        key(&tx, KeyCode::Char('q'));
+    })
+    .await;
+    let dir = export_dir();
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 2, "two exports, two files: {files:?}");
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&dir), 0o700);
+    for f in &files {
+        let name = f.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(
+            name.starts_with("export-") && name.ends_with(".jsonl"),
+            "{name}"
+        );
+        assert_eq!(mode(f), 0o600, "{name}");
+        let text = std::fs::read_to_string(f).unwrap();
+        assert!(text.lines().count() > 2, "{name}: {text}");
+    }
+    let told: Vec<&str> = state.toasts.iter().map(|t| t.text.as_str()).collect();
+    let last = files
+        .iter()
+        .map(|f| f.display().to_string())
+        .find(|p| told.iter().any(|t| t.contains(p.as_str())))
+        .unwrap_or_else(|| panic!("no toast names a file: {told:?}"));
+    // Toasts sit at the right (120 columns: a 60-wide box at column 59): read its rows.
+    let rows: String = screen
+        .lines()
+        .map(|l| {
+            let l: Vec<char> = l.trim_matches('"').chars().collect();
+            l.get(60..118).map_or(String::new(), |c| {
+                c.iter().collect::<String>().trim_end().to_string()
+            })
+        })
+        .collect();
+    assert!(
+        rows.contains(&last),
+        "the whole path {last} is on screen:\n{screen}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }

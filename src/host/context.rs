@@ -76,6 +76,32 @@ impl RenderContext {
         p
     }
 
+    /// The context a recorded `…/render` request was sent with (`None` when its params do not
+    /// name a visitor). What the params leave out stays empty.
+    pub fn from_render_params(params: &Value) -> Option<Self> {
+        let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
+        let visitor_id = params.get("visitor_id")?.as_str()?.to_string();
+        let context = &params["context"];
+        let visitor = &params["visitor"];
+        Some(Self {
+            visitor_id,
+            session_id: text(&params["session_id"]),
+            language: text(&params["language"]),
+            agent_id: text(&params["agent_id"]),
+            channel_id: text(&context["channel_id"]),
+            channel_type: text(&context["channel_type"]),
+            platform_type: text(&context["platform_type"]),
+            visitor: match visitor {
+                Value::Object(m) => m
+                    .iter()
+                    .filter(|(k, _)| k.as_str() != "id")
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+                _ => Map::new(),
+            },
+        })
+    }
+
     /// Params of `<type>/event`.
     pub fn event_params(&self, event: &UiEvent) -> Value {
         json!({

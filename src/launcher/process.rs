@@ -210,6 +210,8 @@ fn command(spec: &LaunchSpec, die_with_parent: bool) -> Command {
     if let Some(dir) = &spec.cwd {
         cmd.current_dir(dir);
     }
+    // What a plugin starts is never spared as an opener's (see `tree`).
+    cmd.env_remove(super::tree::OPENER_ENV);
     for (k, v) in &spec.env {
         cmd.env(k, v);
     }

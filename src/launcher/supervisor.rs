@@ -439,16 +439,9 @@ impl Launcher {
     }
 }
 
-/// `(ppid, pgrp)` of a process, from `/proc/<pid>/stat`.
+/// `(ppid, pgrp)` of a process.
 fn proc_stat(pid: u32) -> Option<(i32, i32)> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses.
-    let rest = &stat[stat.rfind(')')? + 1..];
-    let mut fields = rest.split_whitespace();
-    let _state = fields.next()?;
-    let ppid = fields.next()?.parse().ok()?;
-    let pgrp = fields.next()?.parse().ok()?;
-    Some((ppid, pgrp))
+    super::tree::proc_stat(pid).map(|s| (s.ppid, s.pgrp))
 }
 
 /// What a plugin task does next.

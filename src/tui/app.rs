@@ -10,7 +10,7 @@ use super::view;
 use crate::host::{HostEvent, HostHandle};
 use crate::launcher::{LaunchedView, Launcher, LauncherEvent, ProcState, StreamKind};
 use crossterm::event::Event;
-use futures::{Stream, StreamExt};
+use futures::{FutureExt, Stream, StreamExt};
 use ratatui::Terminal;
 use ratatui::backend::Backend;
 use std::time::{Duration, Instant};
@@ -20,6 +20,8 @@ use tokio::sync::mpsc;
 const LOG_REDRAW: Duration = Duration::from_millis(33);
 /// Animation step while a spinner or toast is on screen.
 const TICK: Duration = Duration::from_millis(100);
+/// Most input events taken between two draws (a 5 KB paste is ~5 000 key events).
+const INPUT_BATCH: usize = 8192;
 
 /// Where clipboard and browser effects go (a terminal in real life, a recorder in tests).
 pub trait Platform {
@@ -27,6 +29,10 @@ pub trait Platform {
     /// Opens `url` in a browser; `failed` is called, from any thread, with why it could not
     /// be (the console shows it).
     fn open_url(&mut self, url: &str, failed: Failed);
+    /// Where the inspector's exports are written.
+    fn export_dir(&self) -> std::path::PathBuf {
+        crate::config::state_dir().join("exports")
+    }
 }
 
 /// Reports a platform action that failed.
@@ -61,7 +67,9 @@ impl Platform for Desktop {
             "xdg-open"
         };
         let mut cmd = std::process::Command::new(opener);
+        // Marked: the browser it may start is the user's, not a plugin's leftover.
         cmd.arg(url)
+            .env(crate::launcher::tree::OPENER_ENV, "1")
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null());
@@ -209,6 +217,7 @@ where
     let mut frames: u64 = 0;
     // Connections whose process no launched plugin owned (yet), by peer pid.
     let mut unowned: std::collections::HashMap<crate::host::ConnId, u32> = Default::default();
+    let mut input_ended = false;
     loop {
         if dirty {
             let log = host.log();
@@ -218,7 +227,7 @@ where
             frames += 1;
             dirty = false;
         }
-        if state.quit {
+        if state.quit || input_ended {
             break;
         }
         let wake = state.next_wakeup();
@@ -283,25 +292,59 @@ where
             _ = tokio::time::sleep(TICK), if state.needs_tick() => Msg::Tick,
             _ = sleep_until_wake(wake), if wake.is_some() => Msg::Tick,
         };
-        let effects = {
-            let log = host.log();
-            update(state, msg, &log, Instant::now())
-        };
-        dirty = true;
+        let from_input = matches!(
+            msg,
+            Msg::Key(_) | Msg::Mouse(_) | Msg::Paste(_) | Msg::Resize(..)
+        );
         let launcher = sources.launcher.as_ref().map(|(l, _)| l);
-        for effect in effects {
-            run_effect(
-                effect,
-                host,
-                launcher,
-                &tx,
-                platform,
-                sources.visitors_file.as_deref(),
-            );
+        let visitors = sources.visitors_file.as_deref();
+        handle(state, msg, host, launcher, &tx, platform, visitors);
+        dirty = true;
+        // Everything else already waiting on the terminal goes in before the next draw: a
+        // paste without bracketed paste is thousands of keys, and `q` after it must not wait
+        // behind one draw per key.
+        if from_input {
+            for _ in 0..INPUT_BATCH {
+                if state.quit {
+                    break;
+                }
+                match input.next().now_or_never() {
+                    Some(Some(Ok(ev))) => {
+                        if let Some(m) = to_msg(ev) {
+                            handle(state, m, host, launcher, &tx, platform, visitors);
+                        }
+                    }
+                    Some(Some(Err(e))) => return Err(e),
+                    Some(None) => {
+                        input_ended = true;
+                        break;
+                    }
+                    None => break,
+                }
+            }
         }
     }
     tracing::info!(frames, "event loop ended");
     Ok(())
+}
+
+/// One message through `update`, then its effects.
+fn handle(
+    state: &mut State,
+    msg: Msg,
+    host: &HostHandle,
+    launcher: Option<&Launcher>,
+    tx: &mpsc::UnboundedSender<Msg>,
+    platform: &mut dyn Platform,
+    visitors_file: Option<&std::path::Path>,
+) {
+    let effects = {
+        let log = host.log();
+        update(state, msg, &log, Instant::now())
+    };
+    for effect in effects {
+        run_effect(effect, host, launcher, tx, platform, visitors_file);
+    }
 }
 
 /// Validates an answer by its method (JSON-UI, JSON-ACTION, config; see
@@ -410,21 +453,18 @@ fn run_effect(
             );
         }
         Effect::Export(seqs) => {
-            let stamp = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs());
-            let path = std::path::PathBuf::from(format!("tgo-console-export-{stamp}.jsonl"));
+            let dir = platform.export_dir();
             let written = {
                 let log = host.log();
-                crate::record::write_entries(&path, seqs.iter().filter_map(|s| log.get(*s)))
+                crate::record::export(&dir, seqs.iter().filter_map(|s| log.get(*s)))
             };
             let msg = match written {
-                Ok(n) => Msg::Notice {
+                Ok((path, n)) => Msg::Notice {
                     text: format!("exported {n} messages to {}", path.display()),
                     error: false,
                 },
                 Err(e) => Msg::Notice {
-                    text: format!("export to {} failed: {e}", path.display()),
+                    text: format!("export to {} failed: {e}", dir.display()),
                     error: true,
                 },
             };

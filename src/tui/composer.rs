@@ -10,7 +10,7 @@
 use super::cells::claim;
 use crate::host::Capability;
 use crate::host::context::{event_method, render_method, renders_json_ui};
-use crate::text::{sanitize_line, truncate_chars};
+use crate::text::{paste_line, paste_multiline, sanitize_line, truncate_chars};
 use crate::tui::inspector::json_error;
 use crate::tui::theme::Theme;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
@@ -21,11 +21,18 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Widget};
 use ratatui_textarea::{CursorMove, TextArea};
 use serde_json::Value;
+use std::time::{Duration, Instant};
 use unicode_width::UnicodeWidthStr;
 
 /// Completion candidates listed under the method field at most.
 const MAX_SHOWN_CANDIDATES: usize = 6;
 const HINTS: &str = "Ctrl-S send · Tab complete · ↑↓ field · ←→ plugin · Esc cancel";
+/// Params up to this size are checked on every edit (a few tens of µs). Longer ones are
+/// checked once the typing pauses for [`CHECK_PAUSE`]: parsing 100 KB on every key made
+/// typing cost O(n) per key.
+const CHECK_NOW_BYTES: usize = 16 * 1024;
+/// The pause after which long params are checked.
+pub const CHECK_PAUSE: Duration = Duration::from_millis(150);
 
 /// A plugin that can be sent to, with the methods offered for completion.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -96,10 +103,18 @@ pub struct ComposerState {
     params: TextArea<'static>,
     focus: Field,
     cycle: Option<Cycle>,
-    /// The params check, redone on every edit rather than every draw.
+    /// The params check, redone after edits rather than on every draw.
     status: Result<(), String>,
     /// Valid JSON that is neither object nor array: sendable, but not JSON-RPC 2.0.
     odd_shape: bool,
+    /// Whether the params were blank at the last check (they send `{}`).
+    blank: bool,
+    /// Long params edited since the last check: checked at this instant (see
+    /// [`CHECK_NOW_BYTES`]); until then the status says it is pending.
+    check_due: Option<Instant>,
+    /// How many times the params were parsed (tests count them).
+    #[cfg(test)]
+    checks: usize,
     /// Why the last send was refused, or that a completion found nothing.
     error: Option<String>,
 }
@@ -152,6 +167,10 @@ impl ComposerState {
             cycle: None,
             status: Ok(()),
             odd_shape: false,
+            blank: false,
+            check_due: None,
+            #[cfg(test)]
+            checks: 0,
             error: None,
         };
         st.recheck();
@@ -173,10 +192,38 @@ impl ComposerState {
         self.method.lines().concat()
     }
 
+    /// While long params wait for the typing to pause, the instant they will be checked.
+    pub fn check_due(&self) -> Option<Instant> {
+        self.check_due
+    }
+
+    /// Checks the params if their pause is over (called by `update` on every message).
+    pub fn settle(&mut self, now: Instant) {
+        if self.check_due.is_some_and(|due| due <= now) {
+            self.recheck();
+        }
+    }
+
+    /// The params changed: check them now when short, else once the typing pauses.
+    fn params_edited(&mut self, now: Instant) {
+        let bytes: usize = self.params.lines().iter().map(|l| l.len() + 1).sum();
+        if bytes <= CHECK_NOW_BYTES {
+            self.recheck();
+        } else {
+            self.check_due = Some(now + CHECK_PAUSE);
+        }
+    }
+
     fn recheck(&mut self) {
+        #[cfg(test)]
+        {
+            self.checks += 1;
+        }
+        self.check_due = None;
         let text = self.params_text();
         self.odd_shape = false;
-        self.status = if text.trim().is_empty() {
+        self.blank = text.trim().is_empty();
+        self.status = if self.blank {
             Ok(())
         } else {
             match serde_json::from_str::<Value>(&text) {
@@ -272,6 +319,9 @@ impl ComposerState {
     }
 
     fn try_send(&mut self) -> ComposerOutcome {
+        if self.check_due.is_some() {
+            self.recheck();
+        }
         let Some(p) = self.plugins.get(self.plugin) else {
             self.error = Some("no plugin to send to".into());
             return ComposerOutcome::Handled;
@@ -304,7 +354,27 @@ impl ComposerState {
         }
     }
 
-    pub fn handle_key(&mut self, key: KeyEvent) -> ComposerOutcome {
+    /// Pasted text goes into the focused field: one line for the method, lines for the
+    /// params; the plugin row takes none (false).
+    pub fn paste(&mut self, text: &str, now: Instant) -> bool {
+        self.error = None;
+        self.cycle = None;
+        match self.focus {
+            Field::Plugin => false,
+            Field::Method => {
+                self.method.insert_str(paste_line(text));
+                true
+            }
+            Field::Params => {
+                self.params.insert_str(paste_multiline(text, "  "));
+                self.params_edited(now);
+                true
+            }
+        }
+    }
+
+    /// `now` dates an edit of long params (their check waits for a pause).
+    pub fn handle_key(&mut self, key: KeyEvent, now: Instant) -> ComposerOutcome {
         if key.kind == KeyEventKind::Release {
             return ComposerOutcome::Ignored;
         }
@@ -364,12 +434,12 @@ impl ComposerState {
             }
             (KeyCode::Tab, Field::Params) => {
                 self.params.insert_str("  ");
-                self.recheck();
+                self.params_edited(now);
                 ComposerOutcome::Handled
             }
             (_, Field::Params) => {
                 if self.params.input(key) {
-                    self.recheck();
+                    self.params_edited(now);
                 }
                 ComposerOutcome::Handled
             }
@@ -501,9 +571,10 @@ pub fn render(area: Rect, buf: &mut Buffer, st: &ComposerState, theme: &Theme) {
 
     let mut y = params_area.bottom();
     let status = match &st.status {
-        Ok(()) if st.params_text().trim().is_empty() => {
-            Line::styled("✓ empty: sends {}", theme.fg(theme.success))
+        _ if st.check_due.is_some() => {
+            Line::styled("… checking the JSON when the typing pauses", theme.muted())
         }
+        Ok(()) if st.blank => Line::styled("✓ empty: sends {}", theme.fg(theme.success)),
         Ok(()) if st.odd_shape => Line::styled(
             "✓ valid JSON (but JSON-RPC params should be an object or array)",
             theme.fg(theme.warning),
@@ -631,7 +702,7 @@ mod tests {
             } else {
                 key(c)
             };
-            st.handle_key(k);
+            st.handle_key(k, Instant::now());
         }
     }
 
@@ -668,10 +739,10 @@ mod tests {
         let mut st = preset();
         // Cursor is in params at the top-left: break the object after its first member.
         st.params.move_cursor(CursorMove::Jump(1, 25));
-        st.handle_key(code(KeyCode::Backspace));
+        st.handle_key(code(KeyCode::Backspace), Instant::now());
         let err = st.json_status().unwrap_err();
         assert_eq!(err, "line 3, column 3: expected `,` or `}`");
-        st.handle_key(ctrl('s'));
+        st.handle_key(ctrl('s'), Instant::now());
         insta::assert_snapshot!(draw(&st, 80, 16).backend());
     }
 
@@ -682,39 +753,78 @@ mod tests {
         insta::assert_snapshot!(draw(&st, 70, 16).backend());
     }
 
+    /// 100 KB of params: parsing them on every key made typing cost O(n) per key. They are
+    /// parsed once, when the typing pauses; the status says the check is pending meanwhile.
+    #[test]
+    fn long_params_are_checked_once_the_typing_pauses() {
+        let rows: Vec<String> = (0..4000)
+            .map(|i| format!("row {i:06} of the table"))
+            .collect();
+        let mut st = ComposerState::new(
+            plugins(),
+            Some(("demo".into(), "ping".into(), json!({ "rows": rows }))),
+        );
+        assert!(st.params_text().len() > 100_000);
+        let parsed = st.checks;
+        st.params.move_cursor(CursorMove::Bottom);
+        st.params.move_cursor(CursorMove::End);
+        let t0 = Instant::now();
+        let ms = |n: u64| t0 + Duration::from_millis(n);
+        for i in 0..100 {
+            st.handle_key(key(if i % 2 == 0 { ',' } else { '1' }), ms(i * 20));
+            st.settle(ms(i * 20));
+        }
+        assert_eq!(st.checks, parsed, "no parse while the keys keep coming");
+        assert_eq!(st.check_due(), Some(ms(99 * 20) + CHECK_PAUSE));
+        let screen = format!("{:?}", draw(&st, 80, 16).backend());
+        assert!(screen.contains("checking the JSON"), "{screen}");
+        st.settle(ms(99 * 20) + CHECK_PAUSE);
+        assert_eq!(st.checks, parsed + 1, "one parse once they stop");
+        assert_eq!(st.check_due(), None);
+        assert!(st.json_status().is_err(), "`,1,1…` after the object");
+        // Short params are still checked on every key.
+        let mut st = preset();
+        let parsed = st.checks;
+        st.handle_key(key(' '), t0);
+        assert_eq!((st.checks, st.check_due()), (parsed + 1, None));
+    }
+
     #[test]
     fn tab_completes_then_cycles() {
         let mut st = ComposerState::new(plugins(), None);
         typed(&mut st, "vis");
-        st.handle_key(code(KeyCode::Tab));
+        st.handle_key(code(KeyCode::Tab), Instant::now());
         assert_eq!(st.method_text(), "visitor_panel/", "common prefix first");
-        st.handle_key(code(KeyCode::Tab));
+        st.handle_key(code(KeyCode::Tab), Instant::now());
         assert_eq!(st.method_text(), "visitor_panel/render");
-        st.handle_key(code(KeyCode::Tab));
+        st.handle_key(code(KeyCode::Tab), Instant::now());
         assert_eq!(st.method_text(), "visitor_panel/event");
-        st.handle_key(code(KeyCode::Tab));
+        st.handle_key(code(KeyCode::Tab), Instant::now());
         assert_eq!(st.method_text(), "visitor_panel/render", "cycles round");
-        st.handle_key(code(KeyCode::Backspace));
+        st.handle_key(code(KeyCode::Backspace), Instant::now());
         assert!(st.cycle.is_none());
         let mut st = ComposerState::new(plugins(), None);
         typed(&mut st, "pi");
-        st.handle_key(code(KeyCode::Tab));
+        st.handle_key(code(KeyCode::Tab), Instant::now());
         assert_eq!(st.method_text(), "ping");
         let mut st = ComposerState::new(plugins(), None);
         typed(&mut st, "xyz");
-        st.handle_key(code(KeyCode::Tab));
+        st.handle_key(code(KeyCode::Tab), Instant::now());
         assert!(st.error.as_deref().unwrap().contains("no known method"));
         // Substring fallback.
         let mut st = ComposerState::new(plugins(), None);
         typed(&mut st, "execute");
-        st.handle_key(code(KeyCode::Tab));
+        st.handle_key(code(KeyCode::Tab), Instant::now());
         assert_eq!(st.method_text(), "tool/execute");
     }
 
     #[test]
     fn sends_only_a_valid_request() {
         let mut st = ComposerState::new(plugins(), None);
-        assert_eq!(st.handle_key(ctrl('s')), ComposerOutcome::Handled);
+        assert_eq!(
+            st.handle_key(ctrl('s'), Instant::now()),
+            ComposerOutcome::Handled
+        );
         assert!(st.error.as_deref().unwrap().contains("set a method"));
         typed(&mut st, "ping\n");
         assert_eq!(st.focus, Field::Params);
@@ -724,7 +834,7 @@ mod tests {
         assert_eq!(st.json_status(), Ok(()));
         let ctrl_enter = KeyEvent::new(KeyCode::Enter, KeyModifiers::CONTROL);
         assert_eq!(
-            st.handle_key(ctrl_enter),
+            st.handle_key(ctrl_enter, Instant::now()),
             ComposerOutcome::Send {
                 plugin_id: "demo".into(),
                 method: "ping".into(),
@@ -733,38 +843,44 @@ mod tests {
         );
         typed(&mut st, ",");
         assert!(st.json_status().is_err());
-        assert_eq!(st.handle_key(ctrl('s')), ComposerOutcome::Handled);
+        assert_eq!(
+            st.handle_key(ctrl('s'), Instant::now()),
+            ComposerOutcome::Handled
+        );
         assert!(
             st.error
                 .as_deref()
                 .unwrap()
                 .starts_with("not sent: fix the params")
         );
-        assert_eq!(st.handle_key(code(KeyCode::Esc)), ComposerOutcome::Cancel);
+        assert_eq!(
+            st.handle_key(code(KeyCode::Esc), Instant::now()),
+            ComposerOutcome::Cancel
+        );
     }
 
     #[test]
     fn fields_and_plugins_by_keyboard() {
         let mut st = preset();
         assert_eq!(st.focus, Field::Params);
-        st.handle_key(code(KeyCode::Up));
+        st.handle_key(code(KeyCode::Up), Instant::now());
         assert_eq!(
             st.focus,
             Field::Method,
             "Up on the first line leaves params"
         );
-        st.handle_key(ctrl('p'));
+        st.handle_key(ctrl('p'), Instant::now());
         assert_eq!(st.focus, Field::Plugin);
-        st.handle_key(code(KeyCode::Right));
-        st.handle_key(code(KeyCode::Tab));
+        st.handle_key(code(KeyCode::Right), Instant::now());
+        st.handle_key(code(KeyCode::Tab), Instant::now());
         assert_eq!(st.focus, Field::Method);
-        st.handle_key(code(KeyCode::BackTab));
-        st.handle_key(code(KeyCode::Left));
-        st.handle_key(code(KeyCode::Left));
-        st.handle_key(ctrl('n'));
-        st.handle_key(ctrl('n'));
+        st.handle_key(code(KeyCode::BackTab), Instant::now());
+        st.handle_key(code(KeyCode::Left), Instant::now());
+        st.handle_key(code(KeyCode::Left), Instant::now());
+        st.handle_key(ctrl('n'), Instant::now());
+        st.handle_key(ctrl('n'), Instant::now());
         assert_eq!(st.focus, Field::Params);
-        match st.handle_key(ctrl('s')) {
+        match st.handle_key(ctrl('s'), Instant::now()) {
             ComposerOutcome::Send {
                 plugin_id, params, ..
             } => {
@@ -779,7 +895,7 @@ mod tests {
         st.params = TextArea::new(vec![String::new()]);
         st.recheck();
         assert!(matches!(
-            st.handle_key(ctrl('s')),
+            st.handle_key(ctrl('s'), Instant::now()),
             ComposerOutcome::Send { params, .. } if params == json!({})
         ));
     }

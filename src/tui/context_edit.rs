@@ -200,10 +200,10 @@ impl ContextEditor {
     pub fn paste(&mut self, text: &str) {
         if self.focus == VISITOR {
             self.visitor
-                .insert_str(crate::text::sanitize_multiline(text));
+                .insert_str(crate::text::paste_multiline(text, "  "));
             self.recheck();
         } else {
-            self.fields[self.focus].insert_str(text.replace(['\n', '\r'], ""));
+            self.fields[self.focus].insert_str(crate::text::paste_line(text));
         }
     }
 

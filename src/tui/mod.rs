@@ -9,10 +9,12 @@ pub mod cells;
 pub mod composer;
 pub mod context_edit;
 pub mod diagnostics;
+pub mod input;
 pub mod inspector;
 pub mod keymap;
 pub mod launches;
 pub mod msg;
+mod paste;
 pub mod plugins;
 pub mod replay;
 pub mod screenshots;
@@ -51,10 +53,12 @@ pub struct TuiOptions {
     /// Restart a launched plugin when one of its files changes.
     pub watch: bool,
     pub log_path: PathBuf,
-    /// Append every log entry to this JSON-lines file (`--record`).
+    /// Write every log entry to this JSON-lines file (`--record`).
     pub record: Option<PathBuf>,
     /// Where recent visitors (and their visitor objects) are kept across runs.
     pub visitors_file: Option<PathBuf>,
+    /// Overwrite the `record` file if it exists (`--force`).
+    pub force: bool,
 }
 
 /// The built-in demo plugin as a launchable plugin: this executable, `demo-plugin`.
@@ -121,7 +125,7 @@ async fn stop_everything(
     host: &host::HostHandle,
     launcher: &Launcher,
     state: &State,
-    input: &mut crossterm::event::EventStream,
+    input: &mut input::TerminalInput,
 ) {
     // Those not connected cannot be asked to shut down: SIGTERM them now, not after the grace.
     for l in &state.launches {
@@ -137,7 +141,7 @@ async fn stop_everything(
     let graceful = async {
         tokio::join!(host.shutdown(), launcher.shutdown(STOP_GRACE));
     };
-    // The same input stream: crossterm has one reader, and a second stream would wait for it.
+    // The same input stream: crossterm has one reader, and a second one would compete for it.
     // A terminal that is gone (SIGHUP) never counts as a key.
     let impatient = async {
         use futures::StreamExt;
@@ -178,11 +182,12 @@ fn remember_visitors(state: &mut State, loaded: Result<Vec<context_edit::RecentV
 fn take_terminal(
     state: &mut State,
     log_path: PathBuf,
-) -> std::io::Result<(terminal::TerminalGuard, crossterm::event::EventStream)> {
+) -> std::io::Result<(terminal::TerminalGuard, input::TerminalInput)> {
     let guard = terminal::TerminalGuard::enter(log_path)?;
     let size = guard.terminal.size()?;
     state.size = (size.width, size.height);
-    Ok((guard, crossterm::event::EventStream::new()))
+    let input = input::TerminalInput::start()?;
+    Ok((guard, input))
 }
 
 /// Runs the console until the user quits. The host starts before the terminal is taken, so a
@@ -197,10 +202,11 @@ pub async fn run(opts: TuiOptions) -> anyhow::Result<()> {
         grace: STOP_GRACE,
     });
     let recorder = match &opts.record {
-        Some(path) => Some(
-            crate::record::Recorder::start(host.clone(), path)
+        Some(path) => Some(crate::record::Recorder::start_file(
+            host.clone(),
+            crate::record::create_private(path, opts.force)
                 .map_err(|e| anyhow::anyhow!("cannot record to {}: {e}", path.display()))?,
-        ),
+        )),
         None => None,
     };
     let mut state = State::new(
@@ -264,6 +270,17 @@ pub async fn run(opts: TuiOptions) -> anyhow::Result<()> {
         );
     });
     stop_everything(&host, &launcher, &state, &mut input).await;
+    // What plugins left outside their process groups (a setsid grandchild) came back to us,
+    // the subreaper: end it too.
+    let swept = tokio::task::spawn_blocking(|| {
+        crate::launcher::tree::kill_descendants(std::process::id(), Duration::from_secs(1))
+    })
+    .await
+    .unwrap_or(0);
+    if swept > 0 {
+        tracing::info!("killed {swept} process(es) plugins left behind");
+    }
+    drop(input);
     drop(guard);
     if let Some(r) = recorder {
         r.finish().await?;
@@ -293,15 +310,9 @@ pub async fn run_replay(
         &path.display().to_string(),
         log_path.display().to_string(),
     );
-    host.import(loaded.entries);
+    host.import(loaded.entries_with_bad_lines());
     state.inspector.sync(&host.log());
-    if !loaded.errors.is_empty() {
-        state.set_error(format!(
-            "{} unreadable line(s); first: {}",
-            loaded.errors.len(),
-            loaded.errors[0]
-        ));
-    }
+    replay::note_bad_lines(&mut state, &loaded.bad);
     let (mut guard, mut input) = take_terminal(&mut state, log_path)?;
     let result = event_loop(
         &mut guard.terminal,
@@ -313,6 +324,7 @@ pub async fn run_replay(
         &mut Sources::default(),
     )
     .await;
+    drop(input);
     drop(guard);
     result?;
     Ok(loaded.errors)

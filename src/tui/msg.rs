@@ -104,7 +104,7 @@ pub enum Effect {
     Copy(String),
     /// Open in the desktop's browser.
     OpenUrl(String),
-    /// Write these log entries to a JSON-lines file in the working directory.
+    /// Write these log entries to a new JSON-lines file in the export directory.
     Export(Vec<u64>),
     /// Start / stop / restart / remove a launched plugin. `shutdown`: the connected plugin to
     /// send the JSON-RPC `shutdown` first, so it can exit cleanly before any signal.

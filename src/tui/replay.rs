@@ -4,7 +4,8 @@
 
 use super::msg::CapKey;
 use super::state::{
-    EventOutcome, EventRecord, Liveness, PluginView, RenderSlot, Rendered, Row, Shown, State,
+    EventOutcome, EventRecord, Liveness, PluginView, RenderSlot, Rendered, Replay, Row, Shown,
+    State, ToastKind,
 };
 use super::theme::Theme;
 use crate::host::context::render_method;
@@ -28,6 +29,11 @@ pub fn replay_state(theme: Theme, entries: &[LogEntry], source: &str, log_path: 
         log_path,
     );
     state.read_only = true;
+    let mut replay = Replay {
+        source: source.to_string(),
+        messages: entries.len(),
+        ..Replay::default()
+    };
     let by_seq: HashMap<u64, &LogEntry> = entries.iter().map(|e| (e.seq, e)).collect();
     // A request is often recorded before its answer arrived: the answer carries the pair.
     let answered_by: HashMap<u64, u64> = entries
@@ -71,6 +77,7 @@ pub fn replay_state(theme: Theme, entries: &[LogEntry], source: &str, log_path: 
         }
     }
     // Renders and events: each recorded request with its paired answer.
+    let mut recorded_ctx = None;
     for e in entries {
         let (EntryKind::Request { method, .. }, Direction::Out, Some(plugin_id)) =
             (&e.kind, e.dir, &e.plugin)
@@ -92,6 +99,10 @@ pub fn replay_state(theme: Theme, entries: &[LogEntry], source: &str, log_path: 
             .and_then(|v| v.get("params").cloned())
             .unwrap_or(Value::Null);
         if method.ends_with("/render") {
+            // The top bar shows the context of the last recorded render.
+            if let Some(ctx) = RenderContext::from_render_params(&params) {
+                recorded_ctx = Some(ctx);
+            }
             let wanted = params
                 .get("capability_index")
                 .and_then(Value::as_u64)
@@ -136,5 +147,31 @@ pub fn replay_state(theme: Theme, entries: &[LogEntry], source: &str, log_path: 
         state.selected = Some(Row::Capability(key.clone()));
         state.shown = Some(Shown::Cap(key));
     }
+    if let Some(ctx) = recorded_ctx {
+        state.ctx = ctx;
+        replay.recorded_context = true;
+    }
+    state.recent_visitors = vec![super::context_edit::RecentVisitor::of(&state.ctx)];
+    state.replay = Some(replay);
     state
+}
+
+/// Says which lines of the recording could not be read: in the status bar, and in a toast
+/// that names them (each is also an `invalid` entry of the inspector).
+pub fn note_bad_lines(state: &mut State, bad: &[crate::record::BadLine]) {
+    let Some(replay) = state.replay.as_mut() else {
+        return;
+    };
+    replay.bad_lines = bad.iter().map(|b| b.line).collect();
+    let Some(first) = bad.first() else { return };
+    let n = bad.len();
+    let lines: Vec<String> = bad.iter().take(8).map(|b| b.line.to_string()).collect();
+    let more = if n > 8 { ", …" } else { "" };
+    state.set_error(format!("{n} unreadable line(s): see the inspector"));
+    let text = format!(
+        "{n} unreadable line(s), line {}{more}; the first: {} (all are in the inspector)",
+        lines.join(", "),
+        first.why
+    );
+    super::update::toast(state, ToastKind::Error, text, Duration::from_secs(10));
 }

@@ -50,6 +50,20 @@ pub enum Liveness {
     Disconnected(String),
 }
 
+/// What `tgo-console replay` opened, for the screens that would otherwise say how to
+/// connect a plugin.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Replay {
+    /// The recording's path.
+    pub source: String,
+    /// Entries read from it.
+    pub messages: usize,
+    /// The lines that could not be read (1-based).
+    pub bad_lines: Vec<usize>,
+    /// Whether `State::ctx` is the context of a recorded render (else none was recorded).
+    pub recorded_context: bool,
+}
+
 /// Lines of output kept per launched plugin (the launcher keeps its own bounded copy too).
 pub const OUTPUT_LINES: usize = 5_000;
 
@@ -418,6 +432,8 @@ pub struct State {
     pub quit: bool,
     /// A replayed recording: nothing is sent anywhere.
     pub read_only: bool,
+    /// What the replay opened (`None` in a live console).
+    pub replay: Option<Replay>,
     /// Plugins launched from manifests, in the order they were added.
     pub launches: Vec<Launch>,
     /// Which launched plugin each connection came from (by the peer's process).
@@ -466,6 +482,7 @@ impl State {
             diag: DiagList::default(),
             quit: false,
             read_only: false,
+            replay: None,
             launches: Vec::new(),
             conn_launch: HashMap::new(),
             manifest_errors: Vec::new(),
@@ -610,6 +627,10 @@ impl State {
             })
             .chain(self.last_error.as_ref().map(|e| e.until))
             .chain(self.render_due.as_ref().map(|(_, at)| *at))
+            .chain(match &self.modal {
+                Some(Modal::Composer(c)) => c.check_due(),
+                _ => None,
+            })
             .min()
     }
 

@@ -12,12 +12,23 @@ use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use std::io::{self, Stdout, Write};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 pub type Tui = Terminal<CrosstermBackend<Stdout>>;
 
 /// Restores the terminal when dropped.
 pub struct TerminalGuard {
     pub terminal: Tui,
+}
+
+/// Whether the console holds the terminal (raw mode, alternate screen) right now.
+static TAKEN: AtomicBool = AtomicBool::new(false);
+
+/// Gives the terminal back if the console holds it (for an exit that skips the guard).
+pub fn restore_if_taken() {
+    if TAKEN.swap(false, Ordering::AcqRel) {
+        restore();
+    }
 }
 
 fn restore() {
@@ -53,6 +64,7 @@ impl TerminalGuard {
             eprintln!("tgo-console crashed; the log is at {}", log_path.display());
         }));
         enable_raw_mode()?;
+        TAKEN.store(true, Ordering::Release);
         let mut out = io::stdout();
         if let Err(e) = execute!(
             out,
@@ -70,6 +82,7 @@ impl TerminalGuard {
 
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
+        TAKEN.store(false, Ordering::Release);
         restore();
     }
 }

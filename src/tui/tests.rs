@@ -1896,3 +1896,26 @@ fn a_new_run_remembers_the_visitors_of_earlier_ones() {
     super::remember_visitors(&mut h.state, Err("visitors.json: expected value".into()));
     assert!(h.state.error_text().unwrap().contains("expected value"));
 }
+
+#[test]
+fn long_composer_params_are_checked_when_the_loop_wakes_after_the_pause() {
+    let mut h = rendered();
+    h.key(KeyCode::Char('c'));
+    h.send(Msg::Paste("ping".into()));
+    h.key(KeyCode::Enter);
+    // 100 KB of params, pasted; the JSON is left open.
+    let long = format!("[{}", "1,".repeat(50_000));
+    h.send(Msg::Paste(long));
+    let due = h.now + super::composer::CHECK_PAUSE;
+    assert_eq!(
+        h.state.next_wakeup(),
+        Some(due),
+        "the loop wakes for the check"
+    );
+    assert!(h.screen(100, 30).contains("checking the JSON"));
+    h.now = due;
+    h.send(Msg::Tick);
+    assert_eq!(h.state.next_wakeup(), None, "then sleeps again");
+    let screen = h.screen(100, 30);
+    assert!(screen.contains("✗ line 1, column"), "{screen}");
+}

@@ -59,18 +59,16 @@ fn apply(state: &mut State, msg: Msg, log: &MessageLog, now: Instant) -> Vec<Eff
     if state.last_error.as_ref().is_some_and(|e| e.until <= now) {
         state.last_error = None;
     }
+    // Long composer params are checked once the typing pauses (see `next_wakeup`).
+    if let Some(Modal::Composer(c)) = &mut state.modal {
+        c.settle(now);
+    }
     match msg {
         Msg::Key(key) if key.kind != KeyEventKind::Release => on_key(state, key, log),
         Msg::Key(_) => Vec::new(),
         Msg::Mouse(m) => on_mouse(state, m, log),
         Msg::Paste(text) => {
-            match &mut state.modal {
-                Some(Modal::Context(ed)) => ed.paste(&text),
-                Some(Modal::AddPlugin(area)) => {
-                    area.insert_str(crate::text::sanitize_line(&text));
-                }
-                _ => {}
-            }
+            super::paste::paste(state, &text);
             Vec::new()
         }
         Msg::Resize(w, h) => {
@@ -967,12 +965,7 @@ fn global_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         KeyCode::Char('a') => launches::open_add(state),
         KeyCode::Char('z') => state.zoom = !state.zoom,
         KeyCode::Char('d') => state.show_diagnostics = !state.show_diagnostics,
-        KeyCode::Char('v') | KeyCode::Char('e') => {
-            state.modal = Some(Modal::Context(Box::new(ContextEditor::new(
-                &state.ctx,
-                &state.recent_visitors,
-            ))));
-        }
+        KeyCode::Char('v') | KeyCode::Char('e') => open_context_editor(state),
         KeyCode::Char('r') => return rerender(state),
         KeyCode::Char('c') | KeyCode::Char(':') => open_composer(state, None),
         KeyCode::Char('P') => state.modal = Some(Modal::Pending { selected: 0 }),
@@ -1004,6 +997,22 @@ fn global_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         _ => {}
     }
     Vec::new()
+}
+
+fn open_context_editor(state: &mut State) {
+    if state.replay.is_some() {
+        toast(
+            state,
+            ToastKind::Info,
+            "a replay shows the context it was recorded with".into(),
+            TOAST,
+        );
+        return;
+    }
+    state.modal = Some(Modal::Context(Box::new(ContextEditor::new(
+        &state.ctx,
+        &state.recent_visitors,
+    ))));
 }
 
 fn last_url(state: &State) -> Option<String> {
@@ -1462,7 +1471,7 @@ fn modal_key(state: &mut State, key: KeyEvent, _log: &MessageLog) -> Vec<Effect>
                 return on_press(state, press, &cap, true);
             }
         }
-        Modal::Composer(mut c) => match c.handle_key(key) {
+        Modal::Composer(mut c) => match c.handle_key(key, state.now) {
             ComposerOutcome::Cancel => {}
             ComposerOutcome::Send {
                 plugin_id,
@@ -1651,10 +1660,7 @@ fn on_mouse(state: &mut State, m: MouseEvent, log: &MessageLog) -> Vec<Effect> {
                     }
                 };
             } else if contains(l.context_bar, x, y) {
-                state.modal = Some(Modal::Context(Box::new(ContextEditor::new(
-                    &state.ctx,
-                    &state.recent_visitors,
-                ))));
+                open_context_editor(state);
             }
         }
         MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {

@@ -486,6 +486,15 @@ impl InspectorState {
         self.move_by(if down { WHEEL_ROWS } else { -WHEEL_ROWS }, log);
     }
 
+    /// A paste into the open filter input, on one line; false when it is not open.
+    pub fn paste(&mut self, text: &str) -> bool {
+        let Some(input) = &mut self.input else {
+            return false;
+        };
+        input.insert_str(crate::text::paste_line(text));
+        true
+    }
+
     /// True while the filter input has the keyboard (the app should not treat keys as
     /// shortcuts).
     pub fn is_typing(&self) -> bool {

@@ -438,6 +438,40 @@ fn edit_key(node: &Node, state: &mut UiState, key: KeyEvent, viewport: Rect) -> 
     UiOutcome::Handled
 }
 
+/// A paste: into the field being edited, else into the focused text field (which starts
+/// being edited, as Enter would). One-line fields get one line. False when no text field
+/// has the focus.
+pub(crate) fn paste(node: &Node, state: &mut UiState, text: &str, viewport: Rect) -> bool {
+    if state.editing.is_some() && !editing_valid(node, state) {
+        state.editing = None;
+    }
+    if state.editing.is_none() {
+        let lay = layout(node, state, viewport.width.max(1));
+        let Some(t) = focus_index(&lay, state).map(|i| &lay.targets[i]) else {
+            return false;
+        };
+        match (node_at(node, &t.node), t.part) {
+            (Some(Node::Form(f)), Part::Field(i))
+                if !t.disabled && f.fields.get(i).is_some_and(|fd| is_text(&fd.kind)) =>
+            {
+                state.start_editing(&t.node, f, i);
+            }
+            _ => return false,
+        }
+    }
+    let Some(ed) = state.editing.as_mut() else {
+        return false;
+    };
+    let clean = if ed.multiline {
+        crate::text::paste_multiline(text, "    ")
+    } else {
+        crate::text::paste_line(text)
+    };
+    ed.area.insert_str(clean);
+    reveal_focus(node, state, viewport);
+    true
+}
+
 pub(crate) fn click(
     node: &Node,
     state: &mut UiState,

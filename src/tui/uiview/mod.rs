@@ -366,6 +366,12 @@ pub fn handle_click(
     input::click(node, state, column, row, viewport)
 }
 
+/// A bracketed paste: goes into the field being edited, else into the focused text field
+/// (which starts being edited). False when no text field has the focus.
+pub fn handle_paste(node: &Node, state: &mut UiState, text: &str, viewport: Rect) -> bool {
+    input::paste(node, state, text, viewport)
+}
+
 /// Scrolls three lines for a mouse wheel notch; the focus stays where it is.
 pub fn handle_scroll(state: &mut UiState, down: bool, viewport: Rect, node: &Node) {
     input::scroll(state, down, viewport, node)

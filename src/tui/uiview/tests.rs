@@ -1004,3 +1004,36 @@ fn table_selection_pages_and_stays_in_view() {
     let line = (row_line - state.scroll()) as u16;
     assert_eq!(terminal.backend().buffer()[(0, line)].symbol(), "›");
 }
+
+#[test]
+fn a_paste_fills_the_focused_text_field_one_line_or_several() {
+    let node = form_node();
+    let mut state = UiState::new(&node);
+    let view = vp(70, 26);
+    // A focused one-line field takes it as Enter would have opened it: one line, no escape.
+    focus_on(&node, &mut state, "f0");
+    assert!(handle_paste(
+        &node,
+        &mut state,
+        "Broken\r\nscreen\x1b[2J\r",
+        view
+    ));
+    assert!(is_editing(&state));
+    handle_key(&node, &mut state, key(KeyCode::Enter), view);
+    // The textarea keeps the lines (terminals send CR for a line break).
+    focus_on(&node, &mut state, "f1");
+    handle_key(&node, &mut state, key(KeyCode::Enter), view);
+    assert!(handle_paste(&node, &mut state, "\rsecond\rthird", view));
+    handle_key(&node, &mut state, key(KeyCode::Esc), view);
+    // A select takes no text.
+    focus_on(&node, &mut state, "f3");
+    assert!(!handle_paste(&node, &mut state, "high", view));
+    assert!(!is_editing(&state));
+    focus_on(&node, &mut state, "submit");
+    let (ev, _) = event(handle_key(&node, &mut state, key(KeyCode::Enter), view));
+    assert_eq!(ev.form_data["subject"], "Broken screen[2J");
+    assert_eq!(
+        ev.form_data["details"],
+        "Parcel arrived damaged\nsecond\nthird"
+    );
+}

@@ -15,18 +15,21 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 
+/// Lines a toast may take; longer text (a file path) wraps onto them, the rest is cut.
+const TOAST_LINES: usize = 4;
+
 pub fn toasts(area: Rect, buf: &mut Buffer, state: &State) {
     // Bottom right, above the status bar, newest lowest: out of the way of pane titles. A
-    // long toast wraps (up to three lines) rather than losing its end.
+    // long toast wraps (up to TOAST_LINES lines) rather than losing its end.
     let width = (area.width / 2).clamp(20.min(area.width), 60);
+    let inner = width.saturating_sub(2) as usize;
     let mut bottom = area.bottom().saturating_sub(1);
     for toast in state.toasts.iter().rev() {
-        let inner = width.saturating_sub(4).max(1) as usize;
         let mut lines = crate::text::wrap_width(&sanitize_line(&toast.text), inner);
-        if lines.len() > 3 {
-            lines.truncate(3);
-            // Too wide by one on purpose, so the cut is marked.
-            lines[2] = truncate_width(&format!("{} …", lines[2]), inner);
+        if lines.len() > TOAST_LINES {
+            lines.truncate(TOAST_LINES);
+            let last = lines.pop().unwrap_or_default();
+            lines.push(truncate_width(&format!("{last}…"), inner));
         }
         let height = lines.len() as u16 + 2;
         if bottom < area.y + height {
@@ -39,12 +42,12 @@ pub fn toasts(area: Rect, buf: &mut Buffer, state: &State) {
             height,
         );
         bottom -= height;
-        let style = toast_style(state, toast.kind);
-        claim(rect, buf);
+        let style = toast_style(state, toast.kind).add_modifier(Modifier::BOLD);
         let text: Vec<Line> = lines
             .into_iter()
-            .map(|l| Line::from(Span::styled(l, style.add_modifier(Modifier::BOLD))))
+            .map(|l| Line::from(Span::styled(l, style)))
             .collect();
+        claim(rect, buf);
         Paragraph::new(text)
             .block(Block::default().borders(Borders::ALL).border_style(style))
             .render(rect, buf);

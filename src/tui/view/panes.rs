@@ -4,8 +4,8 @@ use super::super::keymap;
 use super::super::launches;
 use super::super::msg::CapKey;
 use super::super::state::{
-    Entry, EventOutcome, EventRecord, FailKind, Launch, Liveness, Pane, RenderSlot, Row, Shown,
-    State, ToastKind,
+    Entry, EventOutcome, EventRecord, FailKind, Launch, Liveness, Pane, RenderSlot, Replay, Row,
+    Shown, State, ToastKind,
 };
 use super::super::uiview;
 use super::{ScreenLayout, cap_title, inner};
@@ -57,14 +57,24 @@ fn context_spans(state: &State, level: usize) -> Vec<Span<'static>> {
     let sep = || Span::styled(" · ", t.muted());
     let label = |l: &'static str| (level < 2).then(|| Span::styled(l, t.muted()));
     let badge = if level < 3 { " tgo-console " } else { " tgo " };
-    let mut spans = vec![
-        Span::styled(
-            badge,
-            t.fg(t.title)
-                .add_modifier(Modifier::BOLD | Modifier::REVERSED),
-        ),
-        Span::raw(" "),
-    ];
+    let mut spans = vec![Span::styled(
+        badge,
+        t.fg(t.title)
+            .add_modifier(Modifier::BOLD | Modifier::REVERSED),
+    )];
+    // A replay shows the context its renders were recorded with, and it cannot be edited.
+    let replay = state.replay.as_ref();
+    if replay.is_some() {
+        spans.push(Span::styled(
+            " replay",
+            t.fg(t.warning).add_modifier(Modifier::BOLD),
+        ));
+    }
+    spans.push(Span::raw(" "));
+    if replay.is_some_and(|r| !r.recorded_context) {
+        spans.push(Span::styled(" no render recorded", t.muted()));
+        return spans;
+    }
     spans.extend(label(" visitor "));
     spans.push(value(&c.visitor_id));
     spans.push(sep());
@@ -74,7 +84,7 @@ fn context_spans(state: &State, level: usize) -> Vec<Span<'static>> {
     spans.push(value(&c.language));
     spans.push(sep());
     spans.push(value(&c.channel_type));
-    if level == 0 {
+    if level == 0 && replay.is_none() {
         spans.push(Span::styled("  (v edit)", t.muted()));
     }
     spans
@@ -421,6 +431,12 @@ pub fn plugins(area: Rect, buf: &mut Buffer, state: &State) {
     );
     let body = block.inner(area);
     block.render(area, buf);
+    if let (Some(r), true) = (&state.replay, state.plugins.is_empty()) {
+        Paragraph::new(replay_without_plugins(state, r))
+            .wrap(Wrap { trim: false })
+            .render(body, buf);
+        return;
+    }
     if state.plugins.is_empty()
         && state.launches.is_empty()
         && state.manifest_errors.is_empty()
@@ -447,6 +463,37 @@ pub fn plugins(area: Rect, buf: &mut Buffer, state: &State) {
     }
     let (lines, _, offset) = plugins_scrolled(state, body);
     Paragraph::new(lines.into_iter().skip(offset).collect::<Vec<_>>()).render(body, buf);
+}
+
+/// What a replay with no plugin registration says instead of how to connect one.
+fn replay_without_plugins(state: &State, r: &Replay) -> Vec<Line<'static>> {
+    let t = &state.theme;
+    let file = Line::from(Span::styled(sanitize_line(&r.source), t.fg(t.accent)));
+    let said = |s: String| Line::from(Span::styled(s, t.muted()));
+    let mut lines = match (r.messages, r.bad_lines.len()) {
+        (0, 0) => vec![said("This recording is empty:".into()), file],
+        (0, bad) => vec![
+            said("Nothing readable in".into()),
+            file,
+            said(format!("{bad} unreadable line(s)")),
+        ],
+        (n, _) => vec![
+            said("No plugin registered in".into()),
+            file,
+            said(format!("{n} message(s) recorded")),
+        ],
+    };
+    if !r.bad_lines.is_empty() {
+        lines.push(Line::from(""));
+        lines.push(Line::from(Span::styled(
+            "Unreadable lines (see the inspector):",
+            t.fg(t.error),
+        )));
+        let shown: Vec<String> = r.bad_lines.iter().take(20).map(|l| l.to_string()).collect();
+        let more = if r.bad_lines.len() > 20 { ", …" } else { "" };
+        lines.push(said(format!("{}{more}", shown.join(", "))));
+    }
+    lines
 }
 
 /// Which row of `state.rows()` is drawn at screen line `y` (same derivation as `plugins`).
