@@ -211,6 +211,7 @@ fn composer_key(c: &mut Criterion) {
         vec![PluginChoice {
             plugin_id: "demo".into(),
             methods: vec!["ping".into()],
+            samples: Vec::new(),
         }],
         Some(("demo".into(), "ping".into(), json!({ "rows": rows }))),
     );

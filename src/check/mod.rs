@@ -332,21 +332,6 @@ async fn press(
     report.steps.push(step);
 }
 
-/// Arguments a tool form would hold by default: enough to exercise `tool/execute`.
-fn sample_arguments(tool: &host::ToolDef) -> Value {
-    let mut args = serde_json::Map::new();
-    for p in &tool.parameters {
-        let v = match p.kind.as_str() {
-            "number" | "integer" => json!(1),
-            "boolean" => json!(true),
-            "enum" => json!(p.enum_values.first().cloned().unwrap_or_default()),
-            _ => json!("test"),
-        };
-        args.insert(p.name.clone(), v);
-    }
-    Value::Object(args)
-}
-
 async fn run_tools(
     host: &HostHandle,
     plugin_id: &str,
@@ -362,7 +347,7 @@ async fn run_tools(
     }
     for tool in &cap.tools {
         let mut step = Step::new(format!("tool {}", tool.name), Some("tool/execute"));
-        let args = sample_arguments(tool);
+        let args = crate::host::context::sample_arguments(tool);
         step.detail.push(format!("arguments {args}"));
         let reply = match host
             .request(plugin_id, "tool/execute", ctx.tool_params(&tool.name, args))

@@ -162,6 +162,85 @@ pub fn capability_render_params(
     params
 }
 
+/// Arguments a tool form would hold by default: enough to exercise `tool/execute`.
+pub fn sample_arguments(tool: &super::ToolDef) -> Value {
+    let mut args = Map::new();
+    for p in &tool.parameters {
+        let v = match p.kind.as_str() {
+            "number" | "integer" => json!(1),
+            "boolean" => json!(true),
+            "enum" => json!(p.enum_values.first().cloned().unwrap_or_default()),
+            _ => json!("test"),
+        };
+        args.insert(p.name.clone(), v);
+    }
+    Value::Object(args)
+}
+
+/// Realistic params for each method a plugin with `caps` answers, as the host would send them
+/// in `ctx`: a render's context, an event (a `button_click` with an action id to fill in), the
+/// first tool with sample arguments; `{}` for the rest.
+pub fn sample_params(ctx: &RenderContext, caps: &[super::Capability]) -> Vec<(String, Value)> {
+    let mut out: Vec<(String, Value)> = Vec::new();
+    let mut add = |method: String, params: Value| {
+        if !out.iter().any(|(m, _)| *m == method) {
+            out.push((method, params));
+        }
+    };
+    for (index, cap) in caps.iter().enumerate() {
+        if let Some(m) = render_method(&cap.kind) {
+            let params = if renders_json_ui(&cap.kind) {
+                capability_render_params(ctx, caps, index)
+            } else {
+                json!({})
+            };
+            add(m, params);
+        }
+        if renders_json_ui(&cap.kind) {
+            add(
+                event_method(&cap.kind),
+                ctx.event_params(&UiEvent::button_click("")),
+            );
+        }
+        if let Some(tool) = cap.tools.first() {
+            add(
+                "tool/execute".into(),
+                ctx.tool_params(&tool.name, sample_arguments(tool)),
+            );
+        }
+    }
+    out
+}
+
+/// `params` with every field the context decides set from `ctx`, at any depth: the visitor
+/// and session ids (in `payload` and `context` too), the language, the agent, the channel, and
+/// the `visitor` object. What else is there stays.
+pub fn apply_context(params: &mut Value, ctx: &RenderContext) {
+    match params {
+        Value::Object(m) => {
+            for (k, v) in m.iter_mut() {
+                let set = match k.as_str() {
+                    "visitor_id" => Some(json!(ctx.visitor_id)),
+                    "session_id" => Some(json!(ctx.session_id)),
+                    "language" => Some(json!(ctx.language)),
+                    "agent_id" => Some(json!(ctx.agent_id)),
+                    "channel_id" => Some(json!(ctx.channel_id)),
+                    "channel_type" => Some(json!(ctx.channel_type)),
+                    "platform_type" => Some(json!(ctx.platform_type)),
+                    "visitor" if v.is_object() => Some(ctx.visitor()),
+                    _ => None,
+                };
+                match set {
+                    Some(new) if v.is_string() || v.is_object() => *v = new,
+                    _ => apply_context(v, ctx),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| apply_context(v, ctx)),
+        _ => {}
+    }
+}
+
 /// A user interaction to send as an event.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct UiEvent {
@@ -235,6 +314,26 @@ mod tests {
         assert_eq!(render_method("mcp_tools"), None);
         assert_eq!(render_method("weird").as_deref(), Some("weird/render"));
         assert_eq!(event_method("chat_toolbar"), "chat_toolbar/event");
+    }
+
+    #[test]
+    fn apply_context_sets_every_field_the_context_decides() {
+        let mut p = RenderContext::default().event_params(&UiEvent::button_click("x"));
+        p["extra"] = json!({"nested": [{"visitor_id": "old"}]});
+        let ctx = RenderContext::for_visitor("v_new");
+        apply_context(&mut p, &ctx);
+        assert_eq!(p["visitor_id"], "v_new");
+        assert_eq!(p["payload"]["visitor_id"], "v_new");
+        assert_eq!(p["payload"]["session_id"], "s_new");
+        assert_eq!(p["extra"]["nested"][0]["visitor_id"], "v_new");
+        assert_eq!(
+            p["action_id"], "x",
+            "what the context does not decide stays"
+        );
+        let mut r = RenderContext::default().render_params("visitor_panel");
+        apply_context(&mut r, &ctx);
+        assert_eq!(r["visitor"]["id"], "v_new");
+        assert_eq!(r["context"]["visitor_id"], "v_new");
     }
 
     #[test]

@@ -26,7 +26,16 @@ use unicode_width::UnicodeWidthStr;
 
 /// Completion candidates listed under the method field at most.
 const MAX_SHOWN_CANDIDATES: usize = 6;
-const HINTS: &str = "Ctrl-S send · Tab complete · ↑↓ field · ←→ plugin · Esc cancel";
+/// The keys of each field, for the line under the editor.
+fn hints(field: Field) -> &'static str {
+    match field {
+        Field::Plugin => "←→ plugin · Enter/↓ method · Ctrl-S send · Esc cancel",
+        Field::Method => "Tab complete · Enter/↓ params · Alt-←→ plugin · Ctrl-S send · Esc cancel",
+        Field::Params => {
+            "Ctrl-S send · Ctrl-R apply the context · Shift-Tab method · Alt-←→ plugin · Esc cancel"
+        }
+    }
+}
 /// Params up to this size are checked on every edit (a few tens of µs). Longer ones are
 /// checked once the typing pauses for [`CHECK_PAUSE`]: parsing 100 KB on every key made
 /// typing cost O(n) per key.
@@ -35,11 +44,14 @@ const CHECK_NOW_BYTES: usize = 16 * 1024;
 pub const CHECK_PAUSE: Duration = Duration::from_millis(150);
 
 /// A plugin that can be sent to, with the methods offered for completion.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct PluginChoice {
     pub plugin_id: String,
     /// Completions: see [`method_candidates`].
     pub methods: Vec<String>,
+    /// Realistic params for some of them (`host::context::sample_params`), filled in when the
+    /// method is chosen and the params are still untouched.
+    pub samples: Vec<(String, Value)>,
 }
 
 /// What a key in the composer asks of the app.
@@ -117,6 +129,11 @@ pub struct ComposerState {
     checks: usize,
     /// Why the last send was refused, or that a completion found nothing.
     error: Option<String>,
+    /// The params as the composer last filled them in (a method's sample): until they are
+    /// edited, choosing another method fills in its sample instead.
+    filled: Option<String>,
+    /// The render context, for Ctrl-R (apply it to the params).
+    ctx: Option<crate::host::RenderContext>,
 }
 
 fn method_area(text: &str) -> TextArea<'static> {
@@ -140,6 +157,7 @@ impl ComposerState {
                         plugins.push(PluginChoice {
                             plugin_id: pid,
                             methods: Vec::new(),
+                            samples: Vec::new(),
                         });
                         plugins.len() - 1
                     }
@@ -172,10 +190,104 @@ impl ComposerState {
             #[cfg(test)]
             checks: 0,
             error: None,
+            filled: Some("{}".into()),
+            ctx: None,
         };
         st.recheck();
         st.set_focus(focus);
         st
+    }
+
+    /// Starts on `plugin_id` (the one selected in the console) and, when given, `method` (the
+    /// last one sent to it), with that method's sample params.
+    pub fn starting_at(mut self, plugin_id: &str, method: Option<&str>) -> Self {
+        if let Some(i) = self.plugins.iter().position(|p| p.plugin_id == plugin_id) {
+            self.plugin = i;
+        }
+        if let Some(m) = method {
+            self.method = method_area(m);
+            self.set_focus(Field::Params);
+            self.fill_sample();
+        }
+        self
+    }
+
+    /// The render context Ctrl-R applies to the params.
+    pub fn with_context(mut self, ctx: crate::host::RenderContext) -> Self {
+        self.ctx = Some(ctx);
+        self
+    }
+
+    /// Puts the chosen method's sample params in, unless the params were edited since the
+    /// composer last filled them.
+    fn fill_sample(&mut self) {
+        let untouched = self
+            .filled
+            .as_deref()
+            .is_some_and(|f| f.trim() == self.params_text().trim());
+        if !untouched {
+            return;
+        }
+        let method = self.method_text();
+        let sample = self
+            .plugins
+            .get(self.plugin)
+            .and_then(|p| p.samples.iter().find(|(m, _)| *m == method))
+            .map_or_else(|| "{}".to_string(), |(_, v)| pretty(v));
+        self.set_params(&sample);
+        self.filled = Some(sample);
+    }
+
+    fn set_params(&mut self, text: &str) {
+        let (x, y) = (self.params.cursor(), self.focus);
+        let mut area = TextArea::new(text.lines().map(String::from).collect());
+        area.set_cursor_line_style(Style::default());
+        area.set_line_number_style(Style::default().add_modifier(Modifier::DIM));
+        area.set_tab_length(2);
+        area.move_cursor(CursorMove::Jump(x.0 as u16, x.1 as u16));
+        self.params = area;
+        self.set_focus(y);
+        self.recheck();
+    }
+
+    /// Ctrl-R: the visitor, session, language, agent and channel fields of the params, at any
+    /// depth, set from the console's render context.
+    fn apply_context(&mut self) {
+        let Some(ctx) = self.ctx.clone() else {
+            return;
+        };
+        match serde_json::from_str::<Value>(&self.params_text()) {
+            Ok(mut v) => {
+                crate::host::context::apply_context(&mut v, &ctx);
+                let text = pretty(&v);
+                let untouched = self
+                    .filled
+                    .as_deref()
+                    .is_some_and(|f| f.trim() == self.params_text().trim());
+                self.set_params(&text);
+                if untouched {
+                    self.filled = Some(text);
+                }
+                self.error = None;
+            }
+            Err(e) => {
+                self.error = Some(format!(
+                    "the context was not applied: fix the params first ({})",
+                    json_error(&e)
+                ))
+            }
+        }
+    }
+
+    /// The plugin shown in the Plugin field, one step left or right.
+    fn switch_plugin(&mut self, right: bool) {
+        let n = self.plugins.len().max(1);
+        self.plugin = if right {
+            (self.plugin + 1) % n
+        } else {
+            (self.plugin + n - 1) % n
+        };
+        self.fill_sample();
     }
 
     /// Ok when the params are valid JSON (or empty, which sends `{}`), else
@@ -396,18 +508,22 @@ impl ComposerState {
                 self.prev_field();
                 ComposerOutcome::Handled
             }
-            (KeyCode::Left | KeyCode::Right, Field::Plugin) => {
-                let n = self.plugins.len().max(1);
-                self.plugin = if key.code == KeyCode::Left {
-                    (self.plugin + n - 1) % n
-                } else {
-                    (self.plugin + 1) % n
-                };
+            (KeyCode::Char('r'), _) if ctrl => {
+                self.apply_context();
+                ComposerOutcome::Handled
+            }
+            (KeyCode::Left | KeyCode::Right, _)
+                if self.focus == Field::Plugin || key.modifiers.contains(KeyModifiers::ALT) =>
+            {
+                self.switch_plugin(key.code == KeyCode::Right);
                 ComposerOutcome::Handled
             }
             (KeyCode::Tab | KeyCode::Enter | KeyCode::Down, Field::Plugin | Field::Method)
                 if !(key.code == KeyCode::Tab && self.focus == Field::Method) =>
             {
+                if self.focus == Field::Method {
+                    self.fill_sample();
+                }
                 self.next_field();
                 ComposerOutcome::Handled
             }
@@ -417,6 +533,7 @@ impl ComposerState {
             }
             (KeyCode::Tab, Field::Method) => {
                 self.complete();
+                self.fill_sample();
                 // Keep the cycle alive across consecutive Tabs only.
                 return ComposerOutcome::Handled;
             }
@@ -464,6 +581,10 @@ impl ComposerState {
         }
         (m, None)
     }
+}
+
+fn pretty(v: &Value) -> String {
+    crate::text::escape_json_controls(&serde_json::to_string_pretty(v).unwrap_or_default())
 }
 
 fn common_prefix(items: &[String]) -> String {
@@ -596,7 +717,12 @@ pub fn render(area: Rect, buf: &mut Buffer, st: &ComposerState, theme: &Theme) {
         );
         y += 1;
     }
-    buf.set_line(inner.x, y, &Line::styled(HINTS, theme.muted()), inner.width);
+    buf.set_line(
+        inner.x,
+        y,
+        &Line::styled(hints(st.focus), theme.muted()),
+        inner.width,
+    );
 
     // Completion list, over the params editor just under the method field.
     let (cands, current) = st.shown_candidates();
@@ -675,10 +801,15 @@ mod tests {
                     "ping".into(),
                     "shutdown".into(),
                 ],
+                samples: vec![(
+                    "visitor_panel/render".into(),
+                    json!({"visitor_id": "v_12345", "language": "zh-CN"}),
+                )],
             },
             PluginChoice {
                 plugin_id: "orders".into(),
                 methods: vec!["ping".into()],
+                samples: Vec::new(),
             },
         ]
     }
@@ -725,6 +856,66 @@ mod tests {
                 json!({"visitor_id": "v_1", "language": "zh-CN"}),
             )),
         )
+    }
+
+    /// Choosing a method fills in its realistic params while the params are untouched; an
+    /// edit is never overwritten (issue 9.9).
+    #[test]
+    fn a_chosen_method_brings_its_sample_params_until_they_are_edited() {
+        let mut st = ComposerState::new(plugins(), None);
+        typed(&mut st, "visitor_panel/r");
+        st.handle_key(code(KeyCode::Tab), Instant::now());
+        assert_eq!(st.method_text(), "visitor_panel/render");
+        assert!(st.params_text().contains("\"visitor_id\": \"v_12345\""));
+        // Another method: its own sample (none: {}), since the params were not edited.
+        st.method = method_area("ping");
+        st.handle_key(code(KeyCode::Enter), Instant::now());
+        assert_eq!(st.params_text(), "{}");
+        // Edited params stay when the method changes.
+        typed(&mut st, "[1]");
+        st.handle_key(code(KeyCode::BackTab), Instant::now());
+        st.method = method_area("visitor_panel/render");
+        st.handle_key(code(KeyCode::Enter), Instant::now());
+        assert!(st.params_text().contains("[1]"), "{}", st.params_text());
+    }
+
+    /// Alt-←/→ switch the plugin from any field; the hints say what each field's keys do.
+    #[test]
+    fn the_plugin_switches_from_any_field_and_hints_follow_the_field() {
+        let mut st = ComposerState::new(plugins(), None);
+        assert_eq!(st.focus, Field::Method);
+        st.handle_key(
+            KeyEvent::new(KeyCode::Right, KeyModifiers::ALT),
+            Instant::now(),
+        );
+        assert_eq!(st.plugins[st.plugin].plugin_id, "orders");
+        st.handle_key(code(KeyCode::Enter), Instant::now());
+        assert_eq!(st.focus, Field::Params);
+        let screen = draw(&st, 100, 16).backend().to_string();
+        assert!(screen.contains("Ctrl-R apply the context"), "{screen}");
+        assert!(!screen.contains("↑↓ field"), "{screen}");
+    }
+
+    /// Ctrl-R sets the context's fields in the params, wherever they are (issue 9.15).
+    #[test]
+    fn ctrl_r_applies_the_context_to_the_params() {
+        let ctx = crate::host::RenderContext::for_visitor("v_777");
+        let mut st = ComposerState::new(
+            plugins(),
+            Some((
+                "demo".into(),
+                "visitor_panel/event".into(),
+                json!({"event_type": "button_click", "action_id": "x", "visitor_id": "v_1",
+                       "payload": {"visitor_id": "v_1", "session_id": "s_1"}}),
+            )),
+        )
+        .with_context(ctx);
+        st.handle_key(ctrl('r'), Instant::now());
+        let v: Value = serde_json::from_str(&st.params_text()).unwrap();
+        assert_eq!(v["visitor_id"], "v_777");
+        assert_eq!(v["payload"]["visitor_id"], "v_777");
+        assert_eq!(v["payload"]["session_id"], "s_777");
+        assert_eq!(v["action_id"], "x");
     }
 
     #[test]

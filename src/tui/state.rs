@@ -450,6 +450,8 @@ pub struct State {
     pub output_shown: bool,
     /// Gone plugins dropped from the list to keep it short (`plugins::MAX_GONE`).
     pub forgotten: usize,
+    /// The plugin and method last sent from the composer (it opens on them again).
+    pub composer_last: Option<(String, String)>,
 }
 
 impl State {
@@ -491,6 +493,7 @@ impl State {
             output_scroll: OutputScroll::default(),
             output_shown: false,
             forgotten: 0,
+            composer_last: None,
         }
     }
 

@@ -1919,3 +1919,46 @@ fn long_composer_params_are_checked_when_the_loop_wakes_after_the_pause() {
     let screen = h.screen(100, 30);
     assert!(screen.contains("✗ line 1, column"), "{screen}");
 }
+
+// ------------------------------------------------------------------------ composer (9.9)
+
+#[test]
+fn the_composer_opens_on_the_selected_plugin_with_its_last_method_and_real_params() {
+    let mut h = rendered();
+    h.register_as(
+        2,
+        "com.b",
+        json!({"id": "com.b", "name": "b", "version": "1",
+        "capabilities": [{"type": "visitor_panel", "title": "B panel"}]}),
+    );
+    h.state.focus = Pane::Plugins;
+    h.state.selected = Some(Row::Plugin("com.b".into()));
+    h.key(KeyCode::Char('c'));
+    let screen = h.sized(100, 30);
+    assert!(
+        screen.contains("‹ com.b ›"),
+        "the selected plugin: {screen}"
+    );
+    // Typing a render method fills in the render context as params.
+    h.chars("visitor_panel/re");
+    h.key(KeyCode::Tab);
+    h.key(KeyCode::Enter);
+    let screen = h.sized(100, 30);
+    assert!(screen.contains("\"visitor_id\": \"v_12345\""), "{screen}");
+    let effects = h.send(Msg::Key(KeyEvent::new(
+        KeyCode::Char('s'),
+        KeyModifiers::CONTROL,
+    )));
+    let reqs = requests(&effects);
+    assert_eq!(reqs[0].0, "visitor_panel/render");
+    assert_eq!(reqs[0].1["visitor"]["id"], "v_12345");
+    // Opened again on the same plugin: the last method, ready to send again.
+    h.state.modal = None;
+    h.state.focus = Pane::Plugins;
+    h.state.selected = Some(Row::Plugin("com.b".into()));
+    h.key(KeyCode::Char('c'));
+    let screen = h.sized(100, 30);
+    assert!(screen.contains("visitor_panel/render"), "{screen}");
+    assert!(screen.contains("\"session_id\": \"s_12345\""), "{screen}");
+    insta::assert_snapshot!("composer_reopened", screen);
+}

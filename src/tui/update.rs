@@ -13,7 +13,7 @@ use super::tools;
 use super::uiview::{self, Press, UiOutcome};
 use super::view::{self, ScreenLayout};
 use crate::host::context::{
-    capability_render_params, event_method, render_method, renders_json_ui,
+    capability_render_params, event_method, render_method, renders_json_ui, sample_params,
 };
 use crate::host::{HostEvent, MessageLog, Outcome, UiEvent};
 use crate::jsonui::{self, Action, ToastKind as PluginToast};
@@ -1084,6 +1084,8 @@ fn toolbar_of_selected(state: &mut State) -> Vec<Effect> {
     }
 }
 
+/// Opens the composer: on `preset` (edit and resend), else on the selected plugin (or the
+/// last one sent to), with the last method sent to it and that method's realistic params.
 fn open_composer(state: &mut State, preset: Option<(String, String, Value)>) {
     let plugins: Vec<PluginChoice> = state
         .plugins
@@ -1092,6 +1094,7 @@ fn open_composer(state: &mut State, preset: Option<(String, String, Value)>) {
         .map(|p| PluginChoice {
             plugin_id: p.plugin_id.clone(),
             methods: method_candidates(&p.capabilities),
+            samples: sample_params(&state.ctx, &p.capabilities),
         })
         .collect();
     if plugins.is_empty() && preset.is_none() {
@@ -1103,9 +1106,22 @@ fn open_composer(state: &mut State, preset: Option<(String, String, Value)>) {
         );
         return;
     }
-    state.modal = Some(Modal::Composer(Box::new(ComposerState::new(
-        plugins, preset,
-    ))));
+    let fresh = preset.is_none();
+    let mut composer = ComposerState::new(plugins, preset).with_context(state.ctx.clone());
+    if fresh {
+        let selected = match &state.selected {
+            Some(Row::Plugin(id)) => Some(id.clone()),
+            Some(Row::Capability(k)) => Some(k.plugin_id.clone()),
+            _ => None,
+        };
+        let last = state.composer_last.clone();
+        let plugin = selected.or_else(|| last.as_ref().map(|(p, _)| p.clone()));
+        if let Some(plugin) = plugin {
+            let method = last.filter(|(p, _)| *p == plugin).map(|(_, m)| m);
+            composer = composer.starting_at(&plugin, method.as_deref());
+        }
+    }
+    state.modal = Some(Modal::Composer(Box::new(composer)));
 }
 
 fn plugins_key(state: &mut State, key: KeyEvent) -> Option<Vec<Effect>> {
@@ -1477,7 +1493,10 @@ fn modal_key(state: &mut State, key: KeyEvent, _log: &MessageLog) -> Vec<Effect>
                 plugin_id,
                 method,
                 params,
-            } => return request_effects(state, plugin_id, method, params),
+            } => {
+                state.composer_last = Some((plugin_id.clone(), method.clone()));
+                return request_effects(state, plugin_id, method, params);
+            }
             ComposerOutcome::Ignored | ComposerOutcome::Handled => {
                 state.modal = Some(Modal::Composer(c))
             }
