@@ -44,6 +44,60 @@ pub struct Config {
     #[serde(deserialize_with = "timeout_seconds")]
     pub timeout: Option<Duration>,
     pub context: ContextConfig,
+    /// `[keys.<scope>] action = ["key", …]`: replaces the default keys of that action there.
+    #[serde(default)]
+    pub keys: std::collections::BTreeMap<
+        toml::Spanned<String>,
+        std::collections::BTreeMap<toml::Spanned<String>, toml::Spanned<Vec<toml::Spanned<String>>>>,
+    >,
+    /// `[[command]]`: commands of the user's, run against the selection (see `tui::commands`).
+    #[serde(default, rename = "command")]
+    pub commands: Vec<CommandConfig>,
+    /// `[[filter]]`: named inspector filters.
+    #[serde(default, rename = "filter")]
+    pub filters: Vec<FilterConfig>,
+    /// The file this came from and its text, to name lines in errors (none: defaults).
+    #[serde(skip)]
+    pub source: Option<(PathBuf, String)>,
+}
+
+/// A command of the user's: `run` is a program and its arguments, `{{…}}` filled in from the
+/// selection (each value one argument: never re-read by a shell unless `run` starts with
+/// `sh -c` and names it).
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CommandConfig {
+    pub name: String,
+    pub run: String,
+    #[serde(default)]
+    pub key: Option<toml::Spanned<String>>,
+    /// Where its output goes: `pane` (the output pane), `toast`, or `none`.
+    #[serde(default)]
+    pub output: Option<String>,
+    /// Give it the terminal (an editor, a pager): the console steps aside until it ends.
+    #[serde(default)]
+    pub foreground: bool,
+}
+
+/// A named inspector filter (`[[filter]] name = "slow renders" query = "…"`).
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FilterConfig {
+    pub name: String,
+    pub query: String,
+}
+
+impl Config {
+    /// `file:line` of a byte offset of the config file (for errors about what it says).
+    pub fn place(&self, offset: usize) -> String {
+        match &self.source {
+            Some((path, text)) => {
+                let line = text[..offset.min(text.len())].matches('\n').count() + 1;
+                format!("{}:{line}", path.display())
+            }
+            None => "the default keymap".into(),
+        }
+    }
 }
 
 /// Default render context.
@@ -86,7 +140,10 @@ pub fn load(explicit: Option<&Path>) -> Result<Config, String> {
     };
     let text = std::fs::read_to_string(&path)
         .map_err(|e| format!("config file {}: {e}", path.display()))?;
-    toml::from_str(&text).map_err(|e| format!("config file {}: {e}", path.display()))
+    let mut config: Config =
+        toml::from_str(&text).map_err(|e| format!("config file {}: {e}", path.display()))?;
+    config.source = Some((path, text));
+    Ok(config)
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 //! `msg` (messages, effects) → `update` (the only state writer) → `view` (pure drawing);
 //! `app` runs the loop; `uiview` draws JSON-UI; `inspector` and `composer` are components.
 
+pub mod action;
 pub mod app;
 pub mod cells;
 pub mod composer;

@@ -1,0 +1,289 @@
+//! Everything a key can ask of the console, by name. The keymap (`keymap.rs`, a TOML table per
+//! scope) binds keys to these names; reducers act on them and never on key codes, except text
+//! inputs, which take the keys no action is bound to as typing.
+
+use serde::{Deserialize, Serialize};
+
+/// Where a set of bindings applies: the focused pane, or the overlay that has the keyboard.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    /// Anywhere no pane or overlay binds the key (and nothing is being typed).
+    Global,
+    Plugins,
+    Render,
+    /// The render pane's diagnostics list, once focused.
+    Diagnostics,
+    Inspector,
+    Output,
+    /// Text being typed inline: a form field, the inspector's filter, the add-plugin path.
+    Editing,
+    Composer,
+    Context,
+    Help,
+    Confirm,
+    /// A nested JSON-UI in a modal (`show_modal`, a chat_toolbar); its UI takes the render keys.
+    Modal,
+    Pending,
+    Palette,
+}
+
+impl Scope {
+    pub const ALL: [Scope; 14] = [
+        Scope::Global,
+        Scope::Plugins,
+        Scope::Render,
+        Scope::Diagnostics,
+        Scope::Inspector,
+        Scope::Output,
+        Scope::Editing,
+        Scope::Composer,
+        Scope::Context,
+        Scope::Help,
+        Scope::Confirm,
+        Scope::Modal,
+        Scope::Pending,
+        Scope::Palette,
+    ];
+
+    /// The name used in the config file (`[keys.<name>]`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Scope::Global => "global",
+            Scope::Plugins => "plugins",
+            Scope::Render => "render",
+            Scope::Diagnostics => "diagnostics",
+            Scope::Inspector => "inspector",
+            Scope::Output => "output",
+            Scope::Editing => "editing",
+            Scope::Composer => "composer",
+            Scope::Context => "context",
+            Scope::Help => "help",
+            Scope::Confirm => "confirm",
+            Scope::Modal => "modal",
+            Scope::Pending => "pending",
+            Scope::Palette => "palette",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Scope> {
+        Scope::ALL.into_iter().find(|s| s.name() == name)
+    }
+
+    /// The heading of its part of the help.
+    pub fn title(self) -> &'static str {
+        match self {
+            Scope::Global => "Everywhere",
+            Scope::Plugins => "Plugins pane",
+            Scope::Render => "Render pane",
+            Scope::Diagnostics => "Diagnostics list (D)",
+            Scope::Inspector => "Inspector",
+            Scope::Output => "Output pane",
+            Scope::Editing => "Typing in a field, the filter, a path",
+            Scope::Composer => "Composer",
+            Scope::Context => "Context editor",
+            Scope::Help => "Help",
+            Scope::Confirm => "Confirmation",
+            Scope::Modal => "Modal (nested UI)",
+            Scope::Pending => "Pending requests",
+            Scope::Palette => "Command palette",
+        }
+    }
+}
+
+/// A thing a key does. Names are the config file's (`quit = ["ctrl-q"]`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    // Anywhere.
+    Quit,
+    Help,
+    Palette,
+    NextPane,
+    PrevPane,
+    FocusPlugins,
+    FocusRender,
+    FocusInspector,
+    FocusOutput,
+    AddPlugin,
+    Zoom,
+    ToggleDiagnostics,
+    EditContext,
+    Rerender,
+    Compose,
+    Pending,
+    Toolbar,
+    OpenUrl,
+    Copy,
+    // Moving, in whatever has the keyboard.
+    MoveDown,
+    MoveUp,
+    PageDown,
+    PageUp,
+    Top,
+    Bottom,
+    Left,
+    Right,
+    // Plugins and output panes.
+    Open,
+    StartStop,
+    Restart,
+    Remove,
+    // Render pane.
+    Press,
+    Toggle,
+    FocusDiagnostics,
+    // Inspector.
+    Filter,
+    ClearFilter,
+    Follow,
+    CopyMessage,
+    Resend,
+    EditResend,
+    Export,
+    Pair,
+    DetailDown,
+    DetailUp,
+    // Overlays and text.
+    Confirm,
+    Cancel,
+    Close,
+    NextField,
+    PrevField,
+    Send,
+    Complete,
+    ApplyContext,
+    NextPlugin,
+    PrevPlugin,
+    ClearField,
+    Yes,
+    No,
+    CancelRequest,
+    Retry,
+}
+
+impl Action {
+    /// The config file's name of the action.
+    pub fn name(self) -> String {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.as_str().map(String::from))
+            .unwrap_or_default()
+    }
+
+    pub fn from_name(name: &str) -> Option<Action> {
+        serde_json::from_value(serde_json::Value::String(name.to_string())).ok()
+    }
+
+    /// What it does, in the help and the palette. Moving actions depend on where they are.
+    pub fn describe(self, scope: Scope) -> &'static str {
+        use Action::*;
+        match (self, scope) {
+            (Quit, _) => "quit (shutdown to every plugin, terminal restored)",
+            (Help, _) => "help: this list of keys",
+            (Palette, _) => "command palette: every action, plugin, capability, filter, request",
+            (NextPane, _) => "next pane",
+            (PrevPane, _) => "previous pane",
+            (FocusPlugins, _) => "focus the plugins pane",
+            (FocusRender, _) => "focus the render pane",
+            (FocusInspector, _) => "focus the inspector",
+            (FocusOutput, _) => "focus the plugin output (in the inspector's place)",
+            (AddPlugin, _) => "launch a plugin from its manifest (plugin.yml, plugin.json, a directory)",
+            (Zoom, _) => "zoom the focused pane",
+            (ToggleDiagnostics, _) => "show / hide validation diagnostics",
+            (EditContext, _) => "edit the render context (visitor id, session, language, channel, visitor)",
+            (Rerender, _) => "re-render the selected capability",
+            (Compose, _) => "request composer (any method, params as JSON)",
+            (Pending, _) => "pending requests",
+            (Toolbar, _) => "open the first chat_toolbar of the selected plugin",
+            (OpenUrl, _) => "open the last open_url in the browser",
+            (Copy, _) => "copy the last open_url / copy_text",
+            (MoveDown, Scope::Plugins) | (MoveUp, Scope::Plugins) => "move",
+            (MoveDown, Scope::Render) | (MoveUp, Scope::Render) | (MoveDown, Scope::Modal)
+            | (MoveUp, Scope::Modal) => "move between buttons, rows, fields",
+            (MoveDown, Scope::Inspector) | (MoveUp, Scope::Inspector) => "select message",
+            (MoveDown, Scope::Context) | (MoveUp, Scope::Context) => {
+                "next / previous field (in the visitor id: recent visitors)"
+            }
+            (MoveDown, _) | (MoveUp, _) => "move / scroll",
+            (PageDown, _) | (PageUp, _) => "page down / up",
+            (Top, Scope::Output) => "oldest line",
+            (Bottom, Scope::Output) => "newest line (follow)",
+            (Top, _) => "top",
+            (Bottom, Scope::Inspector) => "bottom (and follow)",
+            (Bottom, _) => "bottom",
+            (Left, _) | (Right, _) => "switch tab · change option",
+            (Open, _) => "render (chat_toolbar: open in a modal; a launched plugin: its output)",
+            (StartStop, _) => "start / stop the launched plugin (shutdown, SIGTERM, SIGKILL)",
+            (Restart, _) => "restart the launched plugin",
+            (Remove, _) => "remove the plugin from the list (a launched one is stopped)",
+            (Press, _) => "press · select · edit field",
+            (Toggle, _) => "toggle checkbox / switch, press",
+            (FocusDiagnostics, _) => "read the diagnostics list",
+            (Filter, _) => "filter: text plugin:ID method:M kind:output dir:in|out errors",
+            (ClearFilter, _) => "clear the filter",
+            (Follow, _) => "follow the newest",
+            (CopyMessage, _) => "copy the message's JSON",
+            (Resend, _) => "resend the request",
+            (EditResend, _) => "edit the request in the composer, then send",
+            (Export, _) => "export the shown (filtered) messages to a .jsonl file",
+            (Pair, _) => "jump to the paired request / response",
+            (DetailDown, _) => "scroll the detail down",
+            (DetailUp, _) => "scroll the detail up",
+            (Confirm, Scope::Context) => "apply and re-render (in the visitor JSON: a new line)",
+            (Confirm, Scope::Editing) => "done (a multi-line field: a new line)",
+            (Confirm, _) => "choose",
+            (Cancel, Scope::Editing) => "done editing (the filter: cancel)",
+            (Cancel, _) => "cancel",
+            (Close, Scope::Diagnostics) => "back to the UI",
+            (Close, _) => "close",
+            (NextField, _) => "next field",
+            (PrevField, _) => "previous field",
+            (Send, Scope::Context) => "apply and re-render",
+            (Send, _) => "send",
+            (Complete, _) => "complete the method",
+            (ApplyContext, _) => "apply the current context to the params",
+            (NextPlugin, _) => "next plugin",
+            (PrevPlugin, _) => "previous plugin",
+            (ClearField, _) => "clear the field",
+            (Yes, _) => "yes",
+            (No, _) => "no",
+            (CancelRequest, _) => "stop waiting for the request",
+            (Retry, _) => "send the request again",
+        }
+    }
+
+    /// A few words for the status bar's hints.
+    pub fn short(self) -> &'static str {
+        use Action::*;
+        match self {
+            Quit => "quit",
+            Help => "help",
+            Palette => "palette",
+            NextPane => "pane",
+            EditContext => "context",
+            Rerender => "render",
+            Compose => "compose",
+            MoveDown | MoveUp => "move",
+            Open => "render",
+            Press => "press",
+            Left | Right => "tab/option",
+            Filter => "filter",
+            Follow => "follow",
+            CopyMessage => "copy",
+            Resend => "resend",
+            StartStop => "start/stop",
+            Close => "close",
+            Send => "send",
+            Complete => "complete",
+            ApplyContext => "context",
+            Confirm => "ok",
+            Cancel => "cancel",
+            Yes => "yes",
+            No => "no",
+            CancelRequest => "stop waiting",
+            NextField => "field",
+            _ => "",
+        }
+    }
+}
