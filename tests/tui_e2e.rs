@@ -581,3 +581,34 @@ fn replay_names_bad_lines_and_shows_the_recorded_context() {
     t.keys(&["q"]);
     t.wait_for("EXITED 0");
 }
+
+/// The console says on screen that TCP reachable from other machines has no authentication,
+/// and exits 2, like `check` and `bench`, when another host holds its socket.
+#[test]
+fn console_warns_about_open_tcp_and_exits_2_on_a_taken_socket() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("SKIPPED: tmux is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join("tgo.sock");
+    let console = |extra: &str| {
+        format!(
+            "{BIN} --socket {} --log-file {} --config /dev/null {extra}; echo EXITED $?; sleep 30",
+            socket.display(),
+            dir.path().join("console.log").display()
+        )
+    };
+    let t = Tmux::start_sized(&console("--tcp 0.0.0.0:0"), 160, 45);
+    let s = t.wait_for("Waiting for plugins");
+    assert!(
+        s.contains("⚠ TCP 0.0.0.0:") && s.contains("no authentication"),
+        "{s}"
+    );
+    // The same console holds the socket: a second one cannot start.
+    let second = Tmux::start(&console(""));
+    let s = second.wait_for("EXITED 2");
+    assert!(s.contains("already listening"), "{s}");
+    t.keys(&["q"]);
+    t.wait_for("EXITED 0");
+}

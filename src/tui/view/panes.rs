@@ -741,11 +741,25 @@ pub fn status_bar(area: Rect, buf: &mut Buffer, state: &State, log: &MessageLog)
         .iter()
         .filter(|p| p.liveness == Liveness::Connected)
         .count();
-    let mut spans = vec![
-        Span::styled(
-            format!(" {} ", sanitize_line(&state.listening.join(" + "))),
-            t.fg(t.accent),
-        ),
+    let mut spans = vec![Span::styled(
+        format!(" {} ", sanitize_line(&state.listening.join(" + "))),
+        t.fg(t.accent),
+    )];
+    // TCP that other machines reach lets anyone register: said for as long as it listens.
+    if let Some(tcp) = state
+        .listening
+        .iter()
+        .find(|a| crate::host::listener::bound_exposed(a))
+    {
+        spans.push(Span::styled(
+            format!(
+                "⚠ TCP {} open to the network, no authentication ",
+                sanitize_line(tcp)
+            ),
+            t.fg(t.error).add_modifier(Modifier::BOLD),
+        ));
+    }
+    spans.extend([
         Span::styled(
             format!(
                 "· {connected} plugin{} ",
@@ -762,7 +776,7 @@ pub fn status_bar(area: Rect, buf: &mut Buffer, state: &State, log: &MessageLog)
             },
         ),
         Span::styled(format!("· {} msgs ", log.last_seq()), t.muted()),
-    ];
+    ]);
     if let Some(e) = &state.last_error {
         spans.push(Span::styled(
             format!("· {} ", truncate_width(&sanitize_line(e), 40)),
