@@ -8,6 +8,7 @@ use crate::launcher::LaunchSpec;
 use crate::protocol::DEFAULT_MAX_FRAME_BYTES;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::IsTerminal;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -558,9 +559,11 @@ fn init_logging(path: PathBuf) -> Option<tracing_appender::non_blocking::WorkerG
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("."));
     std::fs::create_dir_all(&dir).ok()?;
+    // What plugins print may end up here: readable by its owner only, when we create it.
     let file = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
+        .mode(0o600)
         .open(&path)
         .ok()?;
     let (writer, guard) = tracing_appender::non_blocking(file);

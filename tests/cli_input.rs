@@ -78,6 +78,13 @@ fn good_durations_still_work() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // The log it created holds what plugins said: its owner's only.
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(dir.path().join("console.log"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
 }
 
 /// Exit codes as documented, the same for every subcommand: 2 could not run (the socket is
