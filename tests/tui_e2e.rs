@@ -559,6 +559,10 @@ fn replay_names_bad_lines_and_shows_the_recorded_context() {
         );
     }
     assert!(s.contains("t_ms: 1e300"), "the selected one says why:\n{s}");
+    assert!(
+        !s.contains("00:00:00.000"),
+        "bad lines are dated as their neighbours:\n{s}"
+    );
     // `v` does not open an editor of the recorded context.
     t.keys(&["v"]);
     let s = t.wait_for("recorded with");
