@@ -216,7 +216,11 @@ fn composer_key(c: &mut Criterion) {
         Some(("demo".into(), "ping".into(), json!({ "rows": rows }))),
     );
     let now = std::time::Instant::now();
-    let key = |code| KeyEvent::new(code, KeyModifiers::NONE);
+    // Typed keys: bound to no composer action.
+    let key = |code| tgo_console::tui::action::KeyInput {
+        action: None,
+        key: KeyEvent::new(code, KeyModifiers::NONE),
+    };
     c.bench_function("composer: a key into 100 KB of params", |b| {
         b.iter(|| {
             st.handle_key(key(KeyCode::Char(' ')), now);

@@ -136,6 +136,8 @@ struct Input {
     keys: Shared,
 }
 
+impl tgo_console::tui::input::Pausable for Input {}
+
 impl Stream for Input {
     type Item = std::io::Result<Event>;
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {

@@ -22,7 +22,7 @@ use crate::launcher::{ChildPlugin, LaunchSpec};
 use crate::protocol::DEFAULT_MAX_FRAME_BYTES;
 use crate::protocol::codec::{FrameCodec, FrameError};
 use crate::protocol::jsonrpc::{self, Message, ResponseBody};
-use anyhow::{Context, anyhow, bail};
+use anyhow::{Context, anyhow};
 use bytes::{Bytes, BytesMut};
 use futures::{FutureExt, SinkExt, StreamExt};
 use parking_lot::Mutex;
@@ -184,10 +184,33 @@ impl BenchReport {
 
 /// Runs a bench: launch, wait for `register`, load, shut down. `Err` when it could not run
 /// at all (listen failed, the plugin did not start or register, no method to call).
-pub async fn run(opts: BenchOptions) -> anyhow::Result<BenchReport> {
+/// Why a bench gave no report; the exit code tells the two apart (see [`BenchError::exit_code`]).
+#[derive(Debug, thiserror::Error)]
+pub enum BenchError {
+    /// It could not run as asked: the socket is taken, the command cannot start, no method
+    /// to bench, the baseline could not run.
+    #[error("{0:#}")]
+    CouldNotRun(anyhow::Error),
+    /// The plugin failed: it exited, never registered, or its registration was refused.
+    #[error("{0:#}")]
+    PluginFailed(anyhow::Error),
+}
+
+impl BenchError {
+    /// 2 could not run, 1 the plugin failed (as `check`).
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            BenchError::CouldNotRun(_) => 2,
+            BenchError::PluginFailed(_) => 1,
+        }
+    }
+}
+
+pub async fn run(opts: BenchOptions) -> Result<BenchReport, BenchError> {
     let (host, mut events) = host::start(opts.host.clone())
         .await
-        .context("cannot start the host")?;
+        .context("cannot start the host")
+        .map_err(BenchError::CouldNotRun)?;
     let mut spec = opts.command.clone();
     if let Some(sock) = &opts.host.socket {
         spec.env
@@ -200,13 +223,18 @@ pub async fn run(opts: BenchOptions) -> anyhow::Result<BenchReport> {
         Ok(c) => c,
         Err(e) => {
             host.shutdown().await;
-            bail!("cannot start `{}`: {e}", spec.display());
+            return Err(BenchError::CouldNotRun(anyhow!(
+                "cannot start `{}`: {e}",
+                spec.display()
+            )));
         }
     };
 
     let prepared = match wait_for_register(&host, &mut events, &mut child).await {
-        Ok((plugin_id, info)) => pick_request(&opts, &info).map(|(m, p)| (plugin_id, m, p)),
-        Err(e) => Err(e),
+        Ok((plugin_id, info)) => pick_request(&opts, &info)
+            .map(|(m, p)| (plugin_id, m, p))
+            .map_err(BenchError::CouldNotRun),
+        Err(e) => Err(BenchError::PluginFailed(e)),
     };
     drop(events);
     let result = match prepared {
@@ -225,8 +253,16 @@ pub async fn run(opts: BenchOptions) -> anyhow::Result<BenchReport> {
         );
         let frames = report.requests.max(1);
         let c = report.concurrency;
-        report.baseline = Some(raw_pingpong(frames, c, payload.clone()).await?);
-        report.baseline_apart = Some(raw_pingpong_apart(frames, c, payload).await?);
+        report.baseline = Some(
+            raw_pingpong(frames, c, payload.clone())
+                .await
+                .map_err(BenchError::CouldNotRun)?,
+        );
+        report.baseline_apart = Some(
+            raw_pingpong_apart(frames, c, payload)
+                .await
+                .map_err(BenchError::CouldNotRun)?,
+        );
     }
     Ok(report)
 }

@@ -8,6 +8,7 @@ use crate::launcher::LaunchSpec;
 use crate::protocol::DEFAULT_MAX_FRAME_BYTES;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::IsTerminal;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -63,7 +64,9 @@ pub struct HostArgs {
     /// Socket file mode, octal (e.g. 660 to let a group's plugins dial in).
     #[arg(long, global = true, default_value = "600", value_parser = parse_mode, value_name = "MODE")]
     pub socket_mode: u32,
-    /// Also listen on TCP, e.g. 127.0.0.1:8005 (for plugins in containers).
+    /// Also listen on TCP, e.g. 127.0.0.1:8005 (for plugins in containers). TCP has no
+    /// authentication: whoever reaches the port can register as a plugin and read the render
+    /// context the host sends. Bind to 127.0.0.1 unless other machines must dial in.
     #[arg(long, global = true, value_name = "ADDR")]
     pub tcp: Option<String>,
     /// Seconds to wait for each answer from a plugin [default: 30].
@@ -256,7 +259,22 @@ pub fn main() -> ExitCode {
     runtime.block_on(run(cli, file, log_path))
 }
 
+/// Says on stderr that a TCP address other machines can reach has no authentication.
+fn warn_exposed_tcp(host: &HostArgs, file: &Config) {
+    if let Some(addr) = host.tcp.as_ref().or(file.tcp.as_ref())
+        && crate::host::listener::reachable_from_network(addr)
+    {
+        eprintln!(
+            "tgo-console: warning: {}",
+            crate::host::listener::tcp_warning(addr)
+        );
+    }
+}
+
 async fn run(cli: Cli, file: Config, log_path: PathBuf) -> ExitCode {
+    if matches!(cli.command, Some(Command::Check(_) | Command::Bench(_))) {
+        warn_exposed_tcp(&cli.host, &file);
+    }
     match cli.command {
         // The console quits gracefully on SIGTERM by itself; not if its watchdog is gone.
         None => crate::watchdog::on_sigterm(false, crate::tui::terminal::restore_if_taken),
@@ -381,8 +399,8 @@ async fn run_bench(host: &HostArgs, file: &Config, args: &BenchArgs) -> ExitCode
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("tgo-console: bench failed: {e:#}");
-            ExitCode::from(1)
+            eprintln!("tgo-console: bench failed: {e}");
+            ExitCode::from(e.exit_code())
         }
     }
 }
@@ -545,9 +563,11 @@ fn init_logging(path: PathBuf) -> Option<tracing_appender::non_blocking::WorkerG
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("."));
     std::fs::create_dir_all(&dir).ok()?;
+    // What plugins print may end up here: readable by its owner only, when we create it.
     let file = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
+        .mode(0o600)
         .open(&path)
         .ok()?;
     let (writer, guard) = tracing_appender::non_blocking(file);

@@ -34,6 +34,12 @@ fn timeout_seconds<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, 
     seconds(value).map(Some).map_err(serde::de::Error::custom)
 }
 
+/// `[keys.<scope>] action = ["key", …]`, with where each name and key was written.
+pub type KeyTables = std::collections::BTreeMap<
+    toml::Spanned<String>,
+    std::collections::BTreeMap<toml::Spanned<String>, toml::Spanned<Vec<toml::Spanned<String>>>>,
+>;
+
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
@@ -46,10 +52,7 @@ pub struct Config {
     pub context: ContextConfig,
     /// `[keys.<scope>] action = ["key", …]`: replaces the default keys of that action there.
     #[serde(default)]
-    pub keys: std::collections::BTreeMap<
-        toml::Spanned<String>,
-        std::collections::BTreeMap<toml::Spanned<String>, toml::Spanned<Vec<toml::Spanned<String>>>>,
-    >,
+    pub keys: KeyTables,
     /// `[[command]]`: commands of the user's, run against the selection (see `tui::commands`).
     #[serde(default, rename = "command")]
     pub commands: Vec<CommandConfig>,

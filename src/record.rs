@@ -288,18 +288,19 @@ impl Loaded {
         let mut bad = self.bad.iter().peekable();
         for (i, e) in self.entries.iter().enumerate() {
             while let Some(b) = bad.next_if(|b| b.after == i) {
-                out.push(bad_entry(b, out.last()));
+                // Dated as its neighbour: the entry before it, else the one after.
+                out.push(bad_entry(b, out.last().unwrap_or(e).at));
             }
             out.push(e.clone());
         }
         for b in bad {
-            out.push(bad_entry(b, out.last()));
+            out.push(bad_entry(b, out.last().map_or(UNIX_EPOCH, |e| e.at)));
         }
         out
     }
 }
 
-fn bad_entry(b: &BadLine, before: Option<&LogEntry>) -> LogEntry {
+fn bad_entry(b: &BadLine, at: std::time::SystemTime) -> LogEntry {
     let mut e = LogEntry::new(
         Direction::Local,
         0,
@@ -311,7 +312,7 @@ fn bad_entry(b: &BadLine, before: Option<&LogEntry>) -> LogEntry {
     );
     // Not a recorded seq: none pairs with it.
     e.seq = u64::MAX - b.line as u64;
-    e.at = before.map_or(UNIX_EPOCH, |p| p.at);
+    e.at = at;
     e
 }
 

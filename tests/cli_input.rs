@@ -78,4 +78,79 @@ fn good_durations_still_work() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // The log it created holds what plugins said: its owner's only.
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(dir.path().join("console.log"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+}
+
+/// Exit codes as documented, the same for every subcommand: 2 could not run (the socket is
+/// taken by another host, the plugin command does not exist), 1 the plugin failed.
+#[test]
+fn every_subcommand_exits_2_when_another_host_is_listening() {
+    let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join("tgo.sock");
+    let mut first = Command::new(BIN)
+        .args(["check", "--wait", "30", "--socket"])
+        .arg(&socket)
+        .env("XDG_STATE_HOME", dir.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while !socket.exists() {
+        assert!(start.elapsed() < std::time::Duration::from_secs(10));
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    for args in [&["check", "--demo"][..], &["bench", "--demo"][..]] {
+        let out = run(&dir, args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("already listening"), "{args:?}: {err}");
+    }
+    let _ = first.kill();
+    let _ = first.wait();
+}
+
+#[test]
+fn bench_exits_1_when_the_plugin_fails_and_2_when_it_cannot_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(
+        &dir,
+        &["bench", "--", "sh", "-c", "echo giving up >&2; exit 3"],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("giving up"), "{err}");
+    let out = run(&dir, &["bench", "--", "/nonexistent/plugin"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("cannot start"), "{err}");
+}
+
+/// TCP has no authentication: `--help` says so, and a bind that other machines can reach is
+/// warned about on stderr by the headless commands.
+#[test]
+fn tcp_without_authentication_is_said() {
+    let help = Command::new(BIN).arg("--help").output().unwrap();
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(help.contains("no authentication"), "{help}");
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(&dir, &["--tcp", "0.0.0.0:0", "check", "--demo"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("0.0.0.0") && err.contains("no authentication"),
+        "warned on stderr: {err}"
+    );
+    let out = run(&dir, &["--tcp", "127.0.0.1:0", "check", "--demo"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !err.contains("no authentication"),
+        "loopback is not warned about: {err}"
+    );
 }

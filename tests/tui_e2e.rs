@@ -152,6 +152,10 @@ fn console_runs_in_a_real_terminal() {
     t.keys(&["?"]);
     t.wait_for("Everywhere");
     t.keys(&["Escape"]);
+    // Esc and q read together are Alt-q: wait for Esc to have closed the help first.
+    t.wait_until("closed help", Duration::from_secs(10), |s| {
+        !s.contains("Everywhere")
+    });
 
     // Quit: plugins are shut down, the terminal restored, the socket removed.
     t.keys(&["q"]);
@@ -562,6 +566,10 @@ fn replay_names_bad_lines_and_shows_the_recorded_context() {
         );
     }
     assert!(s.contains("t_ms: 1e300"), "the selected one says why:\n{s}");
+    assert!(
+        !s.contains("00:00:00.000"),
+        "bad lines are dated as their neighbours:\n{s}"
+    );
     // `v` does not open an editor of the recorded context.
     t.keys(&["v"]);
     let s = t.wait_for("recorded with");
@@ -581,6 +589,38 @@ fn replay_names_bad_lines_and_shows_the_recorded_context() {
     let s = t.wait_for("This recording is empty");
     assert!(!s.contains("Point a plugin"), "{s}");
     assert!(s.contains("no render recorded"), "{s}");
+    t.keys(&["q"]);
+    t.wait_for("EXITED 0");
+}
+
+/// The console says on screen that TCP reachable from other machines has no authentication,
+/// and exits 2, like `check` and `bench`, when another host holds its socket.
+#[test]
+fn console_warns_about_open_tcp_and_exits_2_on_a_taken_socket() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("SKIPPED: tmux is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join("tgo.sock");
+    let console = |extra: &str| {
+        format!(
+            "{BIN} --socket {} --log-file {} --config /dev/null {extra}; echo EXITED $?; sleep 30",
+            socket.display(),
+            dir.path().join("console.log").display()
+        )
+    };
+    let t = Tmux::start_sized(&console("--tcp 0.0.0.0:0"), 160, 45);
+    // The whole first frame (tmux may show one being drawn).
+    let s = t.wait_for("no authentication");
+    assert!(
+        s.contains("⚠ TCP 0.0.0.0:") && s.contains("no authentication"),
+        "{s}"
+    );
+    // The same console holds the socket: a second one cannot start.
+    let second = Tmux::start(&console(""));
+    let s = second.wait_for("EXITED 2");
+    assert!(s.contains("already listening"), "{s}");
     t.keys(&["q"]);
     t.wait_for("EXITED 0");
 }

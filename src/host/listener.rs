@@ -147,6 +147,29 @@ pub async fn bind_tcp(addr: &str) -> Result<TcpListener, ListenError> {
         })
 }
 
+/// Whether a TCP address (`ip:port` or `name:port`) can be reached from other machines: it
+/// resolves to anything but loopback (`0.0.0.0` is every interface).
+pub fn reachable_from_network(addr: &str) -> bool {
+    use std::net::ToSocketAddrs;
+    addr.to_socket_addrs()
+        .is_ok_and(|mut all| all.any(|a| !a.ip().is_loopback()))
+}
+
+/// Whether a bound address (`ip:port`, as [`super::HostHandle::addresses`] lists) is TCP that
+/// other machines can reach. Parses only: no lookup.
+pub fn bound_exposed(bound: &str) -> bool {
+    bound
+        .parse::<std::net::SocketAddr>()
+        .is_ok_and(|a| !a.ip().is_loopback())
+}
+
+/// What to say about such an address.
+pub fn tcp_warning(addr: &str) -> String {
+    format!(
+        "TCP {addr} can be reached from other machines and has no authentication: anyone who can reach it can register as a plugin and read what the host sends"
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -170,5 +193,16 @@ mod tests {
             error: Error::from(ErrorKind::AddrInUse),
         };
         assert!(!other.to_string().contains("hint"), "{other}");
+    }
+
+    #[test]
+    fn loopback_is_not_exposed_and_every_interface_is() {
+        assert!(reachable_from_network("0.0.0.0:8005"));
+        assert!(reachable_from_network("[::]:8005"));
+        assert!(!reachable_from_network("127.0.0.1:8005"));
+        assert!(!reachable_from_network("[::1]:8005"));
+        assert!(bound_exposed("0.0.0.0:41234"));
+        assert!(!bound_exposed("127.0.0.1:41234"));
+        assert!(!bound_exposed("/tmp/tgo.sock"));
     }
 }

@@ -2,7 +2,16 @@
 //! scope) binds keys to these names; reducers act on them and never on key codes, except text
 //! inputs, which take the keys no action is bound to as typing.
 
+use crossterm::event::KeyEvent;
 use serde::{Deserialize, Serialize};
+
+/// A key as a reducer gets it: the action the keymap binds it to where the keyboard is, and the
+/// key itself, which a text input types when it is bound to nothing there.
+#[derive(Clone, Copy, Debug)]
+pub struct KeyInput {
+    pub action: Option<Action>,
+    pub key: KeyEvent,
+}
 
 /// Where a set of bindings applies: the focused pane, or the overlay that has the keyboard.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -188,10 +197,14 @@ impl Action {
             (FocusRender, _) => "focus the render pane",
             (FocusInspector, _) => "focus the inspector",
             (FocusOutput, _) => "focus the plugin output (in the inspector's place)",
-            (AddPlugin, _) => "launch a plugin from its manifest (plugin.yml, plugin.json, a directory)",
+            (AddPlugin, _) => {
+                "launch a plugin from its manifest (plugin.yml, plugin.json, a directory)"
+            }
             (Zoom, _) => "zoom the focused pane",
             (ToggleDiagnostics, _) => "show / hide validation diagnostics",
-            (EditContext, _) => "edit the render context (visitor id, session, language, channel, visitor)",
+            (EditContext, _) => {
+                "edit the render context (visitor id, session, language, channel, visitor)"
+            }
             (Rerender, _) => "re-render the selected capability",
             (Compose, _) => "request composer (any method, params as JSON)",
             (Pending, _) => "pending requests",
@@ -199,7 +212,9 @@ impl Action {
             (OpenUrl, _) => "open the last open_url in the browser",
             (Copy, _) => "copy the last open_url / copy_text",
             (MoveDown, Scope::Plugins) | (MoveUp, Scope::Plugins) => "move",
-            (MoveDown, Scope::Render) | (MoveUp, Scope::Render) | (MoveDown, Scope::Modal)
+            (MoveDown, Scope::Render)
+            | (MoveUp, Scope::Render)
+            | (MoveDown, Scope::Modal)
             | (MoveUp, Scope::Modal) => "move between buttons, rows, fields",
             (MoveDown, Scope::Inspector) | (MoveUp, Scope::Inspector) => "select message",
             (MoveDown, Scope::Context) | (MoveUp, Scope::Context) => {

@@ -3,7 +3,7 @@
 //! changed. No timer runs unless something on screen moves, so an idle console sleeps.
 
 use super::context_edit::RecentVisitor;
-use super::msg::{Effect, Msg};
+use super::msg::{CommandOutput, Effect, Msg};
 use super::state::State;
 use super::update::update;
 use super::view;
@@ -33,6 +33,19 @@ pub trait Platform {
     fn export_dir(&self) -> std::path::PathBuf {
         crate::config::state_dir().join("exports")
     }
+    /// Runs a user's command with the terminal given to it (the console steps aside until it
+    /// ends); what it ended with, in words, and whether it succeeded.
+    fn foreground(&mut self, argv: &[String], stdin: Option<&str>) -> (bool, String) {
+        let _ = (argv, stdin);
+        (false, "no terminal to give".into())
+    }
+}
+
+/// A user's command to run in the foreground, once the loop has stepped aside.
+pub struct Foreground {
+    name: String,
+    argv: Vec<String>,
+    stdin: Option<String>,
 }
 
 /// Reports a platform action that failed.
@@ -50,6 +63,23 @@ fn openable(url: &str) -> bool {
 }
 
 impl Platform for Desktop {
+    fn foreground(&mut self, argv: &[String], stdin: Option<&str>) -> (bool, String) {
+        super::terminal::suspend();
+        let mut cmd = std::process::Command::new(&argv[0]);
+        cmd.args(&argv[1..]);
+        // The terminal's own input is the command's; a selected message comes in a file
+        // instead (`{{message.json}}` is also an argument).
+        let _ = stdin;
+        let status = cmd.status();
+        let resumed = super::terminal::resume();
+        let said = match (&status, resumed) {
+            (_, Err(e)) => return (false, format!("cannot take the terminal back: {e}")),
+            (Ok(s), Ok(())) => s.to_string(),
+            (Err(e), Ok(())) => format!("cannot run {}: {e}", argv[0]),
+        };
+        (status.is_ok_and(|s| s.success()), said)
+    }
+
     fn copy(&mut self, text: &str) {
         if let Err(e) = super::terminal::osc52_copy(text) {
             tracing::warn!("clipboard copy failed: {e}");
@@ -207,7 +237,7 @@ pub async fn event_loop<B, I>(
 where
     B: Backend,
     B::Error: std::error::Error + Send + Sync + 'static,
-    I: Stream<Item = std::io::Result<Event>> + Unpin,
+    I: Stream<Item = std::io::Result<Event>> + Unpin + super::input::Pausable,
 {
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
     let mut log_updates = host.log_updates();
@@ -298,7 +328,7 @@ where
         );
         let launcher = sources.launcher.as_ref().map(|(l, _)| l);
         let visitors = sources.visitors_file.as_deref();
-        handle(state, msg, host, launcher, &tx, platform, visitors);
+        let mut foreground = handle(state, msg, host, launcher, &tx, platform, visitors);
         dirty = true;
         // Everything else already waiting on the terminal goes in before the next draw: a
         // paste without bracketed paste is thousands of keys, and `q` after it must not wait
@@ -311,7 +341,8 @@ where
                 match input.next().now_or_never() {
                     Some(Some(Ok(ev))) => {
                         if let Some(m) = to_msg(ev) {
-                            handle(state, m, host, launcher, &tx, platform, visitors);
+                            foreground
+                                .extend(handle(state, m, host, launcher, &tx, platform, visitors));
                         }
                     }
                     Some(Some(Err(e))) => return Err(e),
@@ -323,12 +354,28 @@ where
                 }
             }
         }
+        // A user's foreground command gets the terminal: the input reader stops so that it
+        // takes no key of the command's, and the whole screen is drawn anew after.
+        for fg in foreground {
+            input.pause();
+            let (ok, said) = platform.foreground(&fg.argv, fg.stdin.as_deref());
+            input.resume();
+            terminal.clear().map_err(std::io::Error::other)?;
+            let _ = tx.send(Msg::CommandDone {
+                name: fg.name,
+                output: CommandOutput::None,
+                ok,
+                status: said,
+                text: String::new(),
+            });
+        }
     }
     tracing::info!(frames, "event loop ended");
     Ok(())
 }
 
-/// One message through `update`, then its effects.
+/// One message through `update`, then its effects; the foreground commands among them are
+/// handed back (the loop steps aside for them).
 fn handle(
     state: &mut State,
     msg: Msg,
@@ -337,14 +384,97 @@ fn handle(
     tx: &mpsc::UnboundedSender<Msg>,
     platform: &mut dyn Platform,
     visitors_file: Option<&std::path::Path>,
-) {
+) -> Vec<Foreground> {
     let effects = {
         let log = host.log();
         update(state, msg, &log, Instant::now())
     };
+    let mut foreground = Vec::new();
     for effect in effects {
-        run_effect(effect, host, launcher, tx, platform, visitors_file);
+        match effect {
+            Effect::RunCommand {
+                name,
+                argv,
+                stdin,
+                foreground: true,
+                ..
+            } => foreground.push(Foreground { name, argv, stdin }),
+            other => run_effect(other, host, launcher, tx, platform, visitors_file),
+        }
     }
+    foreground
+}
+
+/// Most of a background command's output kept (the rest is cut, and said to be).
+const COMMAND_OUTPUT: usize = 64 * 1024;
+
+/// Runs a user's command in the background: its output (stdout then stderr, bounded) and how
+/// it ended come back as a message.
+fn spawn_command(
+    name: String,
+    argv: Vec<String>,
+    stdin: Option<String>,
+    output: CommandOutput,
+    tx: mpsc::UnboundedSender<Msg>,
+) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    tokio::spawn(async move {
+        let mut cmd = tokio::process::Command::new(&argv[0]);
+        cmd.args(&argv[1..])
+            .stdin(if stdin.is_some() {
+                std::process::Stdio::piped()
+            } else {
+                std::process::Stdio::null()
+            })
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let done = match cmd.spawn() {
+            Err(e) => Msg::CommandDone {
+                name,
+                output,
+                ok: false,
+                status: format!("cannot run {}: {e}", argv[0]),
+                text: String::new(),
+            },
+            Ok(mut child) => {
+                if let (Some(mut w), Some(text)) = (child.stdin.take(), stdin) {
+                    tokio::spawn(async move {
+                        let _ = w.write_all(text.as_bytes()).await;
+                    });
+                }
+                let mut text = Vec::new();
+                let (mut out, mut err) = (child.stdout.take(), child.stderr.take());
+                let mut buf = Vec::new();
+                if let Some(o) = out.as_mut() {
+                    let _ = o.read_to_end(&mut buf).await;
+                }
+                text.extend_from_slice(&buf);
+                buf.clear();
+                if let Some(e) = err.as_mut() {
+                    let _ = e.read_to_end(&mut buf).await;
+                }
+                text.extend_from_slice(&buf);
+                let status = child.wait().await;
+                let cut = text.len() > COMMAND_OUTPUT;
+                text.truncate(COMMAND_OUTPUT);
+                let mut text = String::from_utf8_lossy(&text).into_owned();
+                if cut {
+                    text.push_str("\n… (the rest is cut)");
+                }
+                Msg::CommandDone {
+                    name,
+                    output,
+                    ok: status.as_ref().is_ok_and(|s| s.success()),
+                    status: match status {
+                        Ok(s) => s.to_string(),
+                        Err(e) => e.to_string(),
+                    },
+                    text,
+                }
+            }
+        };
+        let _ = tx.send(done);
+    });
 }
 
 /// Validates an answer by its method (JSON-UI, JSON-ACTION, config; see
@@ -396,6 +526,13 @@ fn run_effect(
     visitors_file: Option<&std::path::Path>,
 ) {
     match effect {
+        Effect::RunCommand {
+            name,
+            argv,
+            stdin,
+            output,
+            ..
+        } => spawn_command(name, argv, stdin, output, tx.clone()),
         Effect::SaveVisitors(list) => {
             let Some(path) = visitors_file.map(std::path::Path::to_path_buf) else {
                 return;

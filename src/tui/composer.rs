@@ -7,13 +7,15 @@
 //! `↓` or `Ctrl-N` go to the next field, `↑` (on the first line of params), `Ctrl-P` or
 //! `Shift-Tab` to the previous; `Ctrl-S` or `Ctrl-Enter` sends; `Esc` cancels.
 
+use super::action::{Action, KeyInput, Scope};
 use super::cells::claim;
+use super::keymap::Keymap;
 use crate::host::Capability;
 use crate::host::context::{event_method, render_method, renders_json_ui};
 use crate::text::{paste_line, paste_multiline, sanitize_line, truncate_chars};
 use crate::tui::inspector::json_error;
 use crate::tui::theme::Theme;
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEventKind, KeyModifiers};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
@@ -26,16 +28,32 @@ use unicode_width::UnicodeWidthStr;
 
 /// Completion candidates listed under the method field at most.
 const MAX_SHOWN_CANDIDATES: usize = 6;
-/// The keys of each field, for the line under the editor.
-fn hints(field: Field) -> &'static str {
+/// The keys of each field, for the line under the editor: the composer scope's, as bound.
+fn hints(field: Field, keys: &Keymap) -> String {
+    let k = |a: Action, what: &str| {
+        keys.keys(Scope::Composer, a)
+            .first()
+            .map(|key| format!("{} {what}", key.pretty()))
+    };
+    let mut parts: Vec<Option<String>> = vec![k(Action::Send, "send")];
     match field {
-        Field::Plugin => "←→ plugin · Enter/↓ method · Ctrl-S send · Esc cancel",
-        Field::Method => "Tab complete · Enter/↓ params · Alt-←→ plugin · Ctrl-S send · Esc cancel",
+        Field::Plugin => parts.push(Some("←→ plugin · Enter/↓ method".into())),
+        Field::Method => {
+            parts.push(k(Action::Complete, "complete"));
+            parts.push(Some("Enter/↓ params".into()));
+        }
         Field::Params => {
-            "Ctrl-S send · Ctrl-R apply the context · Shift-Tab method · Alt-←→ plugin · Esc cancel"
+            parts.push(k(Action::ApplyContext, "apply the context"));
+            parts.push(k(Action::PrevField, "method"));
         }
     }
+    if field != Field::Plugin {
+        parts.push(k(Action::NextPlugin, "next plugin"));
+    }
+    parts.push(k(Action::Cancel, "cancel"));
+    parts.into_iter().flatten().collect::<Vec<_>>().join(" · ")
 }
+
 /// Params up to this size are checked on every edit (a few tens of µs). Longer ones are
 /// checked once the typing pauses for [`CHECK_PAUSE`]: parsing 100 KB on every key made
 /// typing cost O(n) per key.
@@ -485,83 +503,93 @@ impl ComposerState {
         }
     }
 
-    /// `now` dates an edit of long params (their check waits for a pause).
-    pub fn handle_key(&mut self, key: KeyEvent, now: Instant) -> ComposerOutcome {
+    /// A key in the composer: the composer scope's action (send, complete, fields, plugins,
+    /// the context), else the field's own keys (←/→ choose the plugin in its field; Enter and
+    /// ↓ leave the method; ↑ on the first line of params goes back) and typing. `now` dates an
+    /// edit of long params (their check waits for a pause).
+    pub fn handle_key(&mut self, input: KeyInput, now: Instant) -> ComposerOutcome {
+        let key = input.key;
         if key.kind == KeyEventKind::Release {
             return ComposerOutcome::Ignored;
         }
         self.error = None;
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-        let outcome = match (key.code, self.focus) {
-            (KeyCode::Esc, _) => return ComposerOutcome::Cancel,
-            (KeyCode::Char('s'), _) if ctrl => return self.try_send(),
-            (KeyCode::Enter, _) if ctrl => return self.try_send(),
-            (KeyCode::BackTab, _) => {
+        let outcome = match (input.action, key.code, self.focus) {
+            (Some(Action::Cancel), ..) => return ComposerOutcome::Cancel,
+            (Some(Action::Send), ..) => return self.try_send(),
+            (Some(Action::PrevField), ..) => {
                 self.prev_field();
                 ComposerOutcome::Handled
             }
-            (KeyCode::Char('n'), _) if ctrl => {
-                self.next_field();
-                ComposerOutcome::Handled
-            }
-            (KeyCode::Char('p'), _) if ctrl => {
-                self.prev_field();
-                ComposerOutcome::Handled
-            }
-            (KeyCode::Char('r'), _) if ctrl => {
-                self.apply_context();
-                ComposerOutcome::Handled
-            }
-            (KeyCode::Left | KeyCode::Right, _)
-                if self.focus == Field::Plugin || key.modifiers.contains(KeyModifiers::ALT) =>
-            {
-                self.switch_plugin(key.code == KeyCode::Right);
-                ComposerOutcome::Handled
-            }
-            (KeyCode::Tab | KeyCode::Enter | KeyCode::Down, Field::Plugin | Field::Method)
-                if !(key.code == KeyCode::Tab && self.focus == Field::Method) =>
-            {
+            (Some(Action::NextField), ..) => {
                 if self.focus == Field::Method {
                     self.fill_sample();
                 }
                 self.next_field();
                 ComposerOutcome::Handled
             }
-            (KeyCode::Up, Field::Method) => {
+            (Some(Action::ApplyContext), ..) => {
+                self.apply_context();
+                ComposerOutcome::Handled
+            }
+            (Some(Action::NextPlugin), ..) => {
+                self.switch_plugin(true);
+                ComposerOutcome::Handled
+            }
+            (Some(Action::PrevPlugin), ..) => {
+                self.switch_plugin(false);
+                ComposerOutcome::Handled
+            }
+            (Some(Action::Complete), _, Field::Method) => {
+                self.complete();
+                self.fill_sample();
+                // Keep the cycle alive across consecutive completions only.
+                return ComposerOutcome::Handled;
+            }
+            (Some(Action::Complete), _, Field::Params) => {
+                self.params.insert_str("  ");
+                self.params_edited(now);
+                ComposerOutcome::Handled
+            }
+            (Some(Action::Complete), _, Field::Plugin) => {
+                self.next_field();
+                ComposerOutcome::Handled
+            }
+            (_, KeyCode::Left | KeyCode::Right, Field::Plugin) => {
+                self.switch_plugin(key.code == KeyCode::Right);
+                ComposerOutcome::Handled
+            }
+            (_, KeyCode::Enter | KeyCode::Down, Field::Plugin | Field::Method) => {
+                if self.focus == Field::Method {
+                    self.fill_sample();
+                }
+                self.next_field();
+                ComposerOutcome::Handled
+            }
+            (_, KeyCode::Up, Field::Method) => {
                 self.prev_field();
                 ComposerOutcome::Handled
             }
-            (KeyCode::Tab, Field::Method) => {
-                self.complete();
-                self.fill_sample();
-                // Keep the cycle alive across consecutive Tabs only.
-                return ComposerOutcome::Handled;
-            }
-            (_, Field::Plugin) => ComposerOutcome::Ignored,
-            (_, Field::Method) => {
+            (_, _, Field::Plugin) => ComposerOutcome::Ignored,
+            (_, _, Field::Method) => {
                 // One line only: swallow what the text area would turn into a newline.
                 if !(ctrl && matches!(key.code, KeyCode::Char('m' | 'j'))) {
                     self.method.input(key);
                 }
                 ComposerOutcome::Handled
             }
-            (KeyCode::Up, Field::Params) if self.params.cursor().0 == 0 => {
+            (_, KeyCode::Up, Field::Params) if self.params.cursor().0 == 0 => {
                 self.prev_field();
                 ComposerOutcome::Handled
             }
-            (KeyCode::Tab, Field::Params) => {
-                self.params.insert_str("  ");
-                self.params_edited(now);
-                ComposerOutcome::Handled
-            }
-            (_, Field::Params) => {
+            (_, _, Field::Params) => {
                 if self.params.input(key) {
                     self.params_edited(now);
                 }
                 ComposerOutcome::Handled
             }
         };
-        // Any key but Tab ends a completion cycle.
+        // Any key but a completion ends a completion cycle.
         self.cycle = None;
         outcome
     }
@@ -607,7 +635,7 @@ fn common_prefix(items: &[String]) -> String {
 
 /// Draws the composer as a box centred in `area` (usually the whole screen), clearing what
 /// is under it.
-pub fn render(area: Rect, buf: &mut Buffer, st: &ComposerState, theme: &Theme) {
+pub fn render(area: Rect, buf: &mut Buffer, st: &ComposerState, theme: &Theme, keys: &Keymap) {
     let w = area.width.min(90);
     let h = area.height.min(24);
     let modal = Rect {
@@ -720,7 +748,7 @@ pub fn render(area: Rect, buf: &mut Buffer, st: &ComposerState, theme: &Theme) {
     buf.set_line(
         inner.x,
         y,
-        &Line::styled(hints(st.focus), theme.muted()),
+        &Line::styled(hints(st.focus, keys), theme.muted()),
         inner.width,
     );
 
@@ -785,6 +813,7 @@ pub fn render(area: Rect, buf: &mut Buffer, st: &ComposerState, theme: &Theme) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crossterm::event::KeyEvent;
     use ratatui::Terminal;
     use ratatui::backend::TestBackend;
     use serde_json::json;
@@ -814,6 +843,13 @@ mod tests {
         ]
     }
 
+    /// A key as the console routes it to the composer: through the default keymap.
+    fn keyed(st: &mut ComposerState, key: KeyEvent, now: Instant) -> ComposerOutcome {
+        let keymap = crate::tui::keymap::Keymap::default();
+        let action = keymap.action(&[Scope::Composer], &key);
+        st.handle_key(KeyInput { action, key }, now)
+    }
+
     fn key(c: char) -> KeyEvent {
         KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
     }
@@ -833,7 +869,7 @@ mod tests {
             } else {
                 key(c)
             };
-            st.handle_key(k, Instant::now());
+            keyed(st, k, Instant::now());
         }
     }
 
@@ -841,7 +877,7 @@ mod tests {
         let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
         t.draw(|f| {
             let a = f.area();
-            render(a, f.buffer_mut(), st, &Theme::default());
+            render(a, f.buffer_mut(), st, &Theme::default(), &Keymap::default());
         })
         .unwrap();
         t
@@ -864,18 +900,18 @@ mod tests {
     fn a_chosen_method_brings_its_sample_params_until_they_are_edited() {
         let mut st = ComposerState::new(plugins(), None);
         typed(&mut st, "visitor_panel/r");
-        st.handle_key(code(KeyCode::Tab), Instant::now());
+        keyed(&mut st, code(KeyCode::Tab), Instant::now());
         assert_eq!(st.method_text(), "visitor_panel/render");
         assert!(st.params_text().contains("\"visitor_id\": \"v_12345\""));
         // Another method: its own sample (none: {}), since the params were not edited.
         st.method = method_area("ping");
-        st.handle_key(code(KeyCode::Enter), Instant::now());
+        keyed(&mut st, code(KeyCode::Enter), Instant::now());
         assert_eq!(st.params_text(), "{}");
         // Edited params stay when the method changes.
         typed(&mut st, "[1]");
-        st.handle_key(code(KeyCode::BackTab), Instant::now());
+        keyed(&mut st, code(KeyCode::BackTab), Instant::now());
         st.method = method_area("visitor_panel/render");
-        st.handle_key(code(KeyCode::Enter), Instant::now());
+        keyed(&mut st, code(KeyCode::Enter), Instant::now());
         assert!(st.params_text().contains("[1]"), "{}", st.params_text());
     }
 
@@ -884,12 +920,13 @@ mod tests {
     fn the_plugin_switches_from_any_field_and_hints_follow_the_field() {
         let mut st = ComposerState::new(plugins(), None);
         assert_eq!(st.focus, Field::Method);
-        st.handle_key(
+        keyed(
+            &mut st,
             KeyEvent::new(KeyCode::Right, KeyModifiers::ALT),
             Instant::now(),
         );
         assert_eq!(st.plugins[st.plugin].plugin_id, "orders");
-        st.handle_key(code(KeyCode::Enter), Instant::now());
+        keyed(&mut st, code(KeyCode::Enter), Instant::now());
         assert_eq!(st.focus, Field::Params);
         let screen = draw(&st, 100, 16).backend().to_string();
         assert!(screen.contains("Ctrl-R apply the context"), "{screen}");
@@ -910,7 +947,7 @@ mod tests {
             )),
         )
         .with_context(ctx);
-        st.handle_key(ctrl('r'), Instant::now());
+        keyed(&mut st, ctrl('r'), Instant::now());
         let v: Value = serde_json::from_str(&st.params_text()).unwrap();
         assert_eq!(v["visitor_id"], "v_777");
         assert_eq!(v["payload"]["visitor_id"], "v_777");
@@ -930,10 +967,10 @@ mod tests {
         let mut st = preset();
         // Cursor is in params at the top-left: break the object after its first member.
         st.params.move_cursor(CursorMove::Jump(1, 25));
-        st.handle_key(code(KeyCode::Backspace), Instant::now());
+        keyed(&mut st, code(KeyCode::Backspace), Instant::now());
         let err = st.json_status().unwrap_err();
         assert_eq!(err, "line 3, column 3: expected `,` or `}`");
-        st.handle_key(ctrl('s'), Instant::now());
+        keyed(&mut st, ctrl('s'), Instant::now());
         insta::assert_snapshot!(draw(&st, 80, 16).backend());
     }
 
@@ -962,7 +999,7 @@ mod tests {
         let t0 = Instant::now();
         let ms = |n: u64| t0 + Duration::from_millis(n);
         for i in 0..100 {
-            st.handle_key(key(if i % 2 == 0 { ',' } else { '1' }), ms(i * 20));
+            keyed(&mut st, key(if i % 2 == 0 { ',' } else { '1' }), ms(i * 20));
             st.settle(ms(i * 20));
         }
         assert_eq!(st.checks, parsed, "no parse while the keys keep coming");
@@ -976,7 +1013,7 @@ mod tests {
         // Short params are still checked on every key.
         let mut st = preset();
         let parsed = st.checks;
-        st.handle_key(key(' '), t0);
+        keyed(&mut st, key(' '), t0);
         assert_eq!((st.checks, st.check_due()), (parsed + 1, None));
     }
 
@@ -984,28 +1021,28 @@ mod tests {
     fn tab_completes_then_cycles() {
         let mut st = ComposerState::new(plugins(), None);
         typed(&mut st, "vis");
-        st.handle_key(code(KeyCode::Tab), Instant::now());
+        keyed(&mut st, code(KeyCode::Tab), Instant::now());
         assert_eq!(st.method_text(), "visitor_panel/", "common prefix first");
-        st.handle_key(code(KeyCode::Tab), Instant::now());
+        keyed(&mut st, code(KeyCode::Tab), Instant::now());
         assert_eq!(st.method_text(), "visitor_panel/render");
-        st.handle_key(code(KeyCode::Tab), Instant::now());
+        keyed(&mut st, code(KeyCode::Tab), Instant::now());
         assert_eq!(st.method_text(), "visitor_panel/event");
-        st.handle_key(code(KeyCode::Tab), Instant::now());
+        keyed(&mut st, code(KeyCode::Tab), Instant::now());
         assert_eq!(st.method_text(), "visitor_panel/render", "cycles round");
-        st.handle_key(code(KeyCode::Backspace), Instant::now());
+        keyed(&mut st, code(KeyCode::Backspace), Instant::now());
         assert!(st.cycle.is_none());
         let mut st = ComposerState::new(plugins(), None);
         typed(&mut st, "pi");
-        st.handle_key(code(KeyCode::Tab), Instant::now());
+        keyed(&mut st, code(KeyCode::Tab), Instant::now());
         assert_eq!(st.method_text(), "ping");
         let mut st = ComposerState::new(plugins(), None);
         typed(&mut st, "xyz");
-        st.handle_key(code(KeyCode::Tab), Instant::now());
+        keyed(&mut st, code(KeyCode::Tab), Instant::now());
         assert!(st.error.as_deref().unwrap().contains("no known method"));
         // Substring fallback.
         let mut st = ComposerState::new(plugins(), None);
         typed(&mut st, "execute");
-        st.handle_key(code(KeyCode::Tab), Instant::now());
+        keyed(&mut st, code(KeyCode::Tab), Instant::now());
         assert_eq!(st.method_text(), "tool/execute");
     }
 
@@ -1013,7 +1050,7 @@ mod tests {
     fn sends_only_a_valid_request() {
         let mut st = ComposerState::new(plugins(), None);
         assert_eq!(
-            st.handle_key(ctrl('s'), Instant::now()),
+            keyed(&mut st, ctrl('s'), Instant::now()),
             ComposerOutcome::Handled
         );
         assert!(st.error.as_deref().unwrap().contains("set a method"));
@@ -1025,7 +1062,7 @@ mod tests {
         assert_eq!(st.json_status(), Ok(()));
         let ctrl_enter = KeyEvent::new(KeyCode::Enter, KeyModifiers::CONTROL);
         assert_eq!(
-            st.handle_key(ctrl_enter, Instant::now()),
+            keyed(&mut st, ctrl_enter, Instant::now()),
             ComposerOutcome::Send {
                 plugin_id: "demo".into(),
                 method: "ping".into(),
@@ -1035,7 +1072,7 @@ mod tests {
         typed(&mut st, ",");
         assert!(st.json_status().is_err());
         assert_eq!(
-            st.handle_key(ctrl('s'), Instant::now()),
+            keyed(&mut st, ctrl('s'), Instant::now()),
             ComposerOutcome::Handled
         );
         assert!(
@@ -1045,7 +1082,7 @@ mod tests {
                 .starts_with("not sent: fix the params")
         );
         assert_eq!(
-            st.handle_key(code(KeyCode::Esc), Instant::now()),
+            keyed(&mut st, code(KeyCode::Esc), Instant::now()),
             ComposerOutcome::Cancel
         );
     }
@@ -1054,24 +1091,24 @@ mod tests {
     fn fields_and_plugins_by_keyboard() {
         let mut st = preset();
         assert_eq!(st.focus, Field::Params);
-        st.handle_key(code(KeyCode::Up), Instant::now());
+        keyed(&mut st, code(KeyCode::Up), Instant::now());
         assert_eq!(
             st.focus,
             Field::Method,
             "Up on the first line leaves params"
         );
-        st.handle_key(ctrl('p'), Instant::now());
+        keyed(&mut st, ctrl('p'), Instant::now());
         assert_eq!(st.focus, Field::Plugin);
-        st.handle_key(code(KeyCode::Right), Instant::now());
-        st.handle_key(code(KeyCode::Tab), Instant::now());
+        keyed(&mut st, code(KeyCode::Right), Instant::now());
+        keyed(&mut st, code(KeyCode::Tab), Instant::now());
         assert_eq!(st.focus, Field::Method);
-        st.handle_key(code(KeyCode::BackTab), Instant::now());
-        st.handle_key(code(KeyCode::Left), Instant::now());
-        st.handle_key(code(KeyCode::Left), Instant::now());
-        st.handle_key(ctrl('n'), Instant::now());
-        st.handle_key(ctrl('n'), Instant::now());
+        keyed(&mut st, code(KeyCode::BackTab), Instant::now());
+        keyed(&mut st, code(KeyCode::Left), Instant::now());
+        keyed(&mut st, code(KeyCode::Left), Instant::now());
+        keyed(&mut st, ctrl('n'), Instant::now());
+        keyed(&mut st, ctrl('n'), Instant::now());
         assert_eq!(st.focus, Field::Params);
-        match st.handle_key(ctrl('s'), Instant::now()) {
+        match keyed(&mut st, ctrl('s'), Instant::now()) {
             ComposerOutcome::Send {
                 plugin_id, params, ..
             } => {
@@ -1086,7 +1123,7 @@ mod tests {
         st.params = TextArea::new(vec![String::new()]);
         st.recheck();
         assert!(matches!(
-            st.handle_key(ctrl('s'), Instant::now()),
+            keyed(&mut st, ctrl('s'), Instant::now()),
             ComposerOutcome::Send { params, .. } if params == json!({})
         ));
     }

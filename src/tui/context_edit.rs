@@ -3,11 +3,11 @@
 //! one-line field, Ctrl-S from anywhere; Esc cancels; ↑/↓ in the visitor id recall recent
 //! visitors, each with its own visitor object.
 
+use super::action::{Action, KeyInput};
 use super::cells::claim;
 use super::inspector::json_error;
 use super::theme::Theme;
 use crate::host::RenderContext;
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
@@ -157,21 +157,27 @@ impl ContextEditor {
         }
     }
 
-    pub fn handle_key(&mut self, key: KeyEvent, base: &RenderContext) -> EditOutcome {
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    /// A key in the editor: the context scope's action, else typed into the focused field.
+    /// `confirm` applies from a one-line field and is a new line in the visitor JSON; the
+    /// moving actions recall recent visitors in the visitor id, change field elsewhere, and
+    /// move the cursor in the JSON.
+    pub fn handle_key(&mut self, input: KeyInput, base: &RenderContext) -> EditOutcome {
         let fields = VISITOR + 1;
-        match key.code {
-            KeyCode::Esc => return EditOutcome::Cancel,
-            KeyCode::Char('s') if ctrl => return self.apply(base),
-            KeyCode::Enter if self.focus != VISITOR || ctrl => return self.apply(base),
-            KeyCode::Tab => self.focus = (self.focus + 1) % fields,
-            KeyCode::BackTab => self.focus = (self.focus + fields - 1) % fields,
-            KeyCode::Up | KeyCode::Down if self.focus == 0 && !self.recent.is_empty() => {
+        let in_json = self.focus == VISITOR;
+        match input.action {
+            Some(Action::Cancel) => return EditOutcome::Cancel,
+            Some(Action::Send) => return self.apply(base),
+            Some(Action::Confirm) if !in_json => return self.apply(base),
+            Some(Action::NextField) => self.focus = (self.focus + 1) % fields,
+            Some(Action::PrevField) => self.focus = (self.focus + fields - 1) % fields,
+            Some(dir @ (Action::MoveUp | Action::MoveDown))
+                if self.focus == 0 && !self.recent.is_empty() =>
+            {
                 let n = self.recent.len();
-                let i = match (self.recall, key.code) {
-                    (None, KeyCode::Up) => n - 1,
+                let i = match (self.recall, dir) {
+                    (None, Action::MoveUp) => n - 1,
                     (None, _) => 0,
-                    (Some(i), KeyCode::Up) => (i + n - 1) % n,
+                    (Some(i), Action::MoveUp) => (i + n - 1) % n,
                     (Some(i), _) => (i + 1) % n,
                 };
                 self.recall = Some(i);
@@ -179,19 +185,17 @@ impl ContextEditor {
                 self.visitor = visitor_area(&self.recent[i].visitor);
                 self.recheck();
             }
-            KeyCode::Down if self.focus < VISITOR => self.focus += 1,
-            KeyCode::Up if self.focus < VISITOR => self.focus = self.focus.saturating_sub(1),
-            KeyCode::Up if self.visitor.cursor().0 == 0 => self.focus -= 1,
-            KeyCode::Char('u') if ctrl && self.focus < VISITOR => {
-                self.fields[self.focus] = line("");
-            }
-            _ if self.focus == VISITOR => {
-                if self.visitor.input(key) {
+            Some(Action::MoveDown) if !in_json => self.focus += 1,
+            Some(Action::MoveUp) if !in_json => self.focus = self.focus.saturating_sub(1),
+            Some(Action::MoveUp) if self.visitor.cursor().0 == 0 => self.focus -= 1,
+            Some(Action::ClearField) if !in_json => self.fields[self.focus] = line(""),
+            _ if in_json => {
+                if self.visitor.input(input.key) {
                     self.recheck();
                 }
             }
             _ => {
-                self.fields[self.focus].input(key);
+                self.fields[self.focus].input(input.key);
             }
         }
         EditOutcome::Handled
@@ -296,14 +300,18 @@ impl ContextEditor {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crossterm::event::KeyEventKind;
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-    fn key(code: KeyCode) -> KeyEvent {
-        KeyEvent {
-            code,
-            modifiers: KeyModifiers::NONE,
-            kind: KeyEventKind::Press,
-            state: crossterm::event::KeyEventState::NONE,
+    /// A key as the console routes it here (the default context keymap).
+    fn key(code: KeyCode) -> KeyInput {
+        chord(KeyEvent::new(code, KeyModifiers::NONE))
+    }
+
+    fn chord(key: KeyEvent) -> KeyInput {
+        let keymap = crate::tui::keymap::Keymap::default();
+        KeyInput {
+            action: keymap.action(&[crate::tui::action::Scope::Context], &key),
+            key,
         }
     }
 
@@ -341,11 +349,14 @@ mod tests {
         }
         assert_eq!(ed.focus, VISITOR);
         // Break it: a stray character after the object.
-        ed.handle_key(KeyEvent::new(KeyCode::End, KeyModifiers::CONTROL), &ctx);
+        ed.handle_key(
+            chord(KeyEvent::new(KeyCode::End, KeyModifiers::CONTROL)),
+            &ctx,
+        );
         ed.handle_key(key(KeyCode::Char('x')), &ctx);
         assert!(ed.status.is_err());
         // Enter is a new line here; Ctrl-S applies, and is refused while it is not JSON.
-        let ctrl_s = KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL);
+        let ctrl_s = chord(KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL));
         assert!(matches!(ed.handle_key(ctrl_s, &ctx), EditOutcome::Handled));
         ed.handle_key(key(KeyCode::Backspace), &ctx);
         assert_eq!(ed.status, Ok(()));

@@ -7,13 +7,12 @@
 //! screen are wrapped, so a UI with thousands of faults costs a draw of what fits; at most
 //! [`MAX_LISTED`] are listed (the rest are counted).
 
+use super::action::Action;
 use super::msg::Effect;
 use super::state::{EventOutcome, EventRecord, Pane, RenderSlot, Rendered, Shown, State};
 use super::theme::Theme;
-use super::view::ScreenLayout;
 use crate::jsonui::{Diagnostic, Severity};
 use crate::text::sanitize_line;
-use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Modifier;
@@ -27,15 +26,6 @@ pub const MAX_LISTED: usize = 200;
 const COMPACT_LINES: u16 = 3;
 /// Rows always left to the UI above the list.
 const MIN_BODY: u16 = 4;
-
-/// Where the diagnostics list stands.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct DiagList {
-    /// `D` moved the keyboard into the list.
-    pub focused: bool,
-    /// The first entry shown.
-    pub scroll: usize,
-}
 
 /// Whether the list has the keyboard (it keeps its flag while another pane is focused).
 pub fn is_focused(state: &State) -> bool {
@@ -380,8 +370,7 @@ pub fn draw(area: Rect, buf: &mut Buffer, state: &State) {
 }
 
 /// Scrolls by `delta` entries (clamped to the content).
-fn scroll_by(state: &mut State, layout: &ScreenLayout, delta: isize) {
-    let area = layout.diagnostics;
+fn scroll_by(state: &mut State, area: Rect, delta: isize) {
     let visible = (area.height as usize).saturating_sub(1);
     let last = {
         let list = entries(state);
@@ -395,19 +384,13 @@ fn scroll_by(state: &mut State, layout: &ScreenLayout, delta: isize) {
         .min(last);
 }
 
-/// A key in the render pane: `D` enters (or leaves) the list; while it is focused, the
-/// moving keys scroll it and `Esc` leaves. `None` for keys it leaves to the UI and the rest.
-pub fn on_key(
-    state: &mut State,
-    key: KeyEvent,
-    layout: impl Fn(&State) -> ScreenLayout,
-) -> Option<Vec<Effect>> {
-    if key.code == KeyCode::Char('D') {
-        if state.diag.focused && state.show_diagnostics {
-            state.diag.focused = false;
-        } else if count(state) == 0 {
-            super::update::toast(
-                state,
+/// An action in the render pane about the list: `focus_diagnostics` enters it; while it is
+/// focused (the `diagnostics` scope), moving scrolls it and `close` leaves. `None` for what it
+/// leaves to the UI and the rest.
+pub fn on_action(state: &mut State, action: Action, list: Rect) -> Option<Vec<Effect>> {
+    if action == Action::FocusDiagnostics {
+        if count(state) == 0 {
+            state.toast(
                 super::state::ToastKind::Info,
                 "no diagnostics here".into(),
                 std::time::Duration::from_secs(2),
@@ -421,31 +404,24 @@ pub fn on_key(
     if !is_focused(state) {
         return None;
     }
-    let l = layout(state);
     // A page of entries: most take a line or two.
-    let page = (l.diagnostics.height as isize / 2).max(1);
-    match key.code {
-        KeyCode::Esc => state.diag.focused = false,
-        KeyCode::Down | KeyCode::Char('j') => scroll_by(state, &l, 1),
-        KeyCode::Up | KeyCode::Char('k') => scroll_by(state, &l, -1),
-        KeyCode::PageDown | KeyCode::Char(' ') => scroll_by(state, &l, page),
-        KeyCode::PageUp => scroll_by(state, &l, -page),
-        KeyCode::Home | KeyCode::Char('g') => state.diag.scroll = 0,
-        KeyCode::End | KeyCode::Char('G') => scroll_by(state, &l, isize::MAX / 2),
-        // The UI's own moving keys do nothing while the list has the keyboard.
-        KeyCode::Enter
-        | KeyCode::Left
-        | KeyCode::Right
-        | KeyCode::Char('h')
-        | KeyCode::Char('l') => {}
+    let page = (list.height as isize / 2).max(1);
+    match action {
+        Action::Close => state.diag.focused = false,
+        Action::MoveDown => scroll_by(state, list, 1),
+        Action::MoveUp => scroll_by(state, list, -1),
+        Action::PageDown => scroll_by(state, list, page),
+        Action::PageUp => scroll_by(state, list, -page),
+        Action::Top => state.diag.scroll = 0,
+        Action::Bottom => scroll_by(state, list, isize::MAX / 2),
         _ => return None,
     }
     Some(Vec::new())
 }
 
 /// The mouse wheel over the list.
-pub fn on_wheel(state: &mut State, layout: &ScreenLayout, down: bool) {
-    scroll_by(state, layout, if down { 3 } else { -3 });
+pub fn on_wheel(state: &mut State, list: Rect, down: bool) {
+    scroll_by(state, list, if down { 3 } else { -3 });
 }
 
 /// A click on the list focuses it.

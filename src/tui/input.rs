@@ -34,8 +34,10 @@ const SETTLE: Duration = Duration::from_millis(1);
 /// The terminal's input events, as a stream. Dropping it stops the reader thread.
 pub struct TerminalInput {
     rx: mpsc::UnboundedReceiver<io::Result<Event>>,
-    /// Closing our end wakes the reader thread's `poll` so that it ends.
-    _stop: UnixStream,
+    tx: mpsc::UnboundedSender<io::Result<Event>>,
+    /// The reader thread, and our end of its stop line: closing it wakes the thread's `poll`
+    /// so that it ends. None while paused.
+    reader: Option<(UnixStream, std::thread::JoinHandle<()>)>,
     winch: Option<tokio::task::JoinHandle<()>>,
 }
 
@@ -43,21 +45,57 @@ impl TerminalInput {
     /// Starts reading the terminal crossterm reads (stdin when it is a tty, else `/dev/tty`).
     /// Call from inside the tokio runtime (the resize watcher is a task).
     pub fn start() -> io::Result<Self> {
-        let tty = TtyFd::open()?;
         let (tx, rx) = mpsc::unbounded();
+        let winch = watch_resize(tx.clone());
+        let mut input = Self {
+            rx,
+            tx,
+            reader: None,
+            winch,
+        };
+        input.spawn_reader()?;
+        Ok(input)
+    }
+
+    fn spawn_reader(&mut self) -> io::Result<()> {
+        let tty = TtyFd::open()?;
         let (stop, stopped) = UnixStream::pair()?;
-        let reader_tx = tx.clone();
-        std::thread::Builder::new()
+        let reader_tx = self.tx.clone();
+        let thread = std::thread::Builder::new()
             .name("tty-input".into())
             .spawn(move || read_tty(&tty, &stopped, &reader_tx))?;
-        let winch = watch_resize(tx);
-        Ok(Self {
-            rx,
-            _stop: stop,
-            winch,
-        })
+        self.reader = Some((stop, thread));
+        Ok(())
     }
 }
+
+/// An input that can stop reading for a while, so that another program (a user's foreground
+/// command) gets the terminal's keys. Test inputs need not.
+pub trait Pausable {
+    fn pause(&mut self) {}
+    fn resume(&mut self) {}
+}
+
+impl Pausable for TerminalInput {
+    /// Stops the reader thread and waits for it: nothing of the terminal is read until
+    /// [`Pausable::resume`].
+    fn pause(&mut self) {
+        if let Some((stop, thread)) = self.reader.take() {
+            drop(stop);
+            let _ = thread.join();
+        }
+    }
+
+    fn resume(&mut self) {
+        if self.reader.is_none()
+            && let Err(e) = self.spawn_reader()
+        {
+            let _ = self.tx.unbounded_send(Err(e));
+        }
+    }
+}
+
+impl<T> Pausable for mpsc::UnboundedReceiver<T> {}
 
 impl Drop for TerminalInput {
     fn drop(&mut self) {

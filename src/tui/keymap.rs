@@ -4,7 +4,7 @@
 //! table are all printed from the same map, so they cannot drift from what the keys do.
 
 use super::action::{Action, Scope};
-use crate::config::Config;
+use crate::config::{Config, KeyTables};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -13,7 +13,7 @@ use std::fmt;
 pub const DEFAULTS: &str = include_str!("keymap.toml");
 
 /// A key with its modifiers, as written in a keymap (`ctrl-s`, `G`, `alt-left`, `f1`, `?`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Key {
     pub code: KeyCode,
     pub mods: KeyModifiers,
@@ -23,7 +23,8 @@ impl Key {
     /// A key event as the keymap sees it: a character's case is its shift (`G` is `G`, not
     /// `shift-g`), and shift-tab is `backtab` whatever the terminal sends with it.
     pub fn of(ev: &KeyEvent) -> Key {
-        let mut mods = ev.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT | KeyModifiers::SHIFT);
+        let mut mods =
+            ev.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT | KeyModifiers::SHIFT);
         let mut code = ev.code;
         match code {
             KeyCode::Char(c) => {
@@ -45,7 +46,11 @@ impl Key {
 
     /// Reads `ctrl-s`, `alt-left`, `shift-f2`, `G`, `?`, `enter`, `pagedown`, `space`…
     pub fn parse(text: &str) -> Result<Key, String> {
-        let bad = || format!("\"{text}\" is not a key (e.g. \"q\", \"ctrl-s\", \"alt-left\", \"f1\", \"pagedown\")");
+        let bad = || {
+            format!(
+                "\"{text}\" is not a key (e.g. \"q\", \"ctrl-s\", \"alt-left\", \"f1\", \"pagedown\")"
+            )
+        };
         if text.is_empty() {
             return Err(bad());
         }
@@ -97,10 +102,12 @@ impl Key {
         let ev = KeyEvent::new(code, mods);
         let key = Key::of(&ev);
         Ok(match key.code {
-            KeyCode::Char(c) if mods.contains(KeyModifiers::SHIFT) && c.is_ascii_lowercase() => Key {
-                code: KeyCode::Char(c.to_ascii_uppercase()),
-                mods: key.mods,
-            },
+            KeyCode::Char(c) if mods.contains(KeyModifiers::SHIFT) && c.is_ascii_lowercase() => {
+                Key {
+                    code: KeyCode::Char(c.to_ascii_uppercase()),
+                    mods: key.mods,
+                }
+            }
             _ => key,
         })
     }
@@ -207,7 +214,7 @@ struct Written {
 fn read_table(
     text: &str,
     place: &dyn Fn(usize) -> String,
-    table: &BTreeMap<toml::Spanned<String>, BTreeMap<toml::Spanned<String>, toml::Spanned<Vec<toml::Spanned<String>>>>>,
+    table: &KeyTables,
     errors: &mut Vec<String>,
 ) -> Vec<Written> {
     let _ = text;
@@ -237,7 +244,11 @@ fn read_table(
             for k in keys.get_ref() {
                 match Key::parse(k.get_ref()) {
                     Ok(key) => parsed.push((key, place(k.span().start))),
-                    Err(e) => errors.push(format!("{}: [keys.{}] {e}", place(k.span().start), scope.name())),
+                    Err(e) => errors.push(format!(
+                        "{}: [keys.{}] {e}",
+                        place(k.span().start),
+                        scope.name()
+                    )),
                 }
             }
             out.push(Written {
@@ -275,12 +286,7 @@ fn every_action() -> Vec<Action> {
     all
 }
 
-type Table = BTreeMap<
-    toml::Spanned<String>,
-    BTreeMap<toml::Spanned<String>, toml::Spanned<Vec<toml::Spanned<String>>>>,
->;
-
-fn default_table() -> Table {
+fn default_table() -> KeyTables {
     toml::from_str(DEFAULTS).expect("keymap.toml is valid TOML")
 }
 
@@ -371,8 +377,8 @@ impl Keymap {
         self.bindings.iter().map(|(s, a)| (*s, a))
     }
 
-    /// The status bar's hints for `scopes` (most specific first): help first, then the
-    /// scopes' hinted actions that have keys.
+    /// The status bar's hints for `scopes` (most specific first): help first where it can be
+    /// had, then the scopes' hinted actions that have keys.
     pub fn hints(&self, scopes: &[Scope]) -> Vec<String> {
         let mut out = Vec::new();
         let mut push = |scope: Scope, action: Action| {
@@ -384,7 +390,9 @@ impl Keymap {
                 }
             }
         };
-        push(Scope::Global, Action::Help);
+        if scopes.contains(&Scope::Global) {
+            push(Scope::Global, Action::Help);
+        }
         for scope in scopes {
             for action in hinted(*scope) {
                 push(*scope, *action);
@@ -397,7 +405,11 @@ impl Keymap {
     pub fn markdown(&self) -> String {
         let mut out = String::new();
         for (scope, actions) in self.scopes() {
-            out.push_str(&format!("\n**{}** (`[keys.{}]`)\n\n", scope.title(), scope.name()));
+            out.push_str(&format!(
+                "\n**{}** (`[keys.{}]`)\n\n",
+                scope.title(),
+                scope.name()
+            ));
             out.push_str("| keys | action | what it does |\n|---|---|---|\n");
             for (action, keys) in actions {
                 let keys: Vec<String> = keys.iter().map(|k| format!("`{k}`")).collect();
@@ -458,18 +470,27 @@ mod tests {
 
     fn config(text: &str) -> Config {
         let mut c: Config = toml::from_str(text).unwrap();
-        c.source = Some(("/home/me/.config/tgo-console/config.toml".into(), text.into()));
+        c.source = Some((
+            "/home/me/.config/tgo-console/config.toml".into(),
+            text.into(),
+        ));
         c
     }
 
     #[test]
     fn keys_read_and_print_back() {
-        for text in ["q", "G", "?", "ctrl-s", "alt-left", "f1", "pagedown", "space", "backtab", "ctrl--", "-"] {
+        for text in [
+            "q", "G", "?", "ctrl-s", "alt-left", "f1", "pagedown", "space", "backtab", "ctrl--",
+            "-",
+        ] {
             let key = Key::parse(text).unwrap();
             assert_eq!(Key::parse(&key.to_string()).unwrap(), key, "{text}");
         }
         assert_eq!(Key::parse("shift-g").unwrap(), Key::parse("G").unwrap());
-        assert_eq!(Key::parse("shift-tab").unwrap(), Key::parse("backtab").unwrap());
+        assert_eq!(
+            Key::parse("shift-tab").unwrap(),
+            Key::parse("backtab").unwrap()
+        );
         assert_eq!(Key::parse("Ctrl-Q").unwrap().to_string(), "ctrl-q");
         assert!(Key::parse("ctrl-").is_err());
         assert!(Key::parse("hyper-x").is_err());
@@ -482,37 +503,69 @@ mod tests {
         let g = KeyEvent::new(KeyCode::Char('G'), KeyModifiers::SHIFT);
         assert_eq!(km.action(&[Scope::Plugins], &g), Some(Action::Bottom));
         let shift_tab = KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT);
-        assert_eq!(km.action(&[Scope::Global], &shift_tab), Some(Action::PrevPane));
+        assert_eq!(
+            km.action(&[Scope::Global], &shift_tab),
+            Some(Action::PrevPane)
+        );
         let ctrl_p = KeyEvent::new(KeyCode::Char('p'), KeyModifiers::CONTROL);
         assert_eq!(km.action(&[Scope::Global], &ctrl_p), Some(Action::Palette));
         // The first scope that binds a key wins.
         let e = KeyEvent::new(KeyCode::Char('e'), KeyModifiers::NONE);
-        assert_eq!(km.action(&[Scope::Inspector, Scope::Global], &e), Some(Action::Export));
-        assert_eq!(km.action(&[Scope::Plugins, Scope::Global], &e), Some(Action::EditContext));
+        assert_eq!(
+            km.action(&[Scope::Inspector, Scope::Global], &e),
+            Some(Action::Export)
+        );
+        assert_eq!(
+            km.action(&[Scope::Plugins, Scope::Global], &e),
+            Some(Action::EditContext)
+        );
     }
 
     #[test]
     fn a_users_keys_replace_the_defaults_of_that_action() {
-        let c = config("[keys.global]\nquit = [\"ctrl-q\"]\nhelp = [\"?\", \"f1\"]\n[keys.inspector]\nfilter = [\"/\", \"ctrl-f\"]\n");
+        let c = config(
+            "[keys.global]\nquit = [\"ctrl-q\"]\nhelp = [\"?\", \"f1\"]\n[keys.inspector]\nfilter = [\"/\", \"ctrl-f\"]\n",
+        );
         let km = Keymap::build(&c).unwrap();
         let q = KeyEvent::new(KeyCode::Char('q'), KeyModifiers::NONE);
         assert_eq!(km.action(&[Scope::Global], &q), None, "q no longer quits");
         let ctrl_q = KeyEvent::new(KeyCode::Char('q'), KeyModifiers::CONTROL);
         assert_eq!(km.action(&[Scope::Global], &ctrl_q), Some(Action::Quit));
         let ctrl_f = KeyEvent::new(KeyCode::Char('f'), KeyModifiers::CONTROL);
-        assert_eq!(km.action(&[Scope::Inspector], &ctrl_f), Some(Action::Filter));
+        assert_eq!(
+            km.action(&[Scope::Inspector], &ctrl_f),
+            Some(Action::Filter)
+        );
         assert_eq!(km.shown(Scope::Global, Action::Quit), "Ctrl-Q");
     }
 
     #[test]
     fn mistakes_are_named_with_file_line_and_key() {
-        let c = config("[keys.global]\nqiut = [\"ctrl-q\"]\nhelp = [\"ctrl-\"]\nzoom = [\"1\"]\n[keys.nowhere]\nquit = [\"x\"]\n");
+        let c = config(
+            "[keys.global]\nqiut = [\"ctrl-q\"]\nhelp = [\"ctrl-\"]\nzoom = [\"1\"]\n[keys.nowhere]\nquit = [\"x\"]\n",
+        );
         let errors = Keymap::build(&c).unwrap_err();
         let all = errors.join("\n");
-        assert!(all.contains("config.toml:2: [keys.global] \"qiut\": no such action (did you mean \"quit\"?)"), "{all}");
-        assert!(all.contains("config.toml:3: [keys.global] \"ctrl-\" is not a key"), "{all}");
-        assert!(all.contains("config.toml:4: [keys.global] \"1\" is bound to both focus_plugins and zoom"), "{all}");
-        assert!(all.contains("config.toml:5: [keys.nowhere]: no such scope"), "{all}");
+        assert!(
+            all.contains(
+                "config.toml:2: [keys.global] \"qiut\": no such action (did you mean \"quit\"?)"
+            ),
+            "{all}"
+        );
+        assert!(
+            all.contains("config.toml:3: [keys.global] \"ctrl-\" is not a key"),
+            "{all}"
+        );
+        assert!(
+            all.contains(
+                "config.toml:4: [keys.global] \"1\" is bound to both focus_plugins and zoom"
+            ),
+            "{all}"
+        );
+        assert!(
+            all.contains("config.toml:5: [keys.nowhere]: no such scope"),
+            "{all}"
+        );
     }
 
     #[test]

@@ -4,7 +4,6 @@
 
 use super::msg::{CapKey, Effect, LaunchOp};
 use super::state::*;
-use super::update::toast;
 use crate::host::ConnId;
 use crate::launcher::{LaunchId, LaunchedView, LauncherEvent, OutputLine, ProcState, StreamKind};
 use ratatui_textarea::TextArea;
@@ -30,7 +29,7 @@ pub(super) fn on_events(state: &mut State, events: Vec<LauncherEvent>, now: Inst
                         crate::text::sanitize_line(&short_path(&path, &l.manifest)),
                         l.name
                     );
-                    toast(state, ToastKind::Info, text, TOAST);
+                    state.toast(ToastKind::Info, text, TOAST);
                 }
             }
             LauncherEvent::Removed { id } => forget(state, id),
@@ -56,7 +55,7 @@ fn on_state(
         l.started = Some(now);
         // A new run of a plugin that printed before: mark where it starts.
         if !l.output.is_empty() && !l.state.is_live() {
-            let text = format!("── {} · restarted ──", status_text(l, now));
+            let text = format!("── {} · restarted ──", l.status_text(now));
             l.output.push_back(OutputLine {
                 at: std::time::SystemTime::now(),
                 stream: StreamKind::Console,
@@ -71,10 +70,10 @@ fn on_state(
         l.started = Some(now);
     }
     let crashed = l.has_crashed() && !matches!(l.state, ProcState::Restarting { .. });
-    let text = format!("{}: {}", l.name, status_text(l, now));
+    let text = format!("{}: {}", l.name, l.status_text(now));
     if crashed {
         state.set_error(text.clone());
-        toast(state, ToastKind::Error, text, TOAST * 2);
+        state.toast(ToastKind::Error, text, TOAST * 2);
     }
 }
 
@@ -107,10 +106,10 @@ fn forget(state: &mut State, id: LaunchId) {
             .is_some_and(|p| p.liveness != Liveness::Connected)
     {
         // Its plugin goes too, with what it drew.
-        super::plugins::forget(state, pid);
+        super::entries::forget(state, pid);
     }
-    super::plugins::keep_selection(state, &rows_before);
-    toast(state, ToastKind::Info, format!("removed {}", l.name), TOAST);
+    super::entries::keep_selection(state, &rows_before);
+    state.toast(ToastKind::Info, format!("removed {}", l.name), TOAST);
 }
 
 /// Plugins launched at runtime join the list (and get selected); unreadable manifests say why
@@ -130,13 +129,13 @@ pub(super) fn on_added(
     if let Some(id) = first {
         state.selected = Some(Row::Launch(id));
         let name = state.launch(id).map(|l| l.name.clone()).unwrap_or_default();
-        toast(state, ToastKind::Success, format!("launched {name}"), TOAST);
+        state.toast(ToastKind::Success, format!("launched {name}"), TOAST);
     }
     // Said, not kept in the list: a mistyped path is fixed by typing it again (`a`).
     if !errors.is_empty() {
         let text = errors.join("; ");
         state.set_error(text.clone());
-        toast(state, ToastKind::Error, text, TOAST * 3);
+        state.toast(ToastKind::Error, text, TOAST * 3);
     }
 }
 
@@ -193,7 +192,7 @@ fn link(state: &mut State, conn: ConnId, id: LaunchId, plugin_id: &str) -> Optio
     // A relaunch that registers under another id (an id-less plugin gets a new one each time)
     // takes the place of its gone entry.
     let previous = state.launch(id).and_then(|l| l.plugin_id.clone());
-    let again = previous.and_then(|old| super::plugins::fold(state, &old, plugin_id));
+    let again = previous.and_then(|old| super::entries::fold(state, &old, plugin_id));
     // Only one launch shows a given plugin id: the newest registration wins.
     for l in &mut state.launches {
         if l.id != id && l.plugin_id.as_deref() == Some(plugin_id) {
@@ -223,7 +222,7 @@ pub(super) fn op_on_selected(state: &mut State, op: LaunchOp) -> Vec<Effect> {
         } else {
             "this plugin dialled in by itself: the console can only start or stop plugins it launched"
         };
-        toast(state, ToastKind::Info, text.into(), TOAST);
+        state.toast(ToastKind::Info, text.into(), TOAST);
         return Vec::new();
     };
     let (id, name) = (l.id, l.name.clone());
@@ -255,9 +254,9 @@ pub(super) fn op_on_selected(state: &mut State, op: LaunchOp) -> Vec<Effect> {
             });
             return Vec::new();
         }
-        LaunchOp::Start => toast(state, ToastKind::Info, format!("starting {name}"), TOAST),
-        LaunchOp::Stop => toast(state, ToastKind::Info, format!("stopping {name}"), TOAST),
-        LaunchOp::Restart => toast(state, ToastKind::Info, format!("restarting {name}"), TOAST),
+        LaunchOp::Start => state.toast(ToastKind::Info, format!("starting {name}"), TOAST),
+        LaunchOp::Stop => state.toast(ToastKind::Info, format!("stopping {name}"), TOAST),
+        LaunchOp::Restart => state.toast(ToastKind::Info, format!("restarting {name}"), TOAST),
     }
     vec![effect]
 }
@@ -304,49 +303,4 @@ fn short_path(path: &std::path::Path, manifest: &std::path::Path) -> String {
         .unwrap_or(path)
         .display()
         .to_string()
-}
-
-/// What a launched plugin's process is doing, in words (countdowns from `now`).
-pub fn status_text(l: &Launch, now: Instant) -> String {
-    let secs = |at: &Instant| at.saturating_duration_since(now).as_secs_f64().ceil() as u64;
-    if l.removing {
-        return "removing…".into();
-    }
-    match &l.state {
-        ProcState::Starting => "starting".into(),
-        ProcState::Running => match l.pid {
-            Some(pid) => format!("running · pid {pid}"),
-            None => "running".into(),
-        },
-        ProcState::Exited { code } => format!("exited ({code})"),
-        ProcState::Killed { signal } => format!("killed by {}", signal_name(*signal)),
-        ProcState::FailedToStart(why) => format!("failed to start: {why}"),
-        ProcState::Restarting { at, attempt } => {
-            format!("restarting in {} s · attempt {attempt}", secs(at))
-        }
-        ProcState::CrashLoop { restarts, next } => format!(
-            "crash loop ({restarts} crashes) · next try in {} s",
-            secs(next)
-        ),
-        ProcState::Stopping => "stopping…".into(),
-        ProcState::Stopped => "stopped (s to start)".into(),
-    }
-}
-
-fn signal_name(signal: i32) -> String {
-    let name = match signal {
-        libc::SIGHUP => "SIGHUP",
-        libc::SIGINT => "SIGINT",
-        libc::SIGQUIT => "SIGQUIT",
-        libc::SIGILL => "SIGILL",
-        libc::SIGABRT => "SIGABRT",
-        libc::SIGBUS => "SIGBUS",
-        libc::SIGFPE => "SIGFPE",
-        libc::SIGKILL => "SIGKILL",
-        libc::SIGSEGV => "SIGSEGV",
-        libc::SIGPIPE => "SIGPIPE",
-        libc::SIGTERM => "SIGTERM",
-        _ => return format!("signal {signal}"),
-    };
-    format!("{name} ({signal})")
 }

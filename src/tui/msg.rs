@@ -83,6 +83,14 @@ pub enum Msg {
     },
     /// The console was told to stop (SIGTERM, SIGHUP, SIGINT): quit as `q` would.
     Signal(&'static str),
+    /// A user's command ended: how, and what it printed (background commands).
+    CommandDone {
+        name: String,
+        output: CommandOutput,
+        ok: bool,
+        status: String,
+        text: String,
+    },
     /// Time passed: spinner frame, toast expiry, restart countdown.
     Tick,
 }
@@ -113,10 +121,30 @@ pub enum Effect {
         op: LaunchOp,
         shutdown: Option<String>,
     },
+    /// Run a user's command (`[[command]]`): `argv` filled in already, never read by a shell
+    /// the user did not write; `stdin` gets the selected message when there is one.
+    RunCommand {
+        name: String,
+        argv: Vec<String>,
+        stdin: Option<String>,
+        output: CommandOutput,
+        foreground: bool,
+    },
     /// Keep these recent visitors for the next run (the app knows where).
     SaveVisitors(Vec<super::context_edit::RecentVisitor>),
     /// Read the manifest(s) at this path (a file, a plugin directory or a directory of them)
     /// and launch each.
     AddPlugins(PathBuf),
     Quit,
+}
+
+/// Where a user's command's output goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CommandOutput {
+    /// A window over the screen, to read.
+    Pane,
+    /// The first lines in a toast.
+    Toast,
+    /// Nowhere (only a failure is said).
+    None,
 }

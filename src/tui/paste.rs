@@ -3,7 +3,6 @@
 //! cleaned for it: one line or several, no control characters. Only `update` calls in here.
 
 use super::state::{Modal, Pane, RenderSlot, State, ToastKind};
-use super::update::toast;
 use super::{uiview, view};
 use ratatui::layout::Rect;
 use std::time::Duration;
@@ -39,8 +38,7 @@ pub(super) fn paste(state: &mut State, text: &str) {
     };
     if !took {
         // Said, not dropped in silence: the paste is still on the clipboard.
-        toast(
-            state,
+        state.toast(
             ToastKind::Info,
             "paste not used: no text field has the keyboard".into(),
             Duration::from_secs(3),

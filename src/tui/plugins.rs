@@ -1,188 +1,81 @@
-//! The plugins pane's entries, on the `update` side: a registration folds the entries it
-//! supersedes (a relaunched plugin that registers without an id gets a new one each time),
-//! gone entries can be removed, and only the newest gone ones are kept.
+//! The plugins pane's reducer: moving the selection (a capability passed on the way is
+//! rendered only once the selection rests on it), opening what is selected, and removing.
 
-use super::msg::CapKey;
+use super::action::Action;
+use super::entries;
+use super::launches;
+use super::msg::{Effect, LaunchOp};
+use super::render;
 use super::state::*;
-use crate::host::{ConnId, PluginInfo};
 
-/// Gone plugins (disconnected or replaced, not launched) kept in the list; older ones are
-/// forgotten, so 1 000 reconnecting plugins do not leave 1 000 rows.
-pub const MAX_GONE: usize = 20;
-
-/// Adds or updates the entry of a plugin that registered.
-pub(super) fn upsert(
-    state: &mut State,
-    conn: ConnId,
-    plugin_id: &str,
-    info: PluginInfo,
-    replaced: bool,
-) {
-    let view = PluginView {
-        plugin_id: plugin_id.to_string(),
-        name: info.name,
-        version: info.version,
-        description: info.description,
-        author: info.author,
-        generated_id: info.requested_id.is_none(),
-        conn,
-        liveness: Liveness::Connected,
-        capabilities: info.capabilities,
-        replaced: 0,
-        register_notes: info.notes,
-    };
-    match state.plugins.iter_mut().find(|p| p.plugin_id == plugin_id) {
-        Some(p) => {
-            let replaced_count = p.replaced + usize::from(replaced);
-            *p = view;
-            p.replaced = replaced_count;
-        }
-        None => state.plugins.push(view),
-    }
-}
-
-/// Gone entries an id-less plugin's new registration stands for: the same plugin, restarted by
-/// hand, registering under a new generated id.
-pub(super) fn fold_idless(state: &mut State, plugin_id: &str) -> Option<CapKey> {
-    let new = state.plugin(plugin_id)?;
-    if !new.generated_id {
-        return None;
-    }
-    let (name, version) = (new.name.clone(), new.version.clone());
-    let old: Vec<String> = state
-        .plugins
-        .iter()
-        .filter(|p| {
-            p.generated_id
-                && p.plugin_id != plugin_id
-                && p.liveness != Liveness::Connected
-                && p.name == name
-                && p.version == version
-                && state.launch_of(&p.plugin_id).is_none()
-        })
-        .map(|p| p.plugin_id.clone())
-        .collect();
-    let mut shown = None;
-    for id in old {
-        shown = fold(state, &id, plugin_id).or(shown);
-    }
-    shown
-}
-
-/// Replaces the gone entry `old` by `new` (the same plugin, registered again under another
-/// id): the entry goes, and what was shown or selected of it now points at `new`. Returns the
-/// capability to render again when one of `old`'s was shown.
-pub(super) fn fold(state: &mut State, old: &str, new: &str) -> Option<CapKey> {
-    if old == new
-        || state
-            .plugin(old)
-            .is_none_or(|p| p.liveness == Liveness::Connected)
-    {
-        return None;
-    }
-    let moved = |k: &CapKey| CapKey {
-        plugin_id: new.to_string(),
-        index: k.index,
-    };
-    state.selected = match state.selected.take() {
-        Some(Row::Plugin(p)) if p == old => Some(Row::Plugin(new.to_string())),
-        Some(Row::Capability(k)) if k.plugin_id == old => Some(Row::Capability(moved(&k))),
-        other => other,
-    };
-    let mut again = None;
-    if let Some(Shown::Cap(k)) = &state.shown
-        && k.plugin_id == old
-    {
-        let k = moved(k);
-        state.shown = Some(Shown::Cap(k.clone()));
-        again = Some(k);
-    }
-    // The last picture stays on screen until the new registration's render replaces it.
-    let slots: Vec<CapKey> = state
-        .renders
-        .keys()
-        .filter(|k| k.plugin_id == old)
-        .cloned()
-        .collect();
-    for k in slots {
-        if let Some(slot) = state.renders.remove(&k) {
-            state.renders.entry(moved(&k)).or_insert(slot);
-        }
-    }
-    forget(state, old);
-    again
-}
-
-/// Drops a plugin's entry and everything drawn for it.
-pub(super) fn forget(state: &mut State, plugin_id: &str) {
-    state.plugins.retain(|p| p.plugin_id != plugin_id);
-    state.renders.retain(|k, _| k.plugin_id != plugin_id);
-    state.tool_runs.retain(|k, _| k.plugin_id != plugin_id);
-    if matches!(&state.shown, Some(Shown::Cap(k)) if k.plugin_id == plugin_id) {
-        state.shown = None;
-    }
-    if state
-        .render_due
-        .as_ref()
-        .is_some_and(|(k, _)| k.plugin_id == plugin_id)
-    {
-        state.render_due = None;
-    }
-}
-
-/// Keeps at most [`MAX_GONE`] gone entries (of plugins the console did not launch), dropping
-/// the oldest; counts what it dropped.
-pub(super) fn bound_gone(state: &mut State) {
-    let gone: Vec<String> = state
-        .plugins
-        .iter()
-        .filter(|p| p.liveness != Liveness::Connected && state.launch_of(&p.plugin_id).is_none())
-        .map(|p| p.plugin_id.clone())
-        .collect();
-    let excess = gone.len().saturating_sub(MAX_GONE);
-    if excess == 0 {
-        return;
-    }
-    let before = state.rows();
-    for id in &gone[..excess] {
-        forget(state, id);
-    }
-    state.forgotten += excess;
-    keep_selection(state, &before);
-}
-
-/// Keeps a valid selection after rows went away: the next surviving row, else the last.
-pub(super) fn keep_selection(state: &mut State, before: &[Row]) {
+/// An action while the plugins pane has the keyboard (`None`: not the pane's).
+pub fn on_action(state: &mut State, action: Action) -> Option<Vec<Effect>> {
     let rows = state.rows();
-    let Some(sel) = state.selected.clone() else {
-        return;
+    let pos = state
+        .selected
+        .as_ref()
+        .and_then(|s| rows.iter().position(|r| r == s));
+    let last = rows.len().saturating_sub(1);
+    let to = match action {
+        Action::MoveDown => pos.map_or(0, |p| (p + 1).min(last)),
+        Action::MoveUp => pos.map_or(0, |p| p.saturating_sub(1)),
+        Action::Top => 0,
+        Action::Bottom => last,
+        Action::Open => {
+            return Some(match state.selected.clone() {
+                Some(Row::Capability(k)) => render::select_cap(state, &k, true),
+                // A launched plugin's row: what it printed is what there is to see.
+                Some(Row::Launch(_)) => {
+                    state.enter_pane(Pane::Output);
+                    Vec::new()
+                }
+                _ => Vec::new(),
+            });
+        }
+        _ => return launch_action(state, action),
     };
-    if rows.contains(&sel) {
-        return;
-    }
-    let from = before.iter().position(|r| *r == sel).unwrap_or(0);
-    state.selected = before[from..]
-        .iter()
-        .find(|r| rows.contains(r))
-        .or(rows.last())
-        .cloned();
+    Some(select_row(state, rows.get(to).cloned(), true))
 }
 
-/// `x` on a plugin that dialled in by itself: removed when it is gone. Returns what to say.
-pub(super) fn remove_selected(state: &mut State) -> String {
-    let id = match &state.selected {
-        Some(Row::Plugin(p)) => p.clone(),
-        Some(Row::Capability(k)) => k.plugin_id.clone(),
-        _ => return "select a plugin to remove".into(),
+/// `start_stop`, `restart`, `remove` on the selected launched plugin (in the output pane:
+/// the one shown). `remove` on a plugin that dialled in by itself drops its entry once it is
+/// gone.
+pub fn launch_action(state: &mut State, action: Action) -> Option<Vec<Effect>> {
+    let op = match action {
+        Action::StartStop => LaunchOp::Start,
+        Action::Restart => LaunchOp::Restart,
+        Action::Remove => LaunchOp::Remove,
+        _ => return None,
     };
-    let Some(p) = state.plugin(&id) else {
-        return "select a plugin to remove".into();
+    let launched = if state.focus == Pane::Output {
+        state.output_launch().is_some()
+    } else {
+        state.selected_launch().is_some()
     };
-    if p.liveness == Liveness::Connected {
-        return format!("{id} is connected: only gone plugins and launched ones can be removed");
+    if op == LaunchOp::Remove && !launched {
+        let said = entries::remove_selected(state);
+        state.toast(ToastKind::Info, said, TOAST);
+        return Some(Vec::new());
     }
-    let before = state.rows();
-    forget(state, &id);
-    keep_selection(state, &before);
-    format!("removed {id}")
+    Some(launches::op_on_selected(state, op))
+}
+
+/// Selects a row of the plugins pane. `passing`: moved onto by a key, maybe on the way to
+/// another row, so a capability that needs a request is rendered only once the selection
+/// rests ([`render::RENDER_DEBOUNCE`]).
+pub fn select_row(state: &mut State, row: Option<Row>, passing: bool) -> Vec<Effect> {
+    let Some(row) = row else { return Vec::new() };
+    if state.selected.as_ref() == Some(&row) {
+        return Vec::new();
+    }
+    state.selected = Some(row.clone());
+    state.output_scroll = OutputScroll::default();
+    match row {
+        Row::Capability(k) if passing && render::needs_request(state, &k) => {
+            render::render_later(state, k);
+            Vec::new()
+        }
+        Row::Capability(k) => render::select_cap(state, &k, false),
+        Row::Plugin(_) | Row::Launch(_) => Vec::new(),
+    }
 }

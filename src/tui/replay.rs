@@ -173,5 +173,5 @@ pub fn note_bad_lines(state: &mut State, bad: &[crate::record::BadLine]) {
         lines.join(", "),
         first.why
     );
-    super::update::toast(state, ToastKind::Error, text, Duration::from_secs(10));
+    state.toast(ToastKind::Error, text, Duration::from_secs(10));
 }

@@ -1,10 +1,11 @@
 //! Everything the console shows, in one place. `update` is the only writer; `view::draw`
 //! reads it (plus the host's message log) and nothing else.
 
+use super::action::Scope;
 use super::composer::ComposerState;
 use super::context_edit::ContextEditor;
-use super::diagnostics::DiagList;
 use super::inspector::InspectorState;
+use super::keymap::Keymap;
 use super::msg::{CapKey, Effect, Purpose};
 use super::theme::Theme;
 use super::uiview::UiState;
@@ -14,6 +15,9 @@ use crate::launcher::{LaunchId, LaunchedView, OutputLine, ProcState};
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime};
+
+/// How long a toast stays when nothing says otherwise.
+pub const TOAST: Duration = Duration::from_secs(3);
 
 /// A launched plugin running this long without registering is flagged.
 pub const REGISTER_DEADLINE: Duration = Duration::from_secs(30);
@@ -126,12 +130,49 @@ impl Launch {
         }
     }
 
+    /// What its process is doing, in words (countdowns from `now`).
+    pub fn status_text(&self, now: Instant) -> String {
+        let l = self;
+        let secs = |at: &Instant| at.saturating_duration_since(now).as_secs_f64().ceil() as u64;
+        if l.removing {
+            return "removing…".into();
+        }
+        match &l.state {
+            ProcState::Starting => "starting".into(),
+            ProcState::Running => match l.pid {
+                Some(pid) => format!("running · pid {pid}"),
+                None => "running".into(),
+            },
+            ProcState::Exited { code } => format!("exited ({code})"),
+            ProcState::Killed { signal } => format!("killed by {}", signal_name(*signal)),
+            ProcState::FailedToStart(why) => format!("failed to start: {why}"),
+            ProcState::Restarting { at, attempt } => {
+                format!("restarting in {} s · attempt {attempt}", secs(at))
+            }
+            ProcState::CrashLoop { restarts, next } => format!(
+                "crash loop ({restarts} crashes) · next try in {} s",
+                secs(next)
+            ),
+            ProcState::Stopping => "stopping…".into(),
+            ProcState::Stopped => "stopped (s to start)".into(),
+        }
+    }
+
     /// Running for `deadline` without registering: worth a warning.
     pub fn never_registered(&self, now: Instant, deadline: Duration) -> bool {
         self.state == ProcState::Running
             && !self.registered
             && self.started.is_some_and(|s| now >= s + deadline)
     }
+}
+
+/// Where the render pane's diagnostics list stands.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DiagList {
+    /// The keyboard is in the list (`focus_diagnostics`).
+    pub focused: bool,
+    /// The first entry shown.
+    pub scroll: usize,
 }
 
 /// The output pane's scroll: lines up from the newest, or following the tail.
@@ -297,6 +338,14 @@ pub enum Modal {
     },
     /// `a`: the path of a manifest (or a directory of plugins) to launch.
     AddPlugin(Box<ratatui_textarea::TextArea<'static>>),
+    /// `ctrl-p`: every action, plugin, capability, filter, command and recent request.
+    Palette(Box<super::palette::PaletteState>),
+    /// What a user's command printed (`output = "pane"`).
+    Output {
+        title: String,
+        text: String,
+        scroll: u16,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -401,6 +450,8 @@ pub struct ToolRun {
 
 pub struct State {
     pub theme: Theme,
+    /// Which key does what where (the defaults with the user's config over them).
+    pub keymap: std::sync::Arc<Keymap>,
     pub size: (u16, u16),
     pub now: Instant,
     pub focus: Pane,
@@ -452,12 +503,16 @@ pub struct State {
     pub forgotten: usize,
     /// The plugin and method last sent from the composer (it opens on them again).
     pub composer_last: Option<(String, String)>,
+    /// The user's commands (`[[command]]`) and named filters (`[[filter]]`).
+    pub commands: Vec<super::commands::UserCommand>,
+    pub filters: Vec<(String, String)>,
 }
 
 impl State {
     pub fn new(theme: Theme, ctx: RenderContext, listening: Vec<String>, log_path: String) -> Self {
         Self {
             theme,
+            keymap: Default::default(),
             size: (100, 30),
             now: Instant::now(),
             focus: Pane::Plugins,
@@ -494,6 +549,8 @@ impl State {
             output_shown: false,
             forgotten: 0,
             composer_last: None,
+            commands: Vec::new(),
+            filters: Vec::new(),
         }
     }
 
@@ -533,6 +590,89 @@ impl State {
             }
         }
         rows
+    }
+
+    /// A toast at the bottom right for `dur` (the oldest goes beyond four).
+    pub fn toast(&mut self, kind: ToastKind, text: String, dur: Duration) {
+        self.toasts.push(Toast {
+            text,
+            kind,
+            until: self.now + dur,
+            registered: Vec::new(),
+        });
+        if self.toasts.len() > 4 {
+            self.toasts.remove(0);
+        }
+    }
+
+    /// Where the keyboard is, most specific first: the keymap scopes a key is looked up in.
+    /// A scope where text is typed ends the list (global keys would be typing).
+    pub fn active_scopes(&self) -> Vec<Scope> {
+        match &self.modal {
+            Some(Modal::Help { .. }) => return vec![Scope::Help],
+            Some(Modal::Confirm { .. }) => return vec![Scope::Confirm],
+            Some(Modal::Pending { .. }) => return vec![Scope::Pending],
+            Some(Modal::Composer(_)) => return vec![Scope::Composer],
+            Some(Modal::Context(_)) => return vec![Scope::Context],
+            Some(Modal::AddPlugin(_)) => return vec![Scope::Editing],
+            Some(Modal::Palette(_)) => return vec![Scope::Palette],
+            Some(Modal::Output { .. }) => return vec![Scope::Help],
+            Some(Modal::Ui { rendered, .. }) => {
+                return if super::uiview::is_editing(&rendered.ui) {
+                    vec![Scope::Editing]
+                } else {
+                    vec![Scope::Modal, Scope::Render]
+                };
+            }
+            None => {}
+        }
+        match self.focus {
+            Pane::Plugins => vec![Scope::Plugins, Scope::Global],
+            Pane::Output => vec![Scope::Output, Scope::Global],
+            Pane::Inspector if self.inspector.is_typing() => vec![Scope::Editing],
+            Pane::Inspector => vec![Scope::Inspector, Scope::Global],
+            Pane::Render => {
+                if self
+                    .shown_rendered()
+                    .is_some_and(|r| super::uiview::is_editing(&r.ui))
+                {
+                    vec![Scope::Editing]
+                } else if self.diag.focused && self.show_diagnostics {
+                    vec![Scope::Diagnostics, Scope::Global]
+                } else {
+                    vec![Scope::Render, Scope::Global]
+                }
+            }
+        }
+    }
+
+    /// Gives `pane` the keyboard; the output pane and the inspector share a place on screen,
+    /// so focusing one shows it there.
+    pub fn enter_pane(&mut self, pane: Pane) {
+        self.focus = pane;
+        match pane {
+            Pane::Output => self.output_shown = true,
+            Pane::Inspector => self.output_shown = false,
+            _ => {}
+        }
+    }
+
+    /// The render shown (or the last good one under a spinner or an error).
+    pub fn shown_rendered(&self) -> Option<&Rendered> {
+        match self.shown_slot()? {
+            RenderSlot::Ready(r) => Some(r),
+            RenderSlot::Pending { previous, .. } | RenderSlot::Failed { previous, .. } => {
+                previous.as_deref()
+            }
+        }
+    }
+
+    /// The capability the render pane shows (none for a raw answer).
+    pub fn shown_cap(&self) -> Option<CapKey> {
+        match self.shown.as_ref()? {
+            Shown::Cap(k) => Some(k.clone()),
+            Shown::Raw => None,
+        }
     }
 
     /// Shows `text` in the status bar (until a success, or [`STATUS_ERROR_TTL`]).
@@ -645,4 +785,22 @@ impl State {
                 .values()
                 .any(|s| matches!(s, RenderSlot::Pending { .. }))
     }
+}
+
+fn signal_name(signal: i32) -> String {
+    let name = match signal {
+        libc::SIGHUP => "SIGHUP",
+        libc::SIGINT => "SIGINT",
+        libc::SIGQUIT => "SIGQUIT",
+        libc::SIGILL => "SIGILL",
+        libc::SIGABRT => "SIGABRT",
+        libc::SIGBUS => "SIGBUS",
+        libc::SIGFPE => "SIGFPE",
+        libc::SIGKILL => "SIGKILL",
+        libc::SIGSEGV => "SIGSEGV",
+        libc::SIGPIPE => "SIGPIPE",
+        libc::SIGTERM => "SIGTERM",
+        _ => return format!("signal {signal}"),
+    };
+    format!("{name} ({signal})")
 }

@@ -80,6 +80,26 @@ impl TerminalGuard {
     }
 }
 
+/// Gives the terminal to another program for a while (a user's foreground command): normal
+/// screen, cooked mode, no mouse. [`resume`] takes it back.
+pub fn suspend() {
+    if TAKEN.swap(false, Ordering::AcqRel) {
+        restore();
+    }
+}
+
+/// Takes the terminal back after [`suspend`].
+pub fn resume() -> io::Result<()> {
+    enable_raw_mode()?;
+    TAKEN.store(true, Ordering::Release);
+    execute!(
+        io::stdout(),
+        EnterAlternateScreen,
+        EnableMouseCapture,
+        EnableBracketedPaste
+    )
+}
+
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
         TAKEN.store(false, Ordering::Release);

@@ -19,7 +19,8 @@ pub use json::{json_lines, pretty_text};
 pub use view::{render_detail, render_list};
 
 use crate::host::{Direction, EntryKind, LogEntry, MessageLog};
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use crate::tui::action::{Action, KeyInput};
+use crossterm::event::{KeyCode, KeyEventKind, KeyModifiers};
 use filter::Matcher;
 use json::Doc;
 use ratatui::style::{Modifier, Style};
@@ -248,7 +249,7 @@ impl InspectorState {
         self.offset.set(0);
     }
 
-    fn set_filter(&mut self, src: &str, log: &MessageLog) {
+    pub fn set_filter(&mut self, src: &str, log: &MessageLog) {
         let filter = Filter::parse(src);
         self.filter_src = src.split_whitespace().collect::<Vec<_>>().join(" ");
         if filter != self.filter {
@@ -310,107 +311,111 @@ impl InspectorState {
 
     /// Handles a key. While the filter input is open every key goes to it.
     /// `list_height` is the height of the area given to [`render_list`] (used for paging).
+    /// A key while the inspector has the keyboard: typed into the filter while it is open
+    /// (the `editing` scope's `confirm` applies it, `cancel` closes it), else the inspector
+    /// scope's action.
     pub fn handle_key(
         &mut self,
-        key: KeyEvent,
+        input: KeyInput,
         log: &MessageLog,
         list_height: u16,
     ) -> InspectorOutcome {
-        if key.kind == KeyEventKind::Release {
+        if input.key.kind == KeyEventKind::Release {
             return InspectorOutcome::Ignored;
         }
         self.notice = None;
-        if let Some(input) = &mut self.input {
-            let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-            match key.code {
-                KeyCode::Enter => {
-                    let src = input.lines().join(" ");
+        if let Some(ta) = &mut self.input {
+            let key = input.key;
+            match input.action {
+                Some(Action::Confirm) => {
+                    let src = ta.lines().join(" ");
                     self.input = None;
                     self.set_filter(&src, log);
                 }
-                KeyCode::Esc => self.input = None,
-                // Keys the text area would turn into a newline: the filter is one line.
-                KeyCode::Char('m' | 'j') if ctrl => {}
+                Some(Action::Cancel) => self.input = None,
+                // What the text area would turn into a newline: the filter is one line.
+                _ if key.modifiers.contains(KeyModifiers::CONTROL)
+                    && matches!(key.code, KeyCode::Char('m' | 'j')) => {}
                 _ => {
-                    input.input(key);
+                    ta.input(key);
                 }
             }
             return InspectorOutcome::Handled;
         }
-        if key
-            .modifiers
-            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
-        {
+        let Some(action) = input.action else {
             return InspectorOutcome::Ignored;
-        }
+        };
         let page = list_height.saturating_sub(LIST_TOP_ROWS + 1).max(1) as isize;
-        match key.code {
-            KeyCode::Char('j') | KeyCode::Down => self.move_by(1, log),
-            KeyCode::Char('k') | KeyCode::Up => self.move_by(-1, log),
-            KeyCode::PageDown => self.move_by(page, log),
-            KeyCode::PageUp => self.move_by(-page, log),
-            KeyCode::Char('g') | KeyCode::Home => {
+        match action {
+            Action::MoveDown => self.move_by(1, log),
+            Action::MoveUp => self.move_by(-1, log),
+            Action::PageDown => self.move_by(page, log),
+            Action::PageUp => self.move_by(-page, log),
+            Action::Top => {
                 self.follow = false;
                 self.select_pos(0, log);
             }
-            KeyCode::Char('G') | KeyCode::End => {
+            Action::Bottom => {
                 self.follow = true;
                 self.select(self.index.back().copied(), log);
             }
-            KeyCode::Char('f') => {
+            Action::Follow => {
                 self.follow = !self.follow;
                 if self.follow {
                     self.select(self.index.back().copied(), log);
                 }
             }
-            KeyCode::Char('/') => {
-                let mut ta = TextArea::new(vec![self.filter_src.clone()]);
-                ta.move_cursor(ratatui_textarea::CursorMove::End);
-                ta.set_cursor_line_style(Style::default());
-                ta.set_cursor_style(Style::default().add_modifier(Modifier::REVERSED));
-                ta.set_placeholder_style(Style::default().add_modifier(Modifier::DIM));
-                ta.set_placeholder_text("plugin:ID method:NAME dir:in|out|local errors text…");
-                self.input = Some(ta);
-            }
-            KeyCode::Esc => {
+            Action::Filter => self.open_filter(),
+            Action::ClearFilter => {
                 if self.filter.is_empty() {
                     return InspectorOutcome::Ignored;
                 }
                 self.set_filter("", log);
             }
-            KeyCode::Char('e') => {
+            Action::Export => {
                 if self.index.is_empty() {
                     return self.notify("nothing to export");
                 }
                 return InspectorOutcome::Export(self.index.iter().copied().collect());
             }
-            KeyCode::Char('y') => {
+            Action::CopyMessage => {
                 return match self.selected.and_then(|s| log.get(s)) {
                     Some(e) => InspectorOutcome::Copy(copy_text(e)),
                     None => self.notify("nothing selected"),
                 };
             }
-            KeyCode::Char('R') => {
+            Action::Resend => {
                 return match self.request_target(log) {
                     Ok(seq) => InspectorOutcome::Resend(seq),
                     Err(why) => self.notify(why),
                 };
             }
-            KeyCode::Char('E') => {
+            Action::EditResend => {
                 return match self.request_target(log) {
                     Ok(seq) => InspectorOutcome::EditResend(seq),
                     Err(why) => self.notify(why),
                 };
             }
-            KeyCode::Char('p') => self.jump_to_pair(log),
-            KeyCode::Char('J') => {
+            Action::Pair => self.jump_to_pair(log),
+            Action::DetailDown => {
                 let max = self.detail_len(log).saturating_sub(1);
                 self.detail_scroll = (self.detail_scroll + 1).min(max);
             }
-            KeyCode::Char('K') => self.detail_scroll = self.detail_scroll.saturating_sub(1),
+            Action::DetailUp => self.detail_scroll = self.detail_scroll.saturating_sub(1),
             _ => return InspectorOutcome::Ignored,
         }
         InspectorOutcome::Handled
+    }
+
+    /// Opens the filter input on the current filter.
+    pub fn open_filter(&mut self) {
+        let mut ta = TextArea::new(vec![self.filter_src.clone()]);
+        ta.move_cursor(ratatui_textarea::CursorMove::End);
+        ta.set_cursor_line_style(Style::default());
+        ta.set_cursor_style(Style::default().add_modifier(Modifier::REVERSED));
+        ta.set_placeholder_style(Style::default().add_modifier(Modifier::DIM));
+        ta.set_placeholder_text("plugin:ID method:NAME dir:in|out|local errors text…");
+        self.input = Some(ta);
     }
 
     fn notify(&mut self, why: impl Into<String>) -> InspectorOutcome {

@@ -10,6 +10,25 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use std::time::{Duration, Instant, SystemTime};
 
+/// A key as the console routes it to the inspector: through the default keymap's inspector
+/// scope, or its editing scope while the filter is typed.
+fn keyed(
+    st: &mut InspectorState,
+    key: KeyEvent,
+    log: &MessageLog,
+    height: u16,
+) -> InspectorOutcome {
+    use crate::tui::action::{KeyInput, Scope};
+    let keymap = crate::tui::keymap::Keymap::default();
+    let scope = if st.is_typing() {
+        Scope::Editing
+    } else {
+        Scope::Inspector
+    };
+    let action = keymap.action(&[scope], &key);
+    st.handle_key(KeyInput { action, key }, log, height)
+}
+
 /// 2023-11-14 22:13:20 UTC, plus `ms`.
 fn at(ms: u64) -> SystemTime {
     SystemTime::UNIX_EPOCH + Duration::from_millis(1_700_000_000_000 + ms)
@@ -218,9 +237,9 @@ fn select(st: &mut InspectorState, log: &MessageLog, seq: u64) {
 }
 
 fn type_filter(st: &mut InspectorState, log: &MessageLog, text: &str) {
-    assert_eq!(st.handle_key(key('/'), log, 20), InspectorOutcome::Handled);
+    assert_eq!(keyed(st, key('/'), log, 20), InspectorOutcome::Handled);
     for c in text.chars() {
-        st.handle_key(key(c), log, 20);
+        keyed(st, key(c), log, 20);
     }
 }
 
@@ -313,7 +332,7 @@ fn snapshot_detail_invalid_and_event() {
     let mut st = synced(&m.log);
     select(&mut st, &m.log, m.tool_err + 1);
     insta::assert_snapshot!("detail_invalid", draw_detail(&st, &m.log, 70, 9).backend());
-    st.handle_key(code(KeyCode::End), &m.log, 20);
+    keyed(&mut st, code(KeyCode::End), &m.log, 20);
     insta::assert_snapshot!("detail_event", draw_detail(&st, &m.log, 70, 7).backend());
 }
 
@@ -331,7 +350,7 @@ fn snapshot_filtered_view() {
     let m = mixed_log();
     let mut st = synced(&m.log);
     type_filter(&mut st, &m.log, "errors");
-    st.handle_key(code(KeyCode::Enter), &m.log, 20);
+    keyed(&mut st, code(KeyCode::Enter), &m.log, 20);
     assert!(!st.is_typing());
     assert_eq!(st.counts(), (3, m.log.len()));
     insta::assert_snapshot!(draw_list(&st, &m.log, 100, 8).backend());
@@ -415,7 +434,7 @@ fn follow_tracks_the_newest_until_moved_up() {
     let newest = push(&mut log, 5_000, event("later"));
     st.sync(&log);
     assert_eq!(st.selected(), Some(newest));
-    st.handle_key(key('k'), &log, 20);
+    keyed(&mut st, key('k'), &log, 20);
     assert!(!st.is_following());
     assert_eq!(st.selected(), Some(newest - 1));
     push(&mut log, 5_001, event("even later"));
@@ -425,22 +444,22 @@ fn follow_tracks_the_newest_until_moved_up() {
         Some(newest - 1),
         "not following: selection stays"
     );
-    st.handle_key(key('j'), &log, 20);
+    keyed(&mut st, key('j'), &log, 20);
     assert!(!st.is_following(), "moving down does not resume following");
-    st.handle_key(key('G'), &log, 20);
+    keyed(&mut st, key('G'), &log, 20);
     assert!(st.is_following());
     assert_eq!(st.selected(), Some(log.last_seq()));
-    st.handle_key(key('g'), &log, 20);
+    keyed(&mut st, key('g'), &log, 20);
     assert_eq!(st.selected(), Some(1));
     assert!(!st.is_following());
-    st.handle_key(key('f'), &log, 20);
+    keyed(&mut st, key('f'), &log, 20);
     assert!(st.is_following());
     assert_eq!(st.selected(), Some(log.last_seq()));
-    st.handle_key(key('f'), &log, 20);
+    keyed(&mut st, key('f'), &log, 20);
     assert!(!st.is_following());
     // Paging: a 10-row list area shows 7 rows.
-    st.handle_key(key('g'), &log, 10);
-    st.handle_key(code(KeyCode::PageDown), &log, 10);
+    keyed(&mut st, key('g'), &log, 10);
+    keyed(&mut st, code(KeyCode::PageDown), &log, 10);
     assert_eq!(st.selected(), Some(8));
 }
 
@@ -451,19 +470,19 @@ fn resend_edit_copy_and_pair_outcomes() {
     let mut st = synced(log);
     select(&mut st, log, m.render_req);
     assert_eq!(
-        st.handle_key(key('R'), log, 20),
+        keyed(&mut st, key('R'), log, 20),
         InspectorOutcome::Resend(m.render_req)
     );
     assert_eq!(
-        st.handle_key(key('E'), log, 20),
+        keyed(&mut st, key('E'), log, 20),
         InspectorOutcome::EditResend(m.render_req)
     );
     select(&mut st, log, m.tool_err);
     assert_eq!(
-        st.handle_key(key('R'), log, 20),
+        keyed(&mut st, key('R'), log, 20),
         InspectorOutcome::Resend(m.tool_req)
     );
-    match st.handle_key(key('y'), log, 20) {
+    match keyed(&mut st, key('y'), log, 20) {
         InspectorOutcome::Copy(text) => {
             assert!(
                 text.starts_with("{\n  \"jsonrpc\": \"2.0\",\n  \"id\": 8,"),
@@ -473,13 +492,13 @@ fn resend_edit_copy_and_pair_outcomes() {
         }
         other => panic!("{other:?}"),
     }
-    st.handle_key(key('p'), log, 20);
+    keyed(&mut st, key('p'), log, 20);
     assert_eq!(st.selected(), Some(m.tool_req));
-    st.handle_key(key('p'), log, 20);
+    keyed(&mut st, key('p'), log, 20);
     assert_eq!(st.selected(), Some(m.tool_err));
     // An incoming request (register) and an event cannot be resent.
     select(&mut st, log, m.register);
-    assert_eq!(st.handle_key(key('R'), log, 20), InspectorOutcome::Handled);
+    assert_eq!(keyed(&mut st, key('R'), log, 20), InspectorOutcome::Handled);
     assert!(
         st.notice
             .as_deref()
@@ -487,16 +506,16 @@ fn resend_edit_copy_and_pair_outcomes() {
             .contains("not an outgoing request")
     );
     select(&mut st, log, m.event);
-    assert_eq!(st.handle_key(key('E'), log, 20), InspectorOutcome::Handled);
-    assert_eq!(st.handle_key(key('p'), log, 20), InspectorOutcome::Handled);
+    assert_eq!(keyed(&mut st, key('E'), log, 20), InspectorOutcome::Handled);
+    assert_eq!(keyed(&mut st, key('p'), log, 20), InspectorOutcome::Handled);
     assert_eq!(st.notice.as_deref(), Some("no paired message"));
     // The reply to `register` is outgoing but answers an incoming request.
     select(&mut st, log, m.register + 1);
-    assert_eq!(st.handle_key(key('R'), log, 20), InspectorOutcome::Handled);
+    assert_eq!(keyed(&mut st, key('R'), log, 20), InspectorOutcome::Handled);
     // Unknown keys and Ctrl chords are left to the app.
-    assert_eq!(st.handle_key(key('z'), log, 20), InspectorOutcome::Ignored);
+    assert_eq!(keyed(&mut st, key('z'), log, 20), InspectorOutcome::Ignored);
     let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
-    assert_eq!(st.handle_key(ctrl_c, log, 20), InspectorOutcome::Ignored);
+    assert_eq!(keyed(&mut st, ctrl_c, log, 20), InspectorOutcome::Ignored);
 }
 
 #[test]
@@ -506,7 +525,7 @@ fn pair_hidden_by_filter_is_reported() {
     let mut st = synced(log);
     st.set_filter("<", log);
     select(&mut st, log, m.render_res);
-    st.handle_key(key('p'), log, 20);
+    keyed(&mut st, key('p'), log, 20);
     assert_eq!(st.selected(), Some(m.render_res));
     assert_eq!(
         st.notice,
@@ -523,13 +542,13 @@ fn filter_input_applies_on_enter_and_esc_cancels_or_clears() {
     type_filter(&mut st, log, "method:render");
     // Typing does not filter yet, and keys are not shortcuts.
     assert_eq!(st.counts(), (all, all));
-    assert_eq!(st.handle_key(key('G'), log, 20), InspectorOutcome::Handled);
-    st.handle_key(code(KeyCode::Backspace), log, 20);
-    st.handle_key(code(KeyCode::Esc), log, 20);
+    assert_eq!(keyed(&mut st, key('G'), log, 20), InspectorOutcome::Handled);
+    keyed(&mut st, code(KeyCode::Backspace), log, 20);
+    keyed(&mut st, code(KeyCode::Esc), log, 20);
     assert!(!st.is_typing());
     assert_eq!(st.counts(), (all, all));
     type_filter(&mut st, log, "method:render");
-    st.handle_key(code(KeyCode::Enter), log, 20);
+    keyed(&mut st, code(KeyCode::Enter), log, 20);
     assert_eq!(st.counts(), (1, all));
     assert_eq!(
         st.selected(),
@@ -537,16 +556,16 @@ fn filter_input_applies_on_enter_and_esc_cancels_or_clears() {
         "follow picks the newest match"
     );
     // `/` reopens with the current filter; Esc outside the input clears it.
-    st.handle_key(key('/'), log, 20);
+    keyed(&mut st, key('/'), log, 20);
     assert_eq!(st.input.as_ref().unwrap().lines(), ["method:render"]);
-    st.handle_key(code(KeyCode::Esc), log, 20);
+    keyed(&mut st, code(KeyCode::Esc), log, 20);
     assert_eq!(
-        st.handle_key(code(KeyCode::Esc), log, 20),
+        keyed(&mut st, code(KeyCode::Esc), log, 20),
         InspectorOutcome::Handled
     );
     assert_eq!(st.counts(), (all, all));
     assert_eq!(
-        st.handle_key(code(KeyCode::Esc), log, 20),
+        keyed(&mut st, code(KeyCode::Esc), log, 20),
         InspectorOutcome::Ignored
     );
 }
@@ -576,11 +595,11 @@ fn detail_scrolls_within_its_content() {
     let mut st = synced(log);
     select(&mut st, log, m.render_req);
     for _ in 0..1000 {
-        st.handle_key(key('J'), log, 20);
+        keyed(&mut st, key('J'), log, 20);
     }
     let len = st.detail_len(log);
     assert_eq!(st.detail_scroll, len - 1);
-    st.handle_key(key('K'), log, 20);
+    keyed(&mut st, key('K'), log, 20);
     assert_eq!(st.detail_scroll, len - 2);
     let t = draw_detail(&st, log, 60, 6);
     assert!(format!("{:?}", t.backend()).contains('}'));
@@ -649,9 +668,9 @@ fn a_million_entries() {
     eprintln!("1M: draw list+detail (following) {:?}", t.elapsed());
 
     // Jump to the middle and draw again; then an incremental sync of 1000 new entries.
-    st.handle_key(key('g'), &log, 50);
+    keyed(&mut st, key('g'), &log, 50);
     for _ in 0..10 {
-        st.handle_key(code(KeyCode::PageDown), &log, 50);
+        keyed(&mut st, code(KeyCode::PageDown), &log, 50);
     }
     let t = Instant::now();
     render_list(list, &mut buf, &st, &log, &theme, true);
@@ -749,7 +768,7 @@ fn a_pair_hidden_by_the_filter_is_said_on_a_narrow_screen() {
     // The inspector list at 80×24 is about 54 columns wide.
     st.set_filter("dir:in method:visitor_panel", log);
     select(&mut st, log, m.render_res);
-    st.handle_key(key('p'), log, 20);
+    keyed(&mut st, key('p'), log, 20);
     let screen = draw_list(&st, log, 54, 8).backend().to_string();
     assert!(screen.contains("is hidden by the"), "{screen}");
 }
@@ -814,7 +833,7 @@ fn an_answer_marked_a_problem_after_indexing_joins_the_errors_filter() {
     let (mut log, res) = bad_toast_log();
     let mut st = synced(&log);
     type_filter(&mut st, &log, "errors");
-    st.handle_key(code(KeyCode::Enter), &log, 20);
+    keyed(&mut st, code(KeyCode::Enter), &log, 20);
     assert_eq!(st.counts().0, 0, "nothing marked yet");
     // The console validates off its loop, then marks the answer: the next sync shows it.
     assert!(log.mark_problem(res, "JSON-ACTION: 1 error, 1 warning".into()));

@@ -6,7 +6,7 @@ use ratatui::style::{Modifier, Style};
 
 use super::canvas::{At, Ctx};
 use super::fit;
-use super::walk::{child, node_id};
+use super::path::{child, node_id};
 use super::{Part, Target, TargetKind};
 use crate::jsonui::{ActionButton, ActionButtonType, Button, ButtonType};
 use crate::text::sanitize_line;

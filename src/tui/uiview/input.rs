@@ -1,16 +1,17 @@
 //! Keys, clicks and wheel: moving the focus, moving selections inside rows/items targets,
 //! switching tabs, editing fields, and turning presses into [`Press`]es.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use crossterm::event::KeyEventKind;
 use ratatui::layout::Rect;
 use serde_json::Map;
 
 use super::form::{self, is_text};
+use super::path::{child, node_at};
 use super::state::{FormState, UiState};
-use super::walk::{child, node_at};
 use super::{Part, Press, Target, TargetKind, UiLayout, UiOutcome, layout};
 use crate::host::UiEvent;
 use crate::jsonui::{ActionButton, FieldType, Node};
+use crate::tui::action::{Action, KeyInput};
 
 /// Lines a mouse wheel notch scrolls.
 const WHEEL: u32 = 3;
@@ -24,47 +25,44 @@ enum Reveal {
 
 use Reveal::{No, Yes};
 
-pub(crate) fn key(node: &Node, state: &mut UiState, key: KeyEvent, viewport: Rect) -> UiOutcome {
-    if key.kind == KeyEventKind::Release {
+pub(crate) fn key(node: &Node, state: &mut UiState, input: KeyInput, viewport: Rect) -> UiOutcome {
+    if input.key.kind == KeyEventKind::Release {
         return UiOutcome::Ignored;
     }
     if state.editing.is_some() {
         if editing_valid(node, state) {
-            return edit_key(node, state, key, viewport);
+            return edit_key(node, state, input, viewport);
         }
         // The form went away under the editor (a re-render): the key is an ordinary one.
         state.editing = None;
     }
-    if key
-        .modifiers
-        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
-    {
+    let Some(action) = input.action else {
         return UiOutcome::Ignored;
-    }
+    };
     let lay = layout(node, state, viewport.width.max(1));
     clamp_scroll(state, &lay, viewport);
     let cur = focus_index(&lay, state);
-    let (out, reveal) = match key.code {
-        KeyCode::Down | KeyCode::Char('j') => vertical(state, &lay, cur, 1, viewport),
-        KeyCode::Up | KeyCode::Char('k') => vertical(state, &lay, cur, -1, viewport),
-        KeyCode::PageDown => page(state, &lay, cur, 1, viewport),
-        KeyCode::PageUp => page(state, &lay, cur, -1, viewport),
-        KeyCode::Home => {
+    let (out, reveal) = match action {
+        Action::MoveDown => vertical(state, &lay, cur, 1, viewport),
+        Action::MoveUp => vertical(state, &lay, cur, -1, viewport),
+        Action::PageDown => page(state, &lay, cur, 1, viewport),
+        Action::PageUp => page(state, &lay, cur, -1, viewport),
+        Action::Top => {
             state.focus = lay.targets.first().map(|t| t.id.clone());
             state.scroll = 0;
             (UiOutcome::Handled, Yes)
         }
-        KeyCode::End => {
+        Action::Bottom => {
             state.focus = lay.targets.last().map(|t| t.id.clone());
             state.scroll = max_scroll(&lay, viewport);
             (UiOutcome::Handled, Yes)
         }
-        KeyCode::Enter | KeyCode::Char(' ') => match cur {
+        Action::Press | Action::Toggle => match cur {
             Some(i) => (press(node, state, &lay.targets[i]), Yes),
             None => (UiOutcome::Ignored, No),
         },
-        KeyCode::Left | KeyCode::Char('h') => (horizontal(node, state, &lay, cur, -1), Yes),
-        KeyCode::Right | KeyCode::Char('l') => (horizontal(node, state, &lay, cur, 1), Yes),
+        Action::Left => (horizontal(node, state, &lay, cur, -1), Yes),
+        Action::Right => (horizontal(node, state, &lay, cur, 1), Yes),
         _ => (UiOutcome::Ignored, No),
     };
     if out != UiOutcome::Ignored && reveal == Yes {
@@ -414,24 +412,26 @@ fn editing_valid(node: &Node, state: &UiState) -> bool {
 
 /// Keys while a field is being edited: Esc (and Enter in a one-line field) finishes, Tab
 /// finishes and moves on, everything else goes to the editor.
-fn edit_key(node: &Node, state: &mut UiState, key: KeyEvent, viewport: Rect) -> UiOutcome {
+/// A key while a field is edited: what the `editing` scope binds (done, next field), else
+/// typed into the field. Enter in a multi-line field is a new line.
+fn edit_key(node: &Node, state: &mut UiState, input: KeyInput, viewport: Rect) -> UiOutcome {
     let ed = state.editing.as_mut().expect("checked by the caller");
-    match key.code {
-        KeyCode::Esc => state.finish_editing(node),
-        KeyCode::Enter if !ed.multiline => state.finish_editing(node),
-        KeyCode::Tab | KeyCode::BackTab => {
+    match input.action {
+        Some(Action::Cancel) => state.finish_editing(node),
+        Some(Action::Confirm) if !ed.multiline => state.finish_editing(node),
+        Some(dir @ (Action::NextField | Action::PrevField)) => {
             state.finish_editing(node);
             let lay = layout(node, state, viewport.width.max(1));
-            let dir = if key.code == KeyCode::Tab { 1 } else { -1 };
+            let step = if dir == Action::NextField { 1 } else { -1 };
             if let Some(t) = focus_index(&lay, state)
-                .and_then(|i| i.checked_add_signed(dir))
+                .and_then(|i| i.checked_add_signed(step))
                 .and_then(|j| lay.targets.get(j))
             {
                 state.focus = Some(t.id.clone());
             }
         }
         _ => {
-            ed.area.input(key);
+            ed.area.input(input.key);
         }
     }
     reveal_focus(node, state, viewport);

@@ -17,6 +17,7 @@ mod fit;
 mod form;
 mod input;
 mod misc;
+mod path;
 mod state;
 mod table;
 mod text;
@@ -25,7 +26,6 @@ mod walk;
 #[cfg(test)]
 mod tests;
 
-use crossterm::event::KeyEvent;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
@@ -348,8 +348,14 @@ fn draw_at(
     walk::root(&mut cx, node, area.width)
 }
 
-/// Handles a key while the view has the keyboard. `viewport` is the area `render` got.
-pub fn handle_key(node: &Node, state: &mut UiState, key: KeyEvent, viewport: Rect) -> UiOutcome {
+/// Handles a key while the view has the keyboard (the render or modal scope's action, or the
+/// editing scope's while a field is edited). `viewport` is the area `render` got.
+pub fn handle_key(
+    node: &Node,
+    state: &mut UiState,
+    key: crate::tui::action::KeyInput,
+    viewport: Rect,
+) -> UiOutcome {
     input::key(node, state, key, viewport)
 }
 

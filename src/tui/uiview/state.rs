@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use ratatui_textarea::{CursorMove, TextArea};
 use serde_json::Value;
 
-use super::walk;
+use super::path;
 use crate::jsonui::{FieldType, Form, FormField, Node, Tabs};
 
 /// Scroll offset, focus, and per-node state (active tab, selected row/item, form values,
@@ -65,7 +65,7 @@ impl UiState {
     /// State with every tab on its `default_tab` and every form filled with its defaults.
     pub fn new(node: &Node) -> Self {
         let mut state = Self::default();
-        walk::visit(node, "", &mut |n, path| match n {
+        path::visit(node, "", &mut |n, path| match n {
             Node::Tabs(t) => {
                 state.tabs.insert(path.to_string(), default_tab(t));
             }
@@ -174,7 +174,7 @@ impl UiState {
         let Some(ed) = self.editing.take() else {
             return;
         };
-        if let Some(Node::Form(form)) = walk::node_at(root, &ed.form)
+        if let Some(Node::Form(form)) = path::node_at(root, &ed.form)
             && ed.field < form.fields.len()
         {
             let text = ed.area.lines().join("\n");

@@ -8,7 +8,7 @@ use ratatui::style::Modifier;
 
 use super::canvas::{At, Ctx};
 use super::fit;
-use super::walk::node_id;
+use super::path::node_id;
 use super::{Items, Target, TargetKind};
 use crate::jsonui::{ColumnType, Pagination, Table};
 use crate::text::sanitize_line;

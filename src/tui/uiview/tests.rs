@@ -45,6 +45,20 @@ fn vp(w: u16, h: u16) -> Rect {
     Rect::new(0, 0, w, h)
 }
 
+/// A key as the console routes it to a JSON-UI: through the default keymap's render scope, or
+/// its editing scope while a field is edited.
+fn handle_key(node: &Node, state: &mut UiState, key: KeyEvent, viewport: Rect) -> UiOutcome {
+    use crate::tui::action::{KeyInput, Scope};
+    let keymap = crate::tui::keymap::Keymap::default();
+    let scope = if is_editing(state) {
+        Scope::Editing
+    } else {
+        Scope::Render
+    };
+    let action = keymap.action(&[scope], &key);
+    super::handle_key(node, state, KeyInput { action, key }, viewport)
+}
+
 fn key(code: KeyCode) -> KeyEvent {
     KeyEvent::new(code, KeyModifiers::NONE)
 }

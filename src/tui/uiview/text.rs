@@ -5,7 +5,7 @@ use ratatui::style::{Modifier, Style};
 use super::canvas::{At, Ctx};
 use super::controls::{self, Look};
 use super::fit::{self, SLine, Span};
-use super::walk::{child, node_id};
+use super::path::{child, node_id};
 use super::{Part, Target, TargetKind};
 use crate::jsonui::{KeyValue, Link, Links, Markdown, Text, TextSize, TextType, ValueType};
 use crate::text::{sanitize_line, sanitize_multiline};

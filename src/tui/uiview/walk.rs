@@ -4,6 +4,7 @@
 
 use super::canvas::{At, Ctx};
 use super::fit;
+use super::path::{child, node_id};
 use super::{Items, Target, TargetKind};
 use super::{cards, controls, form, misc, table, text};
 use crate::jsonui::{GroupLayout, Node, Tabs};
@@ -14,24 +15,6 @@ const V_GAP: u32 = 1;
 const H_GAP: u16 = 2;
 /// Narrowest column a horizontal group gives a child before stacking them instead.
 const MIN_COL: u16 = 12;
-
-/// `path` + `seg`.
-pub(crate) fn child(path: &str, seg: &str) -> String {
-    if path.is_empty() {
-        seg.to_string()
-    } else {
-        format!("{path}.{seg}")
-    }
-}
-
-/// The id of a target that is a whole node (the root has an empty path).
-pub(crate) fn node_id(path: &str) -> String {
-    if path.is_empty() {
-        "root".to_string()
-    } else {
-        path.to_string()
-    }
-}
 
 /// Lays out (and, when drawing, draws) the whole tree at `width`; returns its height.
 pub(crate) fn root(cx: &mut Ctx, node: &Node, width: u16) -> u32 {
@@ -176,35 +159,4 @@ fn tabs(cx: &mut Ctx, t: &Tabs, path: &str, at: At) -> u32 {
         at.down(lines + 1),
     );
     lines + 1 + content
-}
-
-/// Calls `f` on every node with its path, containers before their children, all tabs.
-pub(crate) fn visit(node: &Node, path: &str, f: &mut dyn FnMut(&Node, &str)) {
-    f(node, path);
-    match node {
-        Node::Group(g) => {
-            for (i, item) in g.items.iter().enumerate() {
-                visit(item, &child(path, &i.to_string()), f);
-            }
-        }
-        Node::Tabs(t) => {
-            for (i, tab) in t.items.iter().enumerate() {
-                visit(&tab.content, &child(path, &format!("tab{i}")), f);
-            }
-        }
-        _ => {}
-    }
-}
-
-/// The node at `path`, if the tree still has one there.
-pub(crate) fn node_at<'n>(root: &'n Node, path: &str) -> Option<&'n Node> {
-    let mut node = root;
-    for seg in path.split('.').filter(|s| !s.is_empty()) {
-        node = match (node, seg.strip_prefix("tab")) {
-            (Node::Tabs(t), Some(i)) => &t.items.get(i.parse::<usize>().ok()?)?.content,
-            (Node::Group(g), None) => g.items.get(seg.parse::<usize>().ok()?)?,
-            _ => return None,
-        };
-    }
-    Some(node)
 }

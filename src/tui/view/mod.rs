@@ -47,6 +47,11 @@ pub fn failure_lines(state: &State, width: u16) -> Vec<String> {
     }
 }
 
+/// The layout of the whole screen at the state's size (what reducers hit-test against).
+pub fn layout_of(state: &State) -> ScreenLayout {
+    screen_layout(Rect::new(0, 0, state.size.0, state.size.1), state)
+}
+
 pub fn screen_layout(area: Rect, state: &State) -> ScreenLayout {
     let mut l = ScreenLayout::default();
     let rows = Layout::vertical([

@@ -1,7 +1,6 @@
 //! The output pane: what a launched plugin printed (stdout and stderr, timestamped), newest at
 //! the bottom, following the tail unless scrolled up.
 
-use super::super::launches;
 use super::super::state::{Pane, State};
 use crate::launcher::StreamKind;
 use crate::text::{clock, sanitize_line, truncate_width};
@@ -19,7 +18,7 @@ pub fn output_pane(area: Rect, buf: &mut Buffer, state: &State) {
         Some(l) => format!(
             " Output · {} · {} ",
             sanitize_line(&l.name),
-            launches::status_text(l, state.now)
+            l.status_text(state.now)
         ),
         None => " Output ".to_string(),
     };

@@ -3,8 +3,7 @@
 
 use super::super::cells::claim;
 use super::super::composer;
-use super::super::keymap::{BINDINGS, Scope};
-use super::super::state::{Modal, Pane, State};
+use super::super::state::{Modal, State};
 use super::super::uiview;
 use super::modal_body;
 use super::panes::toast_style;
@@ -94,22 +93,35 @@ fn help_body(inner: Rect) -> Rect {
 fn help_lines(state: &State) -> Vec<Line<'static>> {
     let t = &state.theme;
     let mut lines = Vec::new();
-    for (scope, heading) in [
-        (Scope::Global, "Everywhere"),
-        (Scope::Pane(Pane::Plugins), "Plugins pane"),
-        (Scope::Pane(Pane::Render), "Render pane"),
-        (Scope::Pane(Pane::Inspector), "Inspector"),
-        (Scope::Pane(Pane::Output), "Output pane"),
-        (Scope::Modal, "Modals"),
-    ] {
+    // Printed from the keymap in effect: what is shown is what the keys do.
+    for (scope, actions) in state.keymap.scopes() {
         lines.push(Line::from(Span::styled(
-            heading,
+            scope.title(),
             t.fg(t.accent).add_modifier(Modifier::BOLD),
         )));
-        for b in BINDINGS.iter().filter(|b| b.scope == scope) {
+        for action in actions.keys() {
             lines.push(Line::from(vec![
-                Span::styled(format!("  {:<20}", b.keys), t.fg(t.title)),
-                Span::styled(b.what, t.text()),
+                Span::styled(
+                    format!("  {:<22}", state.keymap.shown(scope, *action)),
+                    t.fg(t.title),
+                ),
+                Span::styled(action.describe(scope), t.text()),
+            ]));
+        }
+    }
+    if !state.commands.is_empty() {
+        lines.push(Line::from(Span::styled(
+            "Your commands (config)",
+            t.fg(t.accent).add_modifier(Modifier::BOLD),
+        )));
+        for c in &state.commands {
+            let key = c
+                .key
+                .map(|k| k.pretty())
+                .unwrap_or_else(|| "palette".into());
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {key:<22}"), t.fg(t.title)),
+                Span::styled(sanitize_line(&c.name), t.text()),
             ]));
         }
     }
@@ -146,6 +158,22 @@ pub fn modal(modal: &Modal, area: Rect, buf: &mut Buffer, state: &State) {
                 .render(body, buf);
             footer(inner, buf, state, "j/k scroll · Esc close");
         }
+        Modal::Output {
+            title,
+            text,
+            scroll,
+        } => {
+            let inner = frame(area, buf, state, title);
+            let body = help_body(inner);
+            Paragraph::new(crate::text::sanitize_multiline(text))
+                .scroll((*scroll, 0))
+                .render(body, buf);
+            footer(inner, buf, state, "j/k scroll · Esc close");
+        }
+        Modal::Palette(p) => {
+            let small = super::centered(area, 90, 80);
+            p.render(small, buf, &state.theme);
+        }
         Modal::Confirm { text, .. } => {
             let (small, yes, no) = super::confirm_layout(area);
             let inner = frame(small, buf, state, "Confirm");
@@ -177,7 +205,7 @@ pub fn modal(modal: &Modal, area: Rect, buf: &mut Buffer, state: &State) {
             uiview::render(&rendered.node, &rendered.ui, modal_body(area), buf, t, true);
             footer(inner, buf, state, "Enter press · j/k move · Esc close");
         }
-        Modal::Composer(c) => composer::render(area, buf, c, t),
+        Modal::Composer(c) => composer::render(area, buf, c, t, &state.keymap),
         Modal::Context(ed) => {
             // Four one-line fields, the visitor JSON, its check and the keys.
             let small = Rect::new(area.x, area.y, area.width.min(72), 20.min(area.height));

@@ -1,7 +1,5 @@
 //! The fixed panes: context bar, plugins, activity (last action + chat), render pane, status bar.
 
-use super::super::keymap;
-use super::super::launches;
 use super::super::msg::CapKey;
 use super::super::state::{
     Entry, EventOutcome, EventRecord, FailKind, Launch, Liveness, Pane, RenderSlot, Replay, Row,
@@ -252,7 +250,7 @@ fn plugin_lines(state: &State, width: u16) -> (Vec<Line<'static>>, Vec<usize>) {
                         name_style,
                     ),
                 ]));
-                let mut sub = launches::status_text(l, state.now);
+                let mut sub = l.status_text(state.now);
                 if l.state == ProcState::Running && !l.registered {
                     sub = format!("{sub} · waiting for register");
                 }
@@ -311,12 +309,7 @@ fn plugin_lines(state: &State, width: u16) -> (Vec<Line<'static>>, Vec<usize>) {
             // A launched plugin whose process is not simply running says what it is doing.
             if l.state != ProcState::Running || l.removing {
                 let colour = if l.has_crashed() { t.error } else { t.warning };
-                detail_lines(
-                    &launches::status_text(l, state.now),
-                    w,
-                    t.fg(colour),
-                    &mut lines,
-                );
+                detail_lines(&l.status_text(state.now), w, t.fg(colour), &mut lines);
             }
             launch_detail(state, l, w, &mut lines);
         }
@@ -929,6 +922,22 @@ pub fn status_bar(area: Rect, buf: &mut Buffer, state: &State, log: &MessageLog)
         t.fg(t.warning)
     };
     let mut used = text::width(&core);
+    // TCP that other machines reach lets anyone register: said for as long as it listens.
+    let exposed = state
+        .listening
+        .iter()
+        .find(|a| crate::host::listener::bound_exposed(a))
+        .map(|tcp| {
+            let text = truncate_width(
+                &format!(
+                    "⚠ TCP {} open to the network, no authentication ",
+                    sanitize_line(tcp)
+                ),
+                w.saturating_sub(used),
+            );
+            used += text::width(&text);
+            text
+        });
     let error = state.error_text().map(|e| {
         let e = truncate_width(
             &format!("· ✖ {} ", sanitize_line(e)),
@@ -938,7 +947,7 @@ pub fn status_bar(area: Rect, buf: &mut Buffer, state: &State, log: &MessageLog)
         e
     });
     let mut hints = Vec::new();
-    for h in keymap::hints(state.focus) {
+    for h in state.keymap.hints(&state.active_scopes()) {
         let sep = if hints.is_empty() { "│ " } else { " · " };
         if used + sep.len() + text::width(&h) > w {
             break;
@@ -961,6 +970,9 @@ pub fn status_bar(area: Rect, buf: &mut Buffer, state: &State, log: &MessageLog)
     let mut spans = Vec::new();
     if let Some(socket) = socket {
         spans.push(Span::styled(socket, t.fg(t.accent)));
+    }
+    if let Some(x) = exposed {
+        spans.push(Span::styled(x, t.fg(t.error).add_modifier(Modifier::BOLD)));
     }
     spans.push(Span::styled(core, pending_style));
     if let Some(msgs) = msgs {

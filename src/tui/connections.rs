@@ -1,0 +1,130 @@
+//! What the host says about connections: a plugin registered (its entry, its launch, its first
+//! panel), disconnected, was refused, or a connection ended before registering.
+
+use super::entries;
+use super::launches;
+use super::msg::{CapKey, Effect};
+use super::render;
+use super::state::*;
+use super::view;
+use crate::host::HostEvent;
+
+pub fn on_host(state: &mut State, ev: HostEvent) -> Vec<Effect> {
+    match ev {
+        HostEvent::Registered {
+            conn,
+            plugin_id,
+            info,
+            replaced,
+        } => {
+            launches::on_registered(state, conn, &plugin_id);
+            // A crash or refusal in the status bar is over once a plugin is back.
+            state.last_error = None;
+            let lacking = view::register_warning(&info.notes);
+            entries::upsert(state, conn, &plugin_id, info, replaced.is_some());
+            entries::fold_idless(state, &plugin_id);
+            match lacking.first() {
+                // An empty or lenient register is accepted, as the real host does: say so.
+                Some(first) => state.toast(
+                    ToastKind::Warning,
+                    format!("{plugin_id} registered, but its {first}"),
+                    TOAST * 2,
+                ),
+                None => registered_toast(state, &plugin_id),
+            }
+            // A plugin (re)connecting: show its first panel when nothing is shown yet, and
+            // refresh what is shown when it is this plugin's (the author just restarted it).
+            let shown_here =
+                matches!(&state.shown, Some(Shown::Cap(k)) if k.plugin_id == plugin_id);
+            if shown_here {
+                if let Some(Shown::Cap(key)) = state.shown.clone() {
+                    return render::render(state, &key);
+                }
+            } else if state.shown.is_none() {
+                let first = state.plugin(&plugin_id).and_then(|p| {
+                    p.by_priority()
+                        .into_iter()
+                        .find(|&i| p.capabilities[i].kind == "visitor_panel")
+                });
+                if let Some(index) = first {
+                    let key = CapKey { plugin_id, index };
+                    state.selected = Some(Row::Capability(key.clone()));
+                    return render::select_cap(state, &key, false);
+                }
+            }
+            if state.selected.is_none() {
+                state.selected = Some(Row::Plugin(plugin_id));
+            }
+            Vec::new()
+        }
+        HostEvent::Disconnected {
+            conn,
+            plugin_id: Some(id),
+            reason,
+        } => {
+            launches::on_disconnected(state, conn);
+            if let Some(p) = state
+                .plugins
+                .iter_mut()
+                .find(|p| p.plugin_id == id && p.conn == conn)
+            {
+                p.liveness = Liveness::Disconnected(reason.clone());
+                state.toast(
+                    ToastKind::Warning,
+                    format!("{id} disconnected: {reason}"),
+                    TOAST,
+                );
+                entries::bound_gone(state);
+            }
+            Vec::new()
+        }
+        HostEvent::Rejected { reason, .. } => {
+            let text = format!("registration refused: {reason}");
+            state.set_error(text.clone());
+            state.toast(ToastKind::Error, text, TOAST * 2);
+            Vec::new()
+        }
+        HostEvent::Disconnected {
+            conn,
+            plugin_id: None,
+            reason,
+        } => {
+            launches::on_disconnected(state, conn);
+            // A connection that closed without a word is no plugin's fault (a probe); the
+            // others broke the handshake, and say how on screen, not only in the inspector.
+            if reason != "closed before registering" {
+                state.toast(
+                    ToastKind::Error,
+                    format!("connection #{conn} never registered: {reason}"),
+                    TOAST * 2,
+                );
+                if state.unregistered.len() == UNREGISTERED_SHOWN {
+                    state.unregistered.pop_front();
+                }
+                state.unregistered.push_back(Unregistered { conn, reason });
+            }
+            Vec::new()
+        }
+        HostEvent::Connected { .. } => Vec::new(),
+    }
+}
+
+/// "X registered", or one toast for several plugins registering together (at startup they
+/// all do, and a stack of toasts would hide the panes).
+fn registered_toast(state: &mut State, plugin_id: &str) {
+    let until = state.now + TOAST;
+    if let Some(t) = state.toasts.iter_mut().find(|t| !t.registered.is_empty()) {
+        t.registered.push(plugin_id.to_string());
+        t.text = format!(
+            "{} plugins registered: {}",
+            t.registered.len(),
+            t.registered.join(", ")
+        );
+        t.until = until;
+        return;
+    }
+    state.toast(ToastKind::Success, format!("{plugin_id} registered"), TOAST);
+    if let Some(t) = state.toasts.last_mut() {
+        t.registered.push(plugin_id.to_string());
+    }
+}
