@@ -8,6 +8,7 @@ use crate::cli::{HostArgs, PluginArgs, launch_host_config, plugin_command, secs}
 use crate::config::Config;
 use crate::host::{Outcome, RenderContext, UiEvent};
 use crate::jsonui::{self, Diagnostic};
+use crate::scenario::cli::print_stdout;
 use crate::scenario::{AnswerKind, ContextSpec};
 use clap::{Args, ValueEnum};
 use serde_json::{Map, Value};
@@ -191,8 +192,8 @@ pub async fn run(host: &HostArgs, file: &Config, args: CallArgs) -> ExitCode {
     let Some((plugin_id, _)) = registered.filter(|_| register.status != crate::check::Status::Fail)
     else {
         eprintln!(
-            "tgo-console: the plugin did not register: {}",
-            register.message.as_deref().unwrap_or("no registration")
+            "tgo-console: {}",
+            crate::text::sanitize_line(&crate::scenario::register_failure(&register))
         );
         for l in launched.close(None, 10).await {
             eprintln!("  | {}", crate::text::sanitize_line(&l));
@@ -214,11 +215,15 @@ pub async fn run(host: &HostArgs, file: &Config, args: CallArgs) -> ExitCode {
     let value = match &reply.outcome {
         Outcome::Result { value } => value.clone(),
         Outcome::PluginError(e) => {
-            println!("{}", pretty(&serde_json::json!({ "error": e })));
+            print_stdout(&format!("{}\n", pretty(&serde_json::json!({ "error": e }))));
             return ExitCode::from(1);
         }
         other => {
-            eprintln!("tgo-console: {} {}", args.method, other.summary());
+            eprintln!(
+                "tgo-console: {} {}",
+                crate::text::sanitize_line(&args.method),
+                crate::text::sanitize_line(&other.summary())
+            );
             return ExitCode::from(1);
         }
     };
@@ -250,10 +255,10 @@ pub async fn run(host: &HostArgs, file: &Config, args: CallArgs) -> ExitCode {
     };
     match (args.format, drawn) {
         (CallFormat::Ui, Some(drawn)) => {
-            println!("{drawn}\n\n{}", diagnostics_text(&diagnostics));
+            print_stdout(&format!("{drawn}\n\n{}\n", diagnostics_text(&diagnostics)));
         }
         _ => {
-            println!("{}", pretty(&value));
+            print_stdout(&format!("{}\n", pretty(&value)));
             if !diagnostics.is_empty() {
                 eprintln!("{}", diagnostics_text(&diagnostics));
             }

@@ -49,6 +49,13 @@ pub struct TestArgs {
     pub command: Vec<String>,
 }
 
+/// Prints to stdout; a reader that went away (`| head`) is not an error worth a panic.
+pub(crate) fn print_stdout(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+}
+
 /// Runs `tgo-console test`.
 pub async fn run(host: &HostArgs, file: &Config, args: TestArgs) -> ExitCode {
     if let Some(session) = &args.from_recording {
@@ -94,7 +101,7 @@ pub async fn run(host: &HostArgs, file: &Config, args: TestArgs) -> ExitCode {
             report.to_text(colour)
         }
     };
-    println!("{out}");
+    print_stdout(&format!("{out}\n"));
     ExitCode::from(report.exit_code())
 }
 
@@ -129,7 +136,7 @@ fn print_from_recording(session: &std::path::Path, args: &TestArgs) -> ExitCode 
     };
     match from_recording::generate(&loaded.entries, &opts) {
         Ok(text) => {
-            print!("{}", crate::text::escape_json_controls(&text));
+            print_stdout(&crate::text::escape_json_controls(&text));
             ExitCode::SUCCESS
         }
         Err(e) => {

@@ -21,8 +21,10 @@ struct Answer {
     is_error: bool,
     diagnostics: Vec<Diagnostic>,
     outline: Vec<String>,
-    /// As the console draws it (plain, escaped).
-    drawn: String,
+    /// JSON-UI and JSON-ACTION as the console draws them (plain, escaped).
+    drawn: Option<String>,
+    /// The answer as pretty JSON, what `{text}` searches when nothing is drawn.
+    json: String,
 }
 
 fn pretty(v: &Value) -> String {
@@ -52,7 +54,8 @@ fn read(kind: &AnswerKind, outcome: &Outcome) -> Option<Answer> {
     if is_error {
         return Some(Answer {
             outline: vec![format!("error {}", value)],
-            drawn: pretty(&value),
+            drawn: None,
+            json: pretty(&value),
             value,
             is_error,
             diagnostics: Vec::new(),
@@ -72,25 +75,26 @@ fn read(kind: &AnswerKind, outcome: &Outcome) -> Option<Answer> {
         AnswerKind::Ui { .. } => {
             let p = jsonui::parse_ui(&value);
             let drawn = drawn::ui_text(&p.value, snapshot::SNAPSHOT_WIDTH);
-            (p.diagnostics, ui_outline(&p.value), drawn)
+            (p.diagnostics, ui_outline(&p.value), Some(drawn))
         }
         AnswerKind::Action { .. } => {
             let p = jsonui::parse_action(&value);
             let drawn = drawn::action_text(&p.value, snapshot::SNAPSHOT_WIDTH);
-            (p.diagnostics, action_outline(&p.value), drawn)
+            (p.diagnostics, action_outline(&p.value), Some(drawn))
         }
         AnswerKind::Tool => (
             tool_diagnostics(&value),
             vec![truncate_chars(&value.to_string(), 200)],
-            pretty(&value),
+            None,
         ),
         AnswerKind::Config | AnswerKind::Other => (
             Vec::new(),
             vec![truncate_chars(&value.to_string(), 200)],
-            pretty(&value),
+            None,
         ),
     };
     Some(Answer {
+        json: pretty(&value),
         value,
         is_error,
         diagnostics,
@@ -291,11 +295,12 @@ pub fn judge(
         let r = match e {
             Expect::Path { .. } => judge_path(e, &answer),
             Expect::Text(t) => {
-                if drawn_contains(&answer.drawn, t) {
+                let shown = answer.drawn.as_ref().unwrap_or(&answer.json);
+                if drawn_contains(shown, t) {
                     ExpectReport::pass(name)
                 } else {
                     ExpectReport::fail(name, "not in the answer as the console draws it")
-                        .values(t.clone(), answer.drawn.clone())
+                        .values(t.clone(), shown.clone())
                 }
             }
             Expect::NoDiagnostics => {
@@ -357,8 +362,7 @@ pub fn judge(
                 } else {
                     answer.value.clone()
                 };
-                let drawn = (!answer.is_error).then_some(answer.drawn.as_str());
-                let text = snapshot::content(&json, drawn);
+                let text = snapshot::content(&json, answer.drawn.as_deref());
                 let outcome = snapshots.check(snap, &text);
                 let mut r = match &outcome {
                     SnapshotOutcome::Matched => ExpectReport::pass(name),

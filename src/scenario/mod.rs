@@ -21,4 +21,4 @@ pub use format::{
 };
 pub use player::{AnswerKind, Player, Prepared};
 pub use report::{ExpectReport, ScenarioReport, StepReport, TestReport};
-pub use run::{RunOptions, find_scenarios, run, run_file};
+pub use run::{RunOptions, find_scenarios, register_failure, run, run_file};

@@ -145,6 +145,16 @@ pub async fn run_file(path: &Path, opts: &RunOptions) -> ScenarioReport {
     }
 }
 
+/// Why a registration is no use, in one line.
+pub fn register_failure(register: &crate::check::Step) -> String {
+    let why = register.message.as_deref().unwrap_or("no registration");
+    if register.latency_ms.is_some() {
+        format!("the registration failed: {why}")
+    } else {
+        format!("the plugin did not register: {why}")
+    }
+}
+
 /// Runs one scenario: a fresh host, its plugin, its steps; then stops both.
 pub async fn run(scenario: &Scenario, opts: &RunOptions) -> ScenarioReport {
     let started = Instant::now();
@@ -170,10 +180,7 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> ScenarioReport {
     };
     let (register, registered) = launched.wait_for_register(opts.wait).await;
     let Some((plugin_id, info)) = registered.filter(|_| register.status != Status::Fail) else {
-        report.error = Some(format!(
-            "the plugin did not register: {}",
-            register.message.as_deref().unwrap_or("no registration")
-        ));
+        report.error = Some(register_failure(&register));
         report.plugin_output = launched.close(None, OUTPUT_TAIL).await;
         return done(report);
     };
