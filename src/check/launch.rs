@@ -161,12 +161,13 @@ impl Launched {
     }
 
     /// Stops the plugin process (when there is one still running) within `grace` of a
-    /// `shutdown`, then SIGTERM, then SIGKILL.
+    /// `shutdown`, then SIGTERM, then SIGKILL, and reads the last of its output.
     pub async fn stop_child(&mut self, grace: Duration) {
-        if let Some(c) = self.child.as_mut()
-            && c.try_status().is_none()
-        {
-            c.stop(grace).await;
+        if let Some(c) = self.child.as_mut() {
+            if c.try_status().is_none() {
+                c.stop(grace).await;
+            }
+            c.drained(Duration::from_secs(1)).await;
         }
     }
 

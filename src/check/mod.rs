@@ -88,8 +88,6 @@ pub async fn run(opts: CheckOptions) -> Result<Report, CheckError> {
     }
     if launched.child.is_some() {
         launched.stop_child(Duration::from_millis(100)).await;
-        // Output readers may still be draining the pipes.
-        tokio::time::sleep(Duration::from_millis(50)).await;
         report.plugin_output = launched.output_tail(OUTPUT_TAIL);
     }
     report.duration_ms = started.elapsed().as_secs_f64() * 1000.0;

@@ -9,7 +9,7 @@
 pub mod cli;
 pub mod format;
 pub mod from_recording;
-mod judge;
+pub mod judge;
 mod player;
 pub mod report;
 mod run;
@@ -19,6 +19,7 @@ pub use format::{
     ContextSpec, Expect, PluginLaunch, PluginSpec, Scenario, ScenarioError, StepAction, StepSpec,
     load, parse,
 };
+pub use judge::judge;
 pub use player::{AnswerKind, Player, Prepared};
 pub use report::{ExpectReport, ScenarioReport, StepReport, TestReport};
 pub use run::{RunOptions, find_scenarios, register_failure, run, run_file};

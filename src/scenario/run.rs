@@ -242,3 +242,43 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> ScenarioReport {
     report.plugin_output = launched.close(Some(&plugin_id), OUTPUT_TAIL).await;
     done(report)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scenarios_are_found_sorted_skipping_build_and_hidden_directories() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        for f in [
+            "b.scenario.yml",
+            "a/z.scenario.yaml",
+            "a/notes.yml",
+            "target/x.scenario.yml",
+            ".hidden/y.scenario.yml",
+            "node_modules/m.scenario.yml",
+            "__snapshots__/s.scenario.yml",
+        ] {
+            let p = root.join(f);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, "").unwrap();
+        }
+        let found = find_scenarios(&[root.to_path_buf()]).unwrap();
+        let rel: Vec<String> = found
+            .iter()
+            .map(|p| p.strip_prefix(root).unwrap().display().to_string())
+            .collect();
+        assert_eq!(rel, ["a/z.scenario.yaml", "b.scenario.yml"]);
+        let e = find_scenarios(&[root.join("a/nope")]).unwrap_err();
+        assert!(e.ends_with("no such file or directory"), "{e}");
+        // Named on the command line, a skipped directory is searched after all.
+        assert_eq!(find_scenarios(&[root.join("target")]).unwrap().len(), 1);
+        std::fs::remove_file(root.join("a/z.scenario.yaml")).unwrap();
+        let e = find_scenarios(&[root.join("a")]).unwrap_err();
+        assert!(
+            e.ends_with("no *.scenario.yml or *.scenario.yaml file in it"),
+            "{e}"
+        );
+    }
+}
