@@ -89,7 +89,7 @@ fn parse_mode(s: &str) -> Result<u32, String> {
 }
 
 /// A number of seconds as a flag takes it (see [`crate::config::seconds`]).
-fn parse_seconds(text: &str) -> Result<Duration, String> {
+pub(crate) fn parse_seconds(text: &str) -> Result<Duration, String> {
     let value: f64 = text
         .trim()
         .parse()
@@ -140,6 +140,10 @@ pub enum Command {
     },
     /// Write a minimal working plugin to start from: manifest, code, scenario.
     New(crate::scaffold::NewArgs),
+    /// Run scenario files (*.scenario.yml): each step's answer checked, golden snapshots.
+    Test(crate::scenario::cli::TestArgs),
+    /// Send one request to a plugin and print the answer (JSON, or drawn as the console draws it).
+    Call(crate::call::CallArgs),
     /// Draw the main screens with the real renderer into SVG files (for the README).
     Screenshots {
         /// Where to write them.
@@ -168,9 +172,25 @@ pub struct CheckArgs {
     /// Seconds to wait for the plugin to register.
     #[arg(long, default_value = "30", value_name = "S", value_parser = parse_seconds, allow_negative_numbers = true)]
     pub wait: Duration,
+    /// Warnings fail the check too (the same as --fail-on warn).
+    #[arg(long)]
+    pub strict: bool,
+    /// The lowest step status that fails the check.
+    #[arg(long, value_enum, default_value_t = FailOn::Error, value_name = "LEVEL")]
+    pub fail_on: FailOn,
+    /// Also write the result as JUnit XML to this file.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
     // With none of its options, check waits for a plugin to connect.
     #[command(flatten)]
     pub plugin: PluginArgs,
+}
+
+/// What fails `check`: only failed steps, or warnings too.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum FailOn {
+    Error,
+    Warn,
 }
 
 /// The one plugin `check` and `bench` launch: the demo, a manifest, or a command.
@@ -289,6 +309,8 @@ async fn run(cli: Cli, file: Config, log_path: PathBuf) -> ExitCode {
             file: ref recording,
         }) => run_replay(&cli, &file, recording, log_path).await,
         Some(Command::New(args)) => crate::scaffold::run(&args),
+        Some(Command::Test(args)) => crate::scenario::cli::run(&cli.host, &file, args).await,
+        Some(Command::Call(args)) => crate::call::run(&cli.host, &file, args).await,
         Some(Command::Screenshots { dir, theme }) => {
             let written = crate::tui::theme::Theme::load(&theme)
                 .map_err(std::io::Error::other)
@@ -406,7 +428,7 @@ async fn run_bench(host: &HostArgs, file: &Config, args: &BenchArgs) -> ExitCode
 }
 
 /// The command of the one plugin a manifest path stands for (errors printed).
-fn manifest_command(path: &std::path::Path) -> Result<LaunchSpec, ExitCode> {
+pub(crate) fn manifest_command(path: &std::path::Path) -> Result<LaunchSpec, ExitCode> {
     let found = crate::launcher::manifest::discover(path);
     let fail = |msg: String| {
         eprintln!("tgo-console: {msg}");
@@ -431,7 +453,7 @@ fn manifest_command(path: &std::path::Path) -> Result<LaunchSpec, ExitCode> {
 }
 
 /// The plugin to launch: the demo (this executable), a manifest, or `-- CMD ARGS…`.
-fn plugin_command(args: &PluginArgs) -> Result<Option<LaunchSpec>, ExitCode> {
+pub(crate) fn plugin_command(args: &PluginArgs) -> Result<Option<LaunchSpec>, ExitCode> {
     let (demo, command) = (args.demo, &args.command);
     if let Some(path) = &args.plugin {
         return manifest_command(path).map(Some);
@@ -504,19 +526,54 @@ async fn run_replay(
     }
 }
 
+/// Host settings for a command that launches its plugin itself (`launching`): without a socket
+/// from the flag, `TGO_SOCKET_PATH` or the config file, it listens on a private temporary one,
+/// kept (and then removed) with the returned guard.
+pub(crate) fn launch_host_config(
+    host: &HostArgs,
+    file: &Config,
+    launching: bool,
+) -> Result<(HostConfig, Option<check::PrivateSocket>), ExitCode> {
+    let mut config = host.config(file);
+    if !launching || host.socket.is_some() || file.socket.is_some() {
+        return Ok((config, None));
+    }
+    match check::PrivateSocket::new() {
+        Ok(private) => {
+            config.socket = Some(private.path());
+            Ok((config, Some(private)))
+        }
+        Err(e) => {
+            eprintln!("tgo-console: cannot create a temporary directory for the socket: {e}");
+            Err(ExitCode::from(2))
+        }
+    }
+}
+
 async fn run_check(host: &HostArgs, file: &Config, args: CheckArgs) -> ExitCode {
     let command = match plugin_command(&args.plugin) {
         Ok(c) => c,
         Err(code) => return code,
     };
+    let (config, _private) = match launch_host_config(host, file, command.is_some()) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
     let opts = CheckOptions {
-        host: host.config(file),
+        host: config,
         visitor: args.visitor,
         command,
         wait: args.wait,
+        strict: args.strict || args.fail_on == FailOn::Warn,
     };
     match check::run(opts).await {
         Ok(report) => {
+            if let Some(path) = &args.junit
+                && let Err(e) = crate::junit::write(path, &crate::junit::from_check(&report))
+            {
+                eprintln!("tgo-console: cannot write {}: {e}", path.display());
+                return ExitCode::from(2);
+            }
             let out = match args.format {
                 Format::Json => report.to_json(),
                 Format::Text => {

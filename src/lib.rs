@@ -5,16 +5,20 @@
 //! then the front ends (`check`, `cli`). Nothing below the front ends knows about a terminal.
 
 pub mod bench;
+pub mod call;
 pub mod check;
 pub mod cli;
 pub mod config;
 pub mod demo_plugin;
+pub mod drawn;
 pub mod host;
 pub mod jsonui;
+pub mod junit;
 pub mod launcher;
 pub mod protocol;
 pub mod record;
 pub mod scaffold;
+pub mod scenario;
 pub mod text;
 pub mod tui;
 pub mod watchdog;

@@ -845,6 +845,7 @@ async fn escape_sequences_in_every_string() {
             ..HostConfig::default()
         },
         visitor: "v_1".into(),
+        strict: false,
         command: Some(tgo_console::launcher::LaunchSpec {
             program: "python3".into(),
             args: vec![

@@ -254,6 +254,156 @@ fn a_second_host_on_the_same_socket_is_refused() {
     );
 }
 
+/// `check` of a `scripted.py` plugin saying what `script` says (own socket, text output).
+fn check_scripted(script: serde_json::Value, extra: &[&str]) -> (i32, String, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("script.json");
+    std::fs::write(&path, script.to_string()).unwrap();
+    let plugin = repo_path("tests/plugins/scripted.py").display().to_string();
+    let path = path.display().to_string();
+    let out = check(&dir, extra, &["python3", &plugin, &path]);
+    let code = out.status.code().unwrap_or(-1);
+    (code, String::from_utf8_lossy(&out.stdout).into_owned(), dir)
+}
+
+/// A chat_toolbar form whose submit handler answers an invalid action: `check` submits the
+/// form with values built from its fields and fails. (Before, forms were never submitted and
+/// this plugin passed.)
+#[test]
+fn forms_are_submitted_with_values_from_their_fields() {
+    let script = serde_json::json!({
+        "register": {"name": "notes", "version": "1",
+            "capabilities": [{"type": "chat_toolbar", "title": "Notes"}]},
+        "answers": {
+            "chat_toolbar/render": {"template": "form", "data": {"title": "Add a note",
+                "action_id": "add_note", "fields": [
+                    {"name": "text", "label": "Note", "required": true},
+                    {"name": "count", "label": "Count", "type": "number"},
+                    {"name": "kind", "label": "Kind", "type": "select",
+                     "options": [{"value": "todo", "label": "To do"}, {"value": "done", "label": "Done"}]},
+                    {"name": "urgent", "label": "Urgent", "type": "switch", "default": false}]}},
+            "chat_toolbar/event#add_note": {"action": "insert_txt", "data": {"text": "oops"}}
+        }
+    });
+    let (code, text, _dir) = check_scripted(script, &[]);
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.contains("FAIL  event form_submit \"Add a note\" → add_note  [chat_toolbar/event]"),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"form_data {"count":1,"kind":"todo","text":"test","urgent":false}"#),
+        "{text}"
+    );
+    assert!(text.contains("unknown action \"insert_txt\""), "{text}");
+}
+
+/// An action asking for `refresh` renders the capability again, and that answer is checked:
+/// here the second render is invalid.
+#[test]
+fn a_refresh_renders_again_and_checks_the_new_answer() {
+    let good = serde_json::json!({"template": "button", "data": {"label": "Reload", "action_id": "reload"}});
+    let script = serde_json::json!({
+        "register": {"name": "reloading", "version": "1",
+            "capabilities": [{"type": "visitor_panel", "title": "Panel"}]},
+        "sequences": {"visitor_panel/render": [good, {"template": "table", "data": {"rows": [{"a": 1}]}}]},
+        "answers": {"visitor_panel/event#reload": {"action": "batch", "data": {"actions": [
+            {"action": "show_toast", "data": {"message": "Reloaded", "type": "success"}},
+            {"action": "refresh", "data": {}}]}}}
+    });
+    let (code, text, _dir) = check_scripted(script, &[]);
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.contains("WARN  event button_click \"Reload\" → reload"),
+        "batch is a web-UI warning:\n{text}"
+    );
+    assert!(
+        text.contains("FAIL  render again after refresh (event button_click \"Reload\" → reload)  [visitor_panel/render]"),
+        "{text}"
+    );
+    assert!(text.contains("error $.data.columns"), "{text}");
+}
+
+/// Warnings pass by default and fail with --strict / --fail-on warn, in JUnit too.
+#[test]
+fn strict_fails_on_warnings_and_junit_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = check(&dir, &["--demo"], &[]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("WARN  render visitor_panel"), "{text}");
+
+    let junit = dir.path().join("check.xml");
+    let junit_arg = junit.display().to_string();
+    let out = check(&dir, &["--demo", "--strict", "--junit", &junit_arg], &[]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("warnings (--strict: they fail)"), "{text}");
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(
+        xml.contains("<testsuite name=\"check com.tgo.demo\""),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("<testcase name=\"render visitor_panel &quot;Customer 360&quot;\""),
+        "{xml}"
+    );
+    assert!(xml.contains("<failure message=\""), "{xml}");
+
+    let out = check(&dir, &["--demo", "--fail-on", "warn"], &[]);
+    assert_eq!(out.status.code(), Some(1));
+}
+
+/// `--format json` carries each step's request and answer frames as they crossed the wire.
+#[test]
+fn json_report_has_the_raw_request_and_answer_of_each_step() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = check(&dir, &["--demo", "--format", "json"], &[]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let steps = report["steps"].as_array().unwrap();
+    let register = &steps[0];
+    assert_eq!(register["request"]["method"], "register");
+    assert_eq!(register["answer"]["result"]["plugin_id"], "com.tgo.demo");
+    let render = steps
+        .iter()
+        .find(|s| s["method"] == "visitor_panel/render")
+        .unwrap();
+    assert_eq!(render["request"]["params"]["visitor_id"], "v_12345");
+    assert_eq!(render["answer"]["id"], render["request"]["id"]);
+    assert_eq!(render["answer"]["result"]["template"], "group");
+    let ping = steps.iter().find(|s| s["name"] == "ping").unwrap();
+    assert_eq!(ping["answer"]["result"]["pong"], true);
+}
+
+/// Launching its own plugin with no socket asked for, `check` listens on a private temporary
+/// socket (not /var/run/tgo/tgo.sock, which a new user cannot create) and removes it after.
+#[test]
+fn a_launched_plugin_gets_a_private_socket() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(BIN)
+        .args(["check", "--demo", "--format", "json"])
+        .env_remove("TGO_SOCKET_PATH")
+        .env("XDG_STATE_HOME", dir.path())
+        .env("XDG_CONFIG_HOME", dir.path())
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)));
+    assert_eq!(report["passed"], true, "{report}");
+    let socket = report["listening"][0].as_str().unwrap();
+    assert_ne!(socket, "/var/run/tgo/tgo.sock");
+    let socket = std::path::Path::new(socket);
+    assert!(
+        socket.starts_with(std::env::temp_dir()),
+        "{}",
+        socket.display()
+    );
+    assert!(
+        !socket.parent().unwrap().exists(),
+        "the private directory is removed"
+    );
+}
+
 /// The quickstart's own example plugin, unchanged: it dials /var/run/tgo/tgo.sock, so this is
 /// the one test that uses the default path.
 #[test]

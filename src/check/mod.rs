@@ -3,27 +3,27 @@
 //! Register, render every capability with a realistic context, validate the JSON-UI, press
 //! every button, validate the JSON-ACTION, ping, shut down, stop the process; report each step.
 
+pub mod launch;
 mod outline;
 pub mod report;
 pub mod validate;
 
+pub use launch::{Launched, PrivateSocket};
 pub use outline::{action_outline, ui_outline};
 pub use report::{Report, Status, Step};
 pub use validate::Validated;
 
 use crate::host::context::{capability_render_params, event_method, render_method};
 use crate::host::{
-    self, EntryKind, HostConfig, HostEvent, HostHandle, ListenError, Outcome, PluginInfo,
-    RenderContext, Reply, UiEvent,
+    self, EntryKind, HostConfig, HostHandle, ListenError, Outcome, PluginInfo, RenderContext,
+    Reply, UiEvent,
 };
-use crate::jsonui::{self, InteractionKind};
+use crate::jsonui::{self, Action, InteractionKind, Node};
 use crate::launcher::{ChildPlugin, LaunchSpec, Stop};
-use crate::text::has_control_chars;
 use report::PluginSummary;
 use serde_json::{Value, json};
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
-use tokio::sync::mpsc::UnboundedReceiver;
 
 /// How `check` runs.
 #[derive(Clone, Debug)]
@@ -34,6 +34,8 @@ pub struct CheckOptions {
     pub command: Option<LaunchSpec>,
     /// How long to wait for a registration.
     pub wait: Duration,
+    /// Warnings fail the check too.
+    pub strict: bool,
 }
 
 /// Why `check` could not run at all (as opposed to a plugin failing it).
@@ -53,39 +55,18 @@ const OUTPUT_TAIL: usize = 20;
 
 pub async fn run(opts: CheckOptions) -> Result<Report, CheckError> {
     let started = Instant::now();
-    let (host, mut events) = host::start(opts.host.clone()).await?;
-    let mut child = match &opts.command {
-        Some(spec) => {
-            let mut spec = spec.clone();
-            if let Some(sock) = &opts.host.socket {
-                spec.env
-                    .push(("TGO_SOCKET_PATH".into(), sock.display().to_string()));
-            }
-            if let Some(addr) = host.addresses().iter().find(|a| !a.starts_with('/')) {
-                spec.env.push(("TGO_TCP_ADDR".into(), addr.clone()));
-                if let Ok(a) = addr.parse::<std::net::SocketAddr>() {
-                    spec.env.push(("TGO_TCP_PORT".into(), a.port().to_string()));
-                }
-            }
-            Some(
-                ChildPlugin::spawn(&spec).map_err(|source| CheckError::Spawn {
-                    command: spec.display(),
-                    source,
-                })?,
-            )
-        }
-        None => {
-            eprintln!(
-                "waiting up to {:.0} s for a plugin on {} …",
-                opts.wait.as_secs_f64(),
-                host.addresses().join(", ")
-            );
-            None
-        }
-    };
+    let mut launched = Launched::start(opts.host.clone(), opts.command.as_ref()).await?;
+    if launched.child.is_none() {
+        eprintln!(
+            "waiting up to {:.0} s for a plugin on {} …",
+            opts.wait.as_secs_f64(),
+            launched.host.addresses().join(", ")
+        );
+    }
     let mut report = Report {
         passed: false,
-        listening: host.addresses().to_vec(),
+        strict: opts.strict,
+        listening: launched.host.addresses().to_vec(),
         command: opts.command.as_ref().map(LaunchSpec::display),
         plugin: None,
         steps: Vec::new(),
@@ -94,121 +75,67 @@ pub async fn run(opts: CheckOptions) -> Result<Report, CheckError> {
         plugin_output: Vec::new(),
     };
 
-    let registered =
-        wait_for_register(&host, &mut events, child.as_mut(), opts.wait, &mut report).await;
+    let (step, registered) = launched.wait_for_register(opts.wait).await;
+    report.steps.push(step);
+    let host = launched.host.clone();
     if let Some((plugin_id, info)) = registered {
+        report.plugin = Some(PluginSummary::new(&plugin_id, &info));
         let ctx = RenderContext::for_visitor(&opts.visitor);
         exercise(&host, &plugin_id, &info, &ctx, &mut report).await;
-        finish_plugin(&host, &plugin_id, child.as_mut(), &mut report).await;
+        finish_plugin(&host, &plugin_id, launched.child.as_mut(), &mut report).await;
     } else {
         host.shutdown().await;
     }
-    if let Some(c) = child.as_mut() {
-        if c.try_status().is_none() {
-            c.stop(Duration::from_millis(100)).await;
-        }
-        // Output readers may still be draining the pipes.
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        report.plugin_output = c
-            .output()
-            .lock()
-            .tail(OUTPUT_TAIL)
-            .into_iter()
-            .map(|l| l.text)
-            .collect();
+    if launched.child.is_some() {
+        launched.stop_child(Duration::from_millis(100)).await;
+        report.plugin_output = launched.output_tail(OUTPUT_TAIL);
     }
     report.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
     report.finish();
     Ok(report)
 }
 
-async fn wait_for_register(
-    host: &HostHandle,
-    events: &mut UnboundedReceiver<HostEvent>,
-    mut child: Option<&mut ChildPlugin>,
-    wait: Duration,
-    report: &mut Report,
-) -> Option<(String, PluginInfo)> {
-    let mut step = Step::new("register", Some("register"));
-    let deadline = tokio::time::Instant::now() + wait;
-    let started = Instant::now();
-    loop {
-        let exited = async {
-            match child.as_mut() {
-                Some(c) => c.wait().await.ok(),
-                None => std::future::pending().await,
-            }
-        };
-        tokio::select! {
-            ev = events.recv() => match ev {
-                Some(HostEvent::Registered { plugin_id, info, .. }) => {
-                    step.latency_ms = Some(started.elapsed().as_secs_f64() * 1000.0);
-                    step.detail.push(format!("{} {} as {plugin_id}", info.name, info.version));
-                    for c in &info.capabilities {
-                        step.detail.push(format!("capability {} \"{}\" (icon {}, priority {})", c.kind, c.title, c.icon.as_deref().unwrap_or("-"), c.priority));
-                    }
-                    // Every note, not only the first: what an empty register lacks is a list.
-                    for note in &info.notes {
-                        step.detail.push(format!("note: {note}"));
-                        step.mark(Status::Warn, note.clone());
-                    }
-                    if info.capabilities.is_empty() {
-                        step.mark(Status::Fail, "the plugin registered no capabilities: TGO will never call it");
-                    }
-                    let texts = [&info.name, &info.version].into_iter().chain(info.description.iter()).chain(info.capabilities.iter().map(|c| &c.title));
-                    if texts.into_iter().any(|t| has_control_chars(t)) {
-                        step.mark(Status::Warn, "control characters in the registration's strings (shown escaped)");
-                    }
-                    report.plugin = Some(PluginSummary {
-                        plugin_id: plugin_id.clone(),
-                        name: info.name.clone(),
-                        version: info.version.clone(),
-                        capabilities: info.capabilities.iter().map(|c| format!("{} \"{}\"", c.kind, c.title)).collect(),
-                    });
-                    report.steps.push(step);
-                    return Some((plugin_id, info));
-                }
-                Some(HostEvent::Rejected { reason, .. }) => {
-                    step.mark(Status::Fail, format!("registration refused: {reason}"));
-                    report.steps.push(step);
-                    return None;
-                }
-                Some(HostEvent::Disconnected { reason, plugin_id: None, .. }) if reason != "closed before registering" => {
-                    step.mark(Status::Fail, format!("connection ended before registering: {reason}"));
-                    report.steps.push(step);
-                    return None;
-                }
-                Some(_) => {}
-                None => return None,
-            },
-            status = exited => {
-                let status = status.map_or("an unknown status".to_string(), |s| s.to_string());
-                step.mark(Status::Fail, format!("the plugin exited ({status}) without registering"));
-                report.steps.push(step);
-                return None;
-            }
-            _ = tokio::time::sleep_until(deadline) => {
-                step.mark(Status::Fail, format!("no plugin registered within {:.0} s on {}", wait.as_secs_f64(), host.addresses().join(", ")));
-                report.steps.push(step);
-                return None;
-            }
-        }
-    }
-}
-
 fn ms(reply: &Reply) -> Option<f64> {
     Some(reply.latency.as_secs_f64() * 1000.0)
 }
 
-/// Fills `step` from a reply: latency, and a failure for anything but a result.
-fn settle(step: &mut Step, reply: &Reply) -> Option<Value> {
+/// Fills `step` from a reply: latency, the frames both ways, and a failure for anything but a
+/// result.
+fn settle(host: &HostHandle, step: &mut Step, reply: &Reply) -> Option<Value> {
     step.latency_ms = ms(reply);
+    (step.request, step.answer) = launch::frames(host, reply);
     match &reply.outcome {
         Outcome::Result { value } => Some(value.clone()),
         other => {
             step.mark(Status::Fail, other.summary());
             None
         }
+    }
+}
+
+/// Sends one request and records it as `step`; `None` when it did not end in a result.
+async fn ask(
+    host: &HostHandle,
+    plugin_id: &str,
+    method: &str,
+    params: Value,
+    step: &mut Step,
+) -> Option<Value> {
+    match host.request(plugin_id, method, params).await {
+        Ok(reply) => settle(host, step, &reply),
+        Err(e) => {
+            step.mark(Status::Fail, e.to_string());
+            None
+        }
+    }
+}
+
+/// Whether an action (or one inside a batch) asks the host to render again.
+fn asks_refresh(action: &Action) -> bool {
+    match action {
+        Action::Refresh => true,
+        Action::Batch(actions) => actions.iter().any(asks_refresh),
+        _ => false,
     }
 }
 
@@ -249,16 +176,12 @@ async fn exercise(
             );
         }
         let params = capability_render_params(ctx, &info.capabilities, index);
-        let reply = match host.request(plugin_id, &method, params).await {
-            Ok(r) => r,
-            Err(e) => {
-                step.mark(Status::Fail, e.to_string());
-                report.steps.push(step);
+        let Some(value) = ask(host, plugin_id, &method, params.clone(), &mut step).await else {
+            let gone = disconnected(host, plugin_id);
+            report.steps.push(step);
+            if gone {
                 break;
             }
-        };
-        let Some(value) = settle(&mut step, &reply) else {
-            report.steps.push(step);
             continue;
         };
         let parsed = match validate::validate(&method, &value) {
@@ -275,61 +198,123 @@ async fn exercise(
         step.detail = ui_outline(&parsed.value);
         step.add_diagnostics(parsed.diagnostics);
         report.steps.push(step);
-        let mut seen = HashSet::new();
-        for button in jsonui::buttons(&parsed.value) {
-            let InteractionKind::ButtonClick { action_id } = &button.kind else {
-                continue;
-            };
-            if button.disabled || !seen.insert(action_id.clone()) || disconnected(host, plugin_id) {
-                continue;
-            }
-            press(
-                host,
-                plugin_id,
-                &cap.kind,
-                &button.label,
-                action_id,
-                ctx,
-                report,
-            )
-            .await;
-        }
+        let target = Target {
+            kind: &cap.kind,
+            method: &method,
+            params: &params,
+        };
+        press_all(host, plugin_id, &target, &parsed.value, ctx, report).await;
     }
+}
+
+/// The capability whose UI is being pressed: where its events go, how to render it again.
+struct Target<'a> {
+    kind: &'a str,
+    method: &'a str,
+    params: &'a Value,
+}
+
+/// Presses every enabled button once, then submits every form with values built from its
+/// fields; an answer that asks for `refresh` renders the capability again.
+async fn press_all(
+    host: &HostHandle,
+    plugin_id: &str,
+    target: &Target<'_>,
+    ui: &Node,
+    ctx: &RenderContext,
+    report: &mut Report,
+) {
+    let mut seen = HashSet::new();
+    for button in jsonui::buttons(ui) {
+        let InteractionKind::ButtonClick { action_id } = &button.kind else {
+            continue;
+        };
+        if button.disabled || !seen.insert(action_id.clone()) || disconnected(host, plugin_id) {
+            continue;
+        }
+        let name = format!("event button_click \"{}\" → {action_id}", button.label);
+        let event = UiEvent::button_click(action_id);
+        send_event(host, plugin_id, target, name, event, ctx, report).await;
+    }
+    for form in jsonui::forms(ui) {
+        if disconnected(host, plugin_id) {
+            break;
+        }
+        let action_id = form.action_id.clone().unwrap_or_else(|| "submit".into());
+        let title = form.title.as_deref().or(form.submit_text.as_deref());
+        let name = match title {
+            Some(t) => format!("event form_submit \"{t}\" → {action_id}"),
+            None => format!("event form_submit → {action_id}"),
+        };
+        let event = UiEvent {
+            event_type: "form_submit".into(),
+            action_id,
+            selected_id: None,
+            form_data: jsonui::sample_form_data(form),
+        };
+        send_event(host, plugin_id, target, name, event, ctx, report).await;
+    }
+}
+
+/// Sends one event, validates the JSON-ACTION, and re-renders when it asks for `refresh`.
+async fn send_event(
+    host: &HostHandle,
+    plugin_id: &str,
+    target: &Target<'_>,
+    name: String,
+    event: UiEvent,
+    ctx: &RenderContext,
+    report: &mut Report,
+) {
+    let method = event_method(target.kind);
+    let mut step = Step::new(name.clone(), Some(&method));
+    if event.event_type == "form_submit" {
+        step.detail.push(format!(
+            "form_data {}",
+            Value::Object(event.form_data.clone())
+        ));
+    }
+    let mut refresh = false;
+    if let Some(value) = ask(
+        host,
+        plugin_id,
+        &method,
+        ctx.event_params(&event),
+        &mut step,
+    )
+    .await
+    {
+        let parsed = jsonui::parse_action(&value);
+        step.detail.extend(action_outline(&parsed.value));
+        refresh = asks_refresh(&parsed.value);
+        step.add_diagnostics(parsed.diagnostics);
+    }
+    report.steps.push(step);
+    if !refresh || disconnected(host, plugin_id) {
+        return;
+    }
+    let mut again = Step::new(
+        format!("render again after refresh ({name})"),
+        Some(target.method),
+    );
+    if let Some(value) = ask(
+        host,
+        plugin_id,
+        target.method,
+        target.params.clone(),
+        &mut again,
+    )
+    .await
+    {
+        let parsed = jsonui::parse_ui(&value);
+        again.detail = ui_outline(&parsed.value);
+        again.add_diagnostics(parsed.diagnostics);
+    }
+    report.steps.push(again);
 }
 
 fn disconnected(host: &HostHandle, plugin_id: &str) -> bool {
     host.plugin(plugin_id).is_none()
-}
-
-async fn press(
-    host: &HostHandle,
-    plugin_id: &str,
-    kind: &str,
-    label: &str,
-    action_id: &str,
-    ctx: &RenderContext,
-    report: &mut Report,
-) {
-    let method = event_method(kind);
-    let mut step = Step::new(
-        format!("event button_click \"{label}\" → {action_id}"),
-        Some(&method),
-    );
-    let params = ctx.event_params(&UiEvent::button_click(action_id));
-    match host.request(plugin_id, &method, params).await {
-        Ok(reply) => {
-            if let Some(value) = settle(&mut step, &reply) {
-                let parsed = match validate::validate(&method, &value) {
-                    Some(Validated::Action(parsed)) => parsed,
-                    _ => jsonui::parse_action(&value),
-                };
-                step.detail = action_outline(&parsed.value);
-                step.add_diagnostics(parsed.diagnostics);
-            }
-        }
-        Err(e) => step.mark(Status::Fail, e.to_string()),
-    }
-    report.steps.push(step);
 }
 
 async fn run_tools(
@@ -360,7 +345,7 @@ async fn run_tools(
                 return;
             }
         };
-        if let Some(value) = settle(&mut step, &reply) {
+        if let Some(value) = settle(host, &mut step, &reply) {
             match value.get("success").and_then(Value::as_bool) {
                 Some(true) => step.detail.push(format!(
                     "success: {}",
@@ -396,6 +381,7 @@ async fn finish_plugin(
         match host.request(plugin_id, "ping", json!({})).await {
             Ok(reply) => {
                 ping.latency_ms = ms(&reply);
+                (ping.request, ping.answer) = launch::frames(host, &reply);
                 match &reply.outcome {
                     Outcome::Result { value } if value.get("pong") == Some(&Value::Bool(true)) => {}
                     Outcome::Result { value } => ping.mark(
@@ -427,6 +413,7 @@ async fn finish_plugin(
             Ok(ticket) => {
                 let reply = ticket.wait().await;
                 shutdown.latency_ms = ms(&reply);
+                (shutdown.request, shutdown.answer) = launch::frames(host, &reply);
                 match &reply.outcome {
                     Outcome::Result { value }
                         if value.get("success") == Some(&Value::Bool(true)) => {}

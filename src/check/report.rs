@@ -50,6 +50,12 @@ pub struct Step {
     /// What came back, outlined (JSON-UI tree, action…).
     pub detail: Vec<String>,
     pub diagnostics: Vec<Diagnostic>,
+    /// The request frame as it was sent (JSON output only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request: Option<serde_json::Value>,
+    /// The answer frame as it came back (JSON output only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub answer: Option<serde_json::Value>,
 }
 
 impl Step {
@@ -62,6 +68,8 @@ impl Step {
             message: None,
             detail: Vec::new(),
             diagnostics: Vec::new(),
+            request: None,
+            answer: None,
         }
     }
 
@@ -110,10 +118,27 @@ pub struct PluginSummary {
     pub capabilities: Vec<String>,
 }
 
+impl PluginSummary {
+    pub fn new(plugin_id: &str, info: &crate::host::PluginInfo) -> Self {
+        Self {
+            plugin_id: plugin_id.to_string(),
+            name: info.name.clone(),
+            version: info.version.clone(),
+            capabilities: info
+                .capabilities
+                .iter()
+                .map(|c| format!("{} \"{}\"", c.kind, c.title))
+                .collect(),
+        }
+    }
+}
+
 /// Everything `check` found.
 #[derive(Clone, Debug, Serialize)]
 pub struct Report {
     pub passed: bool,
+    /// Warnings fail the check too (`--strict`, `--fail-on warn`).
+    pub strict: bool,
     pub listening: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub command: Option<String>,
@@ -145,7 +170,7 @@ impl Report {
                 Status::Skip => c.skipped += 1,
             }
         }
-        self.passed = c.failed == 0 && !self.steps.is_empty();
+        self.passed = c.failed == 0 && (!self.strict || c.warned == 0) && !self.steps.is_empty();
         self.counts = c;
     }
 
@@ -231,9 +256,14 @@ impl Report {
         };
         let _ = writeln!(
             out,
-            "\n{verdict}: {} passed, {} warnings, {} failed{} ({:.2} s)",
+            "\n{verdict}: {} passed, {} warnings{}, {} failed{} ({:.2} s)",
             c.passed,
             c.warned,
+            if self.strict && c.warned > 0 {
+                " (--strict: they fail)"
+            } else {
+                ""
+            },
             c.failed,
             if c.skipped > 0 {
                 format!(", {} skipped", c.skipped)
@@ -256,6 +286,7 @@ mod tests {
         step.detail.push("text \x1b[2Jboom".into());
         let mut r = Report {
             passed: false,
+            strict: false,
             listening: vec!["/tmp/x.sock".into()],
             command: None,
             plugin: None,
@@ -277,6 +308,7 @@ mod tests {
         let step = Step::new("render \u{9b}2J\u{202e}", Some("holo\x1b[2J/render"));
         let r = Report {
             passed: true,
+            strict: false,
             listening: Vec::new(),
             command: None,
             plugin: None,
@@ -292,6 +324,32 @@ mod tests {
         let json = r.to_json();
         assert!(!crate::text::has_control_chars(&json), "{json}");
         assert!(json.contains("render \\u009b2J\\u202e"), "{json}");
+    }
+
+    #[test]
+    fn strict_fails_on_warnings() {
+        let mut step = Step::new("x", None);
+        step.mark(Status::Warn, "w");
+        let mut r = Report {
+            passed: false,
+            strict: false,
+            listening: Vec::new(),
+            command: None,
+            plugin: None,
+            steps: vec![step],
+            counts: Counts::default(),
+            duration_ms: 1.0,
+            plugin_output: Vec::new(),
+        };
+        r.finish();
+        assert!(r.passed);
+        r.strict = true;
+        r.finish();
+        assert!(!r.passed);
+        assert!(
+            r.to_text(false)
+                .contains("1 warnings (--strict: they fail)")
+        );
     }
 
     #[test]

@@ -51,6 +51,25 @@ pub fn interactions(node: &Node) -> Vec<Interaction> {
     out
 }
 
+/// Every form in `node`, in display order (all tabs, not just the open one).
+pub fn forms(node: &Node) -> Vec<&Form> {
+    let mut out = Vec::new();
+    collect_forms(node, &mut out);
+    out
+}
+
+fn collect_forms<'a>(node: &'a Node, out: &mut Vec<&'a Form>) {
+    match node {
+        Node::Form(f) => out.push(f),
+        Node::Group(g) => g.items.iter().for_each(|n| collect_forms(n, out)),
+        Node::Tabs(t) => t
+            .items
+            .iter()
+            .for_each(|tab| collect_forms(&tab.content, out)),
+        _ => {}
+    }
+}
+
 /// Just the button clicks of [`interactions`].
 pub fn buttons(node: &Node) -> Vec<Interaction> {
     interactions(node)
@@ -169,6 +188,91 @@ fn collect(node: &Node, out: &mut Vec<Interaction>) {
     }
 }
 
+/// What a form sends when nothing was typed into it: every field at its `default`, read as its
+/// type needs (numbers as numbers, switches and checkboxes as booleans, choices as the option's
+/// value), the way the console's form sends it: empty text as `""`, an empty number as `null`,
+/// no choice as `""`, an unset switch as `false`. Duplicate names: the first field wins.
+pub fn default_form_data(form: &Form) -> Map<String, Value> {
+    form_data_with(form, |_| None)
+}
+
+/// Values a conformance run fills a form with: each field's `default` when it has one, else a
+/// plausible value of its type (`"test"`, `1`, the first option, `true`, an ISO date), so that
+/// required fields are filled and the plugin's submit handler really runs.
+pub fn sample_form_data(form: &Form) -> Map<String, Value> {
+    form_data_with(form, |field| {
+        Some(match field.kind {
+            FieldType::Number => Value::from(1),
+            FieldType::Select | FieldType::Radio => {
+                Value::String(field.options.first().map(|o| o.value.clone())?)
+            }
+            FieldType::Checkbox | FieldType::Switch => Value::Bool(true),
+            FieldType::Date => Value::String("2025-01-15".into()),
+            FieldType::Datetime => Value::String("2025-01-15T10:30:00".into()),
+            FieldType::Hidden => return None,
+            _ => Value::String("test".into()),
+        })
+    })
+}
+
+/// A field's value when nothing was chosen: `sample` gives one for fields without a default.
+fn form_data_with(form: &Form, sample: impl Fn(&FormField) -> Option<Value>) -> Map<String, Value> {
+    let mut data = Map::new();
+    for field in &form.fields {
+        if data.contains_key(&field.name) {
+            continue;
+        }
+        let value = match field.default.as_ref().filter(|d| !d.is_null()) {
+            Some(d) => typed_default(field, d),
+            None => sample(field).unwrap_or_else(|| empty_value(&field.kind)),
+        };
+        data.insert(field.name.clone(), value);
+    }
+    data
+}
+
+/// What an untouched field of this type submits.
+fn empty_value(kind: &FieldType) -> Value {
+    match kind {
+        FieldType::Number | FieldType::Hidden => Value::Null,
+        FieldType::Checkbox | FieldType::Switch => Value::Bool(false),
+        _ => Value::String(String::new()),
+    }
+}
+
+/// A field's `default` as its type submits it.
+fn typed_default(field: &FormField, d: &Value) -> Value {
+    let text = || match d {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    match field.kind {
+        FieldType::Hidden => d.clone(),
+        FieldType::Checkbox | FieldType::Switch => Value::Bool(match d {
+            Value::Bool(b) => *b,
+            Value::String(s) => matches!(s.as_str(), "true" | "1" | "on" | "yes"),
+            Value::Number(n) => n.as_f64().is_some_and(|x| x != 0.0),
+            _ => false,
+        }),
+        FieldType::Number => match d {
+            Value::Number(_) => d.clone(),
+            _ => text()
+                .trim()
+                .parse::<i64>()
+                .map(Value::from)
+                .or_else(|_| text().trim().parse::<f64>().map(Value::from))
+                .unwrap_or_else(|_| Value::String(text())),
+        },
+        FieldType::Select | FieldType::Radio => {
+            // The console can only hold one of the options; a default outside them is no choice.
+            let want = text();
+            let known = field.options.iter().any(|o| o.value == want);
+            Value::String(if known { want } else { String::new() })
+        }
+        _ => Value::String(text()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;
@@ -281,6 +385,41 @@ mod tests {
             }
         );
         assert!(buttons(&p.value).is_empty());
+    }
+
+    fn form_of(v: serde_json::Value) -> Form {
+        match parse_ui(&v).value {
+            Node::Form(f) => f,
+            other => panic!("not a form: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn form_data_untouched_and_sampled() {
+        let form = form_of(json!({"template": "form", "data": {"fields": [
+            {"name": "title", "label": "Title", "required": true},
+            {"name": "n", "label": "N", "type": "number"},
+            {"name": "n2", "label": "N2", "type": "number", "default": "42"},
+            {"name": "p", "label": "P", "type": "select", "options": [
+                {"value": "low", "label": "Low"}, {"value": "high", "label": "High"}]},
+            {"name": "p2", "label": "P2", "type": "radio", "default": "high", "options": [
+                {"value": "low", "label": "Low"}, {"value": "high", "label": "High"}]},
+            {"name": "agree", "label": "Agree", "type": "checkbox"},
+            {"name": "on", "label": "On", "type": "switch", "default": "yes"},
+            {"name": "d", "label": "D", "type": "date"},
+            {"name": "h", "type": "hidden", "default": {"k": 1}},
+            {"name": "title", "label": "Again", "default": "second"}
+        ]}}));
+        assert_eq!(
+            Value::Object(default_form_data(&form)),
+            json!({"title": "", "n": null, "n2": 42, "p": "", "p2": "high", "agree": false,
+                   "on": true, "d": "", "h": {"k": 1}})
+        );
+        assert_eq!(
+            Value::Object(sample_form_data(&form)),
+            json!({"title": "test", "n": 1, "n2": 42, "p": "low", "p2": "high", "agree": true,
+                   "on": true, "d": "2025-01-15", "h": {"k": 1}})
+        );
     }
 
     #[test]

@@ -16,7 +16,9 @@ pub mod parse;
 
 pub use action::{Action, ContentType, KNOWN_ACTIONS, ToastKind};
 pub use diag::{Diagnostic, Severity};
-pub use interact::{Interaction, InteractionKind, buttons, interactions};
+pub use interact::{
+    Interaction, InteractionKind, buttons, default_form_data, forms, interactions, sample_form_data,
+};
 pub use model::*;
 pub use parse::{
     MAX_DEPTH, Parsed, WEB_UI_TEMPLATES, WEB_UI_UNSUPPORTED_ACTIONS, WEB_UI_UNSUPPORTED_TEMPLATES,

@@ -142,6 +142,8 @@ pub struct ChildPlugin {
     pgid: Option<i32>,
     output: Arc<Mutex<OutputBuffer>>,
     status: Option<ExitStatus>,
+    /// The tasks reading stdout and stderr; they end at the pipes' end of file.
+    readers: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl ChildPlugin {
@@ -168,27 +170,29 @@ impl ChildPlugin {
             register_group(pgid);
         }
         let output = opts.output.unwrap_or_default();
+        let mut readers = Vec::new();
         if let Some(out) = child.stdout.take() {
-            tokio::spawn(capture(
+            readers.push(tokio::spawn(capture(
                 out,
                 StreamKind::Stdout,
                 output.clone(),
                 opts.on_line.clone(),
-            ));
+            )));
         }
         if let Some(err) = child.stderr.take() {
-            tokio::spawn(capture(
+            readers.push(tokio::spawn(capture(
                 err,
                 StreamKind::Stderr,
                 output.clone(),
                 opts.on_line,
-            ));
+            )));
         }
         Ok(Self {
             child,
             pgid,
             output,
             status: None,
+            readers,
         })
     }
 
@@ -246,6 +250,13 @@ impl ChildPlugin {
 
     pub fn output(&self) -> Arc<Mutex<OutputBuffer>> {
         self.output.clone()
+    }
+
+    /// Waits up to `within` until everything the process printed has been read (both pipes
+    /// at their end, as they are once its whole group has exited), so the output is complete.
+    pub async fn drained(&mut self, within: Duration) {
+        let readers = std::mem::take(&mut self.readers);
+        let _ = tokio::time::timeout(within, futures::future::join_all(readers)).await;
     }
 
     /// The exit status, if it has exited.

@@ -216,6 +216,10 @@ pub fn run(args: &NewArgs) -> ExitCode {
             }
             next.push((format!("tgo-console check {dir}"), "the conformance run"));
             next.push((
+                format!("tgo-console test {dir}"),
+                "its scenario: what it must answer",
+            ));
+            next.push((
                 format!("tgo-console --socket /tmp/tgo.sock --watch {dir}"),
                 "the console, restarting it on every save",
             ));

@@ -7,7 +7,11 @@ Usage:  TGO_SOCKET_PATH=/path/to.sock python3 scripted.py SCRIPT.json
 SCRIPT.json:
   {"register": {...register params...},
    "answers": {"METHOD#ACTION_ID": result, "METHOD": result, ...},
-   "errors":  {"METHOD#ACTION_ID": {"code": -32003, "message": "..."}, ...}}
+   "errors":  {"METHOD#ACTION_ID": {"code": -32003, "message": "..."}, ...},
+   "sequences": {"METHOD#ACTION_ID": [first, second, ...], ...}}
+
+A key of `sequences` answers its results in turn, the last one again once they run out (for
+a plugin whose answer changes, e.g. after a refresh); it is looked up before `answers`.
 
 A request is looked up as "METHOD#ACTION_ID" (events and toolbar renders carry an action_id),
 then as "METHOD"; `errors` are looked up the same way, before `answers`. ping and shutdown are
@@ -61,6 +65,7 @@ def main():
     answers = script.get("answers", {})
     answers.setdefault("ping", {"pong": True})
     errors = script.get("errors", {})
+    sequences = script.get("sequences", {})
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     sock.connect(os.environ["TGO_SOCKET_PATH"])
     send(sock, {"jsonrpc": "2.0", "id": 1, "method": "register", "params": script["register"]})
@@ -78,7 +83,8 @@ def main():
             send(sock, {"jsonrpc": "2.0", "id": msg["id"], "result": {"success": True}})
             return
         error = lookup(errors, method, params)
-        result = lookup(answers, method, params)
+        turns = lookup(sequences, method, params)
+        result = (turns.pop(0) if len(turns) > 1 else turns[0]) if turns else lookup(answers, method, params)
         if error is None and result is None:
             error = {"code": -32601, "message": "Method not found: " + method}
         reply = {"error": error} if error is not None else {"result": result}
