@@ -6,6 +6,7 @@ use crate::host::RenderContext;
 use crate::host::{DEFAULT_SOCKET_PATH, HostConfig};
 use crate::launcher::LaunchSpec;
 use crate::protocol::DEFAULT_MAX_FRAME_BYTES;
+use crate::tui::setup::Personal;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::IsTerminal;
 use std::os::unix::fs::OpenOptionsExt;
@@ -47,6 +48,10 @@ pub struct Cli {
     /// Restart a launched plugin when one of its files changes (and re-render what is shown).
     #[arg(long)]
     pub watch: bool,
+    /// Start with the inspector filtered: a saved filter's name (`[[filter]]` in the config)
+    /// or a query such as "method:visitor_panel/render latency:>200ms".
+    #[arg(long, value_name = "NAME|QUERY")]
+    pub filter: Option<String>,
     /// Plugins to launch: a manifest (plugin.yml, plugin.yaml, plugin.json), a directory
     /// holding one, or a directory of such directories.
     #[arg(value_name = "PLUGIN")]
@@ -137,6 +142,9 @@ pub enum Command {
     Replay {
         /// The JSON-lines file.
         file: PathBuf,
+        /// Start with the inspector filtered (a saved filter's name or a query).
+        #[arg(long, value_name = "NAME|QUERY")]
+        filter: Option<String>,
     },
     /// Write a minimal working plugin to start from: manifest, code, scenario.
     New(crate::scaffold::NewArgs),
@@ -144,6 +152,12 @@ pub enum Command {
     Test(crate::scenario::cli::TestArgs),
     /// Send one request to a plugin and print the answer (JSON, or drawn as the console draws it).
     Call(crate::call::CallArgs),
+    /// Print the effective key bindings (the defaults with the config's [keys.*] over them).
+    Keys {
+        /// text (as the help shows them) or markdown (the README's table).
+        #[arg(long, value_enum, default_value_t = KeysFormat::Text)]
+        format: KeysFormat,
+    },
     /// Draw the main screens with the real renderer into SVG files (for the README).
     Screenshots {
         /// Where to write them.
@@ -153,6 +167,12 @@ pub enum Command {
         #[arg(long, default_value = "dark")]
         theme: String,
     },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum KeysFormat {
+    Text,
+    Markdown,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -307,7 +327,24 @@ async fn run(cli: Cli, file: Config, log_path: PathBuf) -> ExitCode {
         Some(Command::Bench(ref args)) => run_bench(&cli.host, &file, args).await,
         Some(Command::Replay {
             file: ref recording,
-        }) => run_replay(&cli, &file, recording, log_path).await,
+            ref filter,
+        }) => {
+            let filter = filter.clone().or_else(|| cli.filter.clone());
+            run_replay(&cli, &file, recording, filter, log_path).await
+        }
+        Some(Command::Keys { format }) => match personal(cli.filter.clone(), &file) {
+            Ok(p) => {
+                print!(
+                    "{}",
+                    match format {
+                        KeysFormat::Text => p.keymap.text(),
+                        KeysFormat::Markdown => p.keymap.markdown(),
+                    }
+                );
+                ExitCode::SUCCESS
+            }
+            Err(code) => code,
+        },
         Some(Command::New(args)) => crate::scaffold::run(&args),
         Some(Command::Test(args)) => crate::scenario::cli::run(&cli.host, &file, args).await,
         Some(Command::Call(args)) => crate::call::run(&cli.host, &file, args).await,
@@ -333,9 +370,10 @@ async fn run(cli: Cli, file: Config, log_path: PathBuf) -> ExitCode {
 }
 
 async fn run_console(cli: &Cli, file: &Config, log_path: PathBuf) -> ExitCode {
-    let theme = match console_setup(
+    let (theme, personal) = match console_setup(
         cli,
         file,
+        cli.filter.clone(),
         "the console needs a terminal; for CI use `tgo-console check`",
     ) {
         Ok(t) => t,
@@ -368,6 +406,7 @@ async fn run_console(cli: &Cli, file: &Config, log_path: PathBuf) -> ExitCode {
         record: cli.record.clone(),
         visitors_file: Some(crate::config::state_dir().join("visitors.json")),
         force: cli.force,
+        personal,
     };
     match crate::tui::run(opts).await {
         Ok(()) => ExitCode::SUCCESS,
@@ -482,11 +521,28 @@ pub(crate) fn plugin_command(args: &PluginArgs) -> Result<Option<LaunchSpec>, Ex
 
 /// What every interactive screen needs first: a terminal, and the theme (`--theme`, else the
 /// config file's, else dark). Problems are printed; the caller exits with the code.
+/// The user's keys, commands and filters; each error printed (with its file and line).
+fn personal(filter: Option<String>, file: &Config) -> Result<Personal, ExitCode> {
+    Personal::from_config(file, filter).map_err(|errors| {
+        for e in &errors {
+            eprintln!("tgo-console: {e}");
+        }
+        eprintln!(
+            "tgo-console: {} error(s) in the config's keys, commands or filters; `tgo-console keys` shows the defaults",
+            errors.len()
+        );
+        ExitCode::from(2)
+    })
+}
+
 fn console_setup(
     cli: &Cli,
     file: &Config,
+    filter: Option<String>,
     no_terminal: &str,
-) -> Result<crate::tui::theme::Theme, ExitCode> {
+) -> Result<(crate::tui::theme::Theme, Personal), ExitCode> {
+    // Config mistakes first: they are worth knowing even without a terminal.
+    let personal = personal(filter, file)?;
     if !std::io::stdout().is_terminal() {
         eprintln!("tgo-console: {no_terminal}");
         return Err(ExitCode::from(2));
@@ -496,23 +552,25 @@ fn console_setup(
         .clone()
         .or_else(|| file.theme.clone())
         .unwrap_or_else(|| "dark".into());
-    crate::tui::theme::Theme::load(&name).map_err(|e| {
+    let theme = crate::tui::theme::Theme::load(&name).map_err(|e| {
         eprintln!("tgo-console: {e}");
         ExitCode::from(2)
-    })
+    })?;
+    Ok((theme, personal))
 }
 
 async fn run_replay(
     cli: &Cli,
     file: &Config,
     recording: &std::path::Path,
+    filter: Option<String>,
     log_path: PathBuf,
 ) -> ExitCode {
-    let theme = match console_setup(cli, file, "replay needs a terminal") {
+    let (theme, personal) = match console_setup(cli, file, filter, "replay needs a terminal") {
         Ok(t) => t,
         Err(code) => return code,
     };
-    match crate::tui::run_replay(recording, theme, log_path).await {
+    match crate::tui::run_replay(recording, theme, personal, log_path).await {
         Ok(errors) => {
             for e in errors {
                 eprintln!("tgo-console: skipped {e}");

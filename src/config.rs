@@ -143,10 +143,17 @@ pub fn load(explicit: Option<&Path>) -> Result<Config, String> {
     };
     let text = std::fs::read_to_string(&path)
         .map_err(|e| format!("config file {}: {e}", path.display()))?;
-    let mut config: Config =
-        toml::from_str(&text).map_err(|e| format!("config file {}: {e}", path.display()))?;
-    config.source = Some((path, text));
-    Ok(config)
+    Config::from_text(text, &path)
+}
+
+impl Config {
+    /// The config written in `text`, read from `path` (kept so errors can name its lines).
+    pub fn from_text(text: String, path: &Path) -> Result<Config, String> {
+        let mut config: Config =
+            toml::from_str(&text).map_err(|e| format!("config file {}: {e}", path.display()))?;
+        config.source = Some((path.to_path_buf(), text));
+        Ok(config)
+    }
 }
 
 #[cfg(test)]

@@ -476,7 +476,7 @@ async fn the_register_request_is_logged_under_the_plugins_id() {
         let filter = Filter::parse(&format!("plugin:{id}"));
         log.entries()
             .iter()
-            .filter(|e| filter.matches(e))
+            .filter(|e| filter.matches(e, &log))
             .find(|e| matches!(&e.kind, EntryKind::Request { method, .. } if method == "register"))
             .cloned()
     };

@@ -151,6 +151,8 @@ pub enum Action {
     EditResend,
     Export,
     Pair,
+    /// The selected message in `$PAGER`, the composer's params in `$EDITOR`.
+    OpenExternally,
     DetailDown,
     DetailUp,
     // Overlays and text.
@@ -243,6 +245,8 @@ impl Action {
             (EditResend, _) => "edit the request in the composer, then send",
             (Export, _) => "export the shown (filtered) messages to a .jsonl file",
             (Pair, _) => "jump to the paired request / response",
+            (OpenExternally, Scope::Composer) => "edit the params in $VISUAL / $EDITOR",
+            (OpenExternally, _) => "read the message in $PAGER",
             (DetailDown, _) => "scroll the detail down",
             (DetailUp, _) => "scroll the detail up",
             (Confirm, Scope::Context) => "apply and re-render (in the visitor JSON: a new line)",

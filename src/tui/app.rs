@@ -3,7 +3,7 @@
 //! changed. No timer runs unless something on screen moves, so an idle console sleeps.
 
 use super::context_edit::RecentVisitor;
-use super::msg::{CommandOutput, Effect, Msg};
+use super::msg::{CommandOutput, Effect, External, Msg};
 use super::state::State;
 use super::update::update;
 use super::view;
@@ -46,6 +46,63 @@ pub struct Foreground {
     name: String,
     argv: Vec<String>,
     stdin: Option<String>,
+    /// The file handed to an editor or a pager (removed when dropped); an editor's is read
+    /// back when it ends.
+    file: Option<(tempfile::TempPath, External)>,
+}
+
+impl Foreground {
+    /// `text` in a new temporary `.json` file, and the user's editor or pager to open it.
+    fn external(program: External, text: &str) -> Result<Foreground, String> {
+        let (vars, fallback, name): (&[&str], _, _) = match program {
+            External::Editor => (&["VISUAL", "EDITOR"], "vi", "editor"),
+            External::Pager => (&["PAGER"], "less", "pager"),
+        };
+        let chosen = vars
+            .iter()
+            .find_map(|v| std::env::var(v).ok().filter(|s| !s.trim().is_empty()))
+            .unwrap_or_else(|| fallback.into());
+        let mut argv = shlex::split(&chosen)
+            .filter(|a| !a.is_empty())
+            .ok_or_else(|| format!("${} = {chosen:?} is not a command line", vars[0]))?;
+        let mut file = tempfile::Builder::new()
+            .prefix("tgo-console-")
+            .suffix(".json")
+            .tempfile()
+            .map_err(|e| format!("cannot write a temporary file: {e}"))?;
+        std::io::Write::write_all(&mut file, text.as_bytes())
+            .map_err(|e| format!("cannot write a temporary file: {e}"))?;
+        let path = file.into_temp_path();
+        argv.push(path.display().to_string());
+        Ok(Foreground {
+            name: name.into(),
+            argv,
+            stdin: None,
+            file: Some((path, program)),
+        })
+    }
+
+    /// What the console learns when it ended.
+    fn ended(self, ok: bool, said: String) -> Msg {
+        match self.file {
+            Some((path, External::Editor)) if ok => Msg::Edited(
+                std::fs::read_to_string(&path).map_err(|e| format!("cannot read it back: {e}")),
+            ),
+            Some((_, External::Editor)) => Msg::Edited(Err(format!("{} ({said})", self.argv[0]))),
+            Some((_, External::Pager)) if ok => Msg::Tick,
+            Some((_, External::Pager)) => Msg::Notice {
+                text: format!("pager {}: {said}", self.argv[0]),
+                error: true,
+            },
+            None => Msg::CommandDone {
+                name: self.name,
+                output: CommandOutput::None,
+                ok,
+                status: said,
+                text: String::new(),
+            },
+        }
+    }
 }
 
 /// Reports a platform action that failed.
@@ -361,13 +418,7 @@ where
             let (ok, said) = platform.foreground(&fg.argv, fg.stdin.as_deref());
             input.resume();
             terminal.clear().map_err(std::io::Error::other)?;
-            let _ = tx.send(Msg::CommandDone {
-                name: fg.name,
-                output: CommandOutput::None,
-                ok,
-                status: said,
-                text: String::new(),
-            });
+            let _ = tx.send(fg.ended(ok, said));
         }
     }
     tracing::info!(frames, "event loop ended");
@@ -398,7 +449,18 @@ fn handle(
                 stdin,
                 foreground: true,
                 ..
-            } => foreground.push(Foreground { name, argv, stdin }),
+            } => foreground.push(Foreground {
+                name,
+                argv,
+                stdin,
+                file: None,
+            }),
+            Effect::External { program, text } => match Foreground::external(program, &text) {
+                Ok(fg) => foreground.push(fg),
+                Err(text) => {
+                    let _ = tx.send(Msg::Notice { text, error: true });
+                }
+            },
             other => run_effect(other, host, launcher, tx, platform, visitors_file),
         }
     }
@@ -533,6 +595,8 @@ fn run_effect(
             output,
             ..
         } => spawn_command(name, argv, stdin, output, tx.clone()),
+        // `handle` gives these to the loop, which steps aside for them.
+        Effect::External { .. } => {}
         Effect::SaveVisitors(list) => {
             let Some(path) = visitors_file.map(std::path::Path::to_path_buf) else {
                 return;

@@ -420,9 +420,7 @@ mod tests {
     use super::*;
 
     fn config(text: &str) -> Config {
-        let mut c: Config = toml::from_str(text).unwrap();
-        c.source = Some(("config.toml".into(), text.into()));
-        c
+        Config::from_text(text.into(), "config.toml".as_ref()).unwrap()
     }
 
     #[test]

@@ -84,6 +84,9 @@ pub enum ComposerOutcome {
         method: String,
         params: Value,
     },
+    /// Edit the params (this text) in the user's editor; they come back through
+    /// [`ComposerState::edited`].
+    EditParams(String),
 }
 
 /// The methods a plugin with these capabilities answers, in capability order, then `ping`
@@ -254,6 +257,14 @@ impl ComposerState {
             .map_or_else(|| "{}".to_string(), |(_, v)| pretty(v));
         self.set_params(&sample);
         self.filled = Some(sample);
+    }
+
+    /// The params as the user's editor left them: they replace the field (and count as
+    /// edited, so choosing a method no longer fills them in).
+    pub fn edited(&mut self, text: &str) {
+        self.set_params(text.trim_end_matches('\n'));
+        self.filled = None;
+        self.set_focus(Field::Params);
     }
 
     fn set_params(&mut self, text: &str) {
@@ -527,6 +538,9 @@ impl ComposerState {
                 }
                 self.next_field();
                 ComposerOutcome::Handled
+            }
+            (Some(Action::OpenExternally), ..) => {
+                return ComposerOutcome::EditParams(self.params.lines().join("\n"));
             }
             (Some(Action::ApplyContext), ..) => {
                 self.apply_context();

@@ -4,7 +4,7 @@
 use super::action::KeyInput;
 use super::inspector::InspectorOutcome;
 use super::modals;
-use super::msg::Effect;
+use super::msg::{Effect, External};
 use super::render;
 use super::state::*;
 use super::view;
@@ -28,6 +28,10 @@ pub fn on_key(state: &mut State, input: KeyInput, log: &MessageLog) -> Option<Ve
             Some(vec![Effect::Copy(json)])
         }
         InspectorOutcome::Export(seqs) => Some(vec![Effect::Export(seqs)]),
+        InspectorOutcome::Page(text) => Some(vec![Effect::External {
+            program: External::Pager,
+            text,
+        }]),
         InspectorOutcome::Resend(seq) => Some(match render::request_of(log, seq) {
             Some((plugin_id, method, params)) => {
                 render::request_effects(state, plugin_id, method, params)

@@ -203,21 +203,18 @@ impl Default for Keymap {
     }
 }
 
-/// Where a binding was written, for errors.
+/// A binding as written, each key with where (for errors).
 struct Written {
-    at: String,
     scope: Scope,
     action: Action,
     keys: Vec<(Key, String)>,
 }
 
 fn read_table(
-    text: &str,
     place: &dyn Fn(usize) -> String,
     table: &KeyTables,
     errors: &mut Vec<String>,
 ) -> Vec<Written> {
-    let _ = text;
     let mut out = Vec::new();
     for (scope_name, actions) in table {
         let Some(scope) = Scope::from_name(scope_name.get_ref()) else {
@@ -230,10 +227,10 @@ fn read_table(
             continue;
         };
         for (action_name, keys) in actions {
-            let at = place(action_name.span().start);
             let Some(action) = Action::from_name(action_name.get_ref()) else {
                 errors.push(format!(
-                    "{at}: [keys.{}] \"{}\": no such action{}",
+                    "{}: [keys.{}] \"{}\": no such action{}",
+                    place(action_name.span().start),
                     scope.name(),
                     action_name.get_ref(),
                     suggestion(action_name.get_ref())
@@ -252,7 +249,6 @@ fn read_table(
                 }
             }
             out.push(Written {
-                at,
                 scope,
                 action,
                 keys: parsed,
@@ -300,12 +296,11 @@ impl Keymap {
             let line = DEFAULTS[..offset].matches('\n').count() + 1;
             format!("keymap.toml:{line}")
         };
-        let defaults = read_table(DEFAULTS, &default_place, &default_table(), &mut errors);
+        let defaults = read_table(&default_place, &default_table(), &mut errors);
         let user_place = |offset: usize| config.place(offset);
-        let user = read_table("", &user_place, &config.keys, &mut errors);
+        let user = read_table(&user_place, &config.keys, &mut errors);
         let mut bindings: BTreeMap<Scope, BTreeMap<Action, Vec<(Key, String)>>> = BTreeMap::new();
         for w in defaults.into_iter().chain(user) {
-            let _ = &w.at;
             bindings
                 .entry(w.scope)
                 .or_default()
@@ -469,12 +464,11 @@ mod tests {
     use super::*;
 
     fn config(text: &str) -> Config {
-        let mut c: Config = toml::from_str(text).unwrap();
-        c.source = Some((
-            "/home/me/.config/tgo-console/config.toml".into(),
+        Config::from_text(
             text.into(),
-        ));
-        c
+            "/home/me/.config/tgo-console/config.toml".as_ref(),
+        )
+        .unwrap()
     }
 
     #[test]

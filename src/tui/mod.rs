@@ -29,6 +29,7 @@ pub mod plugins;
 pub mod render;
 pub mod replay;
 pub mod screenshots;
+pub mod setup;
 pub mod state;
 pub mod terminal;
 pub mod theme;
@@ -70,6 +71,8 @@ pub struct TuiOptions {
     pub visitors_file: Option<PathBuf>,
     /// Overwrite the `record` file if it exists (`--force`).
     pub force: bool,
+    /// Keys, commands and filters of the user's config; `--filter`.
+    pub personal: setup::Personal,
 }
 
 /// The built-in demo plugin as a launchable plugin: this executable, `demo-plugin`.
@@ -229,6 +232,7 @@ pub async fn run(opts: TuiOptions) -> anyhow::Result<()> {
     if let Some(path) = &opts.visitors_file {
         remember_visitors(&mut state, app::load_visitors(path));
     }
+    opts.personal.install(&mut state, &host.log());
     if opts.demo {
         launcher.add(demo_manifest()?);
     }
@@ -304,6 +308,7 @@ pub async fn run(opts: TuiOptions) -> anyhow::Result<()> {
 pub async fn run_replay(
     path: &std::path::Path,
     theme: Theme,
+    personal: setup::Personal,
     log_path: PathBuf,
 ) -> anyhow::Result<Vec<String>> {
     let loaded = crate::record::load(path)
@@ -322,6 +327,7 @@ pub async fn run_replay(
         log_path.display().to_string(),
     );
     host.import(loaded.entries_with_bad_lines());
+    personal.install(&mut state, &host.log());
     state.inspector.sync(&host.log());
     replay::note_bad_lines(&mut state, &loaded.bad);
     let (mut guard, mut input) = take_terminal(&mut state, log_path)?;

@@ -7,7 +7,7 @@ use super::composer::{ComposerOutcome, ComposerState, PluginChoice, method_candi
 use super::context_edit::{ContextEditor, EditOutcome, RecentVisitor, remember};
 use super::events;
 use super::launches;
-use super::msg::Effect;
+use super::msg::{Effect, External};
 use super::render;
 use super::state::*;
 use super::view::{self, ScreenLayout};
@@ -128,6 +128,13 @@ pub fn on_key(state: &mut State, input: KeyInput) -> Vec<Effect> {
             } => {
                 state.composer_last = Some((plugin_id.clone(), method.clone()));
                 return render::request_effects(state, plugin_id, method, params);
+            }
+            ComposerOutcome::EditParams(text) => {
+                state.modal = Some(Modal::Composer(c));
+                return vec![Effect::External {
+                    program: External::Editor,
+                    text,
+                }];
             }
             ComposerOutcome::Ignored | ComposerOutcome::Handled => {
                 state.modal = Some(Modal::Composer(c))
@@ -261,4 +268,17 @@ pub fn on_mouse(state: &mut State, m: MouseEvent, l: &ScreenLayout) -> Vec<Effec
         _ => {}
     }
     Vec::new()
+}
+
+/// The user's editor ended: its text replaces the composer's params (the composer stayed open
+/// while the editor had the terminal).
+pub fn edited(state: &mut State, result: Result<String, String>) {
+    match (result, &mut state.modal) {
+        (Ok(text), Some(Modal::Composer(c))) => {
+            c.edited(&text);
+            state.toast(ToastKind::Info, "params from the editor".into(), TOAST);
+        }
+        (Ok(_), _) => {}
+        (Err(e), _) => state.set_error(format!("editor: {e}")),
+    }
 }

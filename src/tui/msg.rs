@@ -91,8 +91,19 @@ pub enum Msg {
         status: String,
         text: String,
     },
+    /// The user's editor ended: the file's text, or why there is none.
+    Edited(Result<String, String>),
     /// Time passed: spinner frame, toast expiry, restart countdown.
     Tick,
+}
+
+/// A program of the user's that gets a file and the terminal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum External {
+    /// `$VISUAL`, else `$EDITOR`, else `vi`: the file is read back when it ends.
+    Editor,
+    /// `$PAGER`, else `less`.
+    Pager,
 }
 
 /// Something for the app to do.
@@ -129,6 +140,12 @@ pub enum Effect {
         stdin: Option<String>,
         output: CommandOutput,
         foreground: bool,
+    },
+    /// Show `text` in the user's pager, or edit it in the user's editor (the result comes
+    /// back as [`Msg::Edited`]). The console steps aside while they run.
+    External {
+        program: External,
+        text: String,
     },
     /// Keep these recent visitors for the next run (the app knows where).
     SaveVisitors(Vec<super::context_edit::RecentVisitor>),

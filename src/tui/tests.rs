@@ -1973,3 +1973,67 @@ fn the_composer_opens_on_the_selected_plugin_with_its_last_method_and_real_param
     assert!(screen.contains("\"session_id\": \"s_12345\""), "{screen}");
     insta::assert_snapshot!("composer_reopened", screen);
 }
+
+/// Ctrl-P: the palette lists actions with their keys, the plugins' capabilities and the saved
+/// filters; typing narrows it fuzzily, Enter does the pick.
+#[test]
+fn the_palette_finds_actions_capabilities_and_filters() {
+    let mut h = rendered();
+    h.state.filters = vec![(
+        "slow renders".into(),
+        "method:visitor_panel/render latency:>200ms".into(),
+    )];
+    h.send(Msg::Key(KeyEvent::new(
+        KeyCode::Char('p'),
+        KeyModifiers::CONTROL,
+    )));
+    insta::assert_snapshot!("palette_open", h.sized(100, 30));
+    h.chars("slow");
+    let screen = h.sized(100, 30);
+    insta::assert_snapshot!("palette_filtered", screen);
+    h.key(KeyCode::Enter);
+    assert!(h.state.modal.is_none());
+    assert_eq!(h.state.focus, Pane::Inspector);
+    let after = h.sized(100, 30);
+    assert!(after.contains("filter: method:vi"), "{after}");
+}
+
+/// A user's keymap shows everywhere keys are shown: the help and the status bar's hints.
+#[test]
+fn rebound_keys_show_in_the_help_and_the_hints() {
+    let config = crate::config::Config::from_text(
+        "[keys.global]\nquit = [\"ctrl-q\"]\nhelp = [\"f1\"]\n".into(),
+        "/home/me/config.toml".as_ref(),
+    )
+    .unwrap();
+    let mut h = rendered();
+    h.state.keymap = std::sync::Arc::new(super::keymap::Keymap::build(&config).unwrap());
+    let screen = h.sized(120, 30);
+    let status = screen.lines().last().unwrap();
+    assert!(
+        status.contains("F1 help") && status.contains("Ctrl-Q quit"),
+        "{status}"
+    );
+    // `q` no longer quits.
+    assert!(!h.key(KeyCode::Char('q')).contains(&Effect::Quit));
+    h.key(KeyCode::F(1));
+    let help = h.sized(100, 40);
+    assert!(help.contains("Ctrl-Q"), "{help}");
+    insta::assert_snapshot!("help_rebound", help);
+}
+
+/// What a background command printed opens in the output modal, titled with how it ended.
+#[test]
+fn a_commands_output_opens_in_a_modal() {
+    let mut h = rendered();
+    h.send(Msg::CommandDone {
+        name: "stack dump".into(),
+        output: super::msg::CommandOutput::Pane,
+        ok: true,
+        status: "exit status: 0".into(),
+        text: "Thread 0x7f (idle): \"MainThread\"\n    serve (plugin.py:42)\n    订单 处理 (orders.py:7)\n".into(),
+    });
+    insta::assert_snapshot!("command_output", h.sized(100, 30));
+    h.key(KeyCode::Esc);
+    assert!(h.state.modal.is_none());
+}

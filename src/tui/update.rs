@@ -182,6 +182,10 @@ fn apply(state: &mut State, msg: Msg, log: &MessageLog, now: Instant) -> Vec<Eff
             commands::done(state, &name, output, ok, &status, text);
             Vec::new()
         }
+        Msg::Edited(result) => {
+            modals::edited(state, result);
+            Vec::new()
+        }
         Msg::Tick => Vec::new(),
     }
 }

@@ -1,6 +1,52 @@
 //! The inspector's filter: a few `key:value` tokens plus free text, typed after `/`.
 
-use crate::host::{Direction, EntryKind, LogEntry};
+use crate::host::{Direction, EntryKind, LogEntry, MessageLog};
+use std::time::Duration;
+
+/// `latency:>200ms`: an answer's latency compared with a bound.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Latency {
+    Above(Duration),
+    Below(Duration),
+}
+
+impl Latency {
+    /// `>200ms`, `>=1s`, `<0.5s`, `>150` (milliseconds when no unit is given).
+    fn parse(s: &str) -> Option<Latency> {
+        let (above, rest) = if let Some(r) = s.strip_prefix(">=").or(s.strip_prefix('>')) {
+            (true, r)
+        } else if let Some(r) = s.strip_prefix("<=").or(s.strip_prefix('<')) {
+            (false, r)
+        } else {
+            return None;
+        };
+        let (number, scale) = if let Some(n) = rest.strip_suffix("ms") {
+            (n, 1e-3)
+        } else if let Some(n) = rest.strip_suffix('s') {
+            (n, 1.0)
+        } else {
+            (rest, 1e-3)
+        };
+        let secs = number
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite() && *v >= 0.0)?
+            * scale;
+        let bound = Duration::try_from_secs_f64(secs).ok()?;
+        Some(if above {
+            Latency::Above(bound)
+        } else {
+            Latency::Below(bound)
+        })
+    }
+
+    fn admits(self, latency: Duration) -> bool {
+        match self {
+            Latency::Above(b) => latency > b,
+            Latency::Below(b) => latency < b,
+        }
+    }
+}
 
 /// Which log entries the inspector shows. Built by [`Filter::parse`]; all parts must match.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -10,8 +56,11 @@ pub struct Filter {
     pub text: String,
     /// Exact plugin id.
     pub plugin: Option<String>,
-    /// Substring of the method of a request or notification (case-insensitive).
+    /// Substring of the method of a request or notification, or of the request an answer
+    /// answers (case-insensitive).
     pub method: Option<String>,
+    /// Only answers (results and errors) whose latency passes (`latency:>200ms`).
+    pub latency: Option<Latency>,
     pub dir: Option<Direction>,
     /// Only problem entries, error replies and invalid frames.
     pub errors_only: bool,
@@ -29,7 +78,8 @@ fn parse_dir(s: &str) -> Option<Direction> {
 }
 
 impl Filter {
-    /// Parses `plugin:ID method:NAME kind:K dir:in|out|local (or > <) errors|is:error words…`.
+    /// Parses `plugin:ID method:NAME kind:K dir:in|out|local (or > <) latency:>200ms
+    /// errors|is:error words…`.
     /// A token that is not a well-formed `key:value` is taken as free text.
     pub fn parse(input: &str) -> Filter {
         let mut f = Filter::default();
@@ -42,6 +92,8 @@ impl Filter {
                 f.method = Some(v.to_string());
             } else if let Some(d) = lower.strip_prefix("dir:").and_then(parse_dir) {
                 f.dir = Some(d);
+            } else if let Some(l) = lower.strip_prefix("latency:").and_then(Latency::parse) {
+                f.latency = Some(l);
             } else if let Some(v) = lower.strip_prefix("kind:").filter(|v| !v.is_empty()) {
                 f.kind = Some(v.to_string());
             } else if tok == ">" || tok == "<" {
@@ -60,10 +112,10 @@ impl Filter {
         *self == Filter::default()
     }
 
-    /// Whether `e` passes. Compiles the filter each call; the inspector compiles once per
-    /// rebuild instead.
-    pub fn matches(&self, e: &LogEntry) -> bool {
-        Matcher::new(self).matches(e)
+    /// Whether `e` of `log` passes. Compiles the filter each call; the inspector compiles
+    /// once per rebuild instead.
+    pub fn matches(&self, e: &LogEntry, log: &MessageLog) -> bool {
+        Matcher::new(self).matches(e, log)
     }
 }
 
@@ -89,8 +141,16 @@ impl Matcher {
         }
     }
 
-    pub(crate) fn matches(&self, e: &LogEntry) -> bool {
+    /// Whether `e` passes; `log` holds the request an answer answers (for `method:`).
+    pub(crate) fn matches(&self, e: &LogEntry, log: &MessageLog) -> bool {
         let f = &self.filter;
+        // Answers only: a request learns its latency after it was indexed.
+        let answer = matches!(e.kind, EntryKind::Result { .. } | EntryKind::Error { .. });
+        if let Some(l) = f.latency
+            && !(answer && e.latency.is_some_and(|d| l.admits(d)))
+        {
+            return false;
+        }
         if f.dir.is_some_and(|d| d != e.dir) {
             return false;
         }
@@ -112,6 +172,13 @@ impl Matcher {
                 EntryKind::Request { method, .. } | EntryKind::Notification { method } => {
                     if !contains_ci(method, m) {
                         return false;
+                    }
+                }
+                EntryKind::Result { .. } | EntryKind::Error { .. } => {
+                    let asked = e.pair.and_then(|seq| log.get(seq)).map(|r| &r.kind);
+                    match asked {
+                        Some(EntryKind::Request { method, .. }) if contains_ci(method, m) => {}
+                        _ => return false,
                     }
                 }
                 _ => return false,
@@ -197,6 +264,7 @@ mod tests {
                 dir: Some(Direction::Out),
                 errors_only: true,
                 kind: None,
+                latency: None,
             }
         );
         assert_eq!(Filter::parse("KIND:Output").kind.as_deref(), Some("output"));
@@ -251,7 +319,8 @@ mod tests {
                 text: "Traceback (most recent call last)".into(),
             },
         );
-        let m = |s: &str, e: &LogEntry| Filter::parse(s).matches(e);
+        let log = MessageLog::new(1 << 20);
+        let m = |s: &str, e: &LogEntry| Filter::parse(s).matches(e, &log);
         assert!(m("", &req) && m("", &err) && m("", &ev));
         assert!(m("kind:output traceback", &out) && m("kind:out stderr", &out));
         assert!(!m("kind:output", &req) && !m("kind:request", &out));
@@ -265,5 +334,74 @@ mod tests {
         assert!(m("closed dir:local", &ev) && m("eof", &ev) && !m("<", &ev));
         assert!(!m("plugin:demo", &ev));
         assert!(m("errors", &req.clone().flagged()));
+    }
+
+    #[test]
+    fn latency_bounds_read_with_or_without_a_unit() {
+        let l = |s: &str| Filter::parse(s).latency;
+        let ms = Duration::from_millis;
+        assert_eq!(l("latency:>200ms"), Some(Latency::Above(ms(200))));
+        assert_eq!(l("latency:>=1s"), Some(Latency::Above(ms(1000))));
+        assert_eq!(l("latency:<0.5s"), Some(Latency::Below(ms(500))));
+        assert_eq!(l("LATENCY:>150"), Some(Latency::Above(ms(150))));
+        // Not a bound: kept as free text, so it visibly matches nothing.
+        for bad in [
+            "latency:200ms",
+            "latency:>fast",
+            "latency:>-1s",
+            "latency:>inf",
+        ] {
+            let f = Filter::parse(bad);
+            assert_eq!((f.latency, f.text.as_str()), (None, bad));
+        }
+    }
+
+    /// `method:X latency:>200ms` finds the slow answers to X: the answer is matched by the
+    /// method of the request it answers, and only answers carry a latency.
+    #[test]
+    fn method_and_latency_find_slow_answers() {
+        let mut log = MessageLog::new(1 << 20);
+        let mut exchange = |method: &str, ms: u64| {
+            let req = log.push(entry(
+                Direction::Out,
+                Some("demo"),
+                "{}",
+                EntryKind::Request {
+                    id: Id::Num(ms as i64),
+                    method: method.into(),
+                },
+            ));
+            let resp = log.push(entry(
+                Direction::In,
+                Some("demo"),
+                "{}",
+                EntryKind::Result {
+                    id: Some(Id::Num(ms as i64)),
+                },
+            ));
+            log.pair(req, resp, Duration::from_millis(ms));
+            (req, resp)
+        };
+        let slow = exchange("visitor_panel/render", 350);
+        let fast = exchange("visitor_panel/render", 20);
+        let other = exchange("chat_toolbar/render", 900);
+        let shown = |q: &str| -> Vec<u64> {
+            let f = Filter::parse(q);
+            log.entries()
+                .iter()
+                .filter(|e| f.matches(e, &log))
+                .map(|e| e.seq)
+                .collect()
+        };
+        assert_eq!(
+            shown("method:visitor_panel/render latency:>200ms"),
+            vec![slow.1]
+        );
+        assert_eq!(
+            shown("method:visitor_panel/render"),
+            vec![slow.0, slow.1, fast.0, fast.1]
+        );
+        assert_eq!(shown("latency:<100ms"), vec![fast.1]);
+        assert_eq!(shown("latency:>200ms"), vec![slow.1, other.1]);
     }
 }

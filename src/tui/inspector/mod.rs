@@ -49,6 +49,8 @@ pub enum InspectorOutcome {
     EditResend(u64),
     /// Write these entries (the shown ones: filtered, or all) to a file.
     Export(Vec<u64>),
+    /// Show this text (the selected message, pretty JSON) in the user's pager.
+    Page(String),
 }
 
 /// Largest answer validated when it is selected: validating is linear in its size, and a
@@ -186,7 +188,7 @@ impl InspectorState {
             let from = (self.indexed_upto + 1).max(first_kept) - first_kept;
             let from = usize::try_from(from).unwrap_or(usize::MAX);
             for e in log.entries().range(from.min(log.len())..) {
-                if self.matcher.matches(e) {
+                if self.matcher.matches(e, log) {
                     self.index.push_back(e.seq);
                 }
             }
@@ -213,7 +215,7 @@ impl InspectorState {
         for seq in amended {
             let Some(e) = log.get(seq) else { continue };
             if let Err(pos) = self.index.binary_search(&seq)
-                && self.matcher.matches(e)
+                && self.matcher.matches(e, log)
             {
                 self.index.insert(pos, seq);
                 if pos < self.offset.get() {
@@ -232,7 +234,7 @@ impl InspectorState {
         self.index = log
             .entries()
             .iter()
-            .filter(|e| self.matcher.matches(e))
+            .filter(|e| self.matcher.matches(e, log))
             .map(|e| e.seq)
             .collect();
         self.indexed_upto = log.last_seq();
@@ -377,6 +379,12 @@ impl InspectorState {
                     return self.notify("nothing to export");
                 }
                 return InspectorOutcome::Export(self.index.iter().copied().collect());
+            }
+            Action::OpenExternally => {
+                return match self.selected.and_then(|s| log.get(s)) {
+                    Some(e) => InspectorOutcome::Page(copy_text(e)),
+                    None => self.notify("nothing selected"),
+                };
             }
             Action::CopyMessage => {
                 return match self.selected.and_then(|s| log.get(s)) {

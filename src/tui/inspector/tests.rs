@@ -549,10 +549,11 @@ fn filter_input_applies_on_enter_and_esc_cancels_or_clears() {
     assert_eq!(st.counts(), (all, all));
     type_filter(&mut st, log, "method:render");
     keyed(&mut st, code(KeyCode::Enter), log, 20);
-    assert_eq!(st.counts(), (1, all));
+    // The render request and its answer (matched by the request it answers).
+    assert_eq!(st.counts(), (2, all));
     assert_eq!(
         st.selected(),
-        Some(m.render_req),
+        Some(m.render_res),
         "follow picks the newest match"
     );
     // `/` reopens with the current filter; Esc outside the input clears it.

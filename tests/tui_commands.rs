@@ -1,0 +1,112 @@
+//! The user's commands, `$EDITOR` / `$PAGER` and `--filter`, through the console's real loop
+//! over a real host and the demo plugin (issue 11.2).
+
+mod common;
+
+use common::console::Console;
+use crossterm::event::{KeyCode, KeyModifiers};
+use std::path::Path;
+use tgo_console::config::Config;
+use tgo_console::tui::setup::Personal;
+
+fn personal(toml: &str, filter: Option<&str>) -> Personal {
+    let config = Config::from_text(toml.into(), Path::new("/home/me/config.toml")).unwrap();
+    Personal::from_config(&config, filter.map(String::from)).unwrap()
+}
+
+/// Ctrl-O in the composer hands its params to the editor (the console steps aside) and takes
+/// back what the editor left; Ctrl-O in the inspector hands the message to the pager.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn params_go_to_the_editor_and_messages_to_the_pager() {
+    let mut c = Console::new(120, 36, |_| {}).await;
+    let _demo = c.host.demo("com.tgo.demo");
+    c.run(|mut s| async move {
+        s.until("Every template").await;
+        s.key(KeyCode::Char('c'));
+        s.until("Send a request").await;
+        // A method, then its sample params (the render context).
+        s.type_text("visitor_panel/render");
+        s.key(KeyCode::Enter);
+        s.until("\"visitor_id\"").await;
+        s.key_with(KeyCode::Char('o'), KeyModifiers::CONTROL);
+        s.until("params from the editor").await;
+        s.until("by the editor").await;
+        s.key(KeyCode::Esc);
+        s.key(KeyCode::Char('3'));
+        s.key(KeyCode::Char('/'));
+        s.type_text("method:register");
+        s.key(KeyCode::Enter);
+        s.until("filter: method:register").await;
+        s.key_with(KeyCode::Char('o'), KeyModifiers::CONTROL);
+        // The pager leaves nothing on screen: the next key proves the loop went on.
+        s.key(KeyCode::Char('?'));
+        s.until("Everywhere").await;
+        s.key(KeyCode::Esc);
+        s.key(KeyCode::Char('q'));
+    })
+    .await;
+    let calls = c.platform.0.lock().unwrap().clone();
+    let editor = calls
+        .iter()
+        .find(|l| l.starts_with("foreground") && l.contains("\"visitor_id\""))
+        .unwrap_or_else(|| panic!("the editor got the params: {calls:#?}"));
+    assert!(
+        editor.lines().next().unwrap().ends_with(".json"),
+        "{editor}"
+    );
+    let shown: Vec<_> = calls
+        .iter()
+        .filter(|l| l.starts_with("foreground"))
+        .collect();
+    assert_eq!(shown.len(), 2, "{calls:#?}");
+    assert!(
+        shown[1].contains("\"jsonrpc\""),
+        "the pager got the message: {}",
+        shown[1]
+    );
+    c.finish().await;
+}
+
+/// A `[[command]]` bound to a key runs against the selection without a shell: the plugin id
+/// is one argument, and what it printed opens in the output pane.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_users_command_runs_on_the_selected_plugin() {
+    let mut c = Console::new(120, 36, |_| {}).await;
+    let config = r#"
+[[command]]
+name = "say id"
+key = "ctrl-d"
+run = "printf '<%s>' {{plugin.id}}"
+output = "pane"
+"#;
+    let log = c.host.handle.clone();
+    personal(config, None).install(&mut c.state, &log.log());
+    let _demo = c.host.demo("com.tgo.demo");
+    c.run(|mut s| async move {
+        s.until("Every template").await;
+        s.key_with(KeyCode::Char('d'), KeyModifiers::CONTROL);
+        s.until("<com.tgo.demo>").await;
+        s.until("say id · exit status: 0").await;
+        s.key(KeyCode::Esc);
+        s.key(KeyCode::Char('q'));
+    })
+    .await;
+    c.finish().await;
+}
+
+/// `--filter NAME` starts the inspector focused and filtered by the saved query.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_saved_filter_starts_the_inspector_filtered() {
+    let mut c = Console::new(120, 36, |_| {}).await;
+    let config = "[[filter]]\nname = \"registrations\"\nquery = \"method:register\"\n";
+    let log = c.host.handle.clone();
+    personal(config, Some("registrations")).install(&mut c.state, &log.log());
+    let _demo = c.host.demo("com.tgo.demo");
+    c.run(|mut s| async move {
+        s.until("method:register").await;
+        s.key(KeyCode::Char('q'));
+    })
+    .await;
+    assert_eq!(c.state.focus, tgo_console::tui::state::Pane::Inspector);
+    c.finish().await;
+}
