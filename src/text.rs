@@ -203,6 +203,20 @@ pub fn width(s: &str) -> usize {
     unicode_width::UnicodeWidthStr::width(s)
 }
 
+/// `line 3, column 7: expected `,` or `}`` — position first, as editors print it.
+pub fn json_error(e: &serde_json::Error) -> String {
+    let msg = e.to_string();
+    let msg = match msg.rsplit_once(" at line ") {
+        Some((head, _)) => head.to_string(),
+        None => msg,
+    };
+    if e.line() == 0 {
+        msg
+    } else {
+        format!("line {}, column {}: {msg}", e.line(), e.column())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

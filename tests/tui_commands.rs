@@ -7,6 +7,7 @@ use common::console::Console;
 use crossterm::event::{KeyCode, KeyModifiers};
 use std::path::Path;
 use tgo_console::config::Config;
+use tgo_console::tui::commands;
 use tgo_console::tui::setup::Personal;
 
 fn personal(toml: &str, filter: Option<&str>) -> Personal {
@@ -80,7 +81,7 @@ run = "printf '<%s>' {{plugin.id}}"
 output = "pane"
 "#;
     let log = c.host.handle.clone();
-    personal(config, None).install(&mut c.state, &log.log());
+    commands::install(personal(config, None), &mut c.state, &log.log());
     let _demo = c.host.demo("com.tgo.demo");
     c.run(|mut s| async move {
         s.until("Every template").await;
@@ -100,7 +101,11 @@ async fn a_saved_filter_starts_the_inspector_filtered() {
     let mut c = Console::new(120, 36, |_| {}).await;
     let config = "[[filter]]\nname = \"registrations\"\nquery = \"method:register\"\n";
     let log = c.host.handle.clone();
-    personal(config, Some("registrations")).install(&mut c.state, &log.log());
+    commands::install(
+        personal(config, Some("registrations")),
+        &mut c.state,
+        &log.log(),
+    );
     let _demo = c.host.demo("com.tgo.demo");
     c.run(|mut s| async move {
         s.until("method:register").await;

@@ -285,6 +285,34 @@ pub fn renders_json_ui(capability_type: &str) -> bool {
     )
 }
 
+/// Recent visitors kept (and saved).
+pub const RECENT_VISITORS: usize = 20;
+
+/// A visitor used before: its id and the visitor object that goes with it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RecentVisitor {
+    pub visitor_id: String,
+    pub visitor: Map<String, Value>,
+}
+
+impl RecentVisitor {
+    pub fn of(ctx: &RenderContext) -> Self {
+        Self {
+            visitor_id: ctx.visitor_id.clone(),
+            visitor: ctx.visitor.clone(),
+        }
+    }
+}
+
+/// `list` with `v` as its newest entry (an older one of the same id goes), at most
+/// [`RECENT_VISITORS`] long.
+pub fn remember(list: &mut Vec<RecentVisitor>, v: RecentVisitor) {
+    list.retain(|r| r.visitor_id != v.visitor_id);
+    list.push(v);
+    let excess = list.len().saturating_sub(RECENT_VISITORS);
+    list.drain(..excess);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,150 +1,26 @@
-//! The user's commands (`[[command]]` in the config) and what the command palette lists.
-//!
-//! A command's `run` is split like a shell would split it (quotes, no expansion), then each
-//! `{{plugin.pid}}`, `{{plugin.dir}}`, `{{plugin.id}}`, `{{socket}}`, `{{message.json}}` is
-//! filled in from the selection, and `$NAME` from the console's own environment (`$EDITOR`).
-//! No shell reads the result, so what a plugin says (its id, a message) is always one
-//! argument. A command that runs `sh -c SCRIPT` gets the values as arguments after the script
-//! (`$1`…): a `{{…}}` inside the script itself is refused when the config is read.
+//! The user's commands as the console runs them (from the palette or their key, against the
+//! selection; `setup` reads and checks them), what they print, and what the command palette
+//! lists.
 
 use super::action::Scope;
 use super::keymap::Key;
 use super::msg::{CommandOutput, Effect};
 use super::palette::{Entry, Pick};
+use super::setup::{Personal, expand_env};
 use super::state::*;
-use crate::config::Config;
 use crate::host::MessageLog;
 use crossterm::event::KeyEvent;
 
-/// What a command's `{{…}}` may name.
-const PLACEHOLDERS: [&str; 5] = [
-    "plugin.pid",
-    "plugin.dir",
-    "plugin.id",
-    "socket",
-    "message.json",
-];
-
-/// A command of the user's, checked.
-#[derive(Clone, Debug, PartialEq)]
-pub struct UserCommand {
-    pub name: String,
-    /// Program and arguments, placeholders still in them.
-    pub argv: Vec<String>,
-    pub key: Option<Key>,
-    pub output: CommandOutput,
-    pub foreground: bool,
-}
-
-/// Named inspector filters: (name, query).
-pub type Filters = Vec<(String, String)>;
-
-/// The config's commands and filters, checked; errors name the file and line.
-pub fn from_config(config: &Config) -> Result<(Vec<UserCommand>, Filters), Vec<String>> {
-    let mut errors = Vec::new();
-    let mut commands = Vec::new();
-    let at = |name: &str| match &config.source {
-        Some((path, text)) => {
-            let line = text
-                .find(&format!("\"{name}\""))
-                .map(|o| text[..o].matches('\n').count() + 1);
-            match line {
-                Some(l) => format!("{}:{l}", path.display()),
-                None => path.display().to_string(),
-            }
-        }
-        None => "config".into(),
-    };
-    for c in &config.commands {
-        let where_ = at(&c.name);
-        let Some(argv) = shlex::split(&c.run).filter(|a| !a.is_empty()) else {
-            errors.push(format!(
-                "{where_}: command \"{}\": run = {:?} is not a command line",
-                c.name, c.run
-            ));
-            continue;
-        };
-        for arg in &argv {
-            for p in placeholders(arg) {
-                if !PLACEHOLDERS.contains(&p.as_str()) {
-                    errors.push(format!(
-                        "{where_}: command \"{}\": {{{{{p}}}}} is not known (use {})",
-                        c.name,
-                        PLACEHOLDERS.map(|p| format!("{{{{{p}}}}}")).join(", ")
-                    ));
-                }
-            }
-        }
-        if let [shell, flag, script, ..] = argv.as_slice()
-            && matches!(
-                shell.as_str(),
-                "sh" | "bash" | "zsh" | "/bin/sh" | "/bin/bash"
-            )
-            && flag == "-c"
-            && !placeholders(script).is_empty()
-        {
-            errors.push(format!(
-                "{where_}: command \"{}\": a {{{{…}}}} inside a shell script would be read by the shell: pass it as an argument after the script and use \"$1\"",
-                c.name
-            ));
-        }
-        let key = match &c.key {
-            Some(k) => match Key::parse(k.get_ref()) {
-                Ok(key) => Some(key),
-                Err(e) => {
-                    errors.push(format!(
-                        "{}: command \"{}\": {e}",
-                        config.place(k.span().start),
-                        c.name
-                    ));
-                    None
-                }
-            },
-            None => None,
-        };
-        let output = match c.output.as_deref() {
-            None | Some("toast") => CommandOutput::Toast,
-            Some("pane") => CommandOutput::Pane,
-            Some("none") => CommandOutput::None,
-            Some(other) => {
-                errors.push(format!(
-                    "{where_}: command \"{}\": output = \"{other}\": use pane, toast or none",
-                    c.name
-                ));
-                CommandOutput::None
-            }
-        };
-        commands.push(UserCommand {
-            name: c.name.clone(),
-            argv,
-            key,
-            output,
-            foreground: c.foreground,
-        });
+/// Hands the bindings to the state; with `--filter`, the inspector starts filtered and
+/// has the keyboard.
+pub fn install(personal: Personal, state: &mut State, log: &MessageLog) {
+    if let Some(query) = personal.start_query() {
+        state.inspector.set_filter(query, log);
+        state.enter_pane(Pane::Inspector);
     }
-    let filters = config
-        .filters
-        .iter()
-        .map(|f| (f.name.clone(), f.query.clone()))
-        .collect();
-    if errors.is_empty() {
-        Ok((commands, filters))
-    } else {
-        Err(errors)
-    }
-}
-
-/// The `{{name}}`s in `text`.
-fn placeholders(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut rest = text;
-    while let Some(i) = rest.find("{{") {
-        let after = &rest[i + 2..];
-        let Some(j) = after.find("}}") else { break };
-        out.push(after[..j].trim().to_string());
-        rest = &after[j + 2..];
-    }
-    out
+    state.keymap = personal.keymap;
+    state.commands = personal.commands;
+    state.filters = personal.filters;
 }
 
 /// The user's command bound to `key`, if any.
@@ -179,40 +55,6 @@ fn values(state: &State, log: &MessageLog) -> Vec<(&'static str, Option<String>)
         ("socket", state.listening.first().cloned()),
         ("message.json", message),
     ]
-}
-
-/// `$NAME` and `${NAME}` from the console's own environment; a name that is not set is an
-/// error (an empty `$EDITOR` would run nothing).
-fn expand_env(arg: &str) -> Result<String, String> {
-    let mut out = String::new();
-    let mut rest = arg;
-    while let Some(i) = rest.find('$') {
-        out.push_str(&rest[..i]);
-        let after = &rest[i + 1..];
-        let (name, tail) = if let Some(braced) = after.strip_prefix('{') {
-            match braced.find('}') {
-                Some(j) => (&braced[..j], &braced[j + 1..]),
-                None => ("", after),
-            }
-        } else {
-            let end = after
-                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-                .unwrap_or(after.len());
-            (&after[..end], &after[end..])
-        };
-        if name.is_empty() {
-            out.push('$');
-            rest = after;
-            continue;
-        }
-        match std::env::var(name) {
-            Ok(v) if !v.is_empty() => out.push_str(&v),
-            _ => return Err(format!("${name} is not set")),
-        }
-        rest = tail;
-    }
-    out.push_str(rest);
-    Ok(out)
 }
 
 /// Runs the user's command `i` against the selection.
@@ -301,6 +143,9 @@ pub fn done(
     }
 }
 
+/// How many of the newest log entries the palette looks through for recent requests.
+const RECENT_SCAN: usize = 5_000;
+
 /// Everything the palette lists: the actions that can be done from anywhere (and a few a pane
 /// would do), the plugins and their capabilities, the saved filters, the user's commands, and
 /// the requests sent lately.
@@ -383,8 +228,9 @@ pub fn palette_entries(state: &State, log: &MessageLog) -> Vec<Entry> {
         }
     }
     // The newest requests the console sent, one per method and plugin.
+    // Only the newest frames are looked at: the palette opens at once over a huge log.
     let mut seen = std::collections::HashSet::new();
-    for e in log.entries().iter().rev() {
+    for e in log.entries().iter().rev().take(RECENT_SCAN) {
         if seen.len() >= 20 {
             break;
         }
@@ -418,48 +264,7 @@ pub fn palette_entries(state: &State, log: &MessageLog) -> Vec<Entry> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn config(text: &str) -> Config {
-        Config::from_text(text.into(), "config.toml".as_ref()).unwrap()
-    }
-
-    #[test]
-    fn commands_are_checked_when_read() {
-        let c = config(
-            r#"
-[[command]]
-name = "stack dump"
-key = "ctrl-d"
-run = "py-spy dump --pid {{plugin.pid}}"
-output = "pane"
-
-[[command]]
-name = "bad"
-run = "sh -c 'echo {{plugin.id}}'"
-
-[[command]]
-name = "typo"
-run = "echo {{plugin.pdi}}"
-"#,
-        );
-        let errors = from_config(&c).unwrap_err().join("\n");
-        assert!(
-            errors.contains("config.toml:9: command \"bad\": a {{…}} inside a shell script"),
-            "{errors}"
-        );
-        assert!(
-            errors.contains("config.toml:13: command \"typo\": {{plugin.pdi}} is not known"),
-            "{errors}"
-        );
-        let good = config(
-            "[[command]]\nname = \"x\"\nrun = \"sh -c 'echo \\\"$1\\\"' tgo {{plugin.id}}\"\n",
-        );
-        let (cmds, _) = from_config(&good).unwrap();
-        assert_eq!(
-            cmds[0].argv,
-            ["sh", "-c", "echo \"$1\"", "tgo", "{{plugin.id}}"]
-        );
-    }
+    use crate::tui::setup::UserCommand;
 
     #[test]
     fn values_from_plugins_stay_one_argument() {
@@ -490,15 +295,5 @@ run = "echo {{plugin.pdi}}"
             argv,
             &["echo", "id=evil; rm -rf ~ $(reboot)", "/tmp/tgo.sock"]
         );
-    }
-
-    #[test]
-    fn environment_names_are_expanded_from_the_console_not_the_plugin() {
-        // SAFETY: this test's own variable, read right after.
-        unsafe { std::env::set_var("TGO_TEST_EDITOR", "vi -n") };
-        assert_eq!(expand_env("$TGO_TEST_EDITOR").unwrap(), "vi -n");
-        assert_eq!(expand_env("${TGO_TEST_EDITOR}x").unwrap(), "vi -nx");
-        assert!(expand_env("$TGO_SURELY_UNSET_9").is_err());
-        assert_eq!(expand_env("costs $ 5").unwrap(), "costs $ 5");
     }
 }

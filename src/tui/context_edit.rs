@@ -5,48 +5,22 @@
 
 use super::action::{Action, KeyInput};
 use super::cells::claim;
-use super::inspector::json_error;
 use super::theme::Theme;
 use crate::host::RenderContext;
+use crate::text::json_error;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 use ratatui_textarea::TextArea;
-use serde::{Deserialize, Serialize};
+
 use serde_json::{Map, Value};
 
 const LABELS: [&str; 4] = ["Visitor id", "Session id", "Language", "Channel type"];
 /// The field index of the visitor JSON.
 const VISITOR: usize = LABELS.len();
-/// Recent visitors kept (and saved).
-pub const RECENT_VISITORS: usize = 20;
-
-/// A visitor used before: its id and the visitor object that goes with it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct RecentVisitor {
-    pub visitor_id: String,
-    pub visitor: Map<String, Value>,
-}
-
-impl RecentVisitor {
-    pub fn of(ctx: &RenderContext) -> Self {
-        Self {
-            visitor_id: ctx.visitor_id.clone(),
-            visitor: ctx.visitor.clone(),
-        }
-    }
-}
-
-/// `list` with `v` as its newest entry (an older one of the same id goes), at most
-/// [`RECENT_VISITORS`] long.
-pub fn remember(list: &mut Vec<RecentVisitor>, v: RecentVisitor) {
-    list.retain(|r| r.visitor_id != v.visitor_id);
-    list.push(v);
-    let excess = list.len().saturating_sub(RECENT_VISITORS);
-    list.drain(..excess);
-}
+pub use crate::host::context::{RECENT_VISITORS, RecentVisitor, remember};
 
 pub struct ContextEditor {
     fields: Vec<TextArea<'static>>,

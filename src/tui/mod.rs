@@ -37,6 +37,7 @@ pub mod tools;
 pub mod uiview;
 pub mod update;
 pub mod view;
+pub mod wrap;
 
 #[cfg(test)]
 mod tests;
@@ -232,7 +233,7 @@ pub async fn run(opts: TuiOptions) -> anyhow::Result<()> {
     if let Some(path) = &opts.visitors_file {
         remember_visitors(&mut state, app::load_visitors(path));
     }
-    opts.personal.install(&mut state, &host.log());
+    commands::install(opts.personal, &mut state, &host.log());
     if opts.demo {
         launcher.add(demo_manifest()?);
     }
@@ -327,7 +328,7 @@ pub async fn run_replay(
         log_path.display().to_string(),
     );
     host.import(loaded.entries_with_bad_lines());
-    personal.install(&mut state, &host.log());
+    commands::install(personal, &mut state, &host.log());
     state.inspector.sync(&host.log());
     replay::note_bad_lines(&mut state, &loaded.bad);
     let (mut guard, mut input) = take_terminal(&mut state, log_path)?;

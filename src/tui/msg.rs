@@ -148,7 +148,7 @@ pub enum Effect {
         text: String,
     },
     /// Keep these recent visitors for the next run (the app knows where).
-    SaveVisitors(Vec<super::context_edit::RecentVisitor>),
+    SaveVisitors(Vec<crate::host::context::RecentVisitor>),
     /// Read the manifest(s) at this path (a file, a plugin directory or a directory of them)
     /// and launch each.
     AddPlugins(PathBuf),

@@ -504,7 +504,7 @@ pub struct State {
     /// The plugin and method last sent from the composer (it opens on them again).
     pub composer_last: Option<(String, String)>,
     /// The user's commands (`[[command]]`) and named filters (`[[filter]]`).
-    pub commands: Vec<super::commands::UserCommand>,
+    pub commands: Vec<super::setup::UserCommand>,
     pub filters: Vec<(String, String)>,
 }
 

@@ -5,7 +5,7 @@
 //! sent. The walk builds at most `max_lines` lines and only counts the rest, so a huge payload
 //! costs one pass and bounded memory.
 
-use crate::text::{sanitize_line, sanitize_multiline, truncate_chars};
+use crate::text::{json_error, sanitize_line, sanitize_multiline, truncate_chars};
 use crate::tui::theme::Theme;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
@@ -279,20 +279,6 @@ fn escape_bytes(raw: &[u8]) -> String {
         }
     }
     out
-}
-
-/// `line 3, column 7: expected `,` or `}`` — position first, as editors print it.
-pub(crate) fn json_error(e: &serde_json::Error) -> String {
-    let msg = e.to_string();
-    let msg = match msg.rsplit_once(" at line ") {
-        Some((head, _)) => head.to_string(),
-        None => msg,
-    };
-    if e.line() == 0 {
-        msg
-    } else {
-        format!("line {}, column {}: {msg}", e.line(), e.column())
-    }
 }
 
 /// Pretty, syntax-coloured, sanitised lines of a payload. Invalid JSON or UTF-8 is shown as

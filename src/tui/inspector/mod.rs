@@ -14,7 +14,7 @@ mod view;
 mod tests;
 
 pub use filter::Filter;
-pub(crate) use json::json_error;
+
 pub use json::{json_lines, pretty_text};
 pub use view::{render_detail, render_list};
 

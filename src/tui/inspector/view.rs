@@ -403,17 +403,9 @@ fn checked_lines(checked: &Checked, theme: &Theme, width: u16, lines: &mut Vec<L
                 format!("{summary} · as the answer to {}", sanitize_line(method)),
                 theme.fg(theme.title).add_modifier(Modifier::BOLD),
             );
-            lines.extend(crate::tui::diagnostics::wrap_spans(
-                &[heading],
-                width as usize,
-                2,
-            ));
+            lines.extend(crate::tui::wrap::wrap_spans(&[heading], width as usize, 2));
             for d in diagnostics.iter().take(MAX_DETAIL_DIAGNOSTICS) {
-                lines.extend(crate::tui::diagnostics::diagnostic_lines(
-                    d,
-                    theme,
-                    width as usize,
-                ));
+                lines.extend(crate::tui::wrap::diagnostic_lines(d, theme, width as usize));
             }
             if diagnostics.len() > MAX_DETAIL_DIAGNOSTICS {
                 lines.push(Line::styled(

@@ -359,7 +359,7 @@ fn plugin_lines(state: &State, width: u16) -> (Vec<Line<'static>>, Vec<usize>) {
             format!("✖ connection #{} never registered", u.conn),
             t.fg(t.error),
         );
-        lines.extend(super::super::diagnostics::wrap_spans(&[head], w, 2));
+        lines.extend(super::super::wrap::wrap_spans(&[head], w, 2));
         detail_lines(&u.reason, w, t.fg(t.error), &mut lines);
     }
     (lines, row_line)
