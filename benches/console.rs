@@ -127,7 +127,7 @@ fn screen_state(table_rows: usize) -> State {
         index: 0,
     };
     let parsed = jsonui::parse_ui(&big_table(table_rows));
-    state.renders.insert(
+    state.render.slots.insert(
         key.clone(),
         RenderSlot::Ready(Box::new(Rendered::new(
             parsed.value,
@@ -136,7 +136,7 @@ fn screen_state(table_rows: usize) -> State {
             Duration::from_millis(3),
         ))),
     );
-    state.shown = Some(Shown::Cap(key));
+    state.render.shown = Some(Shown::Cap(key));
     state.focus = Pane::Render;
     state
 }

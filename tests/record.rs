@@ -72,7 +72,7 @@ async fn a_session_is_recorded_and_replayed() {
         "session.jsonl",
         "log".into(),
     );
-    assert!(state.read_only);
+    assert!(state.session.read_only);
     assert_eq!(state.plugins.len(), 1);
     state.size = (120, 36);
     let mut log = tgo_console::host::MessageLog::new(1 << 26);

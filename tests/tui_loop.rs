@@ -132,11 +132,14 @@ async fn keys_alone_render_press_and_quit() {
     .await;
     assert!(state.quit, "{screen}");
     assert!(
-        matches!(state.renders.values().next(), Some(RenderSlot::Ready(_))),
+        matches!(
+            state.render.slots.values().next(),
+            Some(RenderSlot::Ready(_))
+        ),
         "{screen}"
     );
     assert!(
-        state.last_event.is_some() || !platform.is_empty(),
+        state.activity.last_event.is_some() || !platform.is_empty(),
         "a button reached the plugin:\n{screen}"
     );
     assert!(screen.contains("Customer 360"), "{screen}");
@@ -161,7 +164,7 @@ async fn mouse_alone_selects_and_renders() {
     })
     .await;
     assert_eq!(c.state.focus, Pane::Plugins);
-    let shown = format!("{:?}", c.state.shown);
+    let shown = format!("{:?}", c.state.render.shown);
     assert!(
         shown.contains("index: 1"),
         "clicked capability shown: {shown}\n{}",
@@ -235,12 +238,12 @@ async fn launched_plugins_show_their_state_and_output_and_stop_with_keys() {
         "{errors:?}"
     );
     let (mut state, mut terminal) = console(&h, 120, 40);
-    state.register_deadline = Duration::from_secs(1);
-    state.launches = views
+    state.launches.register_deadline = Duration::from_secs(1);
+    state.launches.list = views
         .into_iter()
         .map(|v| Launch::new(v, std::time::Instant::now()))
         .collect();
-    state.manifest_errors = errors;
+    state.launches.manifest_errors = errors;
     let (tx, mut rx) = mpsc::unbounded();
     let mut recorder = Recorder::default();
     let handle = h.handle.clone();
@@ -279,16 +282,16 @@ async fn launched_plugins_show_their_state_and_output_and_stop_with_keys() {
         "both plugins ran in their own process group"
     );
 
-    let good = &state.launches[0];
+    let good = &state.launches.list[0];
     assert_eq!(good.plugin_id.as_deref(), Some("rogue.good"), "{screen}");
     assert_eq!(good.state, ProcState::Stopped, "{screen}");
     assert!(
         good.output.iter().any(|l| l.text.contains("[rogue good]")),
         "its stderr is captured"
     );
-    let mute = &state.launches[1];
+    let mute = &state.launches.list[1];
     assert!(
-        mute.never_registered(std::time::Instant::now(), state.register_deadline),
+        mute.never_registered(std::time::Instant::now(), state.launches.register_deadline),
         "{screen}"
     );
     assert!(screen.contains("no register after 1 s"), "{screen}");
@@ -359,7 +362,7 @@ async fn watch_restarts_an_edited_plugin_and_renders_its_panel_again() {
     let (views, errors) = launch_all(&launcher, &[dir.path().to_path_buf()]);
     assert!(errors.is_empty(), "{errors:?}");
     let (mut state, mut terminal) = console(&h, 120, 36);
-    state.launches = views
+    state.launches.list = views
         .into_iter()
         .map(|v| Launch::new(v, std::time::Instant::now()))
         .collect();
@@ -399,7 +402,7 @@ async fn watch_restarts_an_edited_plugin_and_renders_its_panel_again() {
     assert!(screen.contains("after the edit"), "{screen}");
     assert!(!screen.contains("before the edit"), "{screen}");
     assert_eq!(
-        state.launches[0].restarts, 1,
+        state.launches.list[0].restarts, 1,
         "the plugins pane counts the restart"
     );
     launcher.shutdown(Duration::from_secs(1)).await;
@@ -439,7 +442,7 @@ async fn fast_plugins_launched_together_are_linked_to_their_processes() {
     let mut c = Console::new(160, 45, |_| {}).await;
     let errors = c.launch(&[dir.path().to_path_buf()], Duration::from_secs(1));
     assert!(errors.is_empty(), "{errors:?}");
-    c.state.register_deadline = Duration::from_millis(300);
+    c.state.launches.register_deadline = Duration::from_millis(300);
     // The real console takes the terminal between launching and looping: the plugins connect
     // meanwhile, so their connections wait in the queue beside their process starts.
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -450,14 +453,14 @@ async fn fast_plugins_launched_together_are_linked_to_their_processes() {
     })
     .await;
     let later = std::time::Instant::now() + Duration::from_secs(3600);
-    for l in &c.state.launches {
+    for l in &c.state.launches.list {
         assert!(
             l.plugin_id.is_some() && l.registered,
             "{} not linked to its registration: {l:?}\n{}",
             l.name,
             c.screen()
         );
-        assert!(!l.never_registered(later, c.state.register_deadline));
+        assert!(!l.never_registered(later, c.state.launches.register_deadline));
     }
     c.finish().await;
 }
@@ -895,7 +898,12 @@ async fn the_inspector_exports_to_a_new_private_file_and_shows_its_whole_path() 
         let text = std::fs::read_to_string(f).unwrap();
         assert!(text.lines().count() > 2, "{name}: {text}");
     }
-    let told: Vec<&str> = state.toasts.iter().map(|t| t.text.as_str()).collect();
+    let told: Vec<&str> = state
+        .status
+        .toasts
+        .iter()
+        .map(|t| t.text.as_str())
+        .collect();
     let last = files
         .iter()
         .map(|f| f.display().to_string())

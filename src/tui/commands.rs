@@ -18,15 +18,17 @@ pub fn install(personal: Personal, state: &mut State, log: &MessageLog) {
         state.inspector.set_filter(query, log);
         state.enter_pane(Pane::Inspector);
     }
-    state.keymap = personal.keymap;
-    state.commands = personal.commands;
-    state.filters = personal.filters;
+    state.personal = personal;
 }
 
 /// The user's command bound to `key`, if any.
 pub fn bound_to(state: &State, key: &KeyEvent) -> Option<usize> {
     let key = Key::of(key);
-    state.commands.iter().position(|c| c.key == Some(key))
+    state
+        .personal
+        .commands
+        .iter()
+        .position(|c| c.key == Some(key))
 }
 
 /// What the selection says: the values a command's placeholders take.
@@ -52,14 +54,14 @@ fn values(state: &State, log: &MessageLog) -> Vec<(&'static str, Option<String>)
             launch.and_then(|l| l.manifest.parent().map(|d| d.display().to_string())),
         ),
         ("plugin.id", plugin_id),
-        ("socket", state.listening.first().cloned()),
+        ("socket", state.session.listening.first().cloned()),
         ("message.json", message),
     ]
 }
 
 /// Runs the user's command `i` against the selection.
 pub fn run(state: &mut State, i: usize, log: &MessageLog) -> Vec<Effect> {
-    let Some(cmd) = state.commands.get(i).cloned() else {
+    let Some(cmd) = state.personal.commands.get(i).cloned() else {
         return Vec::new();
     };
     let values = values(state, log);
@@ -151,7 +153,7 @@ const RECENT_SCAN: usize = 5_000;
 /// the requests sent lately.
 pub fn palette_entries(state: &State, log: &MessageLog) -> Vec<Entry> {
     let mut out = Vec::new();
-    let keys = &state.keymap;
+    let keys = &state.personal.keymap;
     let listed: [(Scope, &[super::action::Action]); 4] = {
         use super::action::Action::*;
         [
@@ -191,7 +193,7 @@ pub fn palette_entries(state: &State, log: &MessageLog) -> Vec<Entry> {
             });
         }
     }
-    for (i, c) in state.commands.iter().enumerate() {
+    for (i, c) in state.personal.commands.iter().enumerate() {
         out.push(Entry {
             kind: "command",
             label: c.name.clone(),
@@ -199,7 +201,7 @@ pub fn palette_entries(state: &State, log: &MessageLog) -> Vec<Entry> {
             pick: Pick::Command(i),
         });
     }
-    for (name, query) in &state.filters {
+    for (name, query) in &state.personal.filters {
         out.push(Entry {
             kind: "filter",
             label: name.clone(),
@@ -274,7 +276,7 @@ mod tests {
             vec!["/tmp/tgo.sock".into()],
             "log".into(),
         );
-        state.commands = vec![UserCommand {
+        state.personal.commands = vec![UserCommand {
             name: "echo".into(),
             argv: vec![
                 "echo".into(),

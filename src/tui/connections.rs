@@ -19,7 +19,7 @@ pub fn on_host(state: &mut State, ev: HostEvent) -> Vec<Effect> {
         } => {
             launches::on_registered(state, conn, &plugin_id);
             // A crash or refusal in the status bar is over once a plugin is back.
-            state.last_error = None;
+            state.status.error = None;
             let lacking = view::register_warning(&info.notes);
             entries::upsert(state, conn, &plugin_id, info, replaced.is_some());
             entries::fold_idless(state, &plugin_id);
@@ -35,12 +35,12 @@ pub fn on_host(state: &mut State, ev: HostEvent) -> Vec<Effect> {
             // A plugin (re)connecting: show its first panel when nothing is shown yet, and
             // refresh what is shown when it is this plugin's (the author just restarted it).
             let shown_here =
-                matches!(&state.shown, Some(Shown::Cap(k)) if k.plugin_id == plugin_id);
+                matches!(&state.render.shown, Some(Shown::Cap(k)) if k.plugin_id == plugin_id);
             if shown_here {
-                if let Some(Shown::Cap(key)) = state.shown.clone() {
+                if let Some(Shown::Cap(key)) = state.render.shown.clone() {
                     return render::render(state, &key);
                 }
-            } else if state.shown.is_none() {
+            } else if state.render.shown.is_none() {
                 let first = state.plugin(&plugin_id).and_then(|p| {
                     p.by_priority()
                         .into_iter()
@@ -113,7 +113,12 @@ pub fn on_host(state: &mut State, ev: HostEvent) -> Vec<Effect> {
 /// all do, and a stack of toasts would hide the panes).
 fn registered_toast(state: &mut State, plugin_id: &str) {
     let until = state.now + TOAST;
-    if let Some(t) = state.toasts.iter_mut().find(|t| !t.registered.is_empty()) {
+    if let Some(t) = state
+        .status
+        .toasts
+        .iter_mut()
+        .find(|t| !t.registered.is_empty())
+    {
         t.registered.push(plugin_id.to_string());
         t.text = format!(
             "{} plugins registered: {}",
@@ -124,7 +129,7 @@ fn registered_toast(state: &mut State, plugin_id: &str) {
         return;
     }
     state.toast(ToastKind::Success, format!("{plugin_id} registered"), TOAST);
-    if let Some(t) = state.toasts.last_mut() {
+    if let Some(t) = state.status.toasts.last_mut() {
         t.registered.push(plugin_id.to_string());
     }
 }

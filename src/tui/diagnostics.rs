@@ -46,11 +46,11 @@ fn shown_rendered(state: &State) -> Option<&Rendered> {
 /// the plugin shown.
 pub fn sources(state: &State) -> (&[Diagnostic], &[Diagnostic]) {
     let render = shown_rendered(state).map_or(&[][..], |r| &r.diagnostics[..]);
-    let shown_plugin = match &state.shown {
+    let shown_plugin = match &state.render.shown {
         Some(Shown::Cap(k)) => Some(k.plugin_id.as_str()),
         _ => None,
     };
-    let action = match &state.last_event {
+    let action = match &state.activity.last_event {
         Some(EventRecord {
             plugin_id,
             outcome: EventOutcome::Action { diagnostics, .. },
@@ -91,6 +91,7 @@ fn entries(state: &State) -> Vec<Entry<'_>> {
     }
     if labelled {
         let name = state
+            .activity
             .last_event
             .as_ref()
             .and_then(|e| e.action())

@@ -90,23 +90,24 @@ pub(super) fn fold(state: &mut State, old: &str, new: &str) -> Option<CapKey> {
         other => other,
     };
     let mut again = None;
-    if let Some(Shown::Cap(k)) = &state.shown
+    if let Some(Shown::Cap(k)) = &state.render.shown
         && k.plugin_id == old
     {
         let k = moved(k);
-        state.shown = Some(Shown::Cap(k.clone()));
+        state.render.shown = Some(Shown::Cap(k.clone()));
         again = Some(k);
     }
     // The last picture stays on screen until the new registration's render replaces it.
     let slots: Vec<CapKey> = state
-        .renders
+        .render
+        .slots
         .keys()
         .filter(|k| k.plugin_id == old)
         .cloned()
         .collect();
     for k in slots {
-        if let Some(slot) = state.renders.remove(&k) {
-            state.renders.entry(moved(&k)).or_insert(slot);
+        if let Some(slot) = state.render.slots.remove(&k) {
+            state.render.slots.entry(moved(&k)).or_insert(slot);
         }
     }
     forget(state, old);
@@ -116,17 +117,21 @@ pub(super) fn fold(state: &mut State, old: &str, new: &str) -> Option<CapKey> {
 /// Drops a plugin's entry and everything drawn for it.
 pub(super) fn forget(state: &mut State, plugin_id: &str) {
     state.plugins.retain(|p| p.plugin_id != plugin_id);
-    state.renders.retain(|k, _| k.plugin_id != plugin_id);
-    state.tool_runs.retain(|k, _| k.plugin_id != plugin_id);
-    if matches!(&state.shown, Some(Shown::Cap(k)) if k.plugin_id == plugin_id) {
-        state.shown = None;
+    state.render.slots.retain(|k, _| k.plugin_id != plugin_id);
+    state
+        .render
+        .tool_runs
+        .retain(|k, _| k.plugin_id != plugin_id);
+    if matches!(&state.render.shown, Some(Shown::Cap(k)) if k.plugin_id == plugin_id) {
+        state.render.shown = None;
     }
     if state
-        .render_due
+        .render
+        .due
         .as_ref()
         .is_some_and(|(k, _)| k.plugin_id == plugin_id)
     {
-        state.render_due = None;
+        state.render.due = None;
     }
 }
 

@@ -154,7 +154,7 @@ fn event_effect(
 
 /// An event was sent: the Action pane shows it waiting.
 pub fn on_sent(state: &mut State, plugin_id: &str, method: &str, event: &UiEvent) {
-    state.last_event = Some(EventRecord {
+    state.activity.last_event = Some(EventRecord {
         plugin_id: plugin_id.to_string(),
         method: method.to_string(),
         sent: event_summary(event),
@@ -171,13 +171,16 @@ fn record<'s>(
     event: &UiEvent,
 ) -> &'s mut EventRecord {
     let now = state.now;
-    state.last_event.get_or_insert_with(|| EventRecord {
-        plugin_id: cap.plugin_id.clone(),
-        method: method.to_string(),
-        sent: event_summary(event),
-        since: now,
-        outcome: EventOutcome::Pending,
-    })
+    state
+        .activity
+        .last_event
+        .get_or_insert_with(|| EventRecord {
+            plugin_id: cap.plugin_id.clone(),
+            method: method.to_string(),
+            sent: event_summary(event),
+            since: now,
+            outcome: EventOutcome::Pending,
+        })
 }
 
 /// An event got no action: the Action pane says why.
@@ -311,7 +314,7 @@ fn carry_out(
             } else {
                 "insert_text"
             };
-            state.chat.push(ChatLine {
+            state.activity.chat.push(ChatLine {
                 kind: kind.into(),
                 text: text.clone(),
             });
@@ -326,7 +329,7 @@ fn carry_out(
             content,
             content_type,
         } => {
-            state.chat.push(ChatLine {
+            state.activity.chat.push(ChatLine {
                 kind: format!("send_message [{}]", content_type.as_str()),
                 text: content.clone(),
             });
@@ -366,6 +369,7 @@ pub fn open_last_url(state: &mut State) -> Vec<Effect> {
         }
     }
     match state
+        .activity
         .last_event
         .as_ref()
         .and_then(|e| e.action())
@@ -393,6 +397,7 @@ pub fn copy_last(state: &mut State) -> Vec<Effect> {
         }
     }
     match state
+        .activity
         .last_event
         .as_ref()
         .and_then(|e| e.action())

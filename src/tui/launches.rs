@@ -94,12 +94,12 @@ fn trim_output(l: &mut Launch) {
 
 /// The launcher forgot it: drop its row, and its plugin's row if that is not connected.
 fn forget(state: &mut State, id: LaunchId) {
-    let Some(pos) = state.launches.iter().position(|l| l.id == id) else {
+    let Some(pos) = state.launches.list.iter().position(|l| l.id == id) else {
         return;
     };
     let rows_before = state.rows();
-    let l = state.launches.remove(pos);
-    state.conn_launch.retain(|_, launch| *launch != id);
+    let l = state.launches.list.remove(pos);
+    state.launches.by_conn.retain(|_, launch| *launch != id);
     if let Some(pid) = &l.plugin_id
         && state
             .plugin(pid)
@@ -123,7 +123,7 @@ pub(super) fn on_added(
     let first = views.first().map(|v| v.id);
     for v in views {
         if state.launch(v.id).is_none() {
-            state.launches.push(Launch::new(v, now));
+            state.launches.list.push(Launch::new(v, now));
         }
     }
     if let Some(id) = first {
@@ -142,7 +142,7 @@ pub(super) fn on_added(
 /// A connection came from a launched plugin's process. It may have registered already (the
 /// process was found late): then link it now.
 pub(super) fn on_conn_owner(state: &mut State, conn: ConnId, launch: LaunchId) -> Option<CapKey> {
-    state.conn_launch.insert(conn, launch);
+    state.launches.by_conn.insert(conn, launch);
     let registered = state
         .plugins
         .iter()
@@ -154,7 +154,7 @@ pub(super) fn on_conn_owner(state: &mut State, conn: ConnId, launch: LaunchId) -
 /// A connection closed: the launch it came from has no registered process any more (unless
 /// a newer connection of its plugin registered meanwhile).
 pub(super) fn on_disconnected(state: &mut State, conn: ConnId) {
-    let Some(id) = state.conn_launch.remove(&conn) else {
+    let Some(id) = state.launches.by_conn.remove(&conn) else {
         return;
     };
     let current = state
@@ -170,11 +170,12 @@ pub(super) fn on_disconnected(state: &mut State, conn: ConnId) {
 /// A plugin registered: link it to the launch it came from (by its process, else by the id
 /// its manifest declares), so its row shows the process state too.
 pub(super) fn on_registered(state: &mut State, conn: ConnId, plugin_id: &str) {
-    let by_process = state.conn_launch.get(&conn).copied();
+    let by_process = state.launches.by_conn.get(&conn).copied();
     // Not by process state: the launcher's news of the process may come after this.
     let by_manifest = || {
         state
             .launches
+            .list
             .iter()
             .find(|l| !l.removing && l.manifest_plugin_id.as_deref() == Some(plugin_id))
             .map(|l| l.id)
@@ -188,13 +189,13 @@ pub(super) fn on_registered(state: &mut State, conn: ConnId, plugin_id: &str) {
 
 /// The launch `id` is the process behind `plugin_id`'s connection `conn`.
 fn link(state: &mut State, conn: ConnId, id: LaunchId, plugin_id: &str) -> Option<CapKey> {
-    state.conn_launch.insert(conn, id);
+    state.launches.by_conn.insert(conn, id);
     // A relaunch that registers under another id (an id-less plugin gets a new one each time)
     // takes the place of its gone entry.
     let previous = state.launch(id).and_then(|l| l.plugin_id.clone());
     let again = previous.and_then(|old| super::entries::fold(state, &old, plugin_id));
     // Only one launch shows a given plugin id: the newest registration wins.
-    for l in &mut state.launches {
+    for l in &mut state.launches.list {
         if l.id != id && l.plugin_id.as_deref() == Some(plugin_id) {
             l.plugin_id = None;
         }
@@ -217,7 +218,7 @@ pub(super) fn op_on_selected(state: &mut State, op: LaunchOp) -> Vec<Effect> {
         state.selected_launch()
     };
     let Some(l) = target else {
-        let text = if state.launches.is_empty() {
+        let text = if state.launches.list.is_empty() {
             "no launched plugin: run tgo-console PLUGIN… or press a to add one"
         } else {
             "this plugin dialled in by itself: the console can only start or stop plugins it launched"

@@ -143,7 +143,7 @@ async fn stop_everything(
     input: &mut input::TerminalInput,
 ) {
     // Those not connected cannot be asked to shut down: SIGTERM them now, not after the grace.
-    for l in &state.launches {
+    for l in &state.launches.list {
         let connected = l
             .plugin_id
             .as_deref()
@@ -239,7 +239,7 @@ pub async fn run(opts: TuiOptions) -> anyhow::Result<()> {
     }
     let (_, errors) = launch_all(&launcher, &opts.plugins);
     let now = Instant::now();
-    state.launches = launcher
+    state.launches.list = launcher
         .snapshot()
         .into_iter()
         .map(|v| Launch::new(v, now))
@@ -250,8 +250,12 @@ pub async fn run(opts: TuiOptions) -> anyhow::Result<()> {
             errors.len()
         ));
     }
-    state.manifest_errors = errors;
-    state.selected = state.launches.first().map(|l| state::Row::Launch(l.id));
+    state.launches.manifest_errors = errors;
+    state.selected = state
+        .launches
+        .list
+        .first()
+        .map(|l| state::Row::Launch(l.id));
 
     let (mut guard, mut input) = take_terminal(&mut state, opts.log_path.clone())?;
     let mut sources = Sources {

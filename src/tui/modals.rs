@@ -58,7 +58,7 @@ pub fn open_composer(state: &mut State, preset: Option<(String, String, Value)>)
 
 /// Opens the render-context editor (not in a replay: its context is the recorded one).
 pub fn open_context_editor(state: &mut State) {
-    if state.replay.is_some() {
+    if state.session.replay.is_some() {
         state.toast(
             ToastKind::Info,
             "a replay shows the context it was recorded with".into(),
@@ -148,10 +148,11 @@ pub fn on_key(state: &mut State, input: KeyInput) -> Vec<Effect> {
                 state.ctx = *ctx;
                 // New visitor: every cached render is stale.
                 state
-                    .renders
+                    .render
+                    .slots
                     .retain(|_, s| matches!(s, RenderSlot::Pending { .. }));
                 let mut effects = vec![Effect::SaveVisitors(state.recent_visitors.clone())];
-                if let Some(Shown::Cap(k)) = state.shown.clone() {
+                if let Some(Shown::Cap(k)) = state.render.shown.clone() {
                     effects.extend(render::render(state, &k));
                 }
                 return effects;

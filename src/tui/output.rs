@@ -14,7 +14,7 @@ pub fn on_action(state: &mut State, action: Action) -> Option<Vec<Effect>> {
         .saturating_sub(3)
         .max(1);
     let oldest = len.saturating_sub(1);
-    let up = &mut state.output_scroll.up;
+    let up = &mut state.launches.output_scroll.up;
     match action {
         Action::MoveUp => *up = (*up + 1).min(oldest),
         Action::MoveDown => *up = up.saturating_sub(1),

@@ -69,7 +69,7 @@ pub fn select_row(state: &mut State, row: Option<Row>, passing: bool) -> Vec<Eff
         return Vec::new();
     }
     state.selected = Some(row.clone());
-    state.output_scroll = OutputScroll::default();
+    state.launches.output_scroll = OutputScroll::default();
     match row {
         Row::Capability(k) if passing && render::needs_request(state, &k) => {
             render::render_later(state, k);

@@ -29,7 +29,7 @@ fn render_params(state: &State, key: &CapKey) -> Value {
 
 /// Removes `key`'s slot, keeping the last good render (shown under a spinner or an error).
 fn take_previous(state: &mut State, key: &CapKey) -> Option<Box<Rendered>> {
-    match state.renders.remove(key) {
+    match state.render.slots.remove(key) {
         Some(RenderSlot::Ready(r)) => Some(r),
         Some(RenderSlot::Pending { previous, .. } | RenderSlot::Failed { previous, .. }) => {
             previous
@@ -43,10 +43,10 @@ pub fn render(state: &mut State, key: &CapKey) -> Vec<Effect> {
     let Some(cap) = state.capability(key).cloned() else {
         return Vec::new();
     };
-    state.shown = Some(Shown::Cap(key.clone()));
+    state.render.shown = Some(Shown::Cap(key.clone()));
     if cap.kind == "mcp_tools" {
-        let node = tools::tools_node(&cap, state.tool_runs.get(key));
-        state.renders.insert(
+        let node = tools::tools_node(&cap, state.render.tool_runs.get(key));
+        state.render.slots.insert(
             key.clone(),
             RenderSlot::Ready(Box::new(Rendered::new(
                 node,
@@ -66,7 +66,7 @@ pub fn render(state: &mut State, key: &CapKey) -> Vec<Effect> {
         return Vec::new();
     };
     let previous = take_previous(state, key);
-    state.renders.insert(
+    state.render.slots.insert(
         key.clone(),
         RenderSlot::Pending {
             since: state.now,
@@ -95,10 +95,10 @@ pub fn select_cap(state: &mut State, key: &CapKey, open: bool) -> Vec<Effect> {
             Vec::new()
         };
     }
-    if open || !state.renders.contains_key(key) || cap.kind == "mcp_tools" {
+    if open || !state.render.slots.contains_key(key) || cap.kind == "mcp_tools" {
         return render(state, key);
     }
-    state.shown = Some(Shown::Cap(key.clone()));
+    state.render.shown = Some(Shown::Cap(key.clone()));
     Vec::new()
 }
 
@@ -120,7 +120,7 @@ pub fn open_toolbar(state: &mut State, key: &CapKey) -> Vec<Effect> {
 
 /// `rerender`: the selected capability (or the one shown) again.
 pub fn rerender(state: &mut State) -> Vec<Effect> {
-    let key = match (&state.selected, &state.shown) {
+    let key = match (&state.selected, &state.render.shown) {
         (Some(Row::Capability(k)), _) => k.clone(),
         (_, Some(Shown::Cap(k))) => k.clone(),
         _ => {
@@ -169,25 +169,25 @@ pub fn needs_request(state: &State, key: &CapKey) -> bool {
     let local = state
         .capability(key)
         .is_none_or(|c| matches!(c.kind.as_str(), "chat_toolbar" | "mcp_tools"));
-    !local && !state.renders.contains_key(key)
+    !local && !state.render.slots.contains_key(key)
 }
 
 /// Shows `key` without asking yet: it is rendered once the selection has rested on it.
 pub fn render_later(state: &mut State, key: CapKey) {
-    state.shown = Some(Shown::Cap(key.clone()));
-    state.render_due = Some((key, state.now + RENDER_DEBOUNCE));
+    state.render.shown = Some(Shown::Cap(key.clone()));
+    state.render.due = Some((key, state.now + RENDER_DEBOUNCE));
 }
 
 /// The debounced render, once it is due and still wanted.
 pub fn due_render(state: &mut State) -> Vec<Effect> {
-    let Some((key, at)) = state.render_due.clone() else {
+    let Some((key, at)) = state.render.due.clone() else {
         return Vec::new();
     };
     if state.now < at {
         return Vec::new();
     }
-    state.render_due = None;
-    if state.shown == Some(Shown::Cap(key.clone())) && needs_request(state, &key) {
+    state.render.due = None;
+    if state.render.shown == Some(Shown::Cap(key.clone())) && needs_request(state, &key) {
         return render(state, &key);
     }
     Vec::new()
@@ -234,7 +234,7 @@ pub fn fail(state: &mut State, purpose: &Purpose, kind: FailKind, message: Strin
     match purpose {
         Purpose::Render(key) => {
             let previous = take_previous(state, key);
-            state.renders.insert(
+            state.render.slots.insert(
                 key.clone(),
                 RenderSlot::Failed {
                     message,
@@ -313,7 +313,8 @@ pub fn on_reply(
                 rendered.ui.set_scroll(old.ui.scroll());
             }
             state
-                .renders
+                .render
+                .slots
                 .insert(key, RenderSlot::Ready(Box::new(rendered)));
             Vec::new()
         }
@@ -354,7 +355,7 @@ pub fn on_reply(
                 format!("{tool}: {}", crate::text::truncate_chars(&text, 60)),
                 TOAST,
             );
-            state.tool_runs.insert(
+            state.render.tool_runs.insert(
                 cap.clone(),
                 ToolRun {
                     tool,
@@ -362,7 +363,7 @@ pub fn on_reply(
                     text: format!("{text}{data}"),
                 },
             );
-            if state.shown == Some(Shown::Cap(cap.clone())) {
+            if state.render.shown == Some(Shown::Cap(cap.clone())) {
                 return render(state, &cap);
             }
             Vec::new()
@@ -370,13 +371,13 @@ pub fn on_reply(
         Purpose::Raw | Purpose::Event { .. } => {
             if value.get("template").is_some() {
                 let parsed = ui.map_or_else(|| jsonui::parse_ui(&value), |b| *b);
-                state.raw = Some(RenderSlot::Ready(Box::new(Rendered::new(
+                state.render.raw = Some(RenderSlot::Ready(Box::new(Rendered::new(
                     parsed.value,
                     parsed.diagnostics,
                     method.to_string(),
                     latency,
                 ))));
-                state.shown = Some(Shown::Raw);
+                state.render.shown = Some(Shown::Raw);
                 state.focus = Pane::Render;
             } else {
                 state.toast(
@@ -406,7 +407,7 @@ pub fn request_effects(
     let purpose = purpose_of(state, &plugin_id, &method, &params);
     if let Purpose::Render(key) = &purpose {
         let previous = take_previous(state, key);
-        state.renders.insert(
+        state.render.slots.insert(
             key.clone(),
             RenderSlot::Pending {
                 since: state.now,
@@ -414,7 +415,7 @@ pub fn request_effects(
                 previous,
             },
         );
-        state.shown = Some(Shown::Cap(key.clone()));
+        state.render.shown = Some(Shown::Cap(key.clone()));
         state.selected = Some(Row::Capability(key.clone()));
     }
     vec![Effect::Request {

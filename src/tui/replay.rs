@@ -28,7 +28,7 @@ pub fn replay_state(theme: Theme, entries: &[LogEntry], source: &str, log_path: 
         vec![format!("replay of {source}")],
         log_path,
     );
-    state.read_only = true;
+    state.session.read_only = true;
     let mut replay = Replay {
         source: source.to_string(),
         messages: entries.len(),
@@ -123,14 +123,15 @@ pub fn replay_state(theme: Theme, entries: &[LogEntry], source: &str, log_path: 
                 let rendered =
                     Rendered::new(parsed.value, parsed.diagnostics, method.clone(), latency);
                 state
-                    .renders
+                    .render
+                    .slots
                     .insert(key, RenderSlot::Ready(Box::new(rendered)));
             }
         } else if method.ends_with("/event") {
             let parsed = jsonui::parse_action(result);
             let field = |k: &str| params.get(k).and_then(Value::as_str).unwrap_or("?");
             let sent = format!("{} · {}", field("event_type"), field("action_id"));
-            state.last_event = Some(EventRecord {
+            state.activity.last_event = Some(EventRecord {
                 plugin_id: plugin_id.clone(),
                 method: method.clone(),
                 sent,
@@ -143,23 +144,23 @@ pub fn replay_state(theme: Theme, entries: &[LogEntry], source: &str, log_path: 
             });
         }
     }
-    if let Some(key) = state.renders.keys().next().cloned() {
+    if let Some(key) = state.render.slots.keys().next().cloned() {
         state.selected = Some(Row::Capability(key.clone()));
-        state.shown = Some(Shown::Cap(key));
+        state.render.shown = Some(Shown::Cap(key));
     }
     if let Some(ctx) = recorded_ctx {
         state.ctx = ctx;
         replay.recorded_context = true;
     }
     state.recent_visitors = vec![super::context_edit::RecentVisitor::of(&state.ctx)];
-    state.replay = Some(replay);
+    state.session.replay = Some(replay);
     state
 }
 
 /// Says which lines of the recording could not be read: in the status bar, and in a toast
 /// that names them (each is also an `invalid` entry of the inspector).
 pub fn note_bad_lines(state: &mut State, bad: &[crate::record::BadLine]) {
-    let Some(replay) = state.replay.as_mut() else {
+    let Some(replay) = state.session.replay.as_mut() else {
         return;
     };
     replay.bad_lines = bad.iter().map(|b| b.line).collect();

@@ -5,10 +5,11 @@ use super::action::Scope;
 use super::composer::ComposerState;
 use super::context_edit::ContextEditor;
 use super::inspector::InspectorState;
-use super::keymap::Keymap;
 use super::msg::{CapKey, Effect, Purpose};
+use super::setup::Personal;
 use super::theme::Theme;
 use super::uiview::UiState;
+use crate::host::context::RecentVisitor;
 use crate::host::{Capability, ConnId, RenderContext};
 use crate::jsonui::{Action, Diagnostic, Node};
 use crate::launcher::{LaunchId, LaunchedView, OutputLine, ProcState};
@@ -448,109 +449,139 @@ pub struct ToolRun {
     pub text: String,
 }
 
-pub struct State {
-    pub theme: Theme,
-    /// Which key does what where (the defaults with the user's config over them).
-    pub keymap: std::sync::Arc<Keymap>,
-    pub size: (u16, u16),
-    pub now: Instant,
-    pub focus: Pane,
-    pub zoom: bool,
+/// What the console listens on and whether it is live.
+#[derive(Debug, Default)]
+pub struct Session {
     pub listening: Vec<String>,
     pub log_path: String,
-    pub plugins: Vec<PluginView>,
-    pub selected: Option<Row>,
-    pub ctx: RenderContext,
-    /// Visitors used before, newest last (saved across runs by the app).
-    pub recent_visitors: Vec<super::context_edit::RecentVisitor>,
-    pub renders: BTreeMap<CapKey, RenderSlot>,
-    pub raw: Option<RenderSlot>,
-    pub shown: Option<Shown>,
-    /// A capability to render once the selection has rested on it until then.
-    pub render_due: Option<(CapKey, Instant)>,
-    pub tool_runs: BTreeMap<CapKey, ToolRun>,
-    pub modal: Option<Modal>,
-    pub toasts: Vec<Toast>,
-    pub last_event: Option<EventRecord>,
-    pub chat: Vec<ChatLine>,
-    pub inspector: InspectorState,
-    pub pending: Vec<PendingView>,
-    /// The status bar's error: cleared by the next success, or once it is this old.
-    pub last_error: Option<StatusError>,
-    pub show_diagnostics: bool,
-    /// The diagnostics list under the render pane's UI (focus, scroll).
-    pub diag: DiagList,
-    pub quit: bool,
     /// A replayed recording: nothing is sent anywhere.
     pub read_only: bool,
     /// What the replay opened (`None` in a live console).
     pub replay: Option<Replay>,
-    /// Plugins launched from manifests, in the order they were added.
-    pub launches: Vec<Launch>,
+}
+
+/// Plugins launched from manifests (`launches.rs` and `output.rs` change it).
+#[derive(Debug)]
+pub struct Launches {
+    /// In the order they were added.
+    pub list: Vec<Launch>,
     /// Which launched plugin each connection came from (by the peer's process).
-    pub conn_launch: HashMap<ConnId, LaunchId>,
+    pub by_conn: HashMap<ConnId, LaunchId>,
     /// Manifests that could not be read, as `file: field: problem`.
     pub manifest_errors: Vec<String>,
-    /// The last connections that ended without registering (first frame not `register`, an
-    /// oversized frame, a refused registration…), oldest first.
-    pub unregistered: VecDeque<Unregistered>,
     /// How long a launched plugin may run without registering before it is flagged.
     pub register_deadline: Duration,
     pub output_scroll: OutputScroll,
+}
+
+impl Default for Launches {
+    fn default() -> Self {
+        Self {
+            list: Vec::new(),
+            by_conn: HashMap::new(),
+            manifest_errors: Vec::new(),
+            register_deadline: REGISTER_DEADLINE,
+            output_scroll: OutputScroll::default(),
+        }
+    }
+}
+
+/// What the render pane shows and what it has (`render.rs` changes it).
+#[derive(Debug, Default)]
+pub struct Renders {
+    /// Each capability's last render.
+    pub slots: BTreeMap<CapKey, RenderSlot>,
+    /// An answer to a request from the composer that looks like JSON-UI.
+    pub raw: Option<RenderSlot>,
+    pub shown: Option<Shown>,
+    /// A capability to render once the selection has rested on it until then.
+    pub due: Option<(CapKey, Instant)>,
+    pub tool_runs: BTreeMap<CapKey, ToolRun>,
+}
+
+/// The Action pane: the last event and what landed in the chat (`events.rs` changes it).
+#[derive(Debug, Default)]
+pub struct Activity {
+    pub last_event: Option<EventRecord>,
+    pub chat: Vec<ChatLine>,
+}
+
+/// Toasts and the status bar's error.
+#[derive(Debug, Default)]
+pub struct Status {
+    pub toasts: Vec<Toast>,
+    /// Cleared by the next success, or once it is this old.
+    pub error: Option<StatusError>,
+}
+
+pub struct State {
+    pub theme: Theme,
+    /// Which key does what where, the user's commands and saved filters.
+    pub personal: Personal,
+    pub size: (u16, u16),
+    pub now: Instant,
+    pub focus: Pane,
+    pub zoom: bool,
+    pub session: Session,
+    pub plugins: Vec<PluginView>,
+    pub selected: Option<Row>,
+    pub ctx: RenderContext,
+    /// Visitors used before, newest last (saved across runs by the app).
+    pub recent_visitors: Vec<RecentVisitor>,
+    pub render: Renders,
+    pub modal: Option<Modal>,
+    pub status: Status,
+    pub activity: Activity,
+    pub inspector: InspectorState,
+    pub pending: Vec<PendingView>,
+    pub show_diagnostics: bool,
+    /// The diagnostics list under the render pane's UI (focus, scroll).
+    pub diag: DiagList,
+    pub quit: bool,
+    pub launches: Launches,
+    /// The last connections that ended without registering (first frame not `register`, an
+    /// oversized frame, a refused registration…), oldest first.
+    pub unregistered: VecDeque<Unregistered>,
     /// Whether the inspector's place shows the output pane (the last of the two focused).
     pub output_shown: bool,
     /// Gone plugins dropped from the list to keep it short (`plugins::MAX_GONE`).
     pub forgotten: usize,
     /// The plugin and method last sent from the composer (it opens on them again).
     pub composer_last: Option<(String, String)>,
-    /// The user's commands (`[[command]]`) and named filters (`[[filter]]`).
-    pub commands: Vec<super::setup::UserCommand>,
-    pub filters: Vec<(String, String)>,
 }
 
 impl State {
     pub fn new(theme: Theme, ctx: RenderContext, listening: Vec<String>, log_path: String) -> Self {
         Self {
             theme,
-            keymap: Default::default(),
+            personal: Personal::default(),
             size: (100, 30),
             now: Instant::now(),
             focus: Pane::Plugins,
             zoom: false,
-            listening,
-            log_path,
+            session: Session {
+                listening,
+                log_path,
+                ..Session::default()
+            },
             plugins: Vec::new(),
             selected: None,
-            recent_visitors: vec![super::context_edit::RecentVisitor::of(&ctx)],
+            recent_visitors: vec![RecentVisitor::of(&ctx)],
             ctx,
-            renders: BTreeMap::new(),
-            raw: None,
-            shown: None,
-            render_due: None,
-            tool_runs: BTreeMap::new(),
+            render: Renders::default(),
             modal: None,
-            toasts: Vec::new(),
-            last_event: None,
-            chat: Vec::new(),
+            status: Status::default(),
+            activity: Activity::default(),
             inspector: InspectorState::new(),
             pending: Vec::new(),
-            last_error: None,
             show_diagnostics: true,
             diag: DiagList::default(),
             quit: false,
-            read_only: false,
-            replay: None,
-            launches: Vec::new(),
-            conn_launch: HashMap::new(),
-            manifest_errors: Vec::new(),
+            launches: Launches::default(),
             unregistered: VecDeque::new(),
-            register_deadline: REGISTER_DEADLINE,
-            output_scroll: OutputScroll::default(),
             output_shown: false,
             forgotten: 0,
             composer_last: None,
-            commands: Vec::new(),
-            filters: Vec::new(),
         }
     }
 
@@ -558,7 +589,7 @@ impl State {
     /// registered plugin once they have one), then plugins that dialled in by themselves.
     pub fn entries(&self) -> Vec<Entry<'_>> {
         let mut out = Vec::new();
-        for l in &self.launches {
+        for l in &self.launches.list {
             match l.plugin_id.as_deref().and_then(|id| self.plugin(id)) {
                 Some(p) => out.push(Entry::Plugin(p, Some(l))),
                 None => out.push(Entry::Launch(l)),
@@ -594,14 +625,14 @@ impl State {
 
     /// A toast at the bottom right for `dur` (the oldest goes beyond four).
     pub fn toast(&mut self, kind: ToastKind, text: String, dur: Duration) {
-        self.toasts.push(Toast {
+        self.status.toasts.push(Toast {
             text,
             kind,
             until: self.now + dur,
             registered: Vec::new(),
         });
-        if self.toasts.len() > 4 {
-            self.toasts.remove(0);
+        if self.status.toasts.len() > 4 {
+            self.status.toasts.remove(0);
         }
     }
 
@@ -669,7 +700,7 @@ impl State {
 
     /// The capability the render pane shows (none for a raw answer).
     pub fn shown_cap(&self) -> Option<CapKey> {
-        match self.shown.as_ref()? {
+        match self.render.shown.as_ref()? {
             Shown::Cap(k) => Some(k.clone()),
             Shown::Raw => None,
         }
@@ -677,7 +708,7 @@ impl State {
 
     /// Shows `text` in the status bar (until a success, or [`STATUS_ERROR_TTL`]).
     pub fn set_error(&mut self, text: String) {
-        self.last_error = Some(StatusError {
+        self.status.error = Some(StatusError {
             text,
             until: self.now + STATUS_ERROR_TTL,
         });
@@ -685,22 +716,23 @@ impl State {
 
     /// The status bar's error text, if one is up.
     pub fn error_text(&self) -> Option<&str> {
-        self.last_error.as_ref().map(|e| e.text.as_str())
+        self.status.error.as_ref().map(|e| e.text.as_str())
     }
 
     /// The launched plugin that registered as `plugin_id`.
     pub fn launch_of(&self, plugin_id: &str) -> Option<&Launch> {
         self.launches
+            .list
             .iter()
             .find(|l| l.plugin_id.as_deref() == Some(plugin_id))
     }
 
     pub fn launch(&self, id: LaunchId) -> Option<&Launch> {
-        self.launches.iter().find(|l| l.id == id)
+        self.launches.list.iter().find(|l| l.id == id)
     }
 
     pub fn launch_mut(&mut self, id: LaunchId) -> Option<&mut Launch> {
-        self.launches.iter_mut().find(|l| l.id == id)
+        self.launches.list.iter_mut().find(|l| l.id == id)
     }
 
     /// The launched plugin the selection belongs to (its row, its plugin or a capability).
@@ -714,7 +746,7 @@ impl State {
 
     /// The launched plugin the output pane shows: the selected one, else the first.
     pub fn output_launch(&self) -> Option<&Launch> {
-        self.selected_launch().or(self.launches.first())
+        self.selected_launch().or(self.launches.list.first())
     }
 
     pub fn plugin(&self, id: &str) -> Option<&PluginView> {
@@ -727,16 +759,16 @@ impl State {
 
     /// The slot the render pane shows.
     pub fn shown_slot(&self) -> Option<&RenderSlot> {
-        match self.shown.as_ref()? {
-            Shown::Cap(key) => self.renders.get(key),
-            Shown::Raw => self.raw.as_ref(),
+        match self.render.shown.as_ref()? {
+            Shown::Cap(key) => self.render.slots.get(key),
+            Shown::Raw => self.render.raw.as_ref(),
         }
     }
 
     pub fn shown_slot_mut(&mut self) -> Option<&mut RenderSlot> {
-        match self.shown.as_ref()? {
-            Shown::Cap(key) => self.renders.get_mut(key),
-            Shown::Raw => self.raw.as_mut(),
+        match self.render.shown.as_ref()? {
+            Shown::Cap(key) => self.render.slots.get_mut(key),
+            Shown::Raw => self.render.raw.as_mut(),
         }
     }
 
@@ -758,18 +790,19 @@ impl State {
             }
         };
         self.launches
+            .list
             .iter()
             .filter_map(|l| match &l.state {
                 ProcState::Restarting { at, .. } => second(*at),
                 ProcState::CrashLoop { next, .. } => second(*next),
                 ProcState::Running if !l.registered => l
                     .started
-                    .map(|s| s + self.register_deadline)
+                    .map(|s| s + self.launches.register_deadline)
                     .filter(|d| *d > now),
                 _ => None,
             })
-            .chain(self.last_error.as_ref().map(|e| e.until))
-            .chain(self.render_due.as_ref().map(|(_, at)| *at))
+            .chain(self.status.error.as_ref().map(|e| e.until))
+            .chain(self.render.due.as_ref().map(|(_, at)| *at))
             .chain(match &self.modal {
                 Some(Modal::Composer(c)) => c.check_due(),
                 _ => None,
@@ -778,10 +811,11 @@ impl State {
     }
 
     pub fn needs_tick(&self) -> bool {
-        !self.toasts.is_empty()
+        !self.status.toasts.is_empty()
             || !self.pending.is_empty()
             || self
-                .renders
+                .render
+                .slots
                 .values()
                 .any(|s| matches!(s, RenderSlot::Pending { .. }))
     }

@@ -160,7 +160,7 @@ fn registering_renders_the_first_visitor_panel() {
         "two visitor panels: told apart"
     );
     assert!(matches!(
-        h.state.renders.get(&cap(0)),
+        h.state.render.slots.get(&cap(0)),
         Some(RenderSlot::Pending { .. })
     ));
     h.now += Duration::from_millis(1300);
@@ -170,7 +170,7 @@ fn registering_renders_the_first_visitor_panel() {
 #[test]
 fn main_screen_with_a_render() {
     let mut h = rendered();
-    assert!(!h.state.needs_tick() || !h.state.toasts.is_empty());
+    assert!(!h.state.needs_tick() || !h.state.status.toasts.is_empty());
     h.now += Duration::from_secs(10); // toasts gone
     h.send(Msg::Tick);
     assert!(!h.state.needs_tick(), "idle: no timer");
@@ -295,9 +295,10 @@ fn actions_are_carried_out() {
         {"action": "insert_text", "data": {"text": "Hi there", "replace": false}},
         {"action": "send_message", "data": {"content": "**Order** shipped", "content_type": "markdown"}},
         {"action": "show_toast", "data": {"message": "Done", "type": "success"}}]}}) });
-    assert_eq!(h.state.chat.len(), 2);
+    assert_eq!(h.state.activity.chat.len(), 2);
     assert!(
         h.state
+            .status
             .toasts
             .iter()
             .any(|t| t.text == "Done" && t.kind == ToastKind::Success)
@@ -449,7 +450,7 @@ fn tools_become_forms_and_execute() {
     h.state.selected = Some(Row::Capability(cap(2)));
     let effects = h.key(KeyCode::Down);
     assert!(effects.is_empty(), "tools render locally");
-    assert_eq!(h.state.shown, Some(Shown::Cap(cap(3))));
+    assert_eq!(h.state.render.shown, Some(Shown::Cap(cap(3))));
     insta::assert_snapshot!("tools", h.sized(100, 30));
 }
 
@@ -540,7 +541,7 @@ fn launched_demo() -> Harness {
 fn a_crashed_launched_plugin_shows_its_exit_code_and_last_lines_at_once() {
     let mut h = launched_demo();
     assert_eq!(
-        h.state.launches[0].plugin_id.as_deref(),
+        h.state.launches.list[0].plugin_id.as_deref(),
         Some("com.tgo.demo")
     );
     h.send(Msg::Launcher(vec![
@@ -608,7 +609,7 @@ fn every_process_state_shows_in_the_plugins_pane() {
         h.send(Msg::Launcher(vec![proc_state(id, st.clone(), pid)]));
     }
     // A manifest given on the command line that could not be read stays listed.
-    h.state.manifest_errors =
+    h.state.launches.manifest_errors =
         vec!["/plugins/bad/plugin.yml: runtime.language: unknown language \"cobol\"".into()];
     // "silent" has run past the register deadline without registering.
     h.now += Duration::from_secs(31);
@@ -635,8 +636,8 @@ fn every_process_state_shows_in_the_plugins_pane() {
 fn the_register_deadline_and_restart_countdown_wake_the_loop_without_ticking() {
     let mut h = Harness::new();
     h.launch(1, "silent", None);
-    let deadline = h.state.launches[0].started.unwrap() + REGISTER_DEADLINE;
-    h.state.toasts.clear();
+    let deadline = h.state.launches.list[0].started.unwrap() + REGISTER_DEADLINE;
+    h.state.status.toasts.clear();
     assert!(
         !h.state.needs_tick(),
         "no animation runs for a launched plugin"
@@ -699,7 +700,7 @@ fn the_output_pane_follows_the_tail_and_scrolls_back() {
         "{screen}"
     );
     h.key(KeyCode::Char('f'));
-    assert_eq!(h.state.output_scroll.up, 0);
+    assert_eq!(h.state.launches.output_scroll.up, 0);
     // `3` brings the inspector back in its place.
     h.key(KeyCode::Char('3'));
     assert!(!h.state.output_shown);
@@ -759,13 +760,13 @@ fn launch_keys_stop_restart_and_remove_the_selected_plugin() {
     h.send(Msg::Launcher(vec![LauncherEvent::Removed {
         id: LaunchId(1),
     }]));
-    assert!(h.state.launches.is_empty());
+    assert!(h.state.launches.list.is_empty());
     assert!(
         h.state.plugins.is_empty(),
         "its disconnected plugin goes too"
     );
     assert!(
-        h.state.shown.is_none() && h.state.renders.is_empty(),
+        h.state.render.shown.is_none() && h.state.render.slots.is_empty(),
         "and what it drew"
     );
     assert_eq!(h.state.selected, None);
@@ -777,7 +778,13 @@ fn launch_keys_on_a_plugin_that_dialled_in_say_why_nothing_happens() {
     h.state.focus = Pane::Plugins;
     h.state.selected = Some(Row::Plugin("com.tgo.demo".into()));
     assert!(h.key(KeyCode::Char('s')).is_empty());
-    assert!(h.state.toasts.iter().any(|t| t.text.contains("a to add")));
+    assert!(
+        h.state
+            .status
+            .toasts
+            .iter()
+            .any(|t| t.text.contains("a to add"))
+    );
 }
 
 #[test]
@@ -793,7 +800,7 @@ fn a_launched_plugin_row_becomes_its_plugin_once_it_registers() {
     });
     h.register(demo_caps());
     assert_eq!(h.state.rows()[0], Row::Plugin("com.tgo.demo".into()));
-    assert!(h.state.launches[0].registered);
+    assert!(h.state.launches.list[0].registered);
     assert_eq!(
         h.state.selected_launch().map(|l| l.id),
         Some(LaunchId(1)),
@@ -812,7 +819,7 @@ fn a_launched_plugin_row_becomes_its_plugin_once_it_registers() {
         ProcState::Starting,
         None,
     )]));
-    assert!(!h.state.launches[0].registered);
+    assert!(!h.state.launches.list[0].registered);
 }
 
 #[test]
@@ -840,7 +847,7 @@ fn a_adds_a_plugin_from_a_typed_path() {
 #[test]
 fn a_replay_launches_nothing() {
     let mut h = launched_demo();
-    h.state.read_only = true;
+    h.state.session.read_only = true;
     h.state.focus = Pane::Plugins;
     h.state.selected = Some(Row::Plugin("com.tgo.demo".into()));
     assert!(h.key(KeyCode::Char('R')).is_empty());
@@ -1001,7 +1008,7 @@ fn inspector_exports_what_it_shows() {
 fn registration_and_process_link_whatever_order_they_come_in() {
     // Registered, then the connection's owner, then the process start.
     let mut h = Harness::new();
-    h.state.register_deadline = Duration::from_secs(30);
+    h.state.launches.register_deadline = Duration::from_secs(30);
     h.send(Msg::Added {
         views: vec![launched_view(1, "fast", None)],
         errors: Vec::new(),
@@ -1017,7 +1024,7 @@ fn registration_and_process_link_whatever_order_they_come_in() {
     ]));
     h.now += Duration::from_secs(60);
     h.send(Msg::Tick);
-    let l = &h.state.launches[0];
+    let l = &h.state.launches.list[0];
     assert_eq!(l.plugin_id.as_deref(), Some("com.tgo.demo"));
     assert!(l.registered);
     let screen = h.sized(100, 30);
@@ -1040,7 +1047,7 @@ fn registration_and_process_link_whatever_order_they_come_in() {
         ProcState::Running,
         Some(4002),
     )]));
-    assert!(!h.state.launches[0].registered);
+    assert!(!h.state.launches.list[0].registered);
     h.now += Duration::from_secs(31);
     h.send(Msg::Tick);
     let screen = h.sized(100, 30);
@@ -1423,7 +1430,7 @@ fn a_status_error_clears_after_a_while_or_on_the_next_success() {
     let screen = h.sized(100, 30);
     let status = screen.lines().last().unwrap();
     assert!(!status.contains("registration refused"), "{screen}");
-    assert_eq!(h.state.last_error, None);
+    assert_eq!(h.state.status.error, None);
 }
 
 // ------------------------------------------------------------------------ smaller (9.11)
@@ -1432,7 +1439,7 @@ fn a_status_error_clears_after_a_while_or_on_the_next_success() {
 fn moving_through_capabilities_renders_only_the_one_stopped_on() {
     let mut h = Harness::new();
     h.register(demo_caps());
-    h.state.renders.clear();
+    h.state.render.slots.clear();
     h.state.focus = Pane::Plugins;
     h.state.selected = Some(Row::Plugin("com.tgo.demo".into()));
     // j j: past "Customer 360" onto "Every template", quickly.
@@ -1522,11 +1529,12 @@ fn registrations_at_startup_make_one_toast() {
     }
     let registered: Vec<&Toast> = h
         .state
+        .status
         .toasts
         .iter()
         .filter(|t| t.text.contains("registered"))
         .collect();
-    assert_eq!(registered.len(), 1, "{:?}", h.state.toasts);
+    assert_eq!(registered.len(), 1, "{:?}", h.state.status.toasts);
     assert!(
         registered[0].text.contains("3 plugins registered"),
         "{:?}",
@@ -1597,12 +1605,16 @@ fn an_idless_plugin_restarted_by_hand_keeps_one_entry() {
             index: 0,
         }))
     };
-    assert_eq!(h.state.shown, shown("plugin_aaaa1111"));
+    assert_eq!(h.state.render.shown, shown("plugin_aaaa1111"));
     h.disconnect(1, "plugin_aaaa1111");
     let effects = h.register_as(2, "plugin_bbbb2222", idless());
     assert_eq!(h.state.plugins.len(), 1, "{:?}", h.state.plugins);
     assert_eq!(h.state.plugins[0].plugin_id, "plugin_bbbb2222");
-    assert_eq!(h.state.shown, shown("plugin_bbbb2222"), "the panel follows");
+    assert_eq!(
+        h.state.render.shown,
+        shown("plugin_bbbb2222"),
+        "the panel follows"
+    );
     assert_eq!(requests(&effects).len(), 1, "and is rendered again");
     // A different plugin without an id is not folded into it.
     h.disconnect(2, "plugin_bbbb2222");
@@ -1629,7 +1641,7 @@ fn a_relaunched_idless_plugin_keeps_one_entry() {
     h.register_as(2, "plugin_bbbb2222", idless());
     assert_eq!(h.state.plugins.len(), 1, "{:?}", h.state.plugins);
     assert_eq!(
-        h.state.launches[0].plugin_id.as_deref(),
+        h.state.launches.list[0].plugin_id.as_deref(),
         Some("plugin_bbbb2222")
     );
 }
@@ -1645,6 +1657,7 @@ fn x_removes_a_gone_plugin_and_says_why_not_a_connected_one() {
     assert_eq!(h.state.plugins.len(), 2);
     assert!(
         h.state
+            .status
             .toasts
             .iter()
             .any(|t| t.text.contains("com.a is connected"))
@@ -1726,7 +1739,7 @@ fn capabilities_are_listed_by_priority_with_their_icon_and_the_plugin_described(
         .collect();
     assert_eq!(caps, vec![1, 2, 0], "priority 1, default 10, 20");
     assert_eq!(
-        h.state.shown,
+        h.state.render.shown,
         Some(Shown::Cap(CapKey {
             plugin_id: "com.crm".into(),
             index: 1
@@ -1844,7 +1857,7 @@ fn a_toolbar_form_submitted_closes_its_modal_and_refreshes_the_panel_behind() {
     let reqs = requests(&effects);
     assert_eq!(reqs.len(), 1, "{reqs:?}");
     assert_eq!(reqs[0].0, "visitor_panel/render", "the panel behind");
-    assert_eq!(h.state.shown, Some(Shown::Cap(cap(0))));
+    assert_eq!(h.state.render.shown, Some(Shown::Cap(cap(0))));
 
     // An error answer keeps the form open, to be fixed.
     let mut h = toolbar_open();
@@ -1882,7 +1895,7 @@ fn an_event_sent_from_the_composer_is_carried_out() {
         },
     );
     assert_eq!(effects, vec![Effect::Copy("zhangsan@example.com".into())]);
-    let rec = h.state.last_event.as_ref().unwrap();
+    let rec = h.state.activity.last_event.as_ref().unwrap();
     assert_eq!(rec.sent, "button_click · copy_email");
 }
 
@@ -1979,7 +1992,7 @@ fn the_composer_opens_on_the_selected_plugin_with_its_last_method_and_real_param
 #[test]
 fn the_palette_finds_actions_capabilities_and_filters() {
     let mut h = rendered();
-    h.state.filters = vec![(
+    h.state.personal.filters = vec![(
         "slow renders".into(),
         "method:visitor_panel/render latency:>200ms".into(),
     )];
@@ -2007,7 +2020,7 @@ fn rebound_keys_show_in_the_help_and_the_hints() {
     )
     .unwrap();
     let mut h = rendered();
-    h.state.keymap = std::sync::Arc::new(super::keymap::Keymap::build(&config).unwrap());
+    h.state.personal.keymap = std::sync::Arc::new(super::keymap::Keymap::build(&config).unwrap());
     let screen = h.sized(120, 30);
     let status = screen.lines().last().unwrap();
     assert!(

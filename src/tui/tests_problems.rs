@@ -220,8 +220,12 @@ fn an_empty_register_says_what_it_lacks() {
         replaced: None,
     }));
     assert!(
-        h.state.toasts.iter().any(|t| t.kind == ToastKind::Warning
-            && t.text.contains("lacks name, version, capabilities")),
+        h.state
+            .status
+            .toasts
+            .iter()
+            .any(|t| t.kind == ToastKind::Warning
+                && t.text.contains("lacks name, version, capabilities")),
         "a warning, not a plain \"registered\""
     );
     h.now += Duration::from_secs(10);

@@ -48,7 +48,7 @@ pub fn update(state: &mut State, msg: Msg, log: &MessageLog, now: Instant) -> Ve
         )
     };
     launches::mark_removing(state, &effects);
-    if state.read_only && effects.iter().any(sends) {
+    if state.session.read_only && effects.iter().any(sends) {
         effects.retain(|e| !sends(e));
         state.toast(
             ToastKind::Info,
@@ -61,9 +61,9 @@ pub fn update(state: &mut State, msg: Msg, log: &MessageLog, now: Instant) -> Ve
 
 fn apply(state: &mut State, msg: Msg, log: &MessageLog, now: Instant) -> Vec<Effect> {
     state.now = now;
-    state.toasts.retain(|t| t.until > now);
-    if state.last_error.as_ref().is_some_and(|e| e.until <= now) {
-        state.last_error = None;
+    state.status.toasts.retain(|t| t.until > now);
+    if state.status.error.as_ref().is_some_and(|e| e.until <= now) {
+        state.status.error = None;
     }
     // Long composer params are checked once the typing pauses (see `next_wakeup`).
     if let Some(Modal::Composer(c)) = &mut state.modal {
@@ -127,7 +127,7 @@ fn apply(state: &mut State, msg: Msg, log: &MessageLog, now: Instant) -> Vec<Eff
                 }
             };
             // Something worked: an older error in the status bar is no longer the news.
-            state.last_error = None;
+            state.status.error = None;
             match purpose {
                 Purpose::Event {
                     cap,
@@ -211,7 +211,7 @@ fn on_key(state: &mut State, key: KeyEvent, log: &MessageLog) -> Vec<Effect> {
     }
     let scopes = state.active_scopes();
     let input = KeyInput {
-        action: state.keymap.action(&scopes, &key),
+        action: state.personal.keymap.action(&scopes, &key),
         key,
     };
     // A user's command bound to the key comes first, where nothing is typed.

@@ -152,8 +152,8 @@ impl Console {
         });
         let (views, errors) = launch_all(&launcher, paths);
         let now = std::time::Instant::now();
-        self.state.launches = views.into_iter().map(|v| Launch::new(v, now)).collect();
-        self.state.manifest_errors = errors.clone();
+        self.state.launches.list = views.into_iter().map(|v| Launch::new(v, now)).collect();
+        self.state.launches.manifest_errors = errors.clone();
         self.sources.launcher = Some((launcher.clone(), events));
         self.launcher = Some(launcher);
         errors

@@ -65,7 +65,11 @@ pub fn output_pane(area: Rect, buf: &mut Buffer, state: &State) {
             t.fg(t.warning),
         ));
     }
-    let scroll = state.output_scroll.up.min(l.output.len().saturating_sub(1));
+    let scroll = state
+        .launches
+        .output_scroll
+        .up
+        .min(l.output.len().saturating_sub(1));
     head.push(Span::styled(
         if scroll == 0 {
             " · FOLLOW".to_string()

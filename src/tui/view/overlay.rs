@@ -23,7 +23,7 @@ pub fn toasts(area: Rect, buf: &mut Buffer, state: &State) {
     let width = (area.width / 2).clamp(20.min(area.width), 60);
     let inner = width.saturating_sub(2) as usize;
     let mut bottom = area.bottom().saturating_sub(1);
-    for toast in state.toasts.iter().rev() {
+    for toast in state.status.toasts.iter().rev() {
         let mut lines = crate::text::wrap_width(&sanitize_line(&toast.text), inner);
         if lines.len() > TOAST_LINES {
             lines.truncate(TOAST_LINES);
@@ -94,7 +94,7 @@ fn help_lines(state: &State) -> Vec<Line<'static>> {
     let t = &state.theme;
     let mut lines = Vec::new();
     // Printed from the keymap in effect: what is shown is what the keys do.
-    for (scope, actions) in state.keymap.scopes() {
+    for (scope, actions) in state.personal.keymap.scopes() {
         lines.push(Line::from(Span::styled(
             scope.title(),
             t.fg(t.accent).add_modifier(Modifier::BOLD),
@@ -102,19 +102,19 @@ fn help_lines(state: &State) -> Vec<Line<'static>> {
         for action in actions.keys() {
             lines.push(Line::from(vec![
                 Span::styled(
-                    format!("  {:<22}", state.keymap.shown(scope, *action)),
+                    format!("  {:<22}", state.personal.keymap.shown(scope, *action)),
                     t.fg(t.title),
                 ),
                 Span::styled(action.describe(scope), t.text()),
             ]));
         }
     }
-    if !state.commands.is_empty() {
+    if !state.personal.commands.is_empty() {
         lines.push(Line::from(Span::styled(
             "Your commands (config)",
             t.fg(t.accent).add_modifier(Modifier::BOLD),
         )));
-        for c in &state.commands {
+        for c in &state.personal.commands {
             let key = c
                 .key
                 .map(|k| k.pretty())
@@ -129,12 +129,12 @@ fn help_lines(state: &State) -> Vec<Line<'static>> {
     lines.push(Line::from(Span::styled(
         format!(
             "Listening on: {}",
-            sanitize_line(&state.listening.join(" + "))
+            sanitize_line(&state.session.listening.join(" + "))
         ),
         t.muted(),
     )));
     lines.push(Line::from(Span::styled(
-        format!("Log file: {}", sanitize_line(&state.log_path)),
+        format!("Log file: {}", sanitize_line(&state.session.log_path)),
         t.muted(),
     )));
     lines
@@ -205,7 +205,7 @@ pub fn modal(modal: &Modal, area: Rect, buf: &mut Buffer, state: &State) {
             uiview::render(&rendered.node, &rendered.ui, modal_body(area), buf, t, true);
             footer(inner, buf, state, "Enter press · j/k move · Esc close");
         }
-        Modal::Composer(c) => composer::render(area, buf, c, t, &state.keymap),
+        Modal::Composer(c) => composer::render(area, buf, c, t, &state.personal.keymap),
         Modal::Context(ed) => {
             // Four one-line fields, the visitor JSON, its check and the keys.
             let small = Rect::new(area.x, area.y, area.width.min(72), 20.min(area.height));

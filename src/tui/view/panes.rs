@@ -61,7 +61,7 @@ fn context_spans(state: &State, level: usize) -> Vec<Span<'static>> {
             .add_modifier(Modifier::BOLD | Modifier::REVERSED),
     )];
     // A replay shows the context its renders were recorded with, and it cannot be edited.
-    let replay = state.replay.as_ref();
+    let replay = state.session.replay.as_ref();
     if replay.is_some() {
         spans.push(Span::styled(
             " replay",
@@ -141,7 +141,7 @@ fn liveness_text(l: &Liveness) -> String {
 fn process_marker(state: &State, l: &Launch) -> Option<(Span<'static>, Style)> {
     let t = &state.theme;
     let (mark, colour) = match &l.state {
-        ProcState::Running if l.never_registered(state.now, state.register_deadline) => {
+        ProcState::Running if l.never_registered(state.now, state.launches.register_deadline) => {
             ("⚠ ", t.warning)
         }
         ProcState::Running => return None,
@@ -162,8 +162,8 @@ fn process_marker(state: &State, l: &Launch) -> Option<(Span<'static>, Style)> {
 /// one printed (visible at once, without opening the output pane).
 fn launch_detail(state: &State, l: &Launch, w: usize, lines: &mut Vec<Line<'static>>) {
     let t = &state.theme;
-    if l.never_registered(state.now, state.register_deadline) {
-        let secs = state.register_deadline.as_secs();
+    if l.never_registered(state.now, state.launches.register_deadline) {
+        let secs = state.launches.register_deadline.as_secs();
         let text = format!("⚠ no register after {secs} s");
         detail_lines(&text, w, t.fg(t.warning), lines);
     }
@@ -320,7 +320,7 @@ fn plugin_lines(state: &State, width: u16) -> (Vec<Line<'static>>, Vec<usize>) {
                 index,
             };
             let is_sel = state.selected == Some(Row::Capability(key.clone()));
-            let is_shown = state.shown == Some(Shown::Cap(key.clone()));
+            let is_shown = state.render.shown == Some(Shown::Cap(key.clone()));
             let pointer = if is_shown { "▸ " } else { "  " };
             let kind = match c.kind.as_str() {
                 "visitor_panel" => " panel".to_string(),
@@ -350,7 +350,7 @@ fn plugin_lines(state: &State, width: u16) -> (Vec<Line<'static>>, Vec<usize>) {
         }
     }
 
-    for e in &state.manifest_errors {
+    for e in &state.launches.manifest_errors {
         lines.push(Line::from(Span::styled("✖ manifest error", t.fg(t.error))));
         detail_lines(e, w, t.fg(t.error), &mut lines);
     }
@@ -424,15 +424,15 @@ pub fn plugins(area: Rect, buf: &mut Buffer, state: &State) {
     );
     let body = block.inner(area);
     block.render(area, buf);
-    if let (Some(r), true) = (&state.replay, state.plugins.is_empty()) {
+    if let (Some(r), true) = (&state.session.replay, state.plugins.is_empty()) {
         Paragraph::new(replay_without_plugins(state, r))
             .wrap(Wrap { trim: false })
             .render(body, buf);
         return;
     }
     if state.plugins.is_empty()
-        && state.launches.is_empty()
-        && state.manifest_errors.is_empty()
+        && state.launches.list.is_empty()
+        && state.launches.manifest_errors.is_empty()
         && state.unregistered.is_empty()
     {
         let t = &state.theme;
@@ -441,7 +441,7 @@ pub fn plugins(area: Rect, buf: &mut Buffer, state: &State) {
             Line::from(""),
             Line::from(Span::styled("Point a plugin at", t.muted())),
             Line::from(Span::styled(
-                sanitize_line(&state.listening.join(" or ")),
+                sanitize_line(&state.session.listening.join(" or ")),
                 t.fg(t.accent),
             )),
             Line::from(Span::styled("(TGO_SOCKET_PATH)", t.muted())),
@@ -594,19 +594,20 @@ pub fn activity(area: Rect, buf: &mut Buffer, state: &State) {
     let body = block.inner(area);
     block.render(area, buf);
     let mut lines = Vec::new();
-    match &state.last_event {
+    match &state.activity.last_event {
         Some(rec) => event_lines(state, rec, &mut lines),
         None => lines.push(Line::from(Span::styled(
             "no action yet: press a button",
             t.muted(),
         ))),
     }
-    if !state.chat.is_empty() {
+    if !state.activity.chat.is_empty() {
         lines.push(Line::from(Span::styled(
             "chat composer received:",
             t.muted(),
         )));
         for c in state
+            .activity
             .chat
             .iter()
             .rev()
@@ -629,7 +630,7 @@ pub fn activity(area: Rect, buf: &mut Buffer, state: &State) {
 /// Toolbar buttons (chat_toolbar capabilities of the shown plugin) in the render header:
 /// (capability, x range).
 fn toolbar_buttons(state: &State, area: Rect) -> Vec<(CapKey, u16, u16)> {
-    let Some(Shown::Cap(shown)) = &state.shown else {
+    let Some(Shown::Cap(shown)) = &state.render.shown else {
         return Vec::new();
     };
     let Some(p) = state.plugin(&shown.plugin_id) else {
@@ -672,7 +673,7 @@ pub fn toolbar_button_at(state: &State, render: Rect, x: u16, y: u16) -> Option<
 
 pub fn render_pane(l: &ScreenLayout, buf: &mut Buffer, state: &State) {
     let t = &state.theme;
-    let title = match &state.shown {
+    let title = match &state.render.shown {
         Some(Shown::Cap(k)) => cap_title(state, k),
         Some(Shown::Raw) => "raw answer".into(),
         None => "Render".into(),
@@ -690,7 +691,7 @@ pub fn render_pane(l: &ScreenLayout, buf: &mut Buffer, state: &State) {
     let header = Rect::new(inner_area.x, inner_area.y, inner_area.width, 1);
     let focused = state.focus == Pane::Render;
     let Some(slot) = state.shown_slot() else {
-        if state.render_due.is_some() {
+        if state.render.due.is_some() {
             // Rendered once the selection rests on it: a moment away.
             Paragraph::new(Span::styled("…", t.muted())).render(header, buf);
             return;
@@ -924,6 +925,7 @@ pub fn status_bar(area: Rect, buf: &mut Buffer, state: &State, log: &MessageLog)
     let mut used = text::width(&core);
     // TCP that other machines reach lets anyone register: said for as long as it listens.
     let exposed = state
+        .session
         .listening
         .iter()
         .find(|a| crate::host::listener::bound_exposed(a))
@@ -947,7 +949,7 @@ pub fn status_bar(area: Rect, buf: &mut Buffer, state: &State, log: &MessageLog)
         e
     });
     let mut hints = Vec::new();
-    for h in state.keymap.hints(&state.active_scopes()) {
+    for h in state.personal.keymap.hints(&state.active_scopes()) {
         let sep = if hints.is_empty() { "│ " } else { " · " };
         if used + sep.len() + text::width(&h) > w {
             break;
@@ -965,7 +967,7 @@ pub fn status_bar(area: Rect, buf: &mut Buffer, state: &State, log: &MessageLog)
     let msgs = optional(format!("· {} msgs ", log.last_seq()));
     let socket = optional(format!(
         " {} ·",
-        sanitize_line(&state.listening.join(" + "))
+        sanitize_line(&state.session.listening.join(" + "))
     ));
     let mut spans = Vec::new();
     if let Some(socket) = socket {
