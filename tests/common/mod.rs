@@ -185,6 +185,20 @@ pub async fn eventually(
     }
 }
 
+/// [`eventually`] for tests without a runtime: waits until `path` exists.
+pub fn until_exists(path: &Path, patience: Duration, what: &str) {
+    let deadline = std::time::Instant::now() + patience;
+    while !path.exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{what}: {} not there after {patience:?}",
+            path.display()
+        );
+        // The poll interval: nothing tells when another process creates a file.
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// Everything a finished process printed to stderr/stdout, joined.
 pub async fn output_of(p: &mut ChildPlugin) -> String {
     let _ = p.wait_for(Duration::from_secs(10)).await;
