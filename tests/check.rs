@@ -237,12 +237,11 @@ fn a_second_host_on_the_same_socket_is_refused() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    for _ in 0..100 {
-        if socket.exists() {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    common::until_exists(
+        &socket,
+        std::time::Duration::from_secs(10),
+        "the first check listening",
+    );
     let out = check(&dir, &[], &[]);
     let _ = first.kill();
     let _ = first.wait();

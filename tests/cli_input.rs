@@ -101,11 +101,11 @@ fn every_subcommand_exits_2_when_another_host_is_listening() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    let start = std::time::Instant::now();
-    while !socket.exists() {
-        assert!(start.elapsed() < std::time::Duration::from_secs(10));
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    common::until_exists(
+        &socket,
+        std::time::Duration::from_secs(10),
+        "the first check listening",
+    );
     for args in [&["check", "--demo"][..], &["bench", "--demo"][..]] {
         let out = run(&dir, args);
         let err = String::from_utf8_lossy(&out.stderr);

@@ -46,7 +46,7 @@ async fn params_go_to_the_editor_and_messages_to_the_pager() {
         s.key(KeyCode::Char('q'));
     })
     .await;
-    let calls = c.platform.0.lock().unwrap().clone();
+    let calls = c.platform.effects();
     let editor = calls
         .iter()
         .find(|l| l.starts_with("foreground") && l.contains("\"visitor_id\""))

@@ -519,7 +519,7 @@ mod tests {
         let mut p = ChildPlugin::spawn(&sh("echo out; echo err >&2; exit 3")).unwrap();
         let s = p.wait().await.unwrap();
         assert_eq!(s.code(), Some(3));
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        p.drained(Duration::from_secs(10)).await;
         let out = p.output();
         let out = out.lock();
         let texts: Vec<_> = out
@@ -562,7 +562,7 @@ mod tests {
             };
             let mut p = ChildPlugin::spawn_with(&sh(&format!("echo {word}")), opts).unwrap();
             p.wait().await.unwrap();
-            tokio::time::sleep(Duration::from_millis(50)).await;
+            p.drained(Duration::from_secs(10)).await;
         }
         let texts: Vec<_> = buffer
             .lock()

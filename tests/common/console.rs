@@ -9,7 +9,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tgo_console::host::{HostConfig, RenderContext};
+use tgo_console::host::{HostConfig, HostHandle, LogEntry, RenderContext};
 use tgo_console::launcher::{LaunchEnv, Launcher, spawn_supervisor};
 use tgo_console::tui::app::{Platform, Sources, event_loop, launch_all};
 use tgo_console::tui::state::{Launch, State};
@@ -28,19 +28,33 @@ impl Hooks for Publish {
     }
 }
 
-/// Clipboard and browser effects, recorded.
+/// Clipboard and browser effects, recorded; exports go to the test's own directory (never
+/// the user's state directory).
 #[derive(Clone, Default)]
-pub struct Recorder(pub Arc<Mutex<Vec<String>>>);
+pub struct Recorder {
+    pub effects: Arc<Mutex<Vec<String>>>,
+    pub exports: std::path::PathBuf,
+}
+
+impl Recorder {
+    /// The effects so far, in order ("copy TEXT", "open URL").
+    pub fn effects(&self) -> Vec<String> {
+        self.effects.lock().unwrap().clone()
+    }
+}
 
 impl Platform for Recorder {
     fn copy(&mut self, text: &str) {
-        self.0.lock().unwrap().push(format!("copy {text}"));
+        self.effects.lock().unwrap().push(format!("copy {text}"));
     }
     fn open_url(&mut self, url: &str, failed: tgo_console::tui::app::Failed) {
-        self.0.lock().unwrap().push(format!("open {url}"));
+        self.effects.lock().unwrap().push(format!("open {url}"));
         if url.contains("fail") {
             failed("no browser here".into());
         }
+    }
+    fn export_dir(&self) -> std::path::PathBuf {
+        self.exports.clone()
     }
     /// Records the command and, when its last argument is a file (an editor's or a pager's),
     /// what it held; an "editor" leaves `{"edited": "by the editor"}` in it.
@@ -52,7 +66,7 @@ impl Platform for Recorder {
             line.push_str(&format!("\n{text}"));
             std::fs::write(file, "{\"edited\": \"by the editor\"}\n").unwrap();
         }
-        self.0.lock().unwrap().push(line);
+        self.effects.lock().unwrap().push(line);
         (true, "exit status: 0".into())
     }
 }
@@ -61,6 +75,8 @@ impl Platform for Recorder {
 pub struct Script {
     pub keys: futures::channel::mpsc::UnboundedSender<std::io::Result<Event>>,
     pub screen: watch::Receiver<String>,
+    /// The console's host, for waits on its message log.
+    pub host: HostHandle,
 }
 
 impl Script {
@@ -102,6 +118,32 @@ impl Script {
     pub fn now(&self) -> String {
         self.screen.borrow().clone()
     }
+
+    /// Waits until `cond` holds (for what the screen does not show: a file, the host's log, a
+    /// process); panics naming `what`, with the last screen, after [`PATIENCE`].
+    pub async fn until_that(&self, what: &str, cond: impl FnMut() -> bool) {
+        super::eventually(PATIENCE, cond, || {
+            format!("never happened: {what}\nlast screen:\n{}", self.now())
+        })
+        .await;
+    }
+
+    /// Waits until the host's log holds an entry matching `pred`; returns its `seq`.
+    pub async fn until_logged(&self, what: &str, pred: impl Fn(&LogEntry) -> bool) -> u64 {
+        let mut found = None;
+        self.until_that(&format!("logged: {what}"), || {
+            found = self
+                .host
+                .log()
+                .entries()
+                .iter()
+                .find(|e| pred(e))
+                .map(|e| e.seq);
+            found.is_some()
+        })
+        .await;
+        found.unwrap()
+    }
 }
 
 /// A console (state, terminal, host, launcher) ready to run.
@@ -131,13 +173,17 @@ impl Console {
             hooks: Publish(tx),
         })
         .unwrap();
+        let exports = host.dir.path().join("exports");
         Self {
             host,
             state,
             terminal,
             sources: Sources::default(),
             launcher: None,
-            platform: Recorder::default(),
+            platform: Recorder {
+                effects: Arc::default(),
+                exports,
+            },
             screen,
         }
     }
@@ -169,6 +215,7 @@ impl Console {
         let script = script(Script {
             keys,
             screen: self.screen.clone(),
+            host: self.host.handle.clone(),
         });
         let handle = self.host.handle.clone();
         let looped = event_loop(

@@ -169,10 +169,40 @@ impl TestHost {
     }
 }
 
+/// Waits until `cond` holds, polling it every 20 ms; after `patience`, panics with `failure()`.
+pub async fn eventually(
+    patience: Duration,
+    mut cond: impl FnMut() -> bool,
+    failure: impl FnOnce() -> String,
+) {
+    let deadline = tokio::time::Instant::now() + patience;
+    while !cond() {
+        if tokio::time::Instant::now() > deadline {
+            panic!("{}", failure());
+        }
+        // The poll interval: nothing tells when these conditions change.
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// [`eventually`] for tests without a runtime: waits until `path` exists.
+pub fn until_exists(path: &Path, patience: Duration, what: &str) {
+    let deadline = std::time::Instant::now() + patience;
+    while !path.exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{what}: {} not there after {patience:?}",
+            path.display()
+        );
+        // The poll interval: nothing tells when another process creates a file.
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// Everything a finished process printed to stderr/stdout, joined.
 pub async fn output_of(p: &mut ChildPlugin) -> String {
     let _ = p.wait_for(Duration::from_secs(10)).await;
-    tokio::time::sleep(Duration::from_millis(50)).await;
+    p.drained(Duration::from_secs(10)).await;
     let out = p.output();
     let out = out.lock();
     out.lines()

@@ -207,7 +207,7 @@ def mode_slow(sock):
     register(sock)
 
     def respond(sock, req):
-        time.sleep(delay)
+        time.sleep(delay)  # the scenario: slow on purpose
         answer_good(sock, req, "rogue.slow")
     serve(sock, respond)
 
@@ -237,7 +237,7 @@ def mode_oversized(sock, register_first=True):
         register(sock)
     sock.sendall(b"\xff\xff\xff\xff" + b'{"jsonrpc"')
     say("sent a 0xFFFFFFFF length header")
-    time.sleep(5)
+    time.sleep(5)  # the scenario: stay connected, so only the host can end the connection
 
 
 def mode_half_frame(sock):
@@ -260,7 +260,7 @@ def mode_crash(sock):
 
 def mode_no_register(sock):
     say("sending nothing")
-    time.sleep(float(ARG or 60))
+    time.sleep(float(ARG or 60))  # the scenario: connected and silent for ARG seconds
 
 
 def send_and_print_reply(sock, message):
