@@ -19,9 +19,7 @@ use std::time::Duration;
 pub fn render_pane_key(state: &mut State, input: KeyInput) -> Option<Vec<Effect>> {
     let viewport = view::layout_of(state).render_body;
     let cap = state.shown_cap();
-    let RenderSlot::Ready(r) = state.shown_slot_mut()? else {
-        return None;
-    };
+    let r = state.shown_rendered_mut()?;
     match uiview::handle_key(&r.node, &mut r.ui, input, viewport) {
         UiOutcome::Ignored => None,
         UiOutcome::Handled => Some(Vec::new()),
@@ -33,7 +31,7 @@ pub fn render_pane_key(state: &mut State, input: KeyInput) -> Option<Vec<Effect>
 pub fn render_pane_click(state: &mut State, x: u16, y: u16) -> Vec<Effect> {
     let body = view::layout_of(state).render_body;
     let cap = state.shown_cap();
-    if let Some(RenderSlot::Ready(r)) = state.shown_slot_mut()
+    if let Some(r) = state.shown_rendered_mut()
         && let UiOutcome::Press(p) = uiview::handle_click(&r.node, &mut r.ui, x, y, body)
     {
         return pressed(state, p, cap, false);

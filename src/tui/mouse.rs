@@ -93,7 +93,7 @@ pub fn on_mouse(
                 diagnostics::on_wheel(state, l.diagnostics, down);
             } else if contains(l.render, x, y) {
                 let body = l.render_body;
-                if let Some(RenderSlot::Ready(r)) = state.shown_slot_mut() {
+                if let Some(r) = state.shown_rendered_mut() {
                     super::uiview::handle_scroll(&mut r.ui, down, body, &r.node);
                 }
             } else if contains(l.inspector_list, x, y) || contains(l.inspector_detail, x, y) {

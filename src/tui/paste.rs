@@ -2,7 +2,7 @@
 //! add-plugin box, composer, a JSON-UI form field or tool argument, the inspector filter),
 //! cleaned for it: one line or several, no control characters. Only `update` calls in here.
 
-use super::state::{Modal, Pane, RenderSlot, State, ToastKind};
+use super::state::{Modal, Pane, State, ToastKind};
 use super::{uiview, view};
 use ratatui::layout::Rect;
 use std::time::Duration;
@@ -26,11 +26,9 @@ pub(super) fn paste(state: &mut State, text: &str) {
         }
         Some(_) => false,
         None => match state.focus {
-            Pane::Render => match state.shown_slot_mut() {
-                Some(RenderSlot::Ready(r)) => {
-                    uiview::handle_paste(&r.node, &mut r.ui, text, layout.render_body)
-                }
-                _ => false,
+            Pane::Render => match state.shown_rendered_mut() {
+                Some(r) => uiview::handle_paste(&r.node, &mut r.ui, text, layout.render_body),
+                None => false,
             },
             Pane::Inspector => state.inspector.paste(text),
             Pane::Plugins | Pane::Output => false,

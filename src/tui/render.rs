@@ -307,10 +307,9 @@ pub fn on_reply(
                     latency,
                 )
             };
-            // A re-render keeps the user's place: focus and scroll (uiview drops stale ids).
+            // A re-render keeps the user's place, moved by keys pressed while it was on its way.
             if let Some(old) = take_previous(state, &key) {
-                rendered.ui.set_focus(old.ui.focus().map(String::from));
-                rendered.ui.set_scroll(old.ui.scroll());
+                rendered.ui.keep_place(&old.ui);
             }
             state
                 .render

@@ -698,6 +698,18 @@ impl State {
         }
     }
 
+    /// The render drawn in the pane, to act on: the ready one, or the last good one under a
+    /// spinner or an error (keys pressed meanwhile move through it, and a re-render keeps
+    /// where they left the focus).
+    pub fn shown_rendered_mut(&mut self) -> Option<&mut Rendered> {
+        match self.shown_slot_mut()? {
+            RenderSlot::Ready(r) => Some(r),
+            RenderSlot::Pending { previous, .. } | RenderSlot::Failed { previous, .. } => {
+                previous.as_deref_mut()
+            }
+        }
+    }
+
     /// The capability the render pane shows (none for a raw answer).
     pub fn shown_cap(&self) -> Option<CapKey> {
         match self.render.shown.as_ref()? {

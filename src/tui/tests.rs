@@ -2050,3 +2050,46 @@ fn a_commands_output_opens_in_a_modal() {
     h.key(KeyCode::Esc);
     assert!(h.state.modal.is_none());
 }
+
+/// Keys pressed while a re-render is on its way move through the UI drawn under the spinner,
+/// and the new render keeps where they left the focus (they were lost before: the focus
+/// snapped back to where it was when `r` was pressed).
+#[test]
+fn keys_during_a_re_render_are_kept() {
+    let mut h = rendered();
+    h.key(KeyCode::Tab);
+    let first = h
+        .state
+        .shown_rendered()
+        .unwrap()
+        .ui
+        .focus()
+        .map(String::from);
+    h.key(KeyCode::Char('r'));
+    assert!(matches!(
+        h.state.shown_slot(),
+        Some(RenderSlot::Pending { .. })
+    ));
+    // Down past the table's rows, to the button under it.
+    for _ in 0..3 {
+        h.key(KeyCode::Down);
+    }
+    let moved = h
+        .state
+        .shown_rendered()
+        .unwrap()
+        .ui
+        .focus()
+        .map(String::from);
+    let rows = h.state.shown_rendered().unwrap().ui.selected.clone();
+    assert_ne!(moved, first, "Down moved the focus under the spinner");
+    h.reply(
+        Purpose::Render(cap(0)),
+        "visitor_panel/render",
+        Outcome::Result { value: panel() },
+    );
+    assert!(matches!(h.state.shown_slot(), Some(RenderSlot::Ready(_))));
+    let ui = &h.state.shown_rendered().unwrap().ui;
+    assert_eq!(ui.focus().map(String::from), moved);
+    assert_eq!(ui.selected, rows, "the table's selected row is kept too");
+}

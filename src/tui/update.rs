@@ -34,7 +34,7 @@ pub fn update(state: &mut State, msg: Msg, log: &MessageLog, now: Instant) -> Ve
     // acts on something visible.
     if state.focus == Pane::Render && !was_render && state.modal.is_none() {
         let width = view::layout_of(state).render_body.width;
-        if let Some(RenderSlot::Ready(r)) = state.shown_slot_mut() {
+        if let Some(r) = state.shown_rendered_mut() {
             render::focus_first(r, width);
         }
     }

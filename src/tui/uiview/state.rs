@@ -87,6 +87,16 @@ impl UiState {
         self.scroll = line;
     }
 
+    /// Where the user was in `old` (the same plugin's previous render): the focus, the
+    /// scroll, the open tabs and the selected rows. Form values are not kept: a re-render
+    /// shows what the plugin sends. What no longer exists is dropped or clamped when used.
+    pub fn keep_place(&mut self, old: &UiState) {
+        self.focus.clone_from(&old.focus);
+        self.scroll = old.scroll;
+        self.tabs.clone_from(&old.tabs);
+        self.selected.clone_from(&old.selected);
+    }
+
     /// Id of the focused target.
     pub fn focus(&self) -> Option<&str> {
         self.focus.as_deref()
