@@ -106,7 +106,7 @@ pub fn fill_params(
         "sidebar_iframe/config" | "channel_integration/manifest" | "ping" | "shutdown" => None,
         m => match m.rsplit_once('/') {
             Some((kind, "render")) => {
-                let mut p = ctx.render_params(kind);
+                let mut p = ctx.render_params(&kind.into());
                 spec.apply_visitor(&mut p);
                 Some(p)
             }
@@ -228,15 +228,7 @@ pub async fn run(host: &HostArgs, file: &Config, args: CallArgs) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let kind = match AnswerKind::of_method(&args.method) {
-        AnswerKind::Other if value.get("template").is_some() => AnswerKind::Ui {
-            capability: String::new(),
-        },
-        AnswerKind::Other if value.get("action").is_some() => AnswerKind::Action {
-            capability: String::new(),
-        },
-        k => k,
-    };
+    let kind = AnswerKind::of_method(&args.method).or_by_shape(&value);
     let (drawn, diagnostics) = match kind {
         AnswerKind::Ui { .. } => {
             let p = jsonui::parse_ui(&value);

@@ -1,5 +1,6 @@
 //! The `register` handshake's params: validated into typed plugin info, or a reason to refuse.
 
+use super::CapabilityKind;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -7,7 +8,7 @@ use serde_json::{Map, Value};
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Capability {
     #[serde(rename = "type")]
-    pub kind: String,
+    pub kind: CapabilityKind,
     pub title: String,
     pub icon: Option<String>,
     pub priority: i64,
@@ -127,7 +128,7 @@ fn parse_capability(v: &Value, at: &str, notes: &mut Vec<String>) -> Result<Capa
     let Value::Object(obj) = v else {
         return Err(format!("{at}: must be an object"));
     };
-    let kind = req_string(obj, "type", at)?;
+    let kind = req_string(obj, "type", at)?.into();
     let title = req_string(obj, "title", at)?;
     let priority = match obj.get("priority") {
         None | Some(Value::Null) => 10,
@@ -224,7 +225,7 @@ mod tests {
             "capabilities":[{"type":"visitor_panel","title":"客户订单","icon":"shopping-cart"}]});
         let info = parse_register(Some(&p)).unwrap();
         assert_eq!(info.requested_id, None);
-        assert_eq!(info.capabilities[0].kind, "visitor_panel");
+        assert_eq!(info.capabilities[0].kind, CapabilityKind::VisitorPanel);
         assert_eq!(info.capabilities[0].priority, 10);
         assert!(info.notes.is_empty());
     }

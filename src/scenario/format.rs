@@ -992,7 +992,7 @@ steps:
             ..Default::default()
         };
         let ctx = c.render_context();
-        let mut p = ctx.render_params("visitor_panel");
+        let mut p = ctx.render_params(&crate::host::CapabilityKind::VisitorPanel);
         c.apply_visitor(&mut p);
         assert_eq!(p["visitor_id"], "v_7");
         assert_eq!(p["session_id"], "s_7");

@@ -236,7 +236,7 @@ fn context_of(recorded: &[Recorded]) -> ContextSpec {
         .iter()
         .find_map(|r| r.params.get("visitor").cloned())
     {
-        let defaults = spec.render_context().render_params("visitor_panel")["visitor"].clone();
+        let defaults = spec.render_context().visitor();
         let changed: Map<String, Value> = got
             .into_iter()
             .filter(|(k, v)| defaults.get(k) != Some(v))
@@ -313,10 +313,9 @@ fn step_for(player: &Player, r: &Recorded) -> StepAction {
 /// The title of the `index`-th capability rendered by `method`, when no other has it.
 fn player_caps_title(player: &Player, method: &str, index: usize) -> Option<String> {
     let caps = player.capabilities();
-    let kind = method.split('/').next()?;
     let title = caps
         .iter()
-        .filter(|c| c.kind == kind)
+        .filter(|c| c.kind.render_method().as_deref() == Some(method))
         .nth(index)?
         .title
         .clone();
@@ -450,7 +449,7 @@ mod tests {
         exchange(
             &mut out,
             "visitor_panel/render",
-            ctx.render_params("visitor_panel"),
+            ctx.render_params(&crate::host::CapabilityKind::VisitorPanel),
             json!({"jsonrpc": "2.0", "id": 2, "result": ui}),
         );
         exchange(

@@ -3,10 +3,8 @@
 //! changes on screen. Pure: no host, no files; the runner sends, the console could too.
 
 use super::format::{ContextSpec, SelectTarget, StepAction};
-use crate::host::context::{
-    capability_render_params, event_method, render_method, renders_json_ui,
-};
-use crate::host::{Capability, RenderContext, UiEvent};
+use crate::host::context::capability_render_params;
+use crate::host::{Capability, CapabilityKind, RenderContext, UiEvent};
 use crate::jsonui::{self, Action, FieldType, Form, InteractionKind, Node};
 use serde_json::{Map, Value};
 
@@ -14,11 +12,11 @@ use serde_json::{Map, Value};
 #[derive(Clone, Debug, PartialEq)]
 pub enum AnswerKind {
     /// JSON-UI of a capability of this type.
-    Ui { capability: String },
+    Ui { capability: CapabilityKind },
     /// A configuration object (`sidebar_iframe/config`, `channel_integration/manifest`).
     Config,
     /// JSON-ACTION answering an event of a capability of this type.
-    Action { capability: String },
+    Action { capability: CapabilityKind },
     /// `tool/execute`: `{success, content, data?, error?}`.
     Tool,
     /// Anything else.
@@ -32,14 +30,31 @@ impl AnswerKind {
             "tool/execute" => AnswerKind::Tool,
             "sidebar_iframe/config" | "channel_integration/manifest" => AnswerKind::Config,
             m => match m.rsplit_once('/') {
-                Some((cap, "render")) if renders_json_ui(cap) => AnswerKind::Ui {
-                    capability: cap.to_string(),
-                },
+                Some((cap, "render")) if CapabilityKind::from(cap).renders_json_ui() => {
+                    AnswerKind::Ui {
+                        capability: cap.into(),
+                    }
+                }
                 Some((cap, "event")) => AnswerKind::Action {
-                    capability: cap.to_string(),
+                    capability: cap.into(),
                 },
                 _ => AnswerKind::Other,
             },
+        }
+    }
+
+    /// `self`, or for [`Other`](Self::Other) what the answer looks like: a `call` of an
+    /// unknown method may still answer JSON-UI or JSON-ACTION (of no known capability).
+    pub fn or_by_shape(self, value: &Value) -> Self {
+        let unknown = || CapabilityKind::Other(String::new());
+        match self {
+            AnswerKind::Other if value.get("template").is_some() => AnswerKind::Ui {
+                capability: unknown(),
+            },
+            AnswerKind::Other if value.get("action").is_some() => AnswerKind::Action {
+                capability: unknown(),
+            },
+            k => k,
         }
     }
 }
@@ -55,7 +70,7 @@ pub struct Prepared {
 /// What is on screen: the last JSON-UI rendered, and a modal an event opened over it.
 #[derive(Clone, Debug)]
 struct Shown {
-    capability: String,
+    capability: CapabilityKind,
     node: Node,
     modal: Option<Node>,
 }
@@ -182,7 +197,7 @@ impl Player {
                 let tools: Vec<&str> = self
                     .caps
                     .iter()
-                    .filter(|c| c.kind == "mcp_tools")
+                    .filter(|c| c.kind == CapabilityKind::McpTools)
                     .flat_map(|c| c.tools.iter().map(|t| t.name.as_str()))
                     .collect();
                 if !tools.contains(&name.as_str()) {
@@ -234,7 +249,7 @@ impl Player {
             .caps
             .iter()
             .position(|c| c.title == target)
-            .or_else(|| self.caps.iter().position(|c| c.kind == target))
+            .or_else(|| self.caps.iter().position(|c| c.kind.as_str() == target))
             .ok_or_else(|| {
                 let known: Vec<String> = self
                     .caps
@@ -247,12 +262,12 @@ impl Player {
                 )
             })?;
         let kind = &self.caps[index].kind;
-        let method = render_method(kind).ok_or_else(|| {
+        let method = kind.render_method().ok_or_else(|| {
             format!("{kind} has nothing to render: call its tools with tool steps")
         })?;
         let mut params = capability_render_params(&self.ctx, &self.caps, index);
         self.context.apply_visitor(&mut params);
-        let answer = if renders_json_ui(kind) {
+        let answer = if kind.renders_json_ui() {
             AnswerKind::Ui {
                 capability: kind.clone(),
             }
@@ -266,7 +281,7 @@ impl Player {
         })
     }
 
-    fn on_screen(&self) -> Result<(&str, &Node), String> {
+    fn on_screen(&self) -> Result<(&CapabilityKind, &Node), String> {
         let shown = self
             .shown
             .as_ref()
@@ -277,12 +292,12 @@ impl Player {
         ))
     }
 
-    fn event(&self, capability: &str, event: UiEvent) -> Prepared {
+    fn event(&self, capability: &CapabilityKind, event: UiEvent) -> Prepared {
         Prepared {
-            method: event_method(capability),
+            method: capability.event_method(),
             params: self.ctx.event_params(&event),
             answer: AnswerKind::Action {
-                capability: capability.to_string(),
+                capability: capability.clone(),
             },
         }
     }
@@ -409,7 +424,7 @@ mod tests {
         assert_eq!(
             r.answer,
             AnswerKind::Ui {
-                capability: "chat_toolbar".into()
+                capability: CapabilityKind::ChatToolbar
             }
         );
         let e = p.prepare(&StepAction::Render("nope".into())).unwrap_err();
@@ -509,7 +524,7 @@ mod tests {
         assert_eq!(
             AnswerKind::of_method("chat_toolbar/event"),
             AnswerKind::Action {
-                capability: "chat_toolbar".into()
+                capability: CapabilityKind::ChatToolbar
             }
         );
         assert_eq!(AnswerKind::of_method("ping"), AnswerKind::Other);
