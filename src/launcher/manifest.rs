@@ -206,7 +206,7 @@ fn parse(path: &Path, value: &Value) -> Result<Manifest, ManifestError> {
 
     let runtime = top.object("runtime")?;
     let build = top.object("build")?;
-    let runtime_args = match &runtime {
+    let mut runtime_args = match &runtime {
         Some(r) => r.string_list("args")?.unwrap_or_default(),
         None => Vec::new(),
     };
@@ -222,7 +222,12 @@ fn parse(path: &Path, value: &Value) -> Result<Manifest, ManifestError> {
             if c.trim().is_empty() {
                 return Err(at.err("command", "is empty"));
             }
-            explicit = Some((c.trim().to_string(), at.string_list("args")?));
+            // `runtime.command`'s own arguments are `runtime.args`: not added twice.
+            let own_args = at.string_list("args")?;
+            if !at.prefix.is_empty() && own_args.is_some() {
+                runtime_args.clear();
+            }
+            explicit = Some((c.trim().to_string(), own_args));
             break;
         }
     }
@@ -712,6 +717,18 @@ mod tests {
         let m = load(&p).unwrap();
         assert_eq!(m.spec.program, "sh");
         assert_eq!(m.spec.args, ["-c", "echo hi", "x"]);
+    }
+
+    #[test]
+    fn runtime_command_takes_runtime_args_once() {
+        let d = Dir::new();
+        let p = d.write(
+            "plugin.yml",
+            "name: r\nruntime:\n  command: sh\n  args: [-c, 'echo hi']\n",
+        );
+        let m = load(&p).unwrap();
+        assert_eq!(m.spec.program, "sh");
+        assert_eq!(m.spec.args, ["-c", "echo hi"]);
     }
 
     #[test]
