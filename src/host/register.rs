@@ -3,7 +3,7 @@
 //! The params are read by serde-derived types. Required fields and wrong structure are errors
 //! naming their JSON path (`capabilities[1].title: …`, through `serde_path_to_error`); the
 //! lenient forms real plugins send (no name, a priority that is not an integer, odd tools) are
-//! read by field types that never fail ([`Text`], [`Lenient`]) and become notes.
+//! read by field types that never fail (`Text`, `Lenient`) and become notes.
 
 use super::CapabilityKind;
 use serde::de::{self, DeserializeOwned, Deserializer, MapAccess, SeqAccess, Visitor};

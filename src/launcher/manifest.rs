@@ -3,8 +3,8 @@
 //!
 //! Both formats go through the same checks (a `plugin.json` may use the YAML fields and the other
 //! way round), so every form a real plugin ships is accepted. Every problem is reported as
-//! `file: field: problem`: serde-derived types ([`RawManifest`]) check each field's shape, with
-//! its path from `serde_path_to_error`; [`parse`] then checks what the fields mean together.
+//! `file: field: problem`: serde-derived types (`RawManifest`) check each field's shape, with
+//! its path from `serde_path_to_error`; `parse` then checks what the fields mean together.
 
 use super::LaunchSpec;
 use serde::Deserialize;
