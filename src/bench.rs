@@ -16,8 +16,10 @@
 //! [`HostConfig`] it is given, which is used as is: callers should pass a modest budget such as
 //! [`SUGGESTED_LOG_BUDGET_BYTES`] so the log does not dominate memory during a long run.
 
-use crate::host::context::{capability_render_params, render_method};
-use crate::host::{self, HostConfig, HostEvent, HostHandle, Outcome, PluginInfo, RenderContext};
+use crate::host::context::capability_render_params;
+use crate::host::{
+    self, CapabilityKind, HostConfig, HostEvent, HostHandle, Outcome, PluginInfo, RenderContext,
+};
 use crate::launcher::{ChildPlugin, LaunchSpec};
 use crate::protocol::DEFAULT_MAX_FRAME_BYTES;
 use crate::protocol::codec::{FrameCodec, FrameError};
@@ -315,7 +317,7 @@ async fn wait_for_register(
 
 /// The method and params to send, from the options or the plugin's capabilities.
 fn pick_request(opts: &BenchOptions, info: &PluginInfo) -> anyhow::Result<(String, Value)> {
-    let renders = |i: usize| render_method(&info.capabilities[i].kind);
+    let renders = |i: usize| info.capabilities[i].kind.render_method();
     let method = match &opts.method {
         Some(m) => m.clone(),
         None => (0..info.capabilities.len())
@@ -654,7 +656,7 @@ async fn pingpong(
     serde_json::from_slice::<serde::de::IgnoredAny>(&payload)
         .context("the ping-pong payload is not JSON")?;
     let concurrency = concurrency.max(1);
-    let params = RenderContext::default().render_params("visitor_panel");
+    let params = RenderContext::default().render_params(&CapabilityKind::VisitorPanel);
     let req_prefix = br#"{"jsonrpc":"2.0","id":"#.to_vec();
     let req_suffix = format!(r#","method":"visitor_panel/render","params":{params}}}"#);
     let ans_prefix = req_prefix.clone();

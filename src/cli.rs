@@ -88,18 +88,28 @@ pub struct HostArgs {
     pub log_budget_mib: usize,
 }
 
-fn parse_mode(s: &str) -> Result<u32, String> {
-    u32::from_str_radix(s.trim_start_matches("0o"), 8)
-        .map_err(|_| format!("{s:?} is not an octal mode such as 600"))
+/// Why a flag's value is refused (clap shows it after the flag and the value).
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum FlagError {
+    #[error("{0:?} is not an octal mode such as 600")]
+    Mode(String),
+    #[error("{0:?} is not a number of seconds (e.g. 30 or 0.5)")]
+    NotSeconds(String),
+    #[error(transparent)]
+    Seconds(#[from] crate::config::SecondsError),
+}
+
+fn parse_mode(s: &str) -> Result<u32, FlagError> {
+    u32::from_str_radix(s.trim_start_matches("0o"), 8).map_err(|_| FlagError::Mode(s.into()))
 }
 
 /// A number of seconds as a flag takes it (see [`crate::config::seconds`]).
-pub(crate) fn parse_seconds(text: &str) -> Result<Duration, String> {
+pub(crate) fn parse_seconds(text: &str) -> Result<Duration, FlagError> {
     let value: f64 = text
         .trim()
         .parse()
-        .map_err(|_| format!("{text:?} is not a number of seconds (e.g. 30 or 0.5)"))?;
-    crate::config::seconds(value)
+        .map_err(|_| FlagError::NotSeconds(text.into()))?;
+    Ok(crate::config::seconds(value)?)
 }
 
 impl HostArgs {

@@ -10,7 +10,7 @@ use common::BIN;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 use tgo_console::bench::{self, BenchOptions, BenchReport, Percentiles};
-use tgo_console::host::{HostConfig, RenderContext};
+use tgo_console::host::{CapabilityKind, HostConfig, RenderContext};
 use tgo_console::launcher::LaunchSpec;
 
 /// Options benching the demo plugin on a socket in `dir`.
@@ -157,7 +157,7 @@ async fn a_plugin_that_never_registers_fails_clearly() {
 
 /// The `result` of a default render of the demo's visitor panel, as bytes.
 fn render_answer() -> Bytes {
-    let params = RenderContext::default().render_params("visitor_panel");
+    let params = RenderContext::default().render_params(&CapabilityKind::VisitorPanel);
     let result = tgo_console::demo_plugin::dispatch("visitor_panel/render", &params).unwrap();
     Bytes::from(serde_json::to_vec(&result).unwrap())
 }

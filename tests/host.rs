@@ -340,17 +340,20 @@ async fn register_reply(mode: &str) -> (String, TestHost) {
 async fn register_with_missing_fields_gets_32000_with_the_reason() {
     let (out, _h) = register_reply("register_missing_title").await;
     assert!(
-        out.contains("-32000") && out.contains("capabilities[0]: missing \\\"title\\\""),
+        out.contains("-32000") && out.contains("capabilities[0]: missing field `title`"),
         "{out}"
     );
     let (out, _h) = register_reply("register_missing_type").await;
     assert!(
-        out.contains("-32000") && out.contains("missing \\\"type\\\""),
+        out.contains("-32000") && out.contains("missing field `type`"),
         "{out}"
     );
     let (out, _h) = register_reply("register_bad_capabilities").await;
     assert!(
-        out.contains("-32000") && out.contains("must be an array"),
+        out.contains("-32000")
+            && out.contains(
+                "capabilities: invalid type: string \\\"visitor_panel\\\", expected an array"
+            ),
         "{out}"
     );
 }

@@ -384,7 +384,7 @@ where
             .await;
             shared.emit(HostEvent::Rejected {
                 conn: conn.id,
-                reason: reason.clone(),
+                reason: reason.to_string(),
             });
             return Err(format!("register refused: {reason}"));
         }

@@ -2,6 +2,7 @@
 //! the message log. It knows nothing about terminals: consumers read [`HostEvent`]s from a
 //! channel and the [`MessageLog`], and send commands through a [`HostHandle`].
 
+pub mod capability;
 mod conn;
 pub mod context;
 pub mod listener;
@@ -9,6 +10,7 @@ pub mod log;
 pub mod register;
 mod registry;
 
+pub use capability::CapabilityKind;
 pub use conn::Conn;
 pub use context::{RenderContext, UiEvent};
 pub use listener::ListenError;

@@ -159,26 +159,38 @@ pub fn json_depth(text: &str) -> usize {
     max
 }
 
-fn to_value(raw: &RawValue, what: &str) -> Result<Value, String> {
-    let depth = json_depth(raw.get());
-    if depth > MAX_VALUE_DEPTH {
-        return Err(format!(
-            "{what} nests {depth} levels deep, over the limit of {MAX_VALUE_DEPTH}"
-        ));
-    }
-    serde_json::from_str(raw.get()).map_err(|e| format!("{what}: {e}"))
+/// Why a part of a message cannot be read: the reason of an [`Invalid`] or of an invalid
+/// response body.
+#[derive(Debug, thiserror::Error)]
+enum PartError {
+    #[error("{what} nests {depth} levels deep, over the limit of {MAX_VALUE_DEPTH}")]
+    TooDeep { what: &'static str, depth: usize },
+    #[error("{what}: {source}")]
+    Json {
+        what: &'static str,
+        source: serde_json::Error,
+    },
+    #[error("id must be an integer or a string, got {}", short(.0))]
+    Id(String),
+    #[error("malformed error object: {0}")]
+    ErrorObject(serde_json::Error),
 }
 
-fn parse_id(raw: Option<Option<&RawValue>>) -> Result<Option<Id>, String> {
+fn to_value(raw: &RawValue, what: &'static str) -> Result<Value, PartError> {
+    let depth = json_depth(raw.get());
+    if depth > MAX_VALUE_DEPTH {
+        return Err(PartError::TooDeep { what, depth });
+    }
+    serde_json::from_str(raw.get()).map_err(|source| PartError::Json { what, source })
+}
+
+fn parse_id(raw: Option<Option<&RawValue>>) -> Result<Option<Id>, PartError> {
     match raw {
         None | Some(None) => Ok(None),
         Some(Some(raw)) => match serde_json::from_str::<Value>(raw.get()) {
             Ok(Value::Number(n)) if n.is_i64() => Ok(Some(Id::Num(n.as_i64().unwrap_or_default()))),
             Ok(Value::String(s)) => Ok(Some(Id::Str(s))),
-            _ => Err(format!(
-                "id must be an integer or a string, got {}",
-                short(raw.get())
-            )),
+            _ => Err(PartError::Id(raw.get().to_string())),
         },
     }
 }
@@ -226,7 +238,7 @@ pub fn parse(payload: &[u8]) -> Result<Incoming, Invalid> {
         )),
     }
     let id_was_null = matches!(env.id, Some(None));
-    let id = parse_id(env.id).map_err(invalid)?;
+    let id = parse_id(env.id).map_err(|e| invalid(e.to_string()))?;
     if matches!(id, Some(Id::Str(_))) {
         notes.push("string id".to_string());
     }
@@ -242,7 +254,7 @@ pub fn parse(payload: &[u8]) -> Result<Incoming, Invalid> {
         };
         let params = match env.params {
             None | Some(None) => None,
-            Some(Some(raw)) => Some(to_value(raw, "params").map_err(with_id)?),
+            Some(Some(raw)) => Some(to_value(raw, "params").map_err(|e| with_id(e.to_string()))?),
         };
         let message = match id {
             Some(id) => Message::Request { id, method, params },
@@ -261,19 +273,18 @@ pub fn parse(payload: &[u8]) -> Result<Incoming, Invalid> {
             if result.is_some() {
                 notes.push("both \"result\" and \"error\": the error wins".into());
             }
-            match to_value(err, "error").and_then(|v| {
-                serde_json::from_value::<RpcError>(v)
-                    .map_err(|e| format!("malformed error object: {e}"))
-            }) {
+            match to_value(err, "error")
+                .and_then(|v| serde_json::from_value::<RpcError>(v).map_err(PartError::ErrorObject))
+            {
                 Ok(e) => ResponseBody::Error(e),
-                Err(reason) => ResponseBody::Invalid(reason),
+                Err(reason) => ResponseBody::Invalid(reason.to_string()),
             }
         }
         (Some(result), _) => match result {
             None => ResponseBody::Result(Value::Null),
             Some(raw) => match to_value(raw, "result") {
                 Ok(v) => ResponseBody::Result(v),
-                Err(reason) => ResponseBody::Invalid(reason),
+                Err(reason) => ResponseBody::Invalid(reason.to_string()),
             },
         },
         (None, Some(None)) => {

@@ -7,7 +7,7 @@ use super::msg::{CapKey, Effect};
 use super::render;
 use super::state::*;
 use super::view;
-use crate::host::HostEvent;
+use crate::host::{CapabilityKind, HostEvent};
 
 pub fn on_host(state: &mut State, ev: HostEvent) -> Vec<Effect> {
     match ev {
@@ -44,7 +44,7 @@ pub fn on_host(state: &mut State, ev: HostEvent) -> Vec<Effect> {
                 let first = state.plugin(&plugin_id).and_then(|p| {
                     p.by_priority()
                         .into_iter()
-                        .find(|&i| p.capabilities[i].kind == "visitor_panel")
+                        .find(|&i| p.capabilities[i].kind == CapabilityKind::VisitorPanel)
                 });
                 if let Some(index) = first {
                     let key = CapKey { plugin_id, index };

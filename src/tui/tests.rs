@@ -7,7 +7,7 @@ use super::theme::Theme;
 use super::update::update;
 use super::view;
 use crate::host::register::parse_register;
-use crate::host::{HostEvent, MessageLog, Outcome, RenderContext, Reply};
+use crate::host::{CapabilityKind, HostEvent, MessageLog, Outcome, RenderContext, Reply};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -1466,7 +1466,7 @@ fn moving_through_capabilities_renders_only_the_one_stopped_on() {
 #[test]
 fn a_resent_render_lands_in_its_capability() {
     let mut h = rendered();
-    let params = h.state.ctx.render_params("visitor_panel");
+    let params = h.state.ctx.render_params(&CapabilityKind::VisitorPanel);
     let effects = super::update::request_effects(
         &mut h.state,
         "com.tgo.demo".into(),

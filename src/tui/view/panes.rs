@@ -7,7 +7,7 @@ use super::super::state::{
 };
 use super::super::uiview;
 use super::{ScreenLayout, cap_title, inner};
-use crate::host::MessageLog;
+use crate::host::{CapabilityKind, MessageLog};
 use crate::jsonui::{Action, Severity};
 use crate::launcher::{ProcState, StreamKind};
 use crate::text::{self, sanitize_line, truncate_width};
@@ -322,10 +322,10 @@ fn plugin_lines(state: &State, width: u16) -> (Vec<Line<'static>>, Vec<usize>) {
             let is_sel = state.selected == Some(Row::Capability(key.clone()));
             let is_shown = state.render.shown == Some(Shown::Cap(key.clone()));
             let pointer = if is_shown { "▸ " } else { "  " };
-            let kind = match c.kind.as_str() {
-                "visitor_panel" => " panel".to_string(),
-                "chat_toolbar" => " toolbar".to_string(),
-                "mcp_tools" => format!(" {} tools", c.tools.len()),
+            let kind = match &c.kind {
+                CapabilityKind::VisitorPanel => " panel".to_string(),
+                CapabilityKind::ChatToolbar => " toolbar".to_string(),
+                CapabilityKind::McpTools => format!(" {} tools", c.tools.len()),
                 other => format!(" {other}"),
             };
             let st = if is_sel { t.selected() } else { style };
@@ -639,7 +639,7 @@ fn toolbar_buttons(state: &State, area: Rect) -> Vec<(CapKey, u16, u16)> {
     let mut x = area.right().saturating_sub(1);
     let mut out = Vec::new();
     for (index, c) in p.capabilities.iter().enumerate().rev() {
-        if c.kind != "chat_toolbar" {
+        if c.kind != CapabilityKind::ChatToolbar {
             continue;
         }
         let label = format!("[{}]", truncate_width(&sanitize_line(&c.title), 16));
