@@ -20,8 +20,11 @@ use tokio::sync::mpsc;
 const LOG_REDRAW: Duration = Duration::from_millis(33);
 /// Animation step while a spinner or toast is on screen.
 const TICK: Duration = Duration::from_millis(100);
-/// Most input events taken between two draws (a 5 KB paste is ~5 000 key events).
+/// Most messages taken between two draws (a 5 KB paste is ~5 000 key events).
 const INPUT_BATCH: usize = 8192;
+/// Longest time spent taking waiting messages before a draw: a flood that never drains still
+/// gets a frame at least this often (plus the time of one frame).
+const DRAIN: Duration = Duration::from_millis(25);
 
 /// Where clipboard and browser effects go (a terminal in real life, a recorder in tests).
 pub trait Platform {
@@ -307,9 +310,10 @@ where
     let mut input_ended = false;
     loop {
         if dirty {
-            let log = host.log();
+            // The log's lock is held while the frame is built, not while it is written out:
+            // a slow terminal (ssh) must not stall plugin traffic.
             terminal
-                .draw(|f| view::draw(f, state, &log))
+                .draw(|f| view::draw(f, state, &host.log()))
                 .map_err(std::io::Error::other)?;
             frames += 1;
             dirty = false;
@@ -330,24 +334,9 @@ where
             },
             Some(m) = rx.recv() => m,
             name = next_signal(&mut sources.signals) => Msg::Signal(name),
-            Some(ev) = host_events.recv() => match ev {
-                // Which launched plugin dialled in: by its process, read here (it is I/O).
-                // A process that connects before the launcher has noted its pid is looked
-                // up again when the launcher reports one.
-                HostEvent::Connected { conn, pid: Some(pid), .. } => {
-                    match sources.launcher.as_ref().and_then(|(l, _)| l.owner_of(pid)) {
-                        Some(launch) => Msg::ConnOwner { conn, launch },
-                        None => {
-                            unowned.insert(conn, pid);
-                            continue;
-                        }
-                    }
-                }
-                HostEvent::Disconnected { conn, .. } if unowned.contains_key(&conn) => {
-                    unowned.remove(&conn);
-                    Msg::Host(ev)
-                }
-                ev => Msg::Host(ev),
+            Some(ev) = host_events.recv() => match host_msg(ev, sources, &mut unowned) {
+                Some(m) => m,
+                None => continue,
             },
             batch = next_launcher_batch(&mut sources.launcher) => {
                 log_launcher(host, state, &batch);
@@ -379,37 +368,49 @@ where
             _ = tokio::time::sleep(TICK), if state.needs_tick() => Msg::Tick,
             _ = sleep_until_wake(wake), if wake.is_some() => Msg::Tick,
         };
-        let from_input = matches!(
-            msg,
-            Msg::Key(_) | Msg::Mouse(_) | Msg::Paste(_) | Msg::Resize(..)
-        );
         let launcher = sources.launcher.as_ref().map(|(l, _)| l);
         let visitors = sources.visitors_file.as_deref();
         let mut foreground = handle(state, msg, host, launcher, &tx, platform, visitors);
         dirty = true;
-        // Everything else already waiting on the terminal goes in before the next draw: a
-        // paste without bracketed paste is thousands of keys, and `q` after it must not wait
-        // behind one draw per key.
-        if from_input {
-            for _ in 0..INPUT_BATCH {
-                if state.quit {
+        // Everything else already waiting goes in before the next draw, keys first: a paste
+        // without bracketed paste is thousands of keys, a reconnect storm thousands of host
+        // events, and one draw per message would leave the screen (and `q`) behind them.
+        // Bounded in time, so a flood that never drains still gets a frame now and then.
+        let until = Instant::now() + DRAIN;
+        let mut taken = 0;
+        while !state.quit && taken < INPUT_BATCH {
+            taken += 1;
+            match input.next().now_or_never() {
+                Some(Some(Ok(ev))) => {
+                    if let Some(m) = to_msg(ev) {
+                        foreground
+                            .extend(handle(state, m, host, launcher, &tx, platform, visitors));
+                    }
+                    continue;
+                }
+                Some(Some(Err(e))) => return Err(e),
+                Some(None) => {
+                    input_ended = true;
                     break;
                 }
-                match input.next().now_or_never() {
-                    Some(Some(Ok(ev))) => {
-                        if let Some(m) = to_msg(ev) {
-                            foreground
-                                .extend(handle(state, m, host, launcher, &tx, platform, visitors));
-                        }
-                    }
-                    Some(Some(Err(e))) => return Err(e),
-                    Some(None) => {
-                        input_ended = true;
-                        break;
-                    }
-                    None => break,
-                }
+                None => {}
             }
+            if Instant::now() >= until {
+                break;
+            }
+            let waiting = match rx.try_recv() {
+                Ok(m) => Some(m),
+                Err(_) => match host_events.try_recv() {
+                    Ok(ev) => match host_msg(ev, sources, &mut unowned) {
+                        Some(m) => Some(m),
+                        None => continue,
+                    },
+                    Err(_) => None,
+                },
+            };
+            let Some(m) = waiting else { break };
+            let launcher = sources.launcher.as_ref().map(|(l, _)| l);
+            foreground.extend(handle(state, m, host, launcher, &tx, platform, visitors));
         }
         // A user's foreground command gets the terminal: the input reader stops so that it
         // takes no key of the command's, and the whole screen is drawn anew after.
@@ -423,6 +424,34 @@ where
     }
     tracing::info!(frames, "event loop ended");
     Ok(())
+}
+
+/// A host event as the loop's message. Which launched plugin dialled in is found by its
+/// process, read here (it is I/O); a process that connects before the launcher has noted its
+/// pid is looked up again when the launcher reports one (`None` until then).
+fn host_msg(
+    ev: HostEvent,
+    sources: &Sources,
+    unowned: &mut std::collections::HashMap<crate::host::ConnId, u32>,
+) -> Option<Msg> {
+    match ev {
+        HostEvent::Connected {
+            conn,
+            pid: Some(pid),
+            ..
+        } => match sources.launcher.as_ref().and_then(|(l, _)| l.owner_of(pid)) {
+            Some(launch) => Some(Msg::ConnOwner { conn, launch }),
+            None => {
+                unowned.insert(conn, pid);
+                None
+            }
+        },
+        HostEvent::Disconnected { conn, .. } if unowned.contains_key(&conn) => {
+            unowned.remove(&conn);
+            Some(Msg::Host(ev))
+        }
+        ev => Some(Msg::Host(ev)),
+    }
 }
 
 /// One message through `update`, then its effects; the foreground commands among them are

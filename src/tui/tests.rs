@@ -1682,6 +1682,13 @@ fn a_thousand_reconnecting_plugins_leave_a_short_list() {
         h.state.plugins[0].plugin_id, "com.flaky.980",
         "the newest kept"
     );
+    // The selection (the first plugin, whose panel was shown) moved on to one that is kept.
+    let kept = |id: &str| h.state.plugins.iter().any(|p| p.plugin_id == id);
+    match &h.state.selected {
+        Some(Row::Plugin(id)) => assert!(kept(id), "{id}"),
+        Some(Row::Capability(k)) => assert!(kept(&k.plugin_id), "{k:?}"),
+        other => panic!("selection lost: {other:?}"),
+    }
     h.now += Duration::from_secs(10);
     h.send(Msg::Tick);
     h.state.focus = Pane::Plugins;
