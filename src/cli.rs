@@ -128,6 +128,10 @@ pub enum Command {
     /// The built-in demo plugin (dials the socket like any plugin).
     #[command(hide = true)]
     DemoPlugin(DemoArgs),
+    /// A plugin that answers every request at once from one pre-serialised ~3 KB panel
+    /// (for `bench`: whatever is measured is the host's cost).
+    #[command(hide = true)]
+    BenchPlugin,
     /// Load-test one plugin's handlers through the real host: throughput and latency percentiles.
     Bench(BenchArgs),
     /// Open a recording (from --record) read-only in the console.
@@ -267,6 +271,24 @@ async fn run(cli: Cli, file: Config, log_path: PathBuf) -> ExitCode {
         Some(Command::Check(args)) => run_check(&cli.host, &file, args).await,
         Some(Command::DemoPlugin(args)) => run_demo(&cli.host, &file, args).await,
         Some(Command::Bench(ref args)) => run_bench(&cli.host, &file, args).await,
+        Some(Command::BenchPlugin) => {
+            let socket = cli.host.socket(&file);
+            match tokio::task::spawn_blocking(move || {
+                crate::bench::minimal::near_free_plugin(&socket)
+            })
+            .await
+            {
+                Ok(Ok(())) => ExitCode::SUCCESS,
+                Ok(Err(e)) => {
+                    eprintln!("bench-plugin: {e:#}");
+                    ExitCode::from(1)
+                }
+                Err(e) => {
+                    eprintln!("bench-plugin: {e}");
+                    ExitCode::from(1)
+                }
+            }
+        }
         Some(Command::Replay {
             file: ref recording,
         }) => run_replay(&cli, &file, recording, log_path).await,

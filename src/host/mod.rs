@@ -16,6 +16,7 @@ pub use log::{ConnId, Direction, EntryKind, LogEntry, MessageLog};
 pub use register::{Capability, PluginInfo, ToolDef, ToolParam};
 pub use registry::{PluginRecord, PluginState};
 
+use crate::protocol::jsonrpc::RawJson;
 use crate::protocol::{DEFAULT_MAX_FRAME_BYTES, RpcError, jsonrpc};
 use parking_lot::{Mutex, MutexGuard};
 use registry::Registry;
@@ -84,11 +85,12 @@ pub enum HostEvent {
     },
 }
 
-/// How one host→plugin request ended: exactly one of these, always.
+/// How one host→plugin request ended: exactly one of these, always. `R` is how a result is
+/// held: a [`Value`] ([`Ticket::wait`]) or its raw JSON text ([`Ticket::wait_raw`]).
 #[derive(Clone, Debug, PartialEq)]
-pub enum Outcome {
+pub enum Outcome<R = Value> {
     Result {
-        value: Value,
+        value: R,
     },
     PluginError(RpcError),
     /// No answer in time. `meanwhile`: the invalid frames the plugin sent instead, if any (a
@@ -106,7 +108,22 @@ pub enum Outcome {
     Cancelled,
 }
 
-impl Outcome {
+impl<R> Outcome<R> {
+    /// The same outcome with its result turned by `f` (which may find it unusable).
+    pub fn try_map<S>(self, f: impl FnOnce(R) -> Result<S, String>) -> Outcome<S> {
+        match self {
+            Outcome::Result { value } => match f(value) {
+                Ok(value) => Outcome::Result { value },
+                Err(reason) => Outcome::InvalidAnswer { reason },
+            },
+            Outcome::PluginError(e) => Outcome::PluginError(e),
+            Outcome::Timeout { after, meanwhile } => Outcome::Timeout { after, meanwhile },
+            Outcome::Disconnected { reason } => Outcome::Disconnected { reason },
+            Outcome::InvalidAnswer { reason } => Outcome::InvalidAnswer { reason },
+            Outcome::Cancelled => Outcome::Cancelled,
+        }
+    }
+
     /// One line for reports and status bars.
     pub fn summary(&self) -> String {
         match self {
@@ -128,11 +145,11 @@ impl Outcome {
 
 /// A finished request.
 #[derive(Clone, Debug)]
-pub struct Reply {
+pub struct Reply<R = Value> {
     pub plugin_id: String,
     pub method: String,
     pub id: u64,
-    pub outcome: Outcome,
+    pub outcome: Outcome<R>,
     pub latency: Duration,
     pub request_seq: u64,
     pub response_seq: Option<u64>,
@@ -154,14 +171,30 @@ pub struct Ticket {
     pub request_seq: u64,
     sent: Instant,
     timeout: Duration,
-    rx: oneshot::Receiver<(Outcome, Option<u64>)>,
+    rx: oneshot::Receiver<(Outcome<RawJson>, Option<u64>)>,
     conn_ref: Arc<Conn>,
     shared: Arc<Shared>,
 }
 
 impl Ticket {
-    /// Waits for the answer, the timeout, or the connection's end.
+    /// Waits for the answer, the timeout, or the connection's end; a result is parsed into a
+    /// [`Value`] here, in the caller's task (the connection's reader only checked it).
     pub async fn wait(self) -> Reply {
+        let reply = self.wait_raw().await;
+        Reply {
+            outcome: reply.outcome.try_map(|raw| raw.parse()),
+            plugin_id: reply.plugin_id,
+            method: reply.method,
+            id: reply.id,
+            latency: reply.latency,
+            request_seq: reply.request_seq,
+            response_seq: reply.response_seq,
+        }
+    }
+
+    /// [`wait`](Self::wait), the result left as the raw JSON it arrived in (checked to be JSON
+    /// within the depth limit): for callers that do not look inside answers, such as `bench`.
+    pub async fn wait_raw(self) -> Reply<RawJson> {
         let (outcome, response_seq) = match tokio::time::timeout(self.timeout, self.rx).await {
             Ok(Ok(done)) => done,
             Ok(Err(_)) => (

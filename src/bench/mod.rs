@@ -16,12 +16,14 @@
 //! [`HostConfig`] it is given, which is used as is: callers should pass a modest budget such as
 //! [`SUGGESTED_LOG_BUDGET_BYTES`] so the log does not dominate memory during a long run.
 
+pub mod minimal;
+
 use crate::host::context::{capability_render_params, render_method};
 use crate::host::{self, HostConfig, HostEvent, HostHandle, Outcome, PluginInfo, RenderContext};
 use crate::launcher::{ChildPlugin, LaunchSpec};
 use crate::protocol::DEFAULT_MAX_FRAME_BYTES;
 use crate::protocol::codec::{FrameCodec, FrameError};
-use crate::protocol::jsonrpc::{self, Message, ResponseBody};
+use crate::protocol::jsonrpc::{self, Message, RawJson, ResponseBody};
 use anyhow::{Context, anyhow, bail};
 use bytes::{Bytes, BytesMut};
 use futures::{FutureExt, SinkExt, StreamExt};
@@ -107,7 +109,7 @@ impl Percentiles {
         }
     }
 
-    fn to_text(self) -> String {
+    pub(crate) fn to_text(self) -> String {
         format!(
             "min {}  p50 {}  p90 {}  p99 {}  max {}  mean {:.1}",
             self.min, self.p50, self.p90, self.p99, self.max, self.mean
@@ -115,7 +117,7 @@ impl Percentiles {
     }
 }
 
-fn secs<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+pub(crate) fn secs<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_f64(d.as_secs_f64())
 }
 
@@ -140,6 +142,15 @@ pub struct BenchReport {
     pub latency_us: Percentiles,
     /// Why the run ended before its limit (the plugin went away).
     pub aborted: Option<String>,
+    /// `throughput_per_s` again, under the name CI scripts read next to the two below.
+    pub throughput_per_sec: f64,
+    /// The minimal host's throughput with the same plugin, requests and concurrency,
+    /// measured in the same run (`baseline`).
+    pub baseline_throughput_per_sec: Option<f64>,
+    /// `throughput_per_sec / baseline_throughput_per_sec`: 1.0 is as fast as the minimal host.
+    pub ratio: Option<f64>,
+    /// The minimal host's whole measurement.
+    pub minimal_host: Option<minimal::MinimalReport>,
     /// The raw ping-pongs measured in the same run (`baseline`): echo in the same runtime,
     /// and echo on its own thread.
     pub baseline: Option<PingPongReport>,
@@ -164,6 +175,10 @@ impl BenchReport {
         out += &format!("  latency µs: {}\n", self.latency_us.to_text());
         if let Some(why) = &self.aborted {
             out += &format!("  stopped early: {why}\n");
+        }
+        if let (Some(m), Some(ratio)) = (&self.minimal_host, self.ratio) {
+            out += &m.to_text();
+            out += &format!("  host vs minimal host: throughput {ratio:.2}x\n");
         }
         for raw in [&self.baseline, &self.baseline_apart].into_iter().flatten() {
             out += &raw.to_text();
@@ -210,18 +225,40 @@ pub async fn run(opts: BenchOptions) -> anyhow::Result<BenchReport> {
     };
     drop(events);
     let result = match prepared {
-        Ok((plugin_id, method, params)) => Ok(load(&host, &opts, plugin_id, method, params).await),
+        Ok((plugin_id, method, params)) => {
+            let asked = (method.clone(), params.clone());
+            let (report, answer) = load(&host, &opts, plugin_id, method, params).await;
+            Ok((report, answer, asked))
+        }
         Err(e) => Err(e),
     };
 
     host.shutdown().await;
     child.stop(opts.host.shutdown_grace).await;
-    let (mut report, answer) = result?;
+    let (mut report, answer, (method, params)) = result?;
     if opts.baseline {
+        // The same plugin, launched again, driven by the least a host can do.
+        let socket = opts.host.socket.clone().unwrap_or_else(|| {
+            std::env::temp_dir().join(format!("tgo-bench-minimal-{}.sock", std::process::id()))
+        });
+        let minimal = minimal::minimal_host(
+            socket,
+            &opts.command,
+            report.requests.max(1),
+            report.concurrency,
+            &method,
+            &params,
+            opts.host.shutdown_grace,
+        )
+        .await?;
+        report.baseline_throughput_per_sec = Some(minimal.throughput_per_s);
+        report.ratio =
+            Some(report.throughput_per_s / minimal.throughput_per_s.max(f64::MIN_POSITIVE));
+        report.minimal_host = Some(minimal);
         // Same frame count, concurrency and answer size, with no host and no plugin logic.
         let payload = answer.map_or_else(
             || Bytes::from_static(b"{}"),
-            |v| Bytes::from(serde_json::to_vec(&v).unwrap_or_default()),
+            |raw| Bytes::copy_from_slice(raw.as_bytes()),
         );
         let frames = report.requests.max(1);
         let c = report.concurrency;
@@ -317,7 +354,7 @@ struct Run {
     stop: AtomicBool,
     aborted: Mutex<Option<String>>,
     /// One answer of the plugin, kept as the baseline's payload.
-    sample: Mutex<Option<Value>>,
+    sample: Mutex<Option<RawJson>>,
     sampled: AtomicBool,
 }
 
@@ -370,7 +407,8 @@ async fn worker(host: HostHandle, run: Arc<Run>) -> Tally {
                 break;
             }
         };
-        let outcome = ticket.wait().await.outcome;
+        // Nothing here looks inside answers: they stay raw (checked, never parsed).
+        let outcome = ticket.wait_raw().await.outcome;
         let us = u32::try_from(started.elapsed().as_micros()).unwrap_or(u32::MAX);
         tally.samples.push(us);
         match outcome {
@@ -400,7 +438,7 @@ async fn load(
     plugin_id: String,
     method: String,
     params: Value,
-) -> (BenchReport, Option<Value>) {
+) -> (BenchReport, Option<RawJson>) {
     let concurrency = opts.concurrency.max(1);
     let limit = match (opts.requests, opts.duration) {
         (Some(n), _) => n,
@@ -451,6 +489,10 @@ async fn load(
         other_failures: tally.other,
         elapsed,
         throughput_per_s: per_second(requests, elapsed),
+        throughput_per_sec: per_second(requests, elapsed),
+        baseline_throughput_per_sec: None,
+        ratio: None,
+        minimal_host: None,
         latency_us: Percentiles::from_samples(&mut tally.samples),
         aborted,
         baseline: None,
@@ -459,7 +501,20 @@ async fn load(
     (report, run.sample.lock().take())
 }
 
-fn per_second(n: u64, elapsed: Duration) -> f64 {
+/// `12345678` as `12 345 678` (thin groups, as the rest of the report).
+pub(crate) fn group_digits(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(' ');
+        }
+        out.push(c);
+    }
+    out
+}
+
+pub(crate) fn per_second(n: u64, elapsed: Duration) -> f64 {
     let s = elapsed.as_secs_f64();
     if s > 0.0 { n as f64 / s } else { 0.0 }
 }
