@@ -155,6 +155,22 @@ pub struct Reply<R = Value> {
     pub response_seq: Option<u64>,
 }
 
+impl Reply<RawJson> {
+    /// The reply with its result parsed into a [`Value`] (the raw text is dropped: a big
+    /// answer is held once, as a tree, not twice).
+    pub fn parsed(self) -> Reply {
+        Reply {
+            outcome: self.outcome.try_map(|raw| raw.parse()),
+            plugin_id: self.plugin_id,
+            method: self.method,
+            id: self.id,
+            latency: self.latency,
+            request_seq: self.request_seq,
+            response_seq: self.response_seq,
+        }
+    }
+}
+
 /// Why a request could not even be sent.
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum RequestError {
@@ -180,16 +196,7 @@ impl Ticket {
     /// Waits for the answer, the timeout, or the connection's end; a result is parsed into a
     /// [`Value`] here, in the caller's task (the connection's reader only checked it).
     pub async fn wait(self) -> Reply {
-        let reply = self.wait_raw().await;
-        Reply {
-            outcome: reply.outcome.try_map(|raw| raw.parse()),
-            plugin_id: reply.plugin_id,
-            method: reply.method,
-            id: reply.id,
-            latency: reply.latency,
-            request_seq: reply.request_seq,
-            response_seq: reply.response_seq,
-        }
+        self.wait_raw().await.parsed()
     }
 
     /// [`wait`](Self::wait), the result left as the raw JSON it arrived in (checked to be JSON

@@ -347,37 +347,60 @@ fn handle(
     }
 }
 
-/// Validates an answer by its method (JSON-UI, JSON-ACTION, config; see
-/// `check::validate`) on a blocking thread, not on the UI loop, so a 200 000-row table never
-/// stalls the keyboard. An answer with diagnostics is marked a problem in the message log,
-/// so the inspector's `errors` filter and a recording say so, as the screen does. Hands back
-/// the JSON-UI when the answer is one (an answer to a raw request that looks like JSON-UI is
-/// read as one too).
+/// Parses an answer and validates it by its method (JSON-UI, JSON-ACTION, config; see
+/// `check::validate`) on a blocking thread, not on the UI loop nor an async worker, so a
+/// 200 000-row table never stalls the keyboard or the connections; the answer arrives raw and
+/// is parsed once, here, without a copy. An answer with diagnostics is marked a problem in the
+/// message log, so the inspector's `errors` filter and a recording say so, as the screen does.
+/// Hands back the reply and the JSON-UI when the answer is one (an answer to a raw request that
+/// looks like JSON-UI is read as one too).
 async fn validate_off_loop(
     host: &HostHandle,
-    reply: &crate::host::Reply,
-) -> Option<Box<crate::jsonui::Parsed<crate::jsonui::Node>>> {
+    reply: crate::host::Reply<crate::protocol::jsonrpc::RawJson>,
+) -> (
+    crate::host::Reply,
+    Option<Box<crate::jsonui::Parsed<crate::jsonui::Node>>>,
+) {
     use crate::check::validate::{self, Validated};
-    let crate::host::Outcome::Result { value } = &reply.outcome else {
-        return None;
+    let gone = crate::host::Reply {
+        plugin_id: reply.plugin_id.clone(),
+        method: reply.method.clone(),
+        id: reply.id,
+        outcome: crate::host::Outcome::Cancelled,
+        latency: reply.latency,
+        request_seq: reply.request_seq,
+        response_seq: reply.response_seq,
     };
-    if validate::answer_kind(&reply.method).is_none() && value.get("template").is_none() {
-        return None;
-    }
-    let value = value.clone();
-    let method = reply.method.clone();
-    let checked = tokio::task::spawn_blocking(move || {
-        validate::validate(&method, &value)
-            .unwrap_or_else(|| Validated::Ui(crate::jsonui::parse_ui(&value)))
+    let done = tokio::task::spawn_blocking(move || {
+        let reply = reply.parsed();
+        let crate::host::Outcome::Result { value } = &reply.outcome else {
+            return (reply, None);
+        };
+        if validate::answer_kind(&reply.method).is_none() && value.get("template").is_none() {
+            return (reply, None);
+        }
+        // A validator bug must not lose the answer.
+        let checked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            validate::validate(&reply.method, value)
+                .unwrap_or_else(|| Validated::Ui(crate::jsonui::parse_ui(value)))
+        }))
+        .ok();
+        (reply, checked)
     })
-    .await
-    .ok()?;
+    .await;
+    // Only a runtime shutting down gets here without a reply.
+    let Ok((reply, checked)) = done else {
+        return (gone, None);
+    };
+    let Some(checked) = checked else {
+        return (reply, None);
+    };
     if let (Some(seq), Some(summary)) = (reply.response_seq, checked.summary()) {
         host.mark_problem(seq, summary);
     }
     match checked {
-        Validated::Ui(parsed) => Some(Box::new(parsed)),
-        _ => None,
+        Validated::Ui(parsed) => (reply, Some(Box::new(parsed))),
+        _ => (reply, None),
     }
 }
 
@@ -427,8 +450,7 @@ fn run_effect(
                             id: ticket.id,
                         };
                         let _ = tx.send(sent);
-                        let reply = ticket.wait().await;
-                        let ui = validate_off_loop(&host, &reply).await;
+                        let (reply, ui) = validate_off_loop(&host, ticket.wait_raw().await).await;
                         let _ = tx.send(Msg::Reply { purpose, reply, ui });
                     }
                     Err(error) => {
