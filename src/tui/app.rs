@@ -95,7 +95,7 @@ impl Platform for Desktop {
 #[derive(Default)]
 pub struct Sources {
     /// Plugins launched from manifests, and the launcher's events.
-    pub launcher: Option<(Launcher, mpsc::UnboundedReceiver<LauncherEvent>)>,
+    pub launcher: Option<(Launcher, mpsc::Receiver<LauncherEvent>)>,
     /// Signals asking the console to stop (SIGTERM, SIGHUP, SIGINT), by name.
     pub signals: Option<mpsc::UnboundedReceiver<&'static str>>,
     /// Where recent visitors are kept across runs (none: not kept).
@@ -106,7 +106,7 @@ pub struct Sources {
 const LAUNCHER_BATCH: usize = 1024;
 
 async fn next_launcher_batch(
-    launcher: &mut Option<(Launcher, mpsc::UnboundedReceiver<LauncherEvent>)>,
+    launcher: &mut Option<(Launcher, mpsc::Receiver<LauncherEvent>)>,
 ) -> Vec<LauncherEvent> {
     let Some((_, rx)) = launcher.as_mut() else {
         return std::future::pending().await;
@@ -140,6 +140,7 @@ async fn next_signal(signals: &mut Option<mpsc::UnboundedReceiver<&'static str>>
 fn log_launcher(host: &HostHandle, state: &State, batch: &[LauncherEvent]) {
     for ev in batch {
         let (LauncherEvent::Output { id, .. }
+        | LauncherEvent::Dropped { id, .. }
         | LauncherEvent::State { id, .. }
         | LauncherEvent::Changed { id, .. }
         | LauncherEvent::Removed { id }) = ev;
@@ -153,6 +154,10 @@ fn log_launcher(host: &HostHandle, state: &State, batch: &[LauncherEvent]) {
                     StreamKind::Console => continue,
                 };
                 host.log_output(plugin, stream, &line.text);
+            }
+            LauncherEvent::Dropped { lines, .. } => {
+                let text = format!("{lines} lines of output dropped: printed faster than kept");
+                host.log_note(plugin, text, false);
             }
             LauncherEvent::State { state: st, pid, .. } => {
                 let text = match (st, pid) {

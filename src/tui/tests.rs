@@ -1962,3 +1962,20 @@ fn the_composer_opens_on_the_selected_plugin_with_its_last_method_and_real_param
     assert!(screen.contains("\"session_id\": \"s_12345\""), "{screen}");
     insta::assert_snapshot!("composer_reopened", screen);
 }
+
+#[test]
+fn lines_the_launcher_dropped_are_counted_in_the_output_header() {
+    let mut h = launched_demo();
+    h.send(Msg::Launcher(vec![
+        line(StreamKind::Stdout, 1, "before the flood"),
+        LauncherEvent::Dropped {
+            id: LaunchId(1),
+            lines: 123_456,
+        },
+        line(StreamKind::Stdout, 2, "after the flood"),
+    ]));
+    h.key(KeyCode::Char('4'));
+    let screen = h.sized(100, 30);
+    assert!(screen.contains("123456 older lines dropped"), "{screen}");
+    assert!(screen.contains("after the flood"), "{screen}");
+}
