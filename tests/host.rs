@@ -495,3 +495,54 @@ async fn the_register_request_is_logged_under_the_plugins_id() {
         ]
     );
 }
+
+/// Registers, then never reads again.
+const NOT_READING_PLUGIN: &str = r#"
+import json, os, socket, struct, time
+s = socket.socket(socket.AF_UNIX); s.connect(os.environ["TGO_SOCKET_PATH"])
+b = json.dumps({"jsonrpc":"2.0","id":1,"method":"register","params":{"id":"deaf","name":"n","version":"1","capabilities":[{"type":"visitor_panel","title":"t"}]}}).encode()
+s.sendall(struct.pack(">I", len(b)) + b)
+time.sleep(60)
+"#;
+
+/// A plugin that stops reading: the socket buffers, then the connection's write queue fill
+/// up. Requests waiting for room in the queue still end at their timeout, marked as never
+/// sent (before: `send` waited for room forever, past any timeout).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_waiting_for_room_in_a_full_write_queue_times_out() {
+    let mut h = start_host(|_| {}).await;
+    let _p = h.spawn("python3", vec!["-c".into(), NOT_READING_PLUGIN.into()]);
+    let (id, _) = h.registered().await;
+    let params = json!({"pad": "x".repeat(4096)});
+    let timeout = Duration::from_millis(500);
+    // More frames than the socket buffers, the writer's batch and its 1024-frame queue hold.
+    let requests: Vec<_> = (0..3000)
+        .map(|_| {
+            let (handle, id, params) = (h.handle.clone(), id.clone(), params.clone());
+            tokio::spawn(async move {
+                let ticket = handle.send(&id, "ping", params, Some(timeout)).await;
+                ticket.expect("the plugin is connected").wait().await
+            })
+        })
+        .collect();
+    let replies =
+        tokio::time::timeout(Duration::from_secs(20), futures::future::join_all(requests))
+            .await
+            .expect("every request ends by its timeout, queued or not");
+    let mut never_sent = 0;
+    for reply in replies {
+        let reply = reply.unwrap();
+        assert!(
+            matches!(reply.outcome, Outcome::Timeout { .. }),
+            "{:?}",
+            reply.outcome
+        );
+        let log = h.handle.log();
+        let req = log.get(reply.request_seq).expect("kept in the log");
+        if req.notes.iter().any(|n| n.starts_with("never sent")) {
+            assert!(req.problem);
+            never_sent += 1;
+        }
+    }
+    assert!(never_sent > 0, "some requests never left the queue");
+}

@@ -202,7 +202,9 @@ impl Ticket {
     /// [`wait`](Self::wait), the result left as the raw JSON it arrived in (checked to be JSON
     /// within the depth limit): for callers that do not look inside answers, such as `bench`.
     pub async fn wait_raw(self) -> Reply<RawJson> {
-        let (outcome, response_seq) = match tokio::time::timeout(self.timeout, self.rx).await {
+        // From when the request was queued, so a wait for room in the queue counts.
+        let deadline = tokio::time::Instant::from_std(self.sent + self.timeout);
+        let (outcome, response_seq) = match tokio::time::timeout_at(deadline, self.rx).await {
             Ok(Ok(done)) => done,
             Ok(Err(_)) => (
                 Outcome::Disconnected {
@@ -534,19 +536,45 @@ impl HostHandle {
         let (tx, rx) = oneshot::channel();
         let request_seq = self.0.log_frame(entry);
         let sent = Instant::now();
+        let timeout = timeout.unwrap_or(self.0.config.request_timeout);
         let pending = conn::Pending {
             tx,
             sent,
             request_seq,
         };
+        // The timeout covers the wait for room in the connection's write queue too: a plugin
+        // that stopped reading must not hold its requesters forever.
         let refused = match conn.add_pending(id, pending) {
-            Err(p) => Some(p),
-            Ok(()) if !conn.send(frame).await => conn.expire(id, "was never delivered"),
-            Ok(()) => None,
+            Err(p) => Some((p, None)),
+            Ok(()) => match tokio::time::timeout(timeout, conn.send(frame)).await {
+                Ok(true) => None,
+                Ok(false) => conn.expire(id, "was never delivered").map(|p| (p, None)),
+                Err(_) => conn
+                    .expire(id, "timed out before it could be sent")
+                    .map(|p| (p, Some(timeout))),
+            },
         };
-        if let Some(p) = refused {
-            let reason = "connection closed".to_string();
-            let _ = p.tx.send((Outcome::Disconnected { reason }, None));
+        match refused {
+            Some((p, None)) => {
+                let reason = "connection closed".to_string();
+                let _ = p.tx.send((Outcome::Disconnected { reason }, None));
+            }
+            Some((p, Some(after))) => {
+                let note = format!(
+                    "never sent: the write queue stayed full for {:.1} s (the plugin is not reading)",
+                    after.as_secs_f64()
+                );
+                self.mark_problem(request_seq, note.clone());
+                let text = format!("request {id} ({method}) timed out: {note}");
+                self.0
+                    .log_event(conn.id, Some(plugin_id.clone()), text, true);
+                let outcome = Outcome::Timeout {
+                    after,
+                    meanwhile: None,
+                };
+                let _ = p.tx.send((outcome, None));
+            }
+            None => {}
         }
         Ok(Ticket {
             plugin_id,
@@ -555,7 +583,7 @@ impl HostHandle {
             id,
             request_seq,
             sent,
-            timeout: timeout.unwrap_or(self.0.config.request_timeout),
+            timeout,
             rx,
             conn_ref: conn,
             shared: self.0.clone(),

@@ -481,21 +481,27 @@ fn run_effect(
         }
         Effect::Export(seqs) => {
             let dir = platform.export_dir();
-            let written = {
+            // A copy of the entries (their frames are shared, not copied), taken under the
+            // log's lock; the file is written on a blocking thread, without the lock, so a
+            // slow disk holds neither the UI nor the connections logging frames.
+            let entries: Vec<crate::host::LogEntry> = {
                 let log = host.log();
-                crate::record::export(&dir, seqs.iter().filter_map(|s| log.get(*s)))
+                seqs.iter().filter_map(|s| log.get(*s).cloned()).collect()
             };
-            let msg = match written {
-                Ok((path, n)) => Msg::Notice {
-                    text: format!("exported {n} messages to {}", path.display()),
-                    error: false,
-                },
-                Err(e) => Msg::Notice {
-                    text: format!("export to {} failed: {e}", dir.display()),
-                    error: true,
-                },
-            };
-            let _ = tx.send(msg);
+            let tx = tx.clone();
+            tokio::task::spawn_blocking(move || {
+                let msg = match crate::record::export(&dir, entries.iter()) {
+                    Ok((path, n)) => Msg::Notice {
+                        text: format!("exported {n} messages to {}", path.display()),
+                        error: false,
+                    },
+                    Err(e) => Msg::Notice {
+                        text: format!("export to {} failed: {e}", dir.display()),
+                        error: true,
+                    },
+                };
+                let _ = tx.send(msg);
+            });
         }
         Effect::Launch { id, op, shutdown } => {
             let Some(launcher) = launcher else { return };
