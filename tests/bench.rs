@@ -193,7 +193,17 @@ async fn baseline_runs_the_same_plugin_on_a_minimal_host() {
     assert!(host > 0.0 && base > 0.0);
     assert!((ratio - host / base).abs() < 1e-9 * ratio.max(1.0));
     assert_eq!(json["throughput_per_s"], json["throughput_per_sec"]);
-    assert!(report.to_text().contains("minimal host"));
+    let text = report.to_text();
+    assert!(text.contains("× the minimal host"), "{text}");
+    assert!(
+        text.contains("latency histogram") && text.contains("p99.9"),
+        "{text}"
+    );
+    let bars = json["latency_histogram_us"]
+        .as_array()
+        .expect("a histogram");
+    let counted: u64 = bars.iter().map(|b| b["count"].as_u64().unwrap()).sum();
+    assert_eq!(counted, 300, "every request in one bar");
     assert!(
         !dir.path().join("tgo.sock").exists(),
         "both hosts cleaned up"

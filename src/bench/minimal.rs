@@ -156,7 +156,7 @@ pub struct MinimalReport {
 impl MinimalReport {
     pub fn to_text(&self) -> String {
         format!(
-            "minimal host (blocking reads, serde_json::from_slice::<Value> of each answer, nothing else): {} requests in {:.2} s at concurrency {} = {}/s\n  latency µs: {}\n",
+            "minimal host (blocking reads, serde_json::from_slice::<Value> of each answer, nothing else):\n  {} requests in {:.2} s at concurrency {} = {}/s\n  latency µs: {}\n",
             self.requests,
             self.elapsed.as_secs_f64(),
             self.concurrency,
