@@ -243,7 +243,17 @@ pub fn main() -> ExitCode {
     }
     let log_path = cli.log_file.clone().unwrap_or_else(default_log_path);
     let _log_guard = init_logging(log_path.clone());
-    let runtime = match tokio::runtime::Runtime::new() {
+    // `bench` drives the host on one thread, as its minimal host does: on a 2-core machine the
+    // plugin keeps the other core, and no request pays a wakeup across threads (measured in
+    // benches/README.md). Everything else gets a worker per core.
+    let runtime = if matches!(cli.command, Some(Command::Bench(_))) {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+    } else {
+        tokio::runtime::Runtime::new()
+    };
+    let runtime = match runtime {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("tgo-console: cannot start the async runtime: {e}");
