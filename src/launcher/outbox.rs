@@ -4,8 +4,8 @@
 //! Process events (state, file changes, removal) are rare and always delivered. Output lines
 //! wait in a bounded ring per plugin ([`RING_LINES`], [`RING_BYTES`]); when a plugin prints
 //! faster than the console takes lines, the oldest waiting lines are dropped and counted, and
-//! the count reaches the console as [`LauncherEvent::Dropped`] just before the lines that
-//! follow the gap. Each plugin is also held to [`RATE_LINES`] lines and [`RATE_BYTES`] bytes a
+//! the count reaches the console as [`LauncherEvent::Dropped`] (at most once a second per
+//! plugin during a flood, and always before its next process event or once the flood ends). Each plugin is also held to [`RATE_LINES`] lines and [`RATE_BYTES`] bytes a
 //! second (with bursts of [`BURST_LINES`] / [`BURST_BYTES`]): the console logs every line it
 //! gets, so a `yes` must not fill the message log in seconds. One forwarding task moves events
 //! into a bounded channel ([`CHANNEL`]); while the console is busy it waits, and the rings
@@ -35,6 +35,11 @@ pub const RATE_BYTES: f64 = 1024.0 * 1024.0;
 /// Bytes a plugin may print at once before the rate applies.
 pub const BURST_BYTES: f64 = 4.0 * 1024.0 * 1024.0;
 
+/// Most often a flood's drops are reported (each report is a note in the message log).
+const DROP_REPORT: Duration = Duration::from_secs(1);
+/// Shortest wait while lines are held back by the allowance: each wake moves a batch.
+const HOLD_BACK: Duration = Duration::from_millis(20);
+
 /// Bytes a line is counted for: its text and its place.
 fn line_bytes(line: &OutputLine) -> usize {
     line.text.len() + std::mem::size_of::<OutputLine>()
@@ -49,6 +54,8 @@ struct Ring {
     line_tokens: f64,
     byte_tokens: f64,
     refilled: Instant,
+    /// When the console last heard of a drop.
+    reported: Instant,
 }
 
 impl Ring {
@@ -60,6 +67,7 @@ impl Ring {
             line_tokens: BURST_LINES,
             byte_tokens: BURST_BYTES,
             refilled: now,
+            reported: now,
         }
     }
 
@@ -82,8 +90,8 @@ impl Ring {
     }
 
     /// Moves up to what the allowance permits (everything if `all`) into `out`, after the
-    /// count of lines dropped before them.
-    fn drain(&mut self, id: LaunchId, all: bool, out: &mut VecDeque<LauncherEvent>) {
+    /// count of lines dropped so far when it is time to tell (see the module docs).
+    fn drain(&mut self, id: LaunchId, all: bool, now: Instant, out: &mut VecDeque<LauncherEvent>) {
         let mut taken = Vec::new();
         while let Some(line) = self.lines.front() {
             let cost = line_bytes(line) as f64;
@@ -96,7 +104,9 @@ impl Ring {
             self.bytes -= line_bytes(&line);
             taken.push(line);
         }
-        if self.dropped > 0 && (!taken.is_empty() || self.lines.is_empty()) {
+        let due = all || self.lines.is_empty() || now >= self.reported + DROP_REPORT;
+        if self.dropped > 0 && due && (!taken.is_empty() || self.lines.is_empty()) {
+            self.reported = now;
             out.push_back(LauncherEvent::Dropped {
                 id,
                 lines: std::mem::take(&mut self.dropped),
@@ -170,7 +180,7 @@ impl Outbox {
             let mut q = self.0.queue.lock();
             let q = &mut *q;
             if let Some(ring) = q.rings.get_mut(&id) {
-                ring.drain(id, true, &mut q.ready);
+                ring.drain(id, true, Instant::now(), &mut q.ready);
             }
             if matches!(ev, LauncherEvent::Removed { .. }) {
                 q.rings.remove(&id);
@@ -180,16 +190,22 @@ impl Outbox {
         self.0.wake.notify_one();
     }
 
-    /// A line a plugin printed.
+    /// A line a plugin printed. The forwarder is woken only when the plugin had nothing
+    /// waiting: otherwise it already knows, and a flood does not wake it once per line.
     pub(crate) fn line(&self, id: LaunchId, line: OutputLine) {
-        self.0
-            .queue
-            .lock()
-            .rings
-            .entry(id)
-            .or_insert_with(|| Ring::new(Instant::now()))
-            .push(line);
-        self.0.wake.notify_one();
+        let was_empty = {
+            let mut q = self.0.queue.lock();
+            let ring = q
+                .rings
+                .entry(id)
+                .or_insert_with(|| Ring::new(Instant::now()));
+            let was_empty = ring.lines.is_empty();
+            ring.push(line);
+            was_empty
+        };
+        if was_empty {
+            self.0.wake.notify_one();
+        }
     }
 }
 
@@ -203,7 +219,7 @@ impl Shared {
         let mut next: Option<Instant> = None;
         for (&id, ring) in q.rings.iter_mut() {
             ring.refill(now);
-            ring.drain(id, all, &mut out);
+            ring.drain(id, all, now, &mut out);
             if !ring.lines.is_empty() {
                 let due = ring.due(now);
                 next = Some(next.map_or(due, |n| n.min(due)));
@@ -228,7 +244,7 @@ async fn forward(shared: Arc<Shared>, tx: mpsc::Sender<LauncherEvent>) {
         match next {
             // Held back: look again when the allowance lets a line through (or sooner).
             Some(at) => {
-                let at = at.max(Instant::now() + Duration::from_millis(5));
+                let at = at.max(Instant::now() + HOLD_BACK);
                 tokio::select! {
                     () = tokio::time::sleep_until(at.into()) => {}
                     () = shared.wake.notified() => {}
@@ -281,7 +297,7 @@ mod tests {
                 ring.push(line(&format!("{round}-{i}")));
             }
             ring.refill(t0);
-            ring.drain(LaunchId(1), false, &mut out);
+            ring.drain(LaunchId(1), false, t0, &mut out);
         }
         // The burst (5 000 lines) went at once: 2 000 + 2 000 + 1 000.
         let outputs = out
@@ -293,7 +309,12 @@ mod tests {
         // Half a second later: RATE_LINES / 2 more.
         ring.refill(t0 + Duration::from_millis(500));
         let mut more = VecDeque::new();
-        ring.drain(LaunchId(1), false, &mut more);
+        ring.drain(
+            LaunchId(1),
+            false,
+            t0 + Duration::from_millis(500),
+            &mut more,
+        );
         assert_eq!(more.len(), (RATE_LINES / 2.0) as usize);
         // Out of allowance: the next line is due a little later, not now.
         ring.push(line("next"));
