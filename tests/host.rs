@@ -546,3 +546,56 @@ async fn a_request_waiting_for_room_in_a_full_write_queue_times_out() {
     }
     assert!(never_sent > 0, "some requests never left the queue");
 }
+
+/// Quick reconnects of id-less plugins through the host alone (no console): how long 5 000
+/// registrations take, each connecting, registering without an id and hanging up, and how
+/// long the first and the last 500 took. For the developer to read (issue 12 item 4: the
+/// console took 27–82 s for 5 000; this separates the host's share from the UI's).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "measurement: run with --release --ignored --nocapture"]
+async fn measure_quick_reconnects_of_id_less_plugins() {
+    use std::io::{Read, Write};
+    let mut h = start_host(|_| {}).await;
+    let socket = h.socket.clone();
+    let n = 5_000;
+    let drain = tokio::spawn(async move {
+        let mut registered = 0;
+        while registered < n {
+            if let Some(HostEvent::Registered { .. }) = h.events.recv().await {
+                registered += 1;
+            }
+        }
+        h
+    });
+    let started = std::time::Instant::now();
+    let marks = tokio::task::spawn_blocking(move || {
+        let body = br#"{"jsonrpc":"2.0","id":1,"method":"register","params":{"name":"n","version":"1","capabilities":[{"type":"visitor_panel","title":"t"}]}}"#;
+        let mut frame = (body.len() as u32).to_be_bytes().to_vec();
+        frame.extend_from_slice(body);
+        let mut marks = Vec::new();
+        let t0 = std::time::Instant::now();
+        for i in 0..n {
+            let mut s = std::os::unix::net::UnixStream::connect(&socket).unwrap();
+            s.write_all(&frame).unwrap();
+            let mut len = [0u8; 4];
+            s.read_exact(&mut len).unwrap();
+            let mut answer = vec![0u8; u32::from_be_bytes(len) as usize];
+            s.read_exact(&mut answer).unwrap();
+            if i % 500 == 499 {
+                marks.push(t0.elapsed());
+            }
+        }
+        marks
+    })
+    .await
+    .unwrap();
+    let h = drain.await.unwrap();
+    let total = started.elapsed();
+    let plugins = h.handle.plugins().len();
+    eprintln!(
+        "{n} id-less registrations through the host in {:.2} s; per 500: first {:.0} ms, last {:.0} ms; {plugins} registrations kept",
+        total.as_secs_f64(),
+        marks[0].as_secs_f64() * 1e3,
+        (marks[marks.len() - 1] - marks[marks.len() - 2]).as_secs_f64() * 1e3,
+    );
+}
