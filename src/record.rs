@@ -233,39 +233,53 @@ impl Recorder {
                     _ = &mut stopped => true,
                     changed = updates.changed() => changed.is_err(),
                 };
-                // Serialise under the lock (cheap), write after releasing it.
-                let lines: Vec<String> = {
+                // Copy out under the lock (frames are shared, not copied); serialise and
+                // write on a blocking thread, without the lock: a big frame or a slow disk
+                // holds neither the connections logging frames nor an async worker.
+                let (gap, entries): (Option<u64>, Vec<LogEntry>) = {
                     let log = host.log();
                     let first = log.entries().front().map_or(last + 1, |e| e.seq);
-                    let mut lines = Vec::new();
-                    if first > last + 1 && last > 0 {
-                        lines.push(format!(
-                            "{{\"gap\":{},\"note\":\"entries evicted before they were recorded\"}}",
-                            first - last - 1
-                        ));
-                    }
+                    let gap = (first > last + 1 && last > 0).then(|| first - last - 1);
                     // Entries already written and marked since: written again, amended.
                     let (amended, cursor) = log.amended_since(amend_cursor);
                     amend_cursor = cursor;
                     let mut again: Vec<u64> = amended.into_iter().filter(|s| *s <= last).collect();
                     again.sort_unstable();
                     again.dedup();
-                    for e in again.into_iter().filter_map(|s| log.get(s)) {
-                        lines.push(serde_json::to_string(&to_line(e)).unwrap_or_default());
-                    }
+                    let mut entries: Vec<LogEntry> = again
+                        .into_iter()
+                        .filter_map(|s| log.get(s).cloned())
+                        .collect();
                     let since = last;
                     for e in log.entries().iter().filter(|e| e.seq > since) {
-                        lines.push(serde_json::to_string(&to_line(e)).unwrap_or_default());
+                        entries.push(e.clone());
                         last = e.seq;
                     }
-                    lines
+                    (gap, entries)
                 };
-                for l in &lines {
-                    out.write_all(l.as_bytes())?;
-                    out.write_all(b"\n")?;
-                }
-                out.flush()?;
-                written += lines.len() as u64;
+                let count = entries.len() + usize::from(gap.is_some());
+                let (back, done) = tokio::task::spawn_blocking(move || {
+                    let done = (|| {
+                        if let Some(gap) = gap {
+                            writeln!(
+                                out,
+                                "{{\"gap\":{gap},\"note\":\"entries evicted before they were recorded\"}}"
+                            )?;
+                        }
+                        for e in &entries {
+                            serde_json::to_writer(&mut out, &to_line(e))?;
+                            out.write_all(b"\n")?;
+                        }
+                        out.flush()
+                    })();
+                    (out, done)
+                })
+                .await
+                .map_err(std::io::Error::other)?;
+                out = back;
+                done?;
+                let lines = count;
+                written += lines as u64;
                 if finishing {
                     return Ok(written);
                 }

@@ -185,7 +185,7 @@ impl Platform for Desktop {
 #[derive(Default)]
 pub struct Sources {
     /// Plugins launched from manifests, and the launcher's events.
-    pub launcher: Option<(Launcher, mpsc::UnboundedReceiver<LauncherEvent>)>,
+    pub launcher: Option<(Launcher, mpsc::Receiver<LauncherEvent>)>,
     /// Signals asking the console to stop (SIGTERM, SIGHUP, SIGINT), by name.
     pub signals: Option<mpsc::UnboundedReceiver<&'static str>>,
     /// Where recent visitors are kept across runs (none: not kept).
@@ -196,7 +196,7 @@ pub struct Sources {
 const LAUNCHER_BATCH: usize = 1024;
 
 async fn next_launcher_batch(
-    launcher: &mut Option<(Launcher, mpsc::UnboundedReceiver<LauncherEvent>)>,
+    launcher: &mut Option<(Launcher, mpsc::Receiver<LauncherEvent>)>,
 ) -> Vec<LauncherEvent> {
     let Some((_, rx)) = launcher.as_mut() else {
         return std::future::pending().await;
@@ -230,6 +230,7 @@ async fn next_signal(signals: &mut Option<mpsc::UnboundedReceiver<&'static str>>
 fn log_launcher(host: &HostHandle, state: &State, batch: &[LauncherEvent]) {
     for ev in batch {
         let (LauncherEvent::Output { id, .. }
+        | LauncherEvent::Dropped { id, .. }
         | LauncherEvent::State { id, .. }
         | LauncherEvent::Changed { id, .. }
         | LauncherEvent::Removed { id }) = ev;
@@ -243,6 +244,10 @@ fn log_launcher(host: &HostHandle, state: &State, batch: &[LauncherEvent]) {
                     StreamKind::Console => continue,
                 };
                 host.log_output(plugin, stream, &line.text);
+            }
+            LauncherEvent::Dropped { lines, .. } => {
+                let text = format!("{lines} lines of output dropped: printed faster than kept");
+                host.log_note(plugin, text, false);
             }
             LauncherEvent::State { state: st, pid, .. } => {
                 let text = match (st, pid) {
@@ -568,37 +573,60 @@ fn spawn_command(
     });
 }
 
-/// Validates an answer by its method (JSON-UI, JSON-ACTION, config; see
-/// `check::validate`) on a blocking thread, not on the UI loop, so a 200 000-row table never
-/// stalls the keyboard. An answer with diagnostics is marked a problem in the message log,
-/// so the inspector's `errors` filter and a recording say so, as the screen does. Hands back
-/// the JSON-UI when the answer is one (an answer to a raw request that looks like JSON-UI is
-/// read as one too).
+/// Parses an answer and validates it by its method (JSON-UI, JSON-ACTION, config; see
+/// `check::validate`) on a blocking thread, not on the UI loop nor an async worker, so a
+/// 200 000-row table never stalls the keyboard or the connections; the answer arrives raw and
+/// is parsed once, here, without a copy. An answer with diagnostics is marked a problem in the
+/// message log, so the inspector's `errors` filter and a recording say so, as the screen does.
+/// Hands back the reply and the JSON-UI when the answer is one (an answer to a raw request that
+/// looks like JSON-UI is read as one too).
 async fn validate_off_loop(
     host: &HostHandle,
-    reply: &crate::host::Reply,
-) -> Option<Box<crate::jsonui::Parsed<crate::jsonui::Node>>> {
+    reply: crate::host::Reply<crate::protocol::jsonrpc::RawJson>,
+) -> (
+    crate::host::Reply,
+    Option<Box<crate::jsonui::Parsed<crate::jsonui::Node>>>,
+) {
     use crate::check::validate::{self, Validated};
-    let crate::host::Outcome::Result { value } = &reply.outcome else {
-        return None;
+    let gone = crate::host::Reply {
+        plugin_id: reply.plugin_id.clone(),
+        method: reply.method.clone(),
+        id: reply.id,
+        outcome: crate::host::Outcome::Cancelled,
+        latency: reply.latency,
+        request_seq: reply.request_seq,
+        response_seq: reply.response_seq,
     };
-    if validate::answer_kind(&reply.method).is_none() && value.get("template").is_none() {
-        return None;
-    }
-    let value = value.clone();
-    let method = reply.method.clone();
-    let checked = tokio::task::spawn_blocking(move || {
-        validate::validate(&method, &value)
-            .unwrap_or_else(|| Validated::Ui(crate::jsonui::parse_ui(&value)))
+    let done = tokio::task::spawn_blocking(move || {
+        let reply = reply.parsed();
+        let crate::host::Outcome::Result { value } = &reply.outcome else {
+            return (reply, None);
+        };
+        if validate::answer_kind(&reply.method).is_none() && value.get("template").is_none() {
+            return (reply, None);
+        }
+        // A validator bug must not lose the answer.
+        let checked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            validate::validate(&reply.method, value)
+                .unwrap_or_else(|| Validated::Ui(crate::jsonui::parse_ui(value)))
+        }))
+        .ok();
+        (reply, checked)
     })
-    .await
-    .ok()?;
+    .await;
+    // Only a runtime shutting down gets here without a reply.
+    let Ok((reply, checked)) = done else {
+        return (gone, None);
+    };
+    let Some(checked) = checked else {
+        return (reply, None);
+    };
     if let (Some(seq), Some(summary)) = (reply.response_seq, checked.summary()) {
         host.mark_problem(seq, summary);
     }
     match checked {
-        Validated::Ui(parsed) => Some(Box::new(parsed)),
-        _ => None,
+        Validated::Ui(parsed) => (reply, Some(Box::new(parsed))),
+        _ => (reply, None),
     }
 }
 
@@ -657,8 +685,7 @@ fn run_effect(
                             id: ticket.id,
                         };
                         let _ = tx.send(sent);
-                        let reply = ticket.wait().await;
-                        let ui = validate_off_loop(&host, &reply).await;
+                        let (reply, ui) = validate_off_loop(&host, ticket.wait_raw().await).await;
                         let _ = tx.send(Msg::Reply { purpose, reply, ui });
                     }
                     Err(error) => {
@@ -684,21 +711,27 @@ fn run_effect(
         }
         Effect::Export(seqs) => {
             let dir = platform.export_dir();
-            let written = {
+            // A copy of the entries (their frames are shared, not copied), taken under the
+            // log's lock; the file is written on a blocking thread, without the lock, so a
+            // slow disk holds neither the UI nor the connections logging frames.
+            let entries: Vec<crate::host::LogEntry> = {
                 let log = host.log();
-                crate::record::export(&dir, seqs.iter().filter_map(|s| log.get(*s)))
+                seqs.iter().filter_map(|s| log.get(*s).cloned()).collect()
             };
-            let msg = match written {
-                Ok((path, n)) => Msg::Notice {
-                    text: format!("exported {n} messages to {}", path.display()),
-                    error: false,
-                },
-                Err(e) => Msg::Notice {
-                    text: format!("export to {} failed: {e}", dir.display()),
-                    error: true,
-                },
-            };
-            let _ = tx.send(msg);
+            let tx = tx.clone();
+            tokio::task::spawn_blocking(move || {
+                let msg = match crate::record::export(&dir, entries.iter()) {
+                    Ok((path, n)) => Msg::Notice {
+                        text: format!("exported {n} messages to {}", path.display()),
+                        error: false,
+                    },
+                    Err(e) => Msg::Notice {
+                        text: format!("export to {} failed: {e}", dir.display()),
+                        error: true,
+                    },
+                };
+                let _ = tx.send(msg);
+            });
         }
         Effect::Launch { id, op, shutdown } => {
             let Some(launcher) = launcher else { return };

@@ -2100,3 +2100,20 @@ fn keys_during_a_re_render_are_kept() {
     assert_eq!(ui.focus().map(String::from), moved);
     assert_eq!(ui.selected, rows, "the table's selected row is kept too");
 }
+
+#[test]
+fn lines_the_launcher_dropped_are_counted_in_the_output_header() {
+    let mut h = launched_demo();
+    h.send(Msg::Launcher(vec![
+        line(StreamKind::Stdout, 1, "before the flood"),
+        LauncherEvent::Dropped {
+            id: LaunchId(1),
+            lines: 123_456,
+        },
+        line(StreamKind::Stdout, 2, "after the flood"),
+    ]));
+    h.key(KeyCode::Char('4'));
+    let screen = h.sized(100, 30);
+    assert!(screen.contains("123456 older lines dropped"), "{screen}");
+    assert!(screen.contains("after the flood"), "{screen}");
+}
