@@ -580,6 +580,9 @@ fn spawn_command(
 /// message log, so the inspector's `errors` filter and a recording say so, as the screen does.
 /// Hands back the reply and the JSON-UI when the answer is one (an answer to a raw request that
 /// looks like JSON-UI is read as one too).
+/// Largest answer the console parses and draws (the default frame limit).
+const MAX_DRAWN_BYTES: usize = 16 << 20;
+
 async fn validate_off_loop(
     host: &HostHandle,
     reply: crate::host::Reply<crate::protocol::jsonrpc::RawJson>,
@@ -598,7 +601,24 @@ async fn validate_off_loop(
         response_seq: reply.response_seq,
     };
     let done = tokio::task::spawn_blocking(move || {
-        let reply = reply.parsed();
+        // A tree costs about ten times its JSON, the drawn model four times more: a bigger
+        // answer would cost gigabytes to draw. It stays whole in the inspector.
+        let too_big = |raw: crate::protocol::jsonrpc::RawJson| {
+            if raw.len() > MAX_DRAWN_BYTES {
+                Err(format!(
+                    "the answer ({}) is larger than the {} the console draws: read it in the inspector",
+                    crate::text::bytes(raw.len()),
+                    crate::text::bytes(MAX_DRAWN_BYTES)
+                ))
+            } else {
+                Ok(raw)
+            }
+        };
+        let reply = crate::host::Reply {
+            outcome: reply.outcome.try_map(too_big),
+            ..reply
+        }
+        .parsed();
         let crate::host::Outcome::Result { value } = &reply.outcome else {
             return (reply, None);
         };
