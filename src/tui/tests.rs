@@ -2114,6 +2114,6 @@ fn lines_the_launcher_dropped_are_counted_in_the_output_header() {
     ]));
     h.key(KeyCode::Char('4'));
     let screen = h.sized(100, 30);
-    assert!(screen.contains("123456 older lines dropped"), "{screen}");
+    assert!(screen.contains("123456 lines not kept"), "{screen}");
     assert!(screen.contains("after the flood"), "{screen}");
 }

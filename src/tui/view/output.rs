@@ -61,7 +61,7 @@ pub fn output_pane(area: Rect, buf: &mut Buffer, state: &State) {
     let mut head = vec![Span::styled(sanitize_line(&l.command), t.fg(t.info))];
     if l.dropped > 0 {
         head.push(Span::styled(
-            format!(" · {} older lines dropped", l.dropped),
+            format!(" · {} lines not kept (the oldest, or a flood's)", l.dropped),
             t.fg(t.warning),
         ));
     }
