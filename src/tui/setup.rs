@@ -187,6 +187,8 @@ pub struct Personal {
     pub filters: Filters,
     /// `--filter NAME|QUERY`: a saved filter's name, or a query.
     pub start_filter: Option<String>,
+    /// `[restore]`: what a restarted plugin's path may send again.
+    pub restore: crate::config::RestoreConfig,
 }
 
 impl Personal {
@@ -200,6 +202,7 @@ impl Personal {
                 commands,
                 filters,
                 start_filter,
+                restore: config.restore,
             }),
             (keymap, rest) => Err(keymap
                 .err()
