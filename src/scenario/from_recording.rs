@@ -6,7 +6,7 @@
 
 use super::format::{ContextSpec, PluginLaunch, SelectTarget, StepAction};
 use super::player::{Player, Prepared};
-use super::write::{q, snapshot_name, step_yaml};
+use super::write::{q, snapshot_name, step_yaml, y};
 use crate::host::register::parse_register;
 use crate::host::{Capability, ConnId, Direction, EntryKind, LogEntry, RenderContext};
 use serde_json::{Map, Value, json};
@@ -163,7 +163,7 @@ pub fn generate(entries: &[LogEntry], opts: &FromRecording) -> Result<String, St
     let _ = writeln!(out, "plugin:");
     match &opts.launch {
         PluginLaunch::Command(cmd) => {
-            let _ = writeln!(out, "  command: {}", Value::from(cmd.clone()));
+            let _ = writeln!(out, "  command: {}", y(&Value::from(cmd.clone())));
         }
         PluginLaunch::Manifest(m) => {
             let _ = writeln!(out, "  manifest: {}", q(&m.display().to_string()));
@@ -173,7 +173,7 @@ pub fn generate(entries: &[LogEntry], opts: &FromRecording) -> Result<String, St
     if let Some(map) = ctx.as_object().filter(|m| !m.is_empty()) {
         let _ = writeln!(out, "context:");
         for (k, v) in map {
-            let _ = writeln!(out, "  {k}: {v}");
+            let _ = writeln!(out, "  {k}: {}", y(v));
         }
     }
     let _ = writeln!(out, "steps:");

@@ -10,7 +10,33 @@ use std::fmt::Write as _;
 
 /// A YAML double-quoted scalar (JSON string syntax is valid YAML).
 pub fn q(s: &str) -> String {
-    Value::from(s).to_string()
+    y(&Value::from(s))
+}
+
+/// A JSON value as YAML flow syntax. JSON is YAML but for characters YAML may not hold as
+/// they are (DEL, C1 controls, U+FFFE/FFFF) or reads as line breaks (NEL, U+2028, U+2029):
+/// those are written as `\uXXXX` escapes, which mean the same in both.
+pub fn y(v: &Value) -> String {
+    let json = v.to_string();
+    let unsafe_for_yaml = |c: char| {
+        matches!(
+            c,
+            '\u{7f}'..='\u{9f}' | '\u{2028}' | '\u{2029}' | '\u{fffe}' | '\u{ffff}'
+        )
+    };
+    if !json.chars().any(unsafe_for_yaml) {
+        return json;
+    }
+    // They only occur inside strings, where an escape stands for them.
+    json.chars()
+        .map(|c| {
+            if unsafe_for_yaml(c) {
+                format!("\\u{:04x}", c as u32)
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 /// One step as a line of YAML (without the `  - ` in front).
@@ -24,13 +50,13 @@ pub fn step_yaml(a: &StepAction) -> String {
         StepAction::Submit { form, data } => format!(
             "submit: {{form: {}, data: {}}}",
             q(form.as_deref().unwrap_or("submit")),
-            Value::Object(data.clone())
+            y(&Value::Object(data.clone()))
         ),
         StepAction::Tool { name, arguments } => {
-            format!("tool: {{name: {}, arguments: {arguments}}}", q(name))
+            format!("tool: {{name: {}, arguments: {}}}", q(name), y(arguments))
         }
         StepAction::Call { method, params } => {
-            format!("call: {{method: {}, params: {params}}}", q(method))
+            format!("call: {{method: {}, params: {}}}", q(method), y(params))
         }
     }
 }
@@ -82,7 +108,7 @@ pub fn scenario_text(
     let _ = writeln!(out, "plugin:");
     match launch {
         PluginLaunch::Command(cmd) => {
-            let _ = writeln!(out, "  command: {}", Value::from(cmd.clone()));
+            let _ = writeln!(out, "  command: {}", y(&Value::from(cmd.clone())));
         }
         PluginLaunch::Manifest(m) => {
             let _ = writeln!(out, "  manifest: {}", q(&m.display().to_string()));
@@ -92,7 +118,7 @@ pub fn scenario_text(
     if let Some(map) = ctx.as_object().filter(|m| !m.is_empty()) {
         let _ = writeln!(out, "context:");
         for (k, v) in map {
-            let _ = writeln!(out, "  {k}: {v}");
+            let _ = writeln!(out, "  {k}: {}", y(v));
         }
     }
     let _ = writeln!(out, "steps:");
@@ -153,7 +179,7 @@ mod tests {
                 expect: vec!["{snapshot: 01-render}".into()],
             },
             StepOut {
-                action: StepAction::Click("view_all".into()),
+                action: StepAction::Click("view\u{7f}_all\u{2028}".into()),
                 expect: Vec::new(),
             },
             StepOut {
