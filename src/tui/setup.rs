@@ -249,6 +249,19 @@ mod tests {
     }
 
     #[test]
+    fn restore_settings_are_read_and_mistakes_named() {
+        let c = config("[restore]\nform_submit = true\n");
+        let p = Personal::from_config(&c, None).unwrap();
+        assert!(p.restore.form_submit && !p.restore.confirmed);
+        let e = Config::from_text(
+            "[restore]\nconfirm = true\n".into(),
+            "/home/me/tgo.toml".as_ref(),
+        )
+        .unwrap_err();
+        assert!(e.contains("tgo.toml") && e.contains("confirm"), "{e}");
+    }
+
+    #[test]
     fn key_and_command_errors_come_together_with_their_lines() {
         let c = config(
             "[keys.global]\nquti = [\"ctrl-q\"]\n\n[[command]]\nname = \"dump\"\nrun = \"py-spy dump --pid {{plugin.pdi}}\"\n",

@@ -578,3 +578,132 @@ fn requests_are_kept_in_the_history_and_reopened_from_the_palette() {
     let screen = h.sized(100, 30);
     assert!(screen.contains("ORD-77"), "{screen}");
 }
+
+fn form_panel() -> Value {
+    json!({"template": "group", "data": {"items": [
+        {"template": "text", "data": {"text": "Notes"}},
+        {"template": "form", "data": {"action_id": "save_note", "fields": [
+            {"name": "note", "label": "Note", "type": "text"}]}}
+    ]}})
+}
+
+fn toolbar_form() -> Value {
+    json!({"template": "form", "data": {"title": "Reply", "action_id": "reply",
+        "fields": [{"name": "text", "label": "Text", "type": "text"}]}})
+}
+
+/// Types `text` into the focused field of whatever has the keyboard.
+fn type_in(h: &mut Harness, text: &str) {
+    h.key(KeyCode::Enter);
+    h.chars(text);
+    h.key(KeyCode::Enter);
+}
+
+/// After a restart the panel's typed fields and an open toolbar modal (rendered again, with
+/// what was typed in it) come back; a form submit on the path is sent again only when the
+/// config says so.
+#[test]
+fn typed_fields_and_a_toolbar_modal_come_back_and_submits_only_when_configured() {
+    for resend in [false, true] {
+        let mut h = launched();
+        h.state.personal.restore.form_submit = resend;
+        let render = first_request(&h.register(demo_caps()));
+        exchange(
+            &mut h,
+            &render,
+            1,
+            Outcome::Result {
+                value: form_panel(),
+            },
+        );
+        press(&mut h, "Note");
+        h.chars("sent");
+        h.key(KeyCode::Enter);
+        let submit = first_request(&press(&mut h, "Submit"));
+        exchange(
+            &mut h,
+            &submit,
+            2,
+            Outcome::Result {
+                value: json!({"action": "noop", "data": {}}),
+            },
+        );
+        press(&mut h, "Note");
+        h.chars("typed after");
+        h.key(KeyCode::Enter);
+        let toolbar = first_request(&h.key(KeyCode::Char('t')));
+        exchange(
+            &mut h,
+            &toolbar,
+            3,
+            Outcome::Result {
+                value: toolbar_form(),
+            },
+        );
+        assert!(matches!(h.state.modal, Some(Modal::Ui { .. })));
+        type_in(&mut h, "draft reply");
+
+        h.send(Msg::Host(HostEvent::Disconnected {
+            conn: 1,
+            plugin_id: Some("com.tgo.demo".into()),
+            reason: "restarting".into(),
+        }));
+        let render = first_request(&h.register(demo_caps()));
+        assert!(
+            h.state.modal.is_none(),
+            "the old modal's buttons are the old plugin's"
+        );
+        let mut effects = exchange(
+            &mut h,
+            &render,
+            10,
+            Outcome::Result {
+                value: form_panel(),
+            },
+        );
+        if resend {
+            let again = first_request(&effects);
+            let Effect::Request { params, .. } = &again else {
+                unreachable!()
+            };
+            assert_eq!(params["event_type"], "form_submit");
+            assert_eq!(params["form_data"], json!({"note": "sent"}));
+            effects = exchange(
+                &mut h,
+                &again,
+                11,
+                Outcome::Result {
+                    value: json!({"action": "noop", "data": {}}),
+                },
+            );
+        }
+        // The toolbar is rendered again and what was typed in it comes back.
+        let toolbar = first_request(&effects);
+        let Effect::Request { method, .. } = &toolbar else {
+            unreachable!()
+        };
+        assert_eq!(method, "chat_toolbar/render");
+        exchange(
+            &mut h,
+            &toolbar,
+            12,
+            Outcome::Result {
+                value: toolbar_form(),
+            },
+        );
+        let screen = h.sized(100, 30);
+        assert!(screen.contains("draft reply"), "{screen}");
+        h.key(KeyCode::Esc);
+        let screen = h.sized(100, 30);
+        assert!(screen.contains("typed after"), "{screen}");
+        let note = h.state.trail.note.clone().unwrap().text;
+        if resend {
+            assert_eq!(note, "path restored: 1 step sent again");
+        } else {
+            assert_eq!(
+                note,
+                "restored what was on screen; not sent again: submit save_note (a form submit)"
+            );
+        }
+    }
+}
