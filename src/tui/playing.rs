@@ -48,7 +48,15 @@ pub fn loaded(
             return Vec::new();
         }
     };
-    state.ctx = scenario.context.render_context();
+    let ctx = scenario.context.render_context();
+    if ctx != state.ctx {
+        // Renders cached for another visitor are stale, as after the context editor.
+        state
+            .render
+            .slots
+            .retain(|_, s| matches!(s, RenderSlot::Pending { .. }));
+        state.ctx = ctx;
+    }
     let id = state.stories.next_play;
     state.stories.next_play += 1;
     let marks = scenario

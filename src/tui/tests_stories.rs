@@ -211,6 +211,14 @@ fn a_played_story_marks_each_expectation_in_the_render_header() {
         scenario: Ok(Box::new(scenario)),
     });
     assert_eq!(h.state.ctx.visitor_id, "v_42", "the story's context");
+    assert!(
+        h.state
+            .render
+            .slots
+            .values()
+            .all(|s| matches!(s, RenderSlot::Pending { previous: None, .. })),
+        "renders for the other visitor are dropped"
+    );
     // Step 1 goes through the console's render path, with the story's context.
     let render = first_request(&effects);
     let Effect::Request {
