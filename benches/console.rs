@@ -70,6 +70,11 @@ fn codec(c: &mut Criterion) {
     c.bench_function("jsonrpc parse 2 KB response", |b| {
         b.iter(|| black_box(jsonrpc::parse(&payload).unwrap()))
     });
+    // What the host's reader does with an answer: checked, left raw.
+    c.bench_function(
+        "jsonrpc parse_raw 2 KB response (the host's hot path)",
+        |b| b.iter(|| black_box(jsonrpc::parse_raw(&payload).unwrap())),
+    );
 }
 
 fn jsonui_parse(c: &mut Criterion) {

@@ -59,38 +59,68 @@ fn fail(message: impl std::fmt::Display) -> ExitCode {
     ExitCode::from(2)
 }
 
+/// Why `call`'s arguments or its `--context` file cannot be used.
+#[derive(Debug, thiserror::Error)]
+enum ArgsError {
+    #[error("{}: cannot read: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// `field`: the path of the field at fault, `.` for the whole file.
+    #[error("{}: {}", path.display(), context_problem(field, source))]
+    Context {
+        path: PathBuf,
+        field: String,
+        source: serde_yaml_ng::Error,
+    },
+    #[error("PARAMS_JSON is not valid JSON: {0}")]
+    Params(serde_json::Error),
+    #[error("too many arguments: METHOD [PARAMS_JSON] [PLUGIN]")]
+    TooMany,
+}
+
+/// `field: problem`, once: serde_yaml_ng starts its message with the field's path too.
+fn context_problem(field: &str, source: &serde_yaml_ng::Error) -> String {
+    let message = source.to_string();
+    let problem = match field {
+        "." => &message,
+        _ => message
+            .strip_prefix(field)
+            .and_then(|m| m.strip_prefix(": "))
+            .unwrap_or(&message),
+    };
+    let problem = crate::text::sanitize_line(problem);
+    match field {
+        "." => problem,
+        _ => format!("{field}: {problem}"),
+    }
+}
+
 /// Reads `--context FILE` (YAML, so JSON too), naming the line and field of a mistake.
-fn load_context(path: &Path) -> Result<ContextSpec, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+fn load_context(path: &Path) -> Result<ContextSpec, ArgsError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ArgsError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
     let de = serde_yaml_ng::Deserializer::from_str(&text);
-    serde_path_to_error::deserialize(de).map_err(|e| {
-        let field = e.path().to_string();
-        format!(
-            "{}: {}{}",
-            path.display(),
-            if field == "." {
-                String::new()
-            } else {
-                format!("{field}: ")
-            },
-            crate::text::sanitize_line(&e.into_inner().to_string())
-        )
+    serde_path_to_error::deserialize(de).map_err(|e| ArgsError::Context {
+        path: path.to_path_buf(),
+        field: e.path().to_string(),
+        source: e.into_inner(),
     })
 }
 
 /// PARAMS_JSON and PLUGIN from the positional words: two are both; one is the params when it
 /// looks like JSON (`{` or `[`), else the plugin.
-fn split_rest(rest: &[String]) -> Result<(Option<Value>, Option<PathBuf>), String> {
-    let parse = |s: &str| {
-        serde_json::from_str::<Value>(s).map_err(|e| format!("PARAMS_JSON is not valid JSON: {e}"))
-    };
+fn split_rest(rest: &[String]) -> Result<(Option<Value>, Option<PathBuf>), ArgsError> {
+    let parse = |s: &str| serde_json::from_str::<Value>(s).map_err(ArgsError::Params);
     match rest {
         [] => Ok((None, None)),
         [one] if one.trim_start().starts_with(['{', '[']) => Ok((Some(parse(one)?), None)),
         [one] => Ok((None, Some(PathBuf::from(one)))),
         [params, plugin] => Ok((Some(parse(params)?), Some(PathBuf::from(plugin)))),
-        _ => Err("too many arguments: METHOD [PARAMS_JSON] [PLUGIN]".into()),
+        _ => Err(ArgsError::TooMany),
     }
 }
 
@@ -106,7 +136,7 @@ pub fn fill_params(
         "sidebar_iframe/config" | "channel_integration/manifest" | "ping" | "shutdown" => None,
         m => match m.rsplit_once('/') {
             Some((kind, "render")) => {
-                let mut p = ctx.render_params(kind);
+                let mut p = ctx.render_params(&kind.into());
                 spec.apply_visitor(&mut p);
                 Some(p)
             }
@@ -228,15 +258,7 @@ pub async fn run(host: &HostArgs, file: &Config, args: CallArgs) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let kind = match AnswerKind::of_method(&args.method) {
-        AnswerKind::Other if value.get("template").is_some() => AnswerKind::Ui {
-            capability: String::new(),
-        },
-        AnswerKind::Other if value.get("action").is_some() => AnswerKind::Action {
-            capability: String::new(),
-        },
-        k => k,
-    };
+    let kind = AnswerKind::of_method(&args.method).or_by_shape(&value);
     let (drawn, diagnostics) = match kind {
         AnswerKind::Ui { .. } => {
             let p = jsonui::parse_ui(&value);
@@ -312,6 +334,32 @@ mod tests {
     }
 
     #[test]
+    fn a_bad_context_file_names_the_file_and_the_field() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ctx.yml");
+        let e = load_context(&path).unwrap_err().to_string();
+        assert!(
+            e.starts_with(&format!("{}: cannot read: ", path.display())),
+            "{e}"
+        );
+        std::fs::write(&path, "visitor_id: v_1\nlanguage: [en]\n").unwrap();
+        let e = load_context(&path).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            format!(
+                "{}: language: invalid type: sequence, expected a string at line 2 column 11",
+                path.display()
+            )
+        );
+        std::fs::write(&path, "- a\n").unwrap();
+        let e = load_context(&path).unwrap_err().to_string();
+        assert!(
+            e.starts_with(&format!("{}: invalid type", path.display())),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn params_or_plugin_from_the_words() {
         assert_eq!(split_rest(&[]).unwrap(), (None, None));
         assert_eq!(
@@ -325,7 +373,14 @@ mod tests {
         assert!(
             split_rest(&["{nope".into()])
                 .unwrap_err()
+                .to_string()
                 .starts_with("PARAMS_JSON is not valid JSON")
+        );
+        assert_eq!(
+            split_rest(&["{}".into(), "p".into(), "x".into()])
+                .unwrap_err()
+                .to_string(),
+            "too many arguments: METHOD [PARAMS_JSON] [PLUGIN]"
         );
     }
 }

@@ -88,18 +88,28 @@ pub struct HostArgs {
     pub log_budget_mib: usize,
 }
 
-fn parse_mode(s: &str) -> Result<u32, String> {
-    u32::from_str_radix(s.trim_start_matches("0o"), 8)
-        .map_err(|_| format!("{s:?} is not an octal mode such as 600"))
+/// Why a flag's value is refused (clap shows it after the flag and the value).
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum FlagError {
+    #[error("{0:?} is not an octal mode such as 600")]
+    Mode(String),
+    #[error("{0:?} is not a number of seconds (e.g. 30 or 0.5)")]
+    NotSeconds(String),
+    #[error(transparent)]
+    Seconds(#[from] crate::config::SecondsError),
+}
+
+fn parse_mode(s: &str) -> Result<u32, FlagError> {
+    u32::from_str_radix(s.trim_start_matches("0o"), 8).map_err(|_| FlagError::Mode(s.into()))
 }
 
 /// A number of seconds as a flag takes it (see [`crate::config::seconds`]).
-pub(crate) fn parse_seconds(text: &str) -> Result<Duration, String> {
+pub(crate) fn parse_seconds(text: &str) -> Result<Duration, FlagError> {
     let value: f64 = text
         .trim()
         .parse()
-        .map_err(|_| format!("{text:?} is not a number of seconds (e.g. 30 or 0.5)"))?;
-    crate::config::seconds(value)
+        .map_err(|_| FlagError::NotSeconds(text.into()))?;
+    Ok(crate::config::seconds(value)?)
 }
 
 impl HostArgs {
@@ -136,6 +146,10 @@ pub enum Command {
     /// The built-in demo plugin (dials the socket like any plugin).
     #[command(hide = true)]
     DemoPlugin(DemoArgs),
+    /// A plugin that answers every request at once from one pre-serialised ~3 KB panel
+    /// (for `bench`: whatever is measured is the host's cost).
+    #[command(hide = true)]
+    BenchPlugin,
     /// Load-test one plugin's handlers through the real host: throughput and latency percentiles.
     Bench(BenchArgs),
     /// Open a recording (from --record) read-only in the console.
@@ -282,7 +296,17 @@ pub fn main() -> ExitCode {
     }
     let log_path = cli.log_file.clone().unwrap_or_else(default_log_path);
     let _log_guard = init_logging(log_path.clone());
-    let runtime = match tokio::runtime::Runtime::new() {
+    // `bench` drives the host on one thread, as its minimal host does: on a 2-core machine the
+    // plugin keeps the other core, and no request pays a wakeup across threads (measured in
+    // benches/README.md). Everything else gets a worker per core.
+    let runtime = if matches!(cli.command, Some(Command::Bench(_))) {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+    } else {
+        tokio::runtime::Runtime::new()
+    };
+    let runtime = match runtime {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("tgo-console: cannot start the async runtime: {e}");
@@ -325,6 +349,24 @@ async fn run(cli: Cli, file: Config, log_path: PathBuf) -> ExitCode {
         Some(Command::Check(args)) => run_check(&cli.host, &file, args).await,
         Some(Command::DemoPlugin(args)) => run_demo(&cli.host, &file, args).await,
         Some(Command::Bench(ref args)) => run_bench(&cli.host, &file, args).await,
+        Some(Command::BenchPlugin) => {
+            let socket = cli.host.socket(&file);
+            match tokio::task::spawn_blocking(move || {
+                crate::bench::minimal::near_free_plugin(&socket)
+            })
+            .await
+            {
+                Ok(Ok(())) => ExitCode::SUCCESS,
+                Ok(Err(e)) => {
+                    eprintln!("bench-plugin: {e:#}");
+                    ExitCode::from(1)
+                }
+                Err(e) => {
+                    eprintln!("bench-plugin: {e}");
+                    ExitCode::from(1)
+                }
+            }
+        }
         Some(Command::Replay {
             file: ref recording,
             ref filter,

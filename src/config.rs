@@ -10,23 +10,45 @@ pub const MAX_SECONDS: f64 = 7.0 * 24.0 * 3600.0;
 /// The shortest (a millisecond): 0 or less would mean "fail at once".
 pub const MIN_SECONDS: f64 = 0.001;
 
+/// Why a number of seconds is refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SecondsError {
+    #[error("not a number of seconds: give one from {MIN_SECONDS} to {MAX_SECONDS} (a week)")]
+    NotANumber,
+    #[error("too short: give at least {MIN_SECONDS} seconds")]
+    TooShort,
+    #[error("too long: give at most {MAX_SECONDS} seconds (a week)")]
+    TooLong,
+}
+
 /// A number of seconds as every option takes it (`--timeout`, `--wait`, `--duration`, the
 /// config's `timeout`): finite, from [`MIN_SECONDS`] to [`MAX_SECONDS`]; else why not.
-pub fn seconds(value: f64) -> Result<Duration, String> {
+pub fn seconds(value: f64) -> Result<Duration, SecondsError> {
     if !value.is_finite() {
-        return Err(format!(
-            "not a number of seconds: give one from {MIN_SECONDS} to {MAX_SECONDS} (a week)"
-        ));
+        return Err(SecondsError::NotANumber);
     }
     if value < MIN_SECONDS {
-        return Err(format!("too short: give at least {MIN_SECONDS} seconds"));
+        return Err(SecondsError::TooShort);
     }
     if value > MAX_SECONDS {
-        return Err(format!(
-            "too long: give at most {MAX_SECONDS} seconds (a week)"
-        ));
+        return Err(SecondsError::TooLong);
     }
     Ok(Duration::from_secs_f64(value))
+}
+
+/// Why the config file cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("config file {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config file {}: {source}", path.display())]
+    Parse {
+        path: PathBuf,
+        source: toml::de::Error,
+    },
 }
 
 fn timeout_seconds<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
@@ -147,7 +169,7 @@ pub fn default_path() -> Option<PathBuf> {
 }
 
 /// Reads `explicit` (which must exist), else the default path if it exists, else defaults.
-pub fn load(explicit: Option<&Path>) -> Result<Config, String> {
+pub fn load(explicit: Option<&Path>) -> Result<Config, ConfigError> {
     let path = match explicit {
         Some(p) => p.to_path_buf(),
         None => match default_path() {
@@ -155,16 +177,25 @@ pub fn load(explicit: Option<&Path>) -> Result<Config, String> {
             _ => return Ok(Config::default()),
         },
     };
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| format!("config file {}: {e}", path.display()))?;
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(source) => return Err(ConfigError::Read { path, source }),
+    };
     Config::from_text(text, &path)
 }
 
 impl Config {
     /// The config written in `text`, read from `path` (kept so errors can name its lines).
-    pub fn from_text(text: String, path: &Path) -> Result<Config, String> {
-        let mut config: Config =
-            toml::from_str(&text).map_err(|e| format!("config file {}: {e}", path.display()))?;
+    pub fn from_text(text: String, path: &Path) -> Result<Config, ConfigError> {
+        let mut config: Config = match toml::from_str(&text) {
+            Ok(config) => config,
+            Err(source) => {
+                return Err(ConfigError::Parse {
+                    path: path.to_path_buf(),
+                    source,
+                });
+            }
+        };
         config.source = Some((path.to_path_buf(), text));
         Ok(config)
     }
@@ -187,12 +218,17 @@ mod tests {
         assert_eq!(c.theme.as_deref(), Some("light"));
         assert_eq!(c.context.visitor_id.as_deref(), Some("v_9"));
         std::fs::write(&p, "colour = \"red\"\n").unwrap();
-        let err = load(Some(&p)).unwrap_err();
+        let err = load(Some(&p)).unwrap_err().to_string();
         assert!(err.contains("colour") && err.contains("c.toml"), "{err}");
         assert!(
             load(Some(&dir.path().join("missing.toml")))
                 .unwrap_err()
+                .to_string()
                 .contains("missing.toml")
+        );
+        assert_eq!(
+            seconds(f64::NAN).unwrap_err().to_string(),
+            "not a number of seconds: give one from 0.001 to 604800 (a week)"
         );
     }
 }

@@ -73,27 +73,47 @@ fn to_line(e: &LogEntry) -> Line {
     }
 }
 
-fn from_line(l: Line) -> Result<LogEntry, String> {
+/// Why a line of a recording cannot be read back.
+#[derive(Debug, thiserror::Error)]
+pub enum LineError {
+    #[error("{}", column_only(.0))]
+    Json(#[from] serde_json::Error),
+    /// A gap marker: the log evicted entries before the recorder wrote them.
+    #[error("{0} entries were evicted before they were recorded")]
+    Gap(serde_json::Value),
+    #[error("raw_b64: {0}")]
+    Base64(#[from] base64::DecodeError),
+    #[error("t_ms: {} is not a time (milliseconds since 1970)", shown_ms(*.0))]
+    Time(f64),
+}
+
+/// serde_json counts lines within the text it read: for one line always 1, only the column
+/// says where.
+fn column_only(e: &serde_json::Error) -> String {
+    match e.line() {
+        1 => e.to_string().replace(" at line 1 column ", " at column "),
+        _ => e.to_string(),
+    }
+}
+
+fn shown_ms(t_ms: f64) -> String {
+    if t_ms.abs() < 1e15 {
+        t_ms.to_string()
+    } else {
+        format!("{t_ms:e}")
+    }
+}
+
+fn from_line(l: Line) -> Result<LogEntry, LineError> {
     let raw = match (l.raw, l.raw_b64) {
         (Some(s), _) => Bytes::from(s),
-        (None, Some(b)) => Bytes::from(
-            base64::engine::general_purpose::STANDARD
-                .decode(b)
-                .map_err(|e| format!("raw_b64: {e}"))?,
-        ),
+        (None, Some(b)) => Bytes::from(base64::engine::general_purpose::STANDARD.decode(b)?),
         (None, None) => Bytes::new(),
     };
     let at = Duration::try_from_secs_f64(l.t_ms / 1000.0)
         .ok()
         .and_then(|d| UNIX_EPOCH.checked_add(d))
-        .ok_or_else(|| {
-            let shown = if l.t_ms.abs() < 1e15 {
-                l.t_ms.to_string()
-            } else {
-                format!("{:e}", l.t_ms)
-            };
-            format!("t_ms: {shown} is not a time (milliseconds since 1970)")
-        })?;
+        .ok_or(LineError::Time(l.t_ms))?;
     let mut e = LogEntry::new(l.dir, l.conn, l.plugin, raw, l.kind);
     e.seq = l.seq;
     e.at = at;
@@ -213,39 +233,53 @@ impl Recorder {
                     _ = &mut stopped => true,
                     changed = updates.changed() => changed.is_err(),
                 };
-                // Serialise under the lock (cheap), write after releasing it.
-                let lines: Vec<String> = {
+                // Copy out under the lock (frames are shared, not copied); serialise and
+                // write on a blocking thread, without the lock: a big frame or a slow disk
+                // holds neither the connections logging frames nor an async worker.
+                let (gap, entries): (Option<u64>, Vec<LogEntry>) = {
                     let log = host.log();
                     let first = log.entries().front().map_or(last + 1, |e| e.seq);
-                    let mut lines = Vec::new();
-                    if first > last + 1 && last > 0 {
-                        lines.push(format!(
-                            "{{\"gap\":{},\"note\":\"entries evicted before they were recorded\"}}",
-                            first - last - 1
-                        ));
-                    }
+                    let gap = (first > last + 1 && last > 0).then(|| first - last - 1);
                     // Entries already written and marked since: written again, amended.
                     let (amended, cursor) = log.amended_since(amend_cursor);
                     amend_cursor = cursor;
                     let mut again: Vec<u64> = amended.into_iter().filter(|s| *s <= last).collect();
                     again.sort_unstable();
                     again.dedup();
-                    for e in again.into_iter().filter_map(|s| log.get(s)) {
-                        lines.push(serde_json::to_string(&to_line(e)).unwrap_or_default());
-                    }
+                    let mut entries: Vec<LogEntry> = again
+                        .into_iter()
+                        .filter_map(|s| log.get(s).cloned())
+                        .collect();
                     let since = last;
                     for e in log.entries().iter().filter(|e| e.seq > since) {
-                        lines.push(serde_json::to_string(&to_line(e)).unwrap_or_default());
+                        entries.push(e.clone());
                         last = e.seq;
                     }
-                    lines
+                    (gap, entries)
                 };
-                for l in &lines {
-                    out.write_all(l.as_bytes())?;
-                    out.write_all(b"\n")?;
-                }
-                out.flush()?;
-                written += lines.len() as u64;
+                let count = entries.len() + usize::from(gap.is_some());
+                let (back, done) = tokio::task::spawn_blocking(move || {
+                    let done = (|| {
+                        if let Some(gap) = gap {
+                            writeln!(
+                                out,
+                                "{{\"gap\":{gap},\"note\":\"entries evicted before they were recorded\"}}"
+                            )?;
+                        }
+                        for e in &entries {
+                            serde_json::to_writer(&mut out, &to_line(e))?;
+                            out.write_all(b"\n")?;
+                        }
+                        out.flush()
+                    })();
+                    (out, done)
+                })
+                .await
+                .map_err(std::io::Error::other)?;
+                out = back;
+                done?;
+                let lines = count;
+                written += lines as u64;
                 if finishing {
                     return Ok(written);
                 }
@@ -329,21 +363,11 @@ pub fn load(path: &Path) -> std::io::Result<Loaded> {
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        // serde_json counts lines within the text it read: here always 1, only the column says.
-        let json_error = |e: serde_json::Error| match e.line() {
-            1 => e.to_string().replace(" at line 1 column ", " at column "),
-            _ => e.to_string(),
-        };
-        let parsed: Result<LogEntry, String> = serde_json::from_slice::<serde_json::Value>(&line)
-            .map_err(json_error)
-            .and_then(|v| {
-                if v.get("gap").is_some() {
-                    return Err(format!(
-                        "{} entries were evicted before they were recorded",
-                        v["gap"]
-                    ));
-                }
-                serde_json::from_value::<Line>(v).map_err(|e| e.to_string())
+        let parsed = serde_json::from_slice::<serde_json::Value>(&line)
+            .map_err(LineError::from)
+            .and_then(|mut v| match v.get_mut("gap") {
+                Some(gap) => Err(LineError::Gap(gap.take())),
+                None => Ok(serde_json::from_value::<Line>(v)?),
             })
             .and_then(from_line);
         match parsed {
@@ -355,6 +379,7 @@ pub fn load(path: &Path) -> std::io::Result<Loaded> {
                 }
             },
             Err(why) => {
+                let why = why.to_string();
                 errors.push(format!("{}: line {}: {why}", path.display(), i + 1));
                 bad.push(BadLine {
                     line: i + 1,
@@ -369,4 +394,37 @@ pub fn load(path: &Path) -> std::io::Result<Loaded> {
         errors,
         bad,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_lines_say_why() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.jsonl");
+        let event = r#""dir":"local","conn":0,"kind":{"type":"event","text":"x"}"#;
+        let lines = [
+            "{\"seq\": 1,".to_string(),
+            r#"{"gap": 12, "note": "entries evicted before they were recorded"}"#.into(),
+            format!(r#"{{"seq":2,"t_ms":1,{event},"raw_b64":"%%"}}"#),
+            format!(r#"{{"seq":3,"t_ms":-5,{event}}}"#),
+            r#"{"seq":4}"#.into(),
+        ];
+        std::fs::write(&path, lines.join("\n")).unwrap();
+        let loaded = load(&path).unwrap();
+        let why: Vec<&str> = loaded.bad.iter().map(|b| b.why.as_str()).collect();
+        assert_eq!(
+            why,
+            [
+                "EOF while parsing a value at column 10",
+                "12 entries were evicted before they were recorded",
+                "raw_b64: Invalid symbol 37, offset 0.",
+                "t_ms: -5 is not a time (milliseconds since 1970)",
+                "missing field `t_ms`",
+            ]
+        );
+        assert!(loaded.entries.is_empty());
+    }
 }

@@ -217,6 +217,17 @@ pub fn json_error(e: &serde_json::Error) -> String {
     }
 }
 
+/// `512 B`, `3.2 KB`, `75.0 MB` (binary units, as the inspector shows sizes).
+pub fn bytes(n: usize) -> String {
+    if n < 1024 {
+        format!("{n} B")
+    } else if n < 1024 * 1024 {
+        format!("{:.1} KB", n as f64 / 1024.0)
+    } else {
+        format!("{:.1} MB", n as f64 / (1024.0 * 1024.0))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

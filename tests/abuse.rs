@@ -90,7 +90,8 @@ async fn served(handle: &HostHandle) {
 /// One request with its own timeout (a visitor_panel render context for renders).
 async fn ask(handle: &HostHandle, plugin: &str, method: &str, timeout: Duration) -> Reply {
     let params = if method.ends_with("/render") {
-        tgo_console::host::RenderContext::default().render_params("visitor_panel")
+        tgo_console::host::RenderContext::default()
+            .render_params(&tgo_console::host::CapabilityKind::VisitorPanel)
     } else {
         json!({})
     };

@@ -10,7 +10,7 @@ use common::BIN;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 use tgo_console::bench::{self, BenchOptions, BenchReport, Percentiles};
-use tgo_console::host::{HostConfig, RenderContext};
+use tgo_console::host::{CapabilityKind, HostConfig, RenderContext};
 use tgo_console::launcher::LaunchSpec;
 
 /// Options benching the demo plugin on a socket in `dir`.
@@ -155,9 +155,64 @@ async fn a_plugin_that_never_registers_fails_clearly() {
     assert!(text.contains("giving up"), "{text}");
 }
 
+/// The near-free plugin (`tgo-console bench-plugin`) through the host, then through the
+/// minimal host of `--baseline`, in one run: both answer every request, and the JSON report
+/// carries the two throughputs and their ratio at top level.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn baseline_runs_the_same_plugin_on_a_minimal_host() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut opts = BenchOptions {
+        requests: Some(300),
+        concurrency: 8,
+        baseline: true,
+        ..demo(&dir)
+    };
+    opts.command.args = vec![
+        "bench-plugin".into(),
+        "--socket".into(),
+        dir.path().join("tgo.sock").display().to_string(),
+    ];
+    let report = bench(opts).await;
+    assert_eq!(report.plugin_id, "com.tgo.bench");
+    assert_eq!((report.requests, report.ok), (300, 300));
+    let minimal = report.minimal_host.as_ref().expect("the minimal host ran");
+    assert_eq!((minimal.requests, minimal.concurrency), (300, 8));
+    assert!(
+        (2000..5000).contains(&minimal.answer_bytes),
+        "a ~3 KB answer: {}",
+        minimal.answer_bytes
+    );
+    assert!(ordered(&minimal.latency_us));
+    let json: Value = serde_json::from_str(&report.to_json()).expect("JSON report");
+    let num = |k: &str| json[k].as_f64().unwrap_or_else(|| panic!("{k} in {json}"));
+    let (host, base, ratio) = (
+        num("throughput_per_sec"),
+        num("baseline_throughput_per_sec"),
+        num("ratio"),
+    );
+    assert!(host > 0.0 && base > 0.0);
+    assert!((ratio - host / base).abs() < 1e-9 * ratio.max(1.0));
+    assert_eq!(json["throughput_per_s"], json["throughput_per_sec"]);
+    let text = report.to_text();
+    assert!(text.contains("× the minimal host"), "{text}");
+    assert!(
+        text.contains("latency histogram") && text.contains("p99.9"),
+        "{text}"
+    );
+    let bars = json["latency_histogram_us"]
+        .as_array()
+        .expect("a histogram");
+    let counted: u64 = bars.iter().map(|b| b["count"].as_u64().unwrap()).sum();
+    assert_eq!(counted, 300, "every request in one bar");
+    assert!(
+        !dir.path().join("tgo.sock").exists(),
+        "both hosts cleaned up"
+    );
+}
+
 /// The `result` of a default render of the demo's visitor panel, as bytes.
 fn render_answer() -> Bytes {
-    let params = RenderContext::default().render_params("visitor_panel");
+    let params = RenderContext::default().render_params(&CapabilityKind::VisitorPanel);
     let result = tgo_console::demo_plugin::dispatch("visitor_panel/render", &params).unwrap();
     Bytes::from(serde_json::to_vec(&result).unwrap())
 }

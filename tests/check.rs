@@ -124,7 +124,7 @@ fn refused_registration_fails() {
     let (code, text) = run_rogue("register_missing_title");
     assert_eq!(code, 1, "{text}");
     assert!(
-        text.contains("registration refused: capabilities[0]: missing \"title\""),
+        text.contains("registration refused: capabilities[0]: missing field `title`"),
         "{text}"
     );
 }

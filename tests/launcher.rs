@@ -12,7 +12,7 @@ use tgo_console::launcher::{
     LaunchEnv, LaunchId, LaunchOp, Launcher, LauncherEvent, ProcState, kill_all_now,
     spawn_supervisor,
 };
-use tokio::sync::mpsc::UnboundedReceiver;
+use tokio::sync::mpsc::Receiver;
 
 const WAIT: Duration = Duration::from_secs(5);
 
@@ -52,7 +52,7 @@ fn env(grace_ms: u64) -> LaunchEnv {
 /// Every event so far, read per plugin: waiting for one plugin's event skips (consumes) only that
 /// plugin's earlier events.
 struct Events {
-    rx: UnboundedReceiver<LauncherEvent>,
+    rx: Receiver<LauncherEvent>,
     log: Vec<(LauncherEvent, Instant)>,
     cursors: HashMap<LaunchId, usize>,
 }
@@ -61,13 +61,14 @@ fn id_of(event: &LauncherEvent) -> LaunchId {
     match event {
         LauncherEvent::State { id, .. }
         | LauncherEvent::Output { id, .. }
+        | LauncherEvent::Dropped { id, .. }
         | LauncherEvent::Changed { id, .. }
         | LauncherEvent::Removed { id } => *id,
     }
 }
 
 impl Events {
-    fn new(rx: UnboundedReceiver<LauncherEvent>) -> Self {
+    fn new(rx: Receiver<LauncherEvent>) -> Self {
         Self {
             rx,
             log: Vec::new(),
@@ -801,4 +802,51 @@ async fn watch_names_the_file_an_editor_saved_not_its_temporary_file() {
     };
     assert_eq!(path, dir.path().join("main.py"));
     launcher.shutdown(Duration::from_millis(300)).await;
+}
+
+/// A plugin running `yes`: what reaches the console is bounded by the outbox's allowance
+/// however fast it prints, every line not delivered is counted, and the console, slow to
+/// read, costs the launcher no more than its rings (before: one unbounded event per line,
+/// gigabytes within seconds).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_yes_flood_reaches_the_console_bounded_and_counted() {
+    use tgo_console::launcher::outbox::{BURST_LINES, CHANNEL, RATE_LINES, RING_LINES};
+    let dir = plugin_dir(&[(
+        "plugin.yml",
+        "name: yes\ncommand: yes\nruntime: {auto_restart: false}\n",
+    )]);
+    let (launcher, mut rx) = spawn_supervisor(env(300));
+    let started = Instant::now();
+    let id = launcher.add(load_one(dir.path()));
+    // A console too busy to read for a while.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let (mut lines, mut dropped) = (0u64, 0u64);
+    let read_until = Instant::now() + Duration::from_millis(700);
+    while Instant::now() < read_until {
+        match tokio::time::timeout(Duration::from_millis(50), rx.recv()).await {
+            Ok(Some(LauncherEvent::Output { line, .. })) => {
+                assert_eq!(line.text, "y");
+                lines += 1;
+            }
+            Ok(Some(LauncherEvent::Dropped { lines: n, .. })) => dropped += n,
+            Ok(Some(_)) | Err(_) => {}
+            Ok(None) => panic!("the launcher's channel closed"),
+        }
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let allowed = BURST_LINES + RATE_LINES * elapsed + (RING_LINES + CHANNEL) as f64;
+    assert!(
+        (lines as f64) <= allowed,
+        "{lines} lines in {elapsed:.2} s, allowed {allowed}"
+    );
+    assert!(lines > 0, "some output gets through");
+    assert!(
+        dropped > lines,
+        "{dropped} dropped: yes prints far more than the allowance"
+    );
+    launcher.remove(id);
+    while !matches!(
+        tokio::time::timeout(WAIT, rx.recv()).await,
+        Ok(Some(LauncherEvent::Removed { .. })) | Ok(None) | Err(_)
+    ) {}
 }

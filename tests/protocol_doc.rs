@@ -16,9 +16,9 @@
 
 use serde_json::{Map, Value, json};
 use std::collections::BTreeSet;
-use tgo_console::host::RenderContext;
 use tgo_console::host::UiEvent;
 use tgo_console::host::register::parse_register;
+use tgo_console::host::{CapabilityKind, RenderContext};
 use tgo_console::jsonui::{
     Diagnostic, FieldType, Form, KNOWN_ACTIONS, KNOWN_TEMPLATES, Node, Severity,
     WEB_UI_UNSUPPORTED_ACTIONS, parse_action, parse_ui,
@@ -113,8 +113,8 @@ fn names(v: &Value, seen: &mut Seen) {
 fn console_params(method: &str, example: &Value) -> Value {
     let ctx = RenderContext::default();
     match method {
-        "visitor_panel/render" => ctx.render_params("visitor_panel"),
-        "chat_toolbar/render" => ctx.render_params("chat_toolbar"),
+        "visitor_panel/render" => ctx.render_params(&CapabilityKind::VisitorPanel),
+        "chat_toolbar/render" => ctx.render_params(&CapabilityKind::ChatToolbar),
         "visitor_panel/event" | "chat_toolbar/event" => {
             let text = |k: &str| example[k].as_str().unwrap_or_default().to_string();
             ctx.event_params(&UiEvent {

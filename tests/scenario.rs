@@ -283,7 +283,7 @@ async fn a_recorded_session_becomes_a_test_that_passes() {
     let (id, info) = h.registered().await;
     let ctx = RenderContext::for_visitor("v_77");
     for (i, cap) in info.capabilities.iter().enumerate() {
-        if let Some(method) = tgo_console::host::context::render_method(&cap.kind) {
+        if let Some(method) = cap.kind.render_method() {
             let params = capability_render_params(&ctx, &info.capabilities, i);
             h.handle.request(&id, &method, params).await.unwrap();
         }

@@ -115,3 +115,20 @@ async fn a_saved_filter_starts_the_inspector_filtered() {
     assert_eq!(c.state.focus, tgo_console::tui::state::Pane::Inspector);
     c.finish().await;
 }
+
+/// An answer larger than the console draws (with a raised frame limit) is not turned into a
+/// tree: the render pane says why, and the answer stays in the inspector (issue 12.3: a 75 MB
+/// table cost 1.15 GB to draw).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_over_the_drawn_limit_says_so_and_is_not_drawn() {
+    let mut c = Console::new(140, 36, |h| h.max_frame_bytes = 64 << 20).await;
+    // ~21 MB of JSON: over the 16 MiB the console draws.
+    let _rogue = c.host.rogue("big_table", Some("300000"));
+    c.run(|mut s| async move {
+        let screen = s.until("the console draws").await;
+        assert!(screen.contains("larger than the 16.0 MB"), "{screen}");
+        s.key(KeyCode::Char('q'));
+    })
+    .await;
+    c.finish().await;
+}

@@ -13,10 +13,10 @@ pub use outline::{action_outline, ui_outline};
 pub use report::{Report, Status, Step};
 pub use validate::Validated;
 
-use crate::host::context::{capability_render_params, event_method, render_method};
+use crate::host::context::capability_render_params;
 use crate::host::{
-    self, EntryKind, HostConfig, HostHandle, ListenError, Outcome, PluginInfo, RenderContext,
-    Reply, UiEvent,
+    self, CapabilityKind, EntryKind, HostConfig, HostHandle, ListenError, Outcome, PluginInfo,
+    RenderContext, Reply, UiEvent,
 };
 use crate::jsonui::{self, Action, InteractionKind, Node};
 use crate::launcher::{ChildPlugin, LaunchSpec, Stop};
@@ -152,21 +152,18 @@ async fn exercise(
         if disconnected(host, plugin_id) {
             break;
         }
-        if cap.kind == "mcp_tools" {
+        if cap.kind == CapabilityKind::McpTools {
             run_tools(host, plugin_id, cap, ctx, report).await;
             continue;
         }
-        let Some(method) = render_method(&cap.kind) else {
+        let Some(method) = cap.kind.render_method() else {
             continue;
         };
         let mut step = Step::new(
             format!("render {} \"{}\"", cap.kind, cap.title),
             Some(&method),
         );
-        if !matches!(
-            cap.kind.as_str(),
-            "visitor_panel" | "chat_toolbar" | "sidebar_iframe" | "channel_integration"
-        ) {
+        if !cap.kind.is_known() {
             step.mark(
                 Status::Warn,
                 format!(
@@ -209,7 +206,7 @@ async fn exercise(
 
 /// The capability whose UI is being pressed: where its events go, how to render it again.
 struct Target<'a> {
-    kind: &'a str,
+    kind: &'a CapabilityKind,
     method: &'a str,
     params: &'a Value,
 }
@@ -266,7 +263,7 @@ async fn send_event(
     ctx: &RenderContext,
     report: &mut Report,
 ) {
-    let method = event_method(target.kind);
+    let method = target.kind.event_method();
     let mut step = Step::new(name.clone(), Some(&method));
     if event.event_type == "form_submit" {
         step.detail.push(format!(

@@ -5,7 +5,7 @@ use super::log::{ConnId, Direction, EntryKind, LogEntry};
 use super::register::parse_register;
 use super::registry::{PluginRecord, PluginState};
 use super::{HostEvent, Outcome, Shared};
-use crate::protocol::jsonrpc::{self, INVALID_REQUEST, UNAVAILABLE};
+use crate::protocol::jsonrpc::{self, INVALID_REQUEST, RawJson, UNAVAILABLE};
 use crate::protocol::{FrameCodec, Id, Incoming, Message, ResponseBody, RpcError};
 use bytes::Bytes;
 use futures::{SinkExt, StreamExt};
@@ -26,7 +26,7 @@ const EXPIRED_MEMORY: usize = 4096;
 const WRITE_QUEUE: usize = 1024;
 
 pub(crate) struct Pending {
-    pub tx: oneshot::Sender<(Outcome, Option<u64>)>,
+    pub tx: oneshot::Sender<(Outcome<RawJson>, Option<u64>)>,
     pub sent: Instant,
     pub request_seq: u64,
 }
@@ -384,7 +384,7 @@ where
             .await;
             shared.emit(HostEvent::Rejected {
                 conn: conn.id,
-                reason: reason.clone(),
+                reason: reason.to_string(),
             });
             return Err(format!("register refused: {reason}"));
         }
@@ -469,7 +469,7 @@ where
                 return format!("frame error: {e}");
             }
             Some(Ok(bytes)) => {
-                let parsed = jsonrpc::parse(&bytes);
+                let parsed = jsonrpc::parse_raw(&bytes);
                 on_frame(shared, conn, &plugin, bytes, parsed);
             }
         }
@@ -481,7 +481,7 @@ fn on_frame(
     conn: &Conn,
     plugin: &Option<String>,
     bytes: Bytes,
-    parsed: Result<Incoming, jsonrpc::Invalid>,
+    parsed: Result<Incoming<RawJson>, jsonrpc::Invalid>,
 ) {
     let mut entry = incoming_entry(conn, plugin.clone(), bytes, &parsed);
     // An answer (or an unusable frame that still names an id) resolves its pending request.
@@ -553,11 +553,11 @@ fn stray_answer_note(
     }
 }
 
-fn incoming_entry(
+fn incoming_entry<R>(
     conn: &Conn,
     plugin: Option<String>,
     bytes: Bytes,
-    parsed: &Result<Incoming, jsonrpc::Invalid>,
+    parsed: &Result<Incoming<R>, jsonrpc::Invalid>,
 ) -> LogEntry {
     let registered = plugin.is_some();
     let (kind, notes) = match parsed {

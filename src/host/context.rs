@@ -1,6 +1,7 @@
 //! The render context a user picks (visitor id, session, language, channel) and the params
 //! the real TGO host sends for each capability method, built from it.
 
+use super::CapabilityKind;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
@@ -50,7 +51,7 @@ impl RenderContext {
         Value::Object(v)
     }
 
-    fn context(&self, extension_type: &str) -> Value {
+    fn context(&self, extension_type: &CapabilityKind) -> Value {
         json!({
             "extension_type": extension_type,
             "visitor_id": self.visitor_id,
@@ -61,17 +62,17 @@ impl RenderContext {
     }
 
     /// Params of `<type>/render` (and `chat_toolbar/render`, which adds agent and action ids).
-    pub fn render_params(&self, capability_type: &str) -> Value {
+    pub fn render_params(&self, kind: &CapabilityKind) -> Value {
         let mut p = json!({
             "visitor_id": self.visitor_id,
             "session_id": self.session_id,
             "visitor": self.visitor(),
-            "context": self.context(capability_type),
+            "context": self.context(kind),
             "language": self.language,
         });
-        if capability_type == "chat_toolbar" {
+        if *kind == CapabilityKind::ChatToolbar {
             p["agent_id"] = json!(self.agent_id);
-            p["action_id"] = json!(capability_type);
+            p["action_id"] = json!(kind);
         }
         p
     }
@@ -152,12 +153,13 @@ pub fn capability_render_params(
     caps: &[super::Capability],
     index: usize,
 ) -> Value {
-    let Some(kind) = caps.get(index).map(|c| c.kind.as_str()) else {
-        return ctx.render_params("");
+    let Some(kind) = caps.get(index).map(|c| &c.kind) else {
+        return ctx.render_params(&CapabilityKind::Other(String::new()));
     };
     let mut params = ctx.render_params(kind);
-    if caps.iter().filter(|c| c.kind == kind).count() > 1 {
-        params["capability_index"] = json!(caps[..index].iter().filter(|c| c.kind == kind).count());
+    if caps.iter().filter(|c| c.kind == *kind).count() > 1 {
+        params["capability_index"] =
+            json!(caps[..index].iter().filter(|c| c.kind == *kind).count());
     }
     params
 }
@@ -188,17 +190,17 @@ pub fn sample_params(ctx: &RenderContext, caps: &[super::Capability]) -> Vec<(St
         }
     };
     for (index, cap) in caps.iter().enumerate() {
-        if let Some(m) = render_method(&cap.kind) {
-            let params = if renders_json_ui(&cap.kind) {
+        if let Some(m) = cap.kind.render_method() {
+            let params = if cap.kind.renders_json_ui() {
                 capability_render_params(ctx, caps, index)
             } else {
                 json!({})
             };
             add(m, params);
         }
-        if renders_json_ui(&cap.kind) {
+        if cap.kind.renders_json_ui() {
             add(
-                event_method(&cap.kind),
+                cap.kind.event_method(),
                 ctx.event_params(&UiEvent::button_click("")),
             );
         }
@@ -262,29 +264,6 @@ impl UiEvent {
     }
 }
 
-/// The method that renders a capability type (`None` for `mcp_tools`, which has no render).
-pub fn render_method(capability_type: &str) -> Option<String> {
-    match capability_type {
-        "mcp_tools" => None,
-        "sidebar_iframe" => Some("sidebar_iframe/config".into()),
-        "channel_integration" => Some("channel_integration/manifest".into()),
-        other => Some(format!("{other}/render")),
-    }
-}
-
-/// The method that receives a capability type's UI events.
-pub fn event_method(capability_type: &str) -> String {
-    format!("{capability_type}/event")
-}
-
-/// Whether a capability type's render answer is JSON-UI (others answer config objects).
-pub fn renders_json_ui(capability_type: &str) -> bool {
-    !matches!(
-        capability_type,
-        "mcp_tools" | "sidebar_iframe" | "channel_integration"
-    )
-}
-
 /// Recent visitors kept (and saved).
 pub const RECENT_VISITORS: usize = 20;
 
@@ -320,28 +299,16 @@ mod tests {
     #[test]
     fn render_params_match_the_real_host() {
         let ctx = RenderContext::for_visitor("v_42");
-        let p = ctx.render_params("visitor_panel");
+        let p = ctx.render_params(&CapabilityKind::VisitorPanel);
         assert_eq!(p["visitor_id"], "v_42");
         assert_eq!(p["session_id"], "s_42");
         assert_eq!(p["context"]["extension_type"], "visitor_panel");
         assert_eq!(p["visitor"]["id"], "v_42");
         assert!(p.get("agent_id").is_none());
-        assert_eq!(ctx.render_params("chat_toolbar")["agent_id"], "agent_001");
-    }
-
-    #[test]
-    fn methods_by_capability() {
         assert_eq!(
-            render_method("visitor_panel").as_deref(),
-            Some("visitor_panel/render")
+            ctx.render_params(&CapabilityKind::ChatToolbar)["agent_id"],
+            "agent_001"
         );
-        assert_eq!(
-            render_method("sidebar_iframe").as_deref(),
-            Some("sidebar_iframe/config")
-        );
-        assert_eq!(render_method("mcp_tools"), None);
-        assert_eq!(render_method("weird").as_deref(), Some("weird/render"));
-        assert_eq!(event_method("chat_toolbar"), "chat_toolbar/event");
     }
 
     #[test]
@@ -358,7 +325,7 @@ mod tests {
             p["action_id"], "x",
             "what the context does not decide stays"
         );
-        let mut r = RenderContext::default().render_params("visitor_panel");
+        let mut r = RenderContext::default().render_params(&CapabilityKind::VisitorPanel);
         apply_context(&mut r, &ctx);
         assert_eq!(r["visitor"]["id"], "v_new");
         assert_eq!(r["context"]["visitor_id"], "v_new");

@@ -2,6 +2,7 @@
 //! the message log. It knows nothing about terminals: consumers read [`HostEvent`]s from a
 //! channel and the [`MessageLog`], and send commands through a [`HostHandle`].
 
+pub mod capability;
 mod conn;
 pub mod context;
 pub mod listener;
@@ -9,6 +10,7 @@ pub mod log;
 pub mod register;
 mod registry;
 
+pub use capability::CapabilityKind;
 pub use conn::Conn;
 pub use context::{RenderContext, UiEvent};
 pub use listener::ListenError;
@@ -16,6 +18,7 @@ pub use log::{ConnId, Direction, EntryKind, LogEntry, MessageLog};
 pub use register::{Capability, PluginInfo, ToolDef, ToolParam};
 pub use registry::{PluginRecord, PluginState};
 
+use crate::protocol::jsonrpc::RawJson;
 use crate::protocol::{DEFAULT_MAX_FRAME_BYTES, RpcError, jsonrpc};
 use parking_lot::{Mutex, MutexGuard};
 use registry::Registry;
@@ -84,11 +87,12 @@ pub enum HostEvent {
     },
 }
 
-/// How one host→plugin request ended: exactly one of these, always.
+/// How one host→plugin request ended: exactly one of these, always. `R` is how a result is
+/// held: a [`Value`] ([`Ticket::wait`]) or its raw JSON text ([`Ticket::wait_raw`]).
 #[derive(Clone, Debug, PartialEq)]
-pub enum Outcome {
+pub enum Outcome<R = Value> {
     Result {
-        value: Value,
+        value: R,
     },
     PluginError(RpcError),
     /// No answer in time. `meanwhile`: the invalid frames the plugin sent instead, if any (a
@@ -106,7 +110,22 @@ pub enum Outcome {
     Cancelled,
 }
 
-impl Outcome {
+impl<R> Outcome<R> {
+    /// The same outcome with its result turned by `f` (which may find it unusable).
+    pub fn try_map<S>(self, f: impl FnOnce(R) -> Result<S, String>) -> Outcome<S> {
+        match self {
+            Outcome::Result { value } => match f(value) {
+                Ok(value) => Outcome::Result { value },
+                Err(reason) => Outcome::InvalidAnswer { reason },
+            },
+            Outcome::PluginError(e) => Outcome::PluginError(e),
+            Outcome::Timeout { after, meanwhile } => Outcome::Timeout { after, meanwhile },
+            Outcome::Disconnected { reason } => Outcome::Disconnected { reason },
+            Outcome::InvalidAnswer { reason } => Outcome::InvalidAnswer { reason },
+            Outcome::Cancelled => Outcome::Cancelled,
+        }
+    }
+
     /// One line for reports and status bars.
     pub fn summary(&self) -> String {
         match self {
@@ -128,14 +147,30 @@ impl Outcome {
 
 /// A finished request.
 #[derive(Clone, Debug)]
-pub struct Reply {
+pub struct Reply<R = Value> {
     pub plugin_id: String,
     pub method: String,
     pub id: u64,
-    pub outcome: Outcome,
+    pub outcome: Outcome<R>,
     pub latency: Duration,
     pub request_seq: u64,
     pub response_seq: Option<u64>,
+}
+
+impl Reply<RawJson> {
+    /// The reply with its result parsed into a [`Value`] (the raw text is dropped: a big
+    /// answer is held once, as a tree, not twice).
+    pub fn parsed(self) -> Reply {
+        Reply {
+            outcome: self.outcome.try_map(|raw| raw.parse()),
+            plugin_id: self.plugin_id,
+            method: self.method,
+            id: self.id,
+            latency: self.latency,
+            request_seq: self.request_seq,
+            response_seq: self.response_seq,
+        }
+    }
 }
 
 /// Why a request could not even be sent.
@@ -154,15 +189,24 @@ pub struct Ticket {
     pub request_seq: u64,
     sent: Instant,
     timeout: Duration,
-    rx: oneshot::Receiver<(Outcome, Option<u64>)>,
+    rx: oneshot::Receiver<(Outcome<RawJson>, Option<u64>)>,
     conn_ref: Arc<Conn>,
     shared: Arc<Shared>,
 }
 
 impl Ticket {
-    /// Waits for the answer, the timeout, or the connection's end.
+    /// Waits for the answer, the timeout, or the connection's end; a result is parsed into a
+    /// [`Value`] here, in the caller's task (the connection's reader only checked it).
     pub async fn wait(self) -> Reply {
-        let (outcome, response_seq) = match tokio::time::timeout(self.timeout, self.rx).await {
+        self.wait_raw().await.parsed()
+    }
+
+    /// [`wait`](Self::wait), the result left as the raw JSON it arrived in (checked to be JSON
+    /// within the depth limit): for callers that do not look inside answers, such as `bench`.
+    pub async fn wait_raw(self) -> Reply<RawJson> {
+        // From when the request was queued, so a wait for room in the queue counts.
+        let deadline = tokio::time::Instant::from_std(self.sent + self.timeout);
+        let (outcome, response_seq) = match tokio::time::timeout_at(deadline, self.rx).await {
             Ok(Ok(done)) => done,
             Ok(Err(_)) => (
                 Outcome::Disconnected {
@@ -494,19 +538,45 @@ impl HostHandle {
         let (tx, rx) = oneshot::channel();
         let request_seq = self.0.log_frame(entry);
         let sent = Instant::now();
+        let timeout = timeout.unwrap_or(self.0.config.request_timeout);
         let pending = conn::Pending {
             tx,
             sent,
             request_seq,
         };
+        // The timeout covers the wait for room in the connection's write queue too: a plugin
+        // that stopped reading must not hold its requesters forever.
         let refused = match conn.add_pending(id, pending) {
-            Err(p) => Some(p),
-            Ok(()) if !conn.send(frame).await => conn.expire(id, "was never delivered"),
-            Ok(()) => None,
+            Err(p) => Some((p, None)),
+            Ok(()) => match tokio::time::timeout(timeout, conn.send(frame)).await {
+                Ok(true) => None,
+                Ok(false) => conn.expire(id, "was never delivered").map(|p| (p, None)),
+                Err(_) => conn
+                    .expire(id, "timed out before it could be sent")
+                    .map(|p| (p, Some(timeout))),
+            },
         };
-        if let Some(p) = refused {
-            let reason = "connection closed".to_string();
-            let _ = p.tx.send((Outcome::Disconnected { reason }, None));
+        match refused {
+            Some((p, None)) => {
+                let reason = "connection closed".to_string();
+                let _ = p.tx.send((Outcome::Disconnected { reason }, None));
+            }
+            Some((p, Some(after))) => {
+                let note = format!(
+                    "never sent: the write queue stayed full for {:.1} s (the plugin is not reading)",
+                    after.as_secs_f64()
+                );
+                self.mark_problem(request_seq, note.clone());
+                let text = format!("request {id} ({method}) timed out: {note}");
+                self.0
+                    .log_event(conn.id, Some(plugin_id.clone()), text, true);
+                let outcome = Outcome::Timeout {
+                    after,
+                    meanwhile: None,
+                };
+                let _ = p.tx.send((outcome, None));
+            }
+            None => {}
         }
         Ok(Ticket {
             plugin_id,
@@ -515,7 +585,7 @@ impl HostHandle {
             id,
             request_seq,
             sent,
-            timeout: timeout.unwrap_or(self.0.config.request_timeout),
+            timeout,
             rx,
             conn_ref: conn,
             shared: self.0.clone(),

@@ -3,11 +3,15 @@
 //!
 //! Both formats go through the same checks (a `plugin.json` may use the YAML fields and the other
 //! way round), so every form a real plugin ships is accepted. Every problem is reported as
-//! `file: field: problem`.
+//! `file: field: problem`: serde-derived types (`RawManifest`) check each field's shape, with
+//! its path from `serde_path_to_error`; `parse` then checks what the fields mean together.
 
 use super::LaunchSpec;
-use serde_json::{Map, Value};
+use serde::Deserialize;
+use serde::de::{self, DeserializeOwned, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::Value;
 use std::fmt;
+use std::marker::PhantomData;
 use std::path::{Component, Path, PathBuf};
 use std::time::Duration;
 
@@ -172,8 +176,9 @@ pub fn load(path: &Path) -> Result<Manifest, ManifestError> {
 
 /// Builds a manifest from its parsed content. `path` is the (absolute) manifest file.
 fn parse(path: &Path, value: &Value) -> Result<Manifest, ManifestError> {
-    let top = match value {
-        Value::Object(map) => Fields::new(path, map, ""),
+    match value {
+        // Checked here: a derived struct would also read a list, positionally.
+        Value::Object(_) => {}
         Value::Null => return Err(ManifestError::new(path, None, "the manifest is empty")),
         other => {
             return Err(ManifestError::new(
@@ -182,51 +187,49 @@ fn parse(path: &Path, value: &Value) -> Result<Manifest, ManifestError> {
                 format!("the manifest must be a mapping, not {}", kind(other)),
             ));
         }
-    };
+    }
+    let raw: RawManifest = serde_path_to_error::deserialize(value).map_err(|e| {
+        let field = e.path().to_string();
+        let field = (field != ".").then_some(field);
+        ManifestError::new(path, field.as_deref(), e.into_inner().to_string())
+    })?;
+    let err = |field: &str, problem: String| ManifestError::new(path, Some(field), problem);
     let dir = path.parent().unwrap_or(Path::new("/")).to_path_buf();
 
-    let name = top.scalar("name")?.unwrap_or_default();
+    let name = Scalar::text(raw.name).unwrap_or_default();
     if name.trim().is_empty() {
-        return Err(top.err("name", "missing (every plugin needs a name)"));
+        return Err(err("name", "missing (every plugin needs a name)".into()));
     }
 
-    let cwd = match top.scalar("working_directory")? {
+    let cwd = match Scalar::text(raw.working_directory) {
         Some(wd) => {
             let wd = join_clean(&dir, Path::new(&wd));
             if !wd.is_dir() {
-                return Err(top.err(
-                    "working_directory",
-                    format!("{} is not a directory", wd.display()),
-                ));
+                let problem = format!("{} is not a directory", wd.display());
+                return Err(err("working_directory", problem));
             }
             wd
         }
         None => dir.clone(),
     };
 
-    let runtime = top.object("runtime")?;
-    let build = top.object("build")?;
-    let runtime_args = match &runtime {
-        Some(r) => r.string_list("args")?.unwrap_or_default(),
-        None => Vec::new(),
-    };
-    let mut env = Vec::new();
-    if let Some(r) = &runtime {
-        env = r.string_map("env")?.unwrap_or_default();
-    }
+    let runtime = raw.runtime.map(|s| s.0).unwrap_or_default();
+    let mut runtime_args = runtime.args.map(|a| a.0);
+    let mut env = runtime.env.map(|m| m.0).unwrap_or_default();
 
-    // An explicit command wins over the language.
-    let mut explicit = None;
-    for at in std::iter::once(&top).chain(runtime.as_ref()) {
-        if let Some(c) = at.scalar("command")? {
-            if c.trim().is_empty() {
-                return Err(at.err("command", "is empty"));
-            }
-            explicit = Some((c.trim().to_string(), at.string_list("args")?));
-            break;
+    // An explicit command wins over the language. `runtime.command`'s own arguments are
+    // `runtime.args`, taken once.
+    let explicit = match (raw.command, runtime.command) {
+        (Some(c), _) => Some(("command", c.0, raw.args.map(|a| a.0))),
+        (None, Some(c)) => Some(("runtime.command", c.0, runtime_args.take())),
+        (None, None) => None,
+    };
+    let runtime_args = runtime_args.unwrap_or_default();
+    let (program, args) = if let Some((field, command, args)) = explicit {
+        let command = command.trim().to_string();
+        if command.is_empty() {
+            return Err(err(field, "is empty".into()));
         }
-    }
-    let (program, args) = if let Some((command, args)) = explicit {
         let (program, mut head) = match args {
             Some(args) => (command, args),
             // `"command": "python3 main.py"` with no `args`: split it on whitespace unless the
@@ -240,8 +243,8 @@ fn parse(path: &Path, value: &Value) -> Result<Manifest, ManifestError> {
         };
         head.extend(runtime_args);
         (resolve_program(&cwd, &program), head)
-    } else if let Some(build) = &build {
-        let (program, mut head) = language_command(&dir, &cwd, build)?;
+    } else if let Some(Section(build)) = raw.build {
+        let (program, mut head) = language_command(path, &dir, &cwd, build)?;
         if program == "python3" || program.ends_with("/python3") {
             // Python buffers a pipe: without this a plugin's prints show up late or never.
             if !env.iter().any(|(k, _)| k == "PYTHONUNBUFFERED") {
@@ -251,74 +254,78 @@ fn parse(path: &Path, value: &Value) -> Result<Manifest, ManifestError> {
         head.extend(runtime_args);
         (program, head)
     } else {
-        return Err(ManifestError::new(
-            path,
-            Some("command"),
-            "no command to run: give `command` (and `args`), or `build.language` (go, python or nodejs)",
+        return Err(err(
+            "command",
+            "no command to run: give `command` (and `args`), or `build.language` (go, python or nodejs)".into(),
         ));
-    };
-
-    let auto_restart = match &runtime {
-        Some(r) => r.bool("auto_restart")?.unwrap_or(true),
-        None => true,
-    };
-    let restart_delay = match &runtime {
-        Some(r) => r
-            .duration("restart_delay")?
-            .unwrap_or(DEFAULT_RESTART_DELAY),
-        None => DEFAULT_RESTART_DELAY,
     };
 
     Ok(Manifest {
         path: path.to_path_buf(),
-        id: top.scalar("id")?.filter(|s| !s.is_empty()),
+        id: Scalar::text(raw.id).filter(|s| !s.is_empty()),
         name,
-        version: top.scalar("version")?,
-        description: top.scalar("description")?,
+        version: Scalar::text(raw.version),
+        description: Scalar::text(raw.description),
         spec: LaunchSpec {
             program,
             args,
             cwd: Some(cwd),
             env,
         },
-        auto_restart,
-        restart_delay,
+        auto_restart: runtime.auto_restart.is_none_or(|f| f.0),
+        restart_delay: runtime.restart_delay.map_or(DEFAULT_RESTART_DELAY, |d| d.0),
         watchable: true,
     })
 }
 
 /// The program and leading arguments `build.language` implies.
 fn language_command(
+    path: &Path,
     dir: &Path,
     cwd: &Path,
-    build: &Fields<'_>,
+    build: Build,
 ) -> Result<(String, Vec<String>), ManifestError> {
-    let Some(language) = build.scalar("language")? else {
-        return Err(build.err(
-            "language",
-            "missing: give go, python or nodejs (or a top-level `command`)",
+    let err = |field: &str, problem: String| ManifestError::new(path, Some(field), problem);
+    let Some(language) = Scalar::text(build.language) else {
+        return Err(err(
+            "build.language",
+            "missing: give go, python or nodejs (or a top-level `command`)".into(),
         ));
+    };
+    // The entrypoint a section names (`None`: no section), else `default`; it must exist.
+    let entrypoint = |section: Option<Section<Entry>>, lang: &str, default: &str| {
+        let given = section.map(|s| Scalar::text(s.0.entrypoint));
+        let entry = given
+            .clone()
+            .flatten()
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| default.into());
+        let file = join_clean(cwd, Path::new(&entry));
+        if file.is_file() {
+            return Ok(entry);
+        }
+        let problem = format!("file {} does not exist", file.display());
+        let field = format!("build.{lang}.entrypoint");
+        Err(match given {
+            Some(_) => err(&field, problem),
+            None => err(&field, format!("{problem} (the default entrypoint)")),
+        })
     };
     match language.to_ascii_lowercase().as_str() {
         "go" | "golang" => {
-            let output = match build.object("go")? {
-                Some(go) => go.scalar("output")?,
-                None => None,
-            }
-            .filter(|s| !s.is_empty())
-            .unwrap_or_else(|| "plugin".into());
+            let output = build
+                .go
+                .and_then(|go| Scalar::text(go.0.output))
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| "plugin".into());
             // Built separately: a missing binary shows when the start fails.
-            Ok((join_clean(cwd, Path::new(&output)).display().to_string(), Vec::new()))
+            Ok((
+                join_clean(cwd, Path::new(&output)).display().to_string(),
+                Vec::new(),
+            ))
         }
         "python" | "python3" | "py" => {
-            let section = build.object("python")?;
-            let entry = match &section {
-                Some(py) => py.scalar("entrypoint")?,
-                None => None,
-            }
-            .filter(|s| !s.is_empty())
-            .unwrap_or_else(|| "main.py".into());
-            check_entrypoint(build, section.as_ref(), "python", cwd, &entry)?;
+            let entry = entrypoint(build.python, "python", "main.py")?;
             let venv = dir.join(".venv/bin/python3");
             let program = if venv.exists() {
                 venv.display().to_string()
@@ -328,45 +335,16 @@ fn language_command(
             Ok((program, vec![entry]))
         }
         "nodejs" | "node" | "javascript" | "js" => {
-            let section = build.object("nodejs")?;
-            let entry = match &section {
-                Some(js) => js.scalar("entrypoint")?,
-                None => None,
-            }
-            .filter(|s| !s.is_empty())
-            .unwrap_or_else(|| "index.js".into());
-            check_entrypoint(build, section.as_ref(), "nodejs", cwd, &entry)?;
+            let entry = entrypoint(build.nodejs, "nodejs", "index.js")?;
             Ok(("node".into(), vec![entry]))
         }
-        _ => Err(build.err(
-            "language",
+        _ => Err(err(
+            "build.language",
             format!(
                 "unknown language {language:?} (expected go, python or nodejs, or give a top-level `command`)"
             ),
         )),
     }
-}
-
-fn check_entrypoint(
-    build: &Fields<'_>,
-    section: Option<&Fields<'_>>,
-    lang: &str,
-    cwd: &Path,
-    entry: &str,
-) -> Result<(), ManifestError> {
-    let file = join_clean(cwd, Path::new(entry));
-    if file.is_file() {
-        return Ok(());
-    }
-    let problem = format!("file {} does not exist", file.display());
-    Err(match section {
-        Some(s) => s.err("entrypoint", problem),
-        None => ManifestError::new(
-            build.file,
-            Some(&format!("{}{lang}.entrypoint", build.prefix)),
-            format!("{problem} (the default entrypoint)"),
-        ),
-    })
 }
 
 /// A program named with a relative path holding a slash is taken from the working directory
@@ -445,123 +423,211 @@ pub fn parse_duration(text: &str) -> Option<Duration> {
     Duration::try_from_secs_f64(total).ok()
 }
 
-/// One mapping of the manifest, with the dotted path that leads to it (for errors).
-struct Fields<'a> {
-    file: &'a Path,
-    map: &'a Map<String, Value>,
-    prefix: String,
+/// A manifest as written: the fields the console reads, all optional (null counts as absent),
+/// unknown ones ignored. Types are checked here, with the field's path in the error; what the
+/// fields mean together (a command or a language, files that exist) is checked by [`parse`].
+#[derive(Deserialize)]
+struct RawManifest {
+    id: Option<Scalar>,
+    name: Option<Scalar>,
+    version: Option<Scalar>,
+    description: Option<Scalar>,
+    working_directory: Option<Scalar>,
+    command: Option<Scalar>,
+    args: Option<StringList>,
+    runtime: Option<Section<Runtime>>,
+    build: Option<Section<Build>>,
 }
 
-impl<'a> Fields<'a> {
-    fn new(file: &'a Path, map: &'a Map<String, Value>, prefix: &str) -> Self {
-        Self {
-            file,
-            map,
-            prefix: prefix.to_string(),
-        }
-    }
+#[derive(Default, Deserialize)]
+struct Runtime {
+    command: Option<Scalar>,
+    args: Option<StringList>,
+    env: Option<StringMap>,
+    auto_restart: Option<Flag>,
+    restart_delay: Option<Delay>,
+}
 
-    fn err(&self, key: &str, problem: impl Into<String>) -> ManifestError {
-        ManifestError::new(self.file, Some(&format!("{}{key}", self.prefix)), problem)
-    }
+#[derive(Deserialize)]
+struct Build {
+    language: Option<Scalar>,
+    go: Option<Section<GoBuild>>,
+    python: Option<Section<Entry>>,
+    nodejs: Option<Section<Entry>>,
+}
 
-    /// The value at `key`; null counts as absent.
-    fn get(&self, key: &str) -> Option<&'a Value> {
-        self.map.get(key).filter(|v| !v.is_null())
-    }
+#[derive(Deserialize)]
+struct GoBuild {
+    output: Option<Scalar>,
+}
 
-    /// A string (numbers and booleans are taken as written).
-    fn scalar(&self, key: &str) -> Result<Option<String>, ManifestError> {
-        match self.get(key) {
-            None => Ok(None),
-            Some(v) => scalar_text(v)
-                .map(Some)
-                .ok_or_else(|| self.err(key, format!("must be a string, not {}", kind(v)))),
-        }
-    }
+#[derive(Deserialize)]
+struct Entry {
+    entrypoint: Option<Scalar>,
+}
 
-    fn object(&self, key: &str) -> Result<Option<Fields<'a>>, ManifestError> {
-        match self.get(key) {
-            None => Ok(None),
-            Some(Value::Object(map)) => Ok(Some(Fields::new(
-                self.file,
-                map,
-                &format!("{}{key}.", self.prefix),
+/// A string; numbers and booleans are taken as written (`version: 1.0` is "1.0").
+struct Scalar(String);
+
+impl Scalar {
+    fn text(s: Option<Scalar>) -> Option<String> {
+        s.map(|s| s.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Scalar {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = Value::deserialize(d)?;
+        scalar_text(&v)
+            .map(Scalar)
+            .ok_or_else(|| de::Error::custom(format!("must be a string, not {}", kind(&v))))
+    }
+}
+
+/// `true` / `false`, or those words as strings in any case.
+struct Flag(bool);
+
+impl<'de> Deserialize<'de> for Flag {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match Value::deserialize(d)? {
+            Value::Bool(b) => Ok(Flag(b)),
+            Value::String(s) if s.eq_ignore_ascii_case("true") => Ok(Flag(true)),
+            Value::String(s) if s.eq_ignore_ascii_case("false") => Ok(Flag(false)),
+            v => Err(de::Error::custom(format!(
+                "must be true or false, not {}",
+                kind(&v)
             ))),
-            Some(v) => Err(self.err(key, format!("must be a mapping, not {}", kind(v)))),
         }
     }
+}
 
-    fn string_list(&self, key: &str) -> Result<Option<Vec<String>>, ManifestError> {
-        match self.get(key) {
-            None => Ok(None),
-            Some(Value::Array(items)) => items
-                .iter()
-                .enumerate()
-                .map(|(i, v)| {
-                    scalar_text(v).ok_or_else(|| {
-                        self.err(
-                            &format!("{key}[{i}]"),
-                            format!("must be a string, not {}", kind(v)),
-                        )
-                    })
-                })
-                .collect::<Result<Vec<_>, _>>()
-                .map(Some),
-            Some(v) => Err(self.err(key, format!("must be a list of strings, not {}", kind(v)))),
-        }
-    }
+/// A delay: seconds, or a duration string (see [`parse_duration`]).
+struct Delay(Duration);
 
-    fn string_map(&self, key: &str) -> Result<Option<Vec<(String, String)>>, ManifestError> {
-        match self.get(key) {
-            None => Ok(None),
-            Some(Value::Object(map)) => map
-                .iter()
-                .map(|(k, v)| {
-                    scalar_text(v).map(|s| (k.clone(), s)).ok_or_else(|| {
-                        self.err(
-                            &format!("{key}.{k}"),
-                            format!("must be a string, not {}", kind(v)),
-                        )
-                    })
-                })
-                .collect::<Result<Vec<_>, _>>()
-                .map(Some),
-            Some(v) => Err(self.err(
-                key,
-                format!("must be a mapping of names to values, not {}", kind(v)),
-            )),
-        }
-    }
-
-    fn bool(&self, key: &str) -> Result<Option<bool>, ManifestError> {
-        match self.get(key) {
-            None => Ok(None),
-            Some(Value::Bool(b)) => Ok(Some(*b)),
-            Some(Value::String(s)) if s.eq_ignore_ascii_case("true") => Ok(Some(true)),
-            Some(Value::String(s)) if s.eq_ignore_ascii_case("false") => Ok(Some(false)),
-            Some(v) => Err(self.err(key, format!("must be true or false, not {}", kind(v)))),
-        }
-    }
-
-    fn duration(&self, key: &str) -> Result<Option<Duration>, ManifestError> {
-        let Some(v) = self.get(key) else {
-            return Ok(None);
-        };
-        let parsed = match v {
+impl<'de> Deserialize<'de> for Delay {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = Value::deserialize(d)?;
+        let parsed = match &v {
             Value::Number(n) => n.as_f64().and_then(|f| Duration::try_from_secs_f64(f).ok()),
             Value::String(s) => parse_duration(s),
             _ => None,
         };
-        parsed.map(Some).ok_or_else(|| {
-            let shown = scalar_text(v).unwrap_or_else(|| kind(v).to_string());
-            self.err(
-                key,
-                format!(
-                    "cannot read {shown:?} as a delay (give seconds, or a duration like \"5s\" or \"500ms\")"
-                ),
-            )
+        parsed.map(Delay).ok_or_else(|| {
+            let shown = scalar_text(&v).unwrap_or_else(|| kind(&v).to_string());
+            de::Error::custom(format!(
+                "cannot read {shown:?} as a delay (give seconds, or a duration like \"5s\" or \"500ms\")"
+            ))
         })
+    }
+}
+
+/// A list of strings (each a [`Scalar`]).
+struct StringList(Vec<String>);
+
+impl Shaped for StringList {
+    const WANTED: &'static str = "a list of strings";
+    fn from_seq<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<Self, A::Error> {
+        let mut items = Vec::new();
+        while let Some(Scalar(s)) = seq.next_element()? {
+            items.push(s);
+        }
+        Ok(StringList(items))
+    }
+}
+
+/// A mapping of names to strings (each a [`Scalar`]), in the manifest's order.
+struct StringMap(Vec<(String, String)>);
+
+impl Shaped for StringMap {
+    const WANTED: &'static str = "a mapping of names to values";
+    fn from_map<'de, A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut entries = Vec::new();
+        while let Some((k, Scalar(v))) = map.next_entry::<String, Scalar>()? {
+            entries.push((k, v));
+        }
+        Ok(StringMap(entries))
+    }
+}
+
+/// A mapping read as `T`.
+struct Section<T>(T);
+
+impl<T: DeserializeOwned> Shaped for Section<T> {
+    const WANTED: &'static str = "a mapping";
+    fn from_map<'de, A: MapAccess<'de>>(map: A) -> Result<Self, A::Error> {
+        T::deserialize(de::value::MapAccessDeserializer::new(map)).map(Section)
+    }
+}
+
+/// A value read by its shape (list or mapping); any other shape is refused with "must be
+/// WANTED, not a string" rather than serde's "invalid type: …, expected …".
+trait Shaped: Sized {
+    const WANTED: &'static str;
+    fn from_seq<'de, A: SeqAccess<'de>>(_: A) -> Result<Self, A::Error> {
+        Err(refusal::<Self, _>("a list"))
+    }
+    fn from_map<'de, A: MapAccess<'de>>(_: A) -> Result<Self, A::Error> {
+        Err(refusal::<Self, _>("a mapping"))
+    }
+}
+
+fn refusal<T: Shaped, E: de::Error>(found: &str) -> E {
+    E::custom(format!("must be {}, not {found}", T::WANTED))
+}
+
+/// Reads a [`Shaped`] type.
+fn by_shape<'de, T: Shaped, D: Deserializer<'de>>(d: D) -> Result<T, D::Error> {
+    d.deserialize_any(ShapeVisitor(PhantomData))
+}
+
+impl<'de> Deserialize<'de> for StringList {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        by_shape(d)
+    }
+}
+
+impl<'de> Deserialize<'de> for StringMap {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        by_shape(d)
+    }
+}
+
+impl<'de, T: DeserializeOwned> Deserialize<'de> for Section<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        by_shape(d)
+    }
+}
+
+struct ShapeVisitor<T>(PhantomData<T>);
+
+impl<'de, T: Shaped> Visitor<'de> for ShapeVisitor<T> {
+    type Value = T;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str(T::WANTED)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<T, A::Error> {
+        T::from_seq(seq)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+        T::from_map(map)
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<T, E> {
+        Err(refusal::<T, _>("a boolean"))
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<T, E> {
+        Err(refusal::<T, _>("a number"))
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<T, E> {
+        Err(refusal::<T, _>("a number"))
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<T, E> {
+        Err(refusal::<T, _>("a number"))
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<T, E> {
+        Err(refusal::<T, _>("a string"))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<T, E> {
+        Err(refusal::<T, _>("null"))
     }
 }
 
@@ -715,6 +781,57 @@ mod tests {
     }
 
     #[test]
+    fn runtime_command_takes_runtime_args_once() {
+        let d = Dir::new();
+        let p = d.write(
+            "plugin.yml",
+            "name: r\nruntime:\n  command: sh\n  args: [-c, 'echo hi']\n",
+        );
+        let m = load(&p).unwrap();
+        assert_eq!(m.spec.program, "sh");
+        assert_eq!(m.spec.args, ["-c", "echo hi"]);
+    }
+
+    #[test]
+    fn nulls_are_absent_and_scalars_are_text() {
+        let d = Dir::new();
+        let p = d.write(
+            "plugin.yml",
+            "id: ~\nname: 7\nversion: 1.0\ndescription: true\ncommand: x\nargs: [1, true]\nbuild: ~\nruntime:\n  env: {N: 3, B: false}\n  auto_restart: 'FALSE'\n  restart_delay: ~\n",
+        );
+        let m = load(&p).unwrap();
+        assert_eq!(m.id, None);
+        assert_eq!(m.name, "7");
+        assert_eq!(m.version.as_deref(), Some("1.0"));
+        assert_eq!(m.description.as_deref(), Some("true"));
+        assert_eq!(m.spec.args, ["1", "true"]);
+        let mut env = m.spec.env.clone();
+        env.sort();
+        assert_eq!(
+            env,
+            [
+                ("B".to_string(), "false".to_string()),
+                ("N".into(), "3".into())
+            ]
+        );
+        assert!(!m.auto_restart);
+        assert_eq!(m.restart_delay, DEFAULT_RESTART_DELAY);
+    }
+
+    #[test]
+    fn a_field_of_the_wrong_shape_is_reported_even_where_unused() {
+        // The explicit command makes `build` unused; its broken `go` is still a fault.
+        let d = Dir::new();
+        let p = d.write(
+            "plugin.yml",
+            "name: a\ncommand: x\nbuild: {language: go, go: [output]}\n",
+        );
+        let e = err_of(load(&p));
+        assert_eq!(e.field.as_deref(), Some("build.go"));
+        assert_eq!(e.problem, "must be a mapping, not a list");
+    }
+
+    #[test]
     fn restart_delay_forms() {
         for (text, want) in [
             ("5", Duration::from_secs(5)),
@@ -781,6 +898,41 @@ mod tests {
                 "x.js does not exist",
             ),
             ("name: a\n", Some("command"), "no command to run"),
+            (
+                "name: a\ncommand: x\nruntime: {env: {A: b, N: [1]}}\n",
+                Some("runtime.env.N"),
+                "must be a string, not a list",
+            ),
+            (
+                "name: a\ncommand: x\nruntime: [x]\n",
+                Some("runtime"),
+                "must be a mapping, not a list",
+            ),
+            (
+                "name: a\nbuild: {language: go, go: ./plugin}\n",
+                Some("build.go"),
+                "must be a mapping, not a string",
+            ),
+            (
+                "name: {a: 1}\ncommand: x\n",
+                Some("name"),
+                "must be a string, not a mapping",
+            ),
+            (
+                "name: a\nruntime: {command: ' '}\n",
+                Some("runtime.command"),
+                "is empty",
+            ),
+            (
+                "name: a\ncommand: x\nargs: [a, null]\n",
+                Some("args[1]"),
+                "must be a string, not null",
+            ),
+            (
+                "name: a\ncommand: x\nruntime: {restart_delay: [1]}\n",
+                Some("runtime.restart_delay"),
+                "cannot read \"a list\" as a delay",
+            ),
             ("name: a\nbuild: {}\n", Some("build.language"), "missing"),
             (
                 "name: a\ncommand: x\nworking_directory: nope\n",

@@ -18,6 +18,7 @@
 //!   plugin by something outside this tree (a service manager, `ssh`), escapes.
 
 pub mod manifest;
+pub mod outbox;
 mod process;
 pub mod supervisor;
 pub mod tree;

@@ -14,10 +14,13 @@ use std::time::{Duration, SystemTime};
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, BufReader};
 use tokio::process::{Child, Command};
 
-/// Longest line kept whole; longer output is split into pieces of this size.
-const MAX_LINE_BYTES: u64 = 64 * 1024;
+/// Longest line kept: a longer one keeps its first bytes, says it was cut, and the rest of it
+/// is read and dropped (3 GB without a newline cost this much, not 3 GB).
+pub const MAX_LINE_BYTES: usize = 16 * 1024;
 /// Lines kept per plugin; older ones are dropped and counted.
-const MAX_LINES: usize = 10_000;
+pub const MAX_LINES: usize = 10_000;
+/// Bytes of lines kept per plugin (with [`MAX_LINES`], whichever bounds first).
+pub const MAX_OUTPUT_BYTES: usize = 8 * 1024 * 1024;
 
 /// What to run.
 #[derive(Clone, Debug, Default)]
@@ -56,20 +59,31 @@ pub struct OutputLine {
     pub text: String,
 }
 
-/// The bounded output of one plugin.
+/// The bounded output of one plugin: at most [`MAX_LINES`] lines and [`MAX_OUTPUT_BYTES`].
 #[derive(Debug, Default)]
 pub struct OutputBuffer {
     lines: VecDeque<OutputLine>,
+    bytes: usize,
     dropped: u64,
 }
 
 impl OutputBuffer {
     fn push(&mut self, line: OutputLine) {
-        if self.lines.len() == MAX_LINES {
-            self.lines.pop_front();
-            self.dropped += 1;
-        }
+        self.bytes += line.text.len();
         self.lines.push_back(line);
+        while self.lines.len() > MAX_LINES
+            || (self.bytes > MAX_OUTPUT_BYTES && self.lines.len() > 1)
+        {
+            if let Some(old) = self.lines.pop_front() {
+                self.bytes -= old.text.len();
+                self.dropped += 1;
+            }
+        }
+    }
+
+    /// Bytes of text kept.
+    pub fn bytes(&self) -> usize {
+        self.bytes
     }
 
     pub fn lines(&self) -> &VecDeque<OutputLine> {
@@ -475,18 +489,29 @@ async fn capture<R: AsyncRead + Unpin>(
 ) {
     let mut reader = BufReader::new(stream);
     let mut buf = Vec::new();
+    // In the middle of a line already cut: its rest is read and dropped.
+    let mut skipping = false;
     loop {
         buf.clear();
         match (&mut reader)
-            .take(MAX_LINE_BYTES)
+            .take(MAX_LINE_BYTES as u64)
             .read_until(b'\n', &mut buf)
             .await
         {
             Ok(0) | Err(_) => break,
             Ok(_) => {
-                let text = String::from_utf8_lossy(&buf)
+                let ended = buf.last() == Some(&b'\n');
+                if skipping {
+                    skipping = !ended;
+                    continue;
+                }
+                let mut text = String::from_utf8_lossy(&buf)
                     .trim_end_matches(['\n', '\r'])
                     .to_string();
+                if !ended && buf.len() == MAX_LINE_BYTES {
+                    skipping = true;
+                    text.push_str(&format!(" … (line cut at {} KiB)", MAX_LINE_BYTES / 1024));
+                }
                 tracing::debug!(stream = ?kind, "plugin: {text}");
                 let line = OutputLine {
                     at: SystemTime::now(),
@@ -529,6 +554,61 @@ mod tests {
             .collect();
         assert!(texts.contains(&(StreamKind::Stdout, "out")));
         assert!(texts.contains(&(StreamKind::Stderr, "err")));
+    }
+
+    #[tokio::test]
+    async fn a_line_without_end_is_cut_once_and_the_rest_dropped() {
+        // 3 MB without a newline, then a normal line.
+        let mut p = ChildPlugin::spawn(&sh(
+            "head -c 3000000 /dev/zero | tr '\\0' x; echo; echo after",
+        ))
+        .unwrap();
+        p.wait().await.unwrap();
+        let out = p.output();
+        let texts = tokio::time::timeout(Duration::from_secs(10), async {
+            loop {
+                let texts: Vec<String> =
+                    out.lock().lines().iter().map(|l| l.text.clone()).collect();
+                if texts.last().map(String::as_str) == Some("after") {
+                    return texts;
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        })
+        .await
+        .expect("both lines captured");
+        assert_eq!(
+            texts.len(),
+            2,
+            "one cut line, then the next: {}",
+            texts.len()
+        );
+        assert!(texts[0].starts_with(&"x".repeat(MAX_LINE_BYTES)));
+        assert!(
+            texts[0].ends_with("(line cut at 16 KiB)"),
+            "{}",
+            &texts[0][MAX_LINE_BYTES..]
+        );
+    }
+
+    #[test]
+    fn the_buffer_is_bounded_in_lines_and_bytes() {
+        let mut b = OutputBuffer::default();
+        let line = |text: String| OutputLine {
+            at: SystemTime::UNIX_EPOCH,
+            stream: StreamKind::Stdout,
+            text,
+        };
+        for i in 0..MAX_LINES + 5 {
+            b.push(line(i.to_string()));
+        }
+        assert_eq!((b.lines().len(), b.dropped()), (MAX_LINES, 5));
+        for _ in 0..1000 {
+            b.push(line("y".repeat(MAX_LINE_BYTES)));
+        }
+        assert!(b.bytes() <= MAX_OUTPUT_BYTES, "{} bytes", b.bytes());
+        let held: usize = b.lines().iter().map(|l| l.text.len()).sum();
+        assert_eq!(held, b.bytes());
     }
 
     #[tokio::test]

@@ -7,6 +7,7 @@
 //! process group is SIGKILLed); [`Launcher::shutdown`] stops them gracefully.
 
 use super::manifest::Manifest;
+use super::outbox::Outbox;
 use super::process::{ChildPlugin, OutputBuffer, OutputLine, SpawnOptions, become_subreaper};
 use parking_lot::Mutex;
 use std::collections::{BTreeMap, HashMap};
@@ -156,6 +157,12 @@ pub enum LauncherEvent {
         id: LaunchId,
         line: OutputLine,
     },
+    /// Lines it printed that were dropped, unseen, before the next `Output`: it printed
+    /// faster than the console takes them (see `outbox`).
+    Dropped {
+        id: LaunchId,
+        lines: u64,
+    },
     /// `--watch`: `path` changed, so the plugin is being restarted.
     Changed {
         id: LaunchId,
@@ -248,7 +255,7 @@ enum Cmd {
 struct Inner {
     env: Arc<LaunchEnv>,
     runtime: tokio::runtime::Handle,
-    events: mpsc::UnboundedSender<LauncherEvent>,
+    events: Arc<Outbox>,
     table: Table,
     /// The only strong senders: when the last handle goes, every plugin task sees its channel
     /// close and kills its process.
@@ -265,9 +272,9 @@ pub struct Launcher {
 /// Starts a launcher. Call it within a tokio runtime; plugins run on that runtime.
 ///
 /// It makes the console a child subreaper (see [`become_subreaper`]).
-pub fn spawn_supervisor(env: LaunchEnv) -> (Launcher, mpsc::UnboundedReceiver<LauncherEvent>) {
+pub fn spawn_supervisor(env: LaunchEnv) -> (Launcher, mpsc::Receiver<LauncherEvent>) {
     become_subreaper();
-    let (events, rx) = mpsc::unbounded_channel();
+    let (events, rx) = Outbox::start();
     let launcher = Launcher {
         inner: Arc::new(Inner {
             env: Arc::new(env),
@@ -468,7 +475,7 @@ struct PluginTask {
     id: LaunchId,
     manifest: Manifest,
     env: Arc<LaunchEnv>,
-    events: mpsc::UnboundedSender<LauncherEvent>,
+    events: Arc<Outbox>,
     table: Table,
     output: Arc<Mutex<OutputBuffer>>,
     commands: mpsc::UnboundedReceiver<Cmd>,
@@ -498,7 +505,7 @@ impl PluginTask {
         }
         self.watcher = None;
         self.table.lock().remove(&self.id);
-        let _ = self.events.send(LauncherEvent::Removed { id: self.id });
+        self.events.event(LauncherEvent::Removed { id: self.id });
     }
 
     fn set_state(&self, state: ProcState) {
@@ -512,7 +519,7 @@ impl PluginTask {
             pid = e.view.pid;
             restarts = e.view.restarts;
         }
-        let _ = self.events.send(LauncherEvent::State {
+        self.events.event(LauncherEvent::State {
             id: self.id,
             state,
             pid,
@@ -537,10 +544,7 @@ impl PluginTask {
         let opts = SpawnOptions {
             output: Some(self.output.clone()),
             on_line: Some(Arc::new(move |line: &OutputLine| {
-                let _ = events.send(LauncherEvent::Output {
-                    id,
-                    line: line.clone(),
-                });
+                events.line(id, line.clone());
             })),
             ..Default::default()
         };
@@ -663,9 +667,8 @@ impl PluginTask {
     /// A (debounced) file change: say so; the plugin is to start again.
     fn changed(&mut self, path: PathBuf) -> Next {
         self.watch_new_dirs(&path);
-        let _ = self
-            .events
-            .send(LauncherEvent::Changed { id: self.id, path });
+        self.events
+            .event(LauncherEvent::Changed { id: self.id, path });
         self.quick_crashes = 0;
         Next::Launch
     }

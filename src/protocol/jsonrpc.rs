@@ -63,9 +63,79 @@ impl fmt::Display for RpcError {
     }
 }
 
-/// A well-formed incoming message.
+/// A JSON value kept as the text it arrived in: a range of its frame's bytes, shared with
+/// the frame (no copy). It was checked to be JSON within [`MAX_VALUE_DEPTH`] when the frame
+/// was read; it becomes a [`Value`] only when something looks at it ([`RawJson::parse`]), so
+/// a host that only forwards or counts answers never builds their trees.
+#[derive(Clone)]
+pub struct RawJson {
+    frame: Bytes,
+    start: usize,
+    end: usize,
+}
+
+impl RawJson {
+    /// The JSON text (valid UTF-8 and valid JSON: both were checked on arrival).
+    pub fn get(&self) -> &str {
+        // Checked when the frame was parsed; a failure here would be a bug, shown as null.
+        std::str::from_utf8(&self.frame[self.start..self.end]).unwrap_or("null")
+    }
+
+    /// The JSON text's bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.frame[self.start..self.end]
+    }
+
+    /// Length of the JSON text in bytes.
+    pub fn len(&self) -> usize {
+        self.end - self.start
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.start == self.end
+    }
+
+    /// The whole frame this value came in.
+    pub fn frame(&self) -> &Bytes {
+        &self.frame
+    }
+
+    /// Builds the tree. Cannot fail for a value read from a frame (it was checked then).
+    pub fn parse(&self) -> Result<Value, String> {
+        serde_json::from_slice(self.as_bytes()).map_err(|e| format!("result: {e}"))
+    }
+
+    /// A value serialised now (tests, tools that make answers).
+    pub fn from_value(v: &Value) -> Self {
+        let text = Bytes::from(serde_json::to_vec(v).unwrap_or_else(|_| b"null".to_vec()));
+        Self {
+            start: 0,
+            end: text.len(),
+            frame: text,
+        }
+    }
+}
+
+impl fmt::Debug for RawJson {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "RawJson({})",
+            crate::text::truncate_chars(self.get(), 80)
+        )
+    }
+}
+
+impl PartialEq for RawJson {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+/// A well-formed incoming message. `R` is how a response's `result` is held: a [`Value`]
+/// ([`parse`]) or its raw text ([`parse_raw`]).
 #[derive(Clone, Debug, PartialEq)]
-pub enum Message {
+pub enum Message<R = Value> {
     Request {
         id: Id,
         method: String,
@@ -77,22 +147,22 @@ pub enum Message {
     },
     Response {
         id: Option<Id>,
-        body: ResponseBody,
+        body: ResponseBody<R>,
     },
 }
 
 /// What a response carries. `Invalid` is a response we can pair by id but cannot use.
 #[derive(Clone, Debug, PartialEq)]
-pub enum ResponseBody {
-    Result(Value),
+pub enum ResponseBody<R = Value> {
+    Result(R),
     Error(RpcError),
     Invalid(String),
 }
 
 /// A parsed frame plus the lenient forms it used (shown in the log, never fatal).
 #[derive(Clone, Debug, PartialEq)]
-pub struct Incoming {
-    pub message: Message,
+pub struct Incoming<R = Value> {
+    pub message: Message<R>,
     pub notes: Vec<String>,
 }
 
@@ -119,8 +189,9 @@ struct Envelope<'a> {
     method: Option<Option<&'a RawValue>>,
     #[serde(default, borrow, deserialize_with = "present")]
     params: Option<Option<&'a RawValue>>,
-    #[serde(default, borrow, deserialize_with = "present")]
-    result: Option<Option<&'a RawValue>>,
+    /// `null` included: a `"result": null` is a result.
+    #[serde(default, borrow, deserialize_with = "raw_present")]
+    result: Option<&'a RawValue>,
     #[serde(default, borrow, deserialize_with = "present")]
     error: Option<Option<&'a RawValue>>,
 }
@@ -131,6 +202,14 @@ where
     D: Deserializer<'de>,
 {
     Option::<&'de RawValue>::deserialize(d).map(Some)
+}
+
+/// A member that is present, whatever its value (`null` too).
+fn raw_present<'de, D>(d: D) -> Result<Option<&'de RawValue>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    <&'de RawValue>::deserialize(d).map(Some)
 }
 
 /// Nesting depth of a JSON text (objects and arrays), by a linear scan without recursion.
@@ -159,26 +238,45 @@ pub fn json_depth(text: &str) -> usize {
     max
 }
 
-fn to_value(raw: &RawValue, what: &str) -> Result<Value, String> {
-    let depth = json_depth(raw.get());
-    if depth > MAX_VALUE_DEPTH {
-        return Err(format!(
-            "{what} nests {depth} levels deep, over the limit of {MAX_VALUE_DEPTH}"
-        ));
-    }
-    serde_json::from_str(raw.get()).map_err(|e| format!("{what}: {e}"))
+/// Why a part of a message cannot be read: the reason of an [`Invalid`] or of an invalid
+/// response body.
+#[derive(Debug, thiserror::Error)]
+enum PartError {
+    #[error("{what} nests {depth} levels deep, over the limit of {MAX_VALUE_DEPTH}")]
+    TooDeep { what: &'static str, depth: usize },
+    #[error("{what}: {source}")]
+    Json {
+        what: &'static str,
+        source: serde_json::Error,
+    },
+    #[error("id must be an integer or a string, got {}", short(.0))]
+    Id(String),
+    #[error("malformed error object: {0}")]
+    ErrorObject(serde_json::Error),
 }
 
-fn parse_id(raw: Option<Option<&RawValue>>) -> Result<Option<Id>, String> {
+/// Refuses a value nested deeper than [`MAX_VALUE_DEPTH`], by a linear scan of its text:
+/// before any tree is built, so a 300 000-deep answer costs a scan, not a tree.
+fn check_depth(raw: &RawValue, what: &'static str) -> Result<(), PartError> {
+    let depth = json_depth(raw.get());
+    if depth > MAX_VALUE_DEPTH {
+        return Err(PartError::TooDeep { what, depth });
+    }
+    Ok(())
+}
+
+fn to_value(raw: &RawValue, what: &'static str) -> Result<Value, PartError> {
+    check_depth(raw, what)?;
+    serde_json::from_str(raw.get()).map_err(|source| PartError::Json { what, source })
+}
+
+fn parse_id(raw: Option<Option<&RawValue>>) -> Result<Option<Id>, PartError> {
     match raw {
         None | Some(None) => Ok(None),
         Some(Some(raw)) => match serde_json::from_str::<Value>(raw.get()) {
             Ok(Value::Number(n)) if n.is_i64() => Ok(Some(Id::Num(n.as_i64().unwrap_or_default()))),
             Ok(Value::String(s)) => Ok(Some(Id::Str(s))),
-            _ => Err(format!(
-                "id must be an integer or a string, got {}",
-                short(raw.get())
-            )),
+            _ => Err(PartError::Id(raw.get().to_string())),
         },
     }
 }
@@ -187,8 +285,30 @@ fn short(text: &str) -> String {
     crate::text::truncate_chars(text, 40)
 }
 
-/// Parses one frame's payload.
+/// Parses one frame's payload, a response's `result` into a [`Value`].
 pub fn parse(payload: &[u8]) -> Result<Incoming, Invalid> {
+    parse_with(payload, |raw, _| to_value(raw, "result"))
+}
+
+/// Parses one frame, keeping a response's `result` as its raw text in the frame (checked to be
+/// JSON within the depth limit, no tree built): the host's hot path.
+pub fn parse_raw(frame: &Bytes) -> Result<Incoming<RawJson>, Invalid> {
+    parse_with(frame, |raw, text| {
+        check_depth(raw, "result")?;
+        // `raw` borrows from `text`, which is `frame`: its place there is a plain offset.
+        let start = raw.get().as_ptr() as usize - text.as_ptr() as usize;
+        Ok(RawJson {
+            frame: frame.clone(),
+            start,
+            end: start + raw.get().len(),
+        })
+    })
+}
+
+fn parse_with<R>(
+    payload: &[u8],
+    result: impl FnOnce(&RawValue, &str) -> Result<R, PartError>,
+) -> Result<Incoming<R>, Invalid> {
     let invalid = |reason: String| Invalid { reason, id: None };
     let text = std::str::from_utf8(payload).map_err(|e| {
         invalid(format!(
@@ -226,7 +346,7 @@ pub fn parse(payload: &[u8]) -> Result<Incoming, Invalid> {
         )),
     }
     let id_was_null = matches!(env.id, Some(None));
-    let id = parse_id(env.id).map_err(invalid)?;
+    let id = parse_id(env.id).map_err(|e| invalid(e.to_string()))?;
     if matches!(id, Some(Id::Str(_))) {
         notes.push("string id".to_string());
     }
@@ -242,7 +362,7 @@ pub fn parse(payload: &[u8]) -> Result<Incoming, Invalid> {
         };
         let params = match env.params {
             None | Some(None) => None,
-            Some(Some(raw)) => Some(to_value(raw, "params").map_err(with_id)?),
+            Some(Some(raw)) => Some(to_value(raw, "params").map_err(|e| with_id(e.to_string()))?),
         };
         let message = match id {
             Some(id) => Message::Request { id, method, params },
@@ -261,20 +381,16 @@ pub fn parse(payload: &[u8]) -> Result<Incoming, Invalid> {
             if result.is_some() {
                 notes.push("both \"result\" and \"error\": the error wins".into());
             }
-            match to_value(err, "error").and_then(|v| {
-                serde_json::from_value::<RpcError>(v)
-                    .map_err(|e| format!("malformed error object: {e}"))
-            }) {
+            match to_value(err, "error")
+                .and_then(|v| serde_json::from_value::<RpcError>(v).map_err(PartError::ErrorObject))
+            {
                 Ok(e) => ResponseBody::Error(e),
-                Err(reason) => ResponseBody::Invalid(reason),
+                Err(reason) => ResponseBody::Invalid(reason.to_string()),
             }
         }
-        (Some(result), _) => match result {
-            None => ResponseBody::Result(Value::Null),
-            Some(raw) => match to_value(raw, "result") {
-                Ok(v) => ResponseBody::Result(v),
-                Err(reason) => ResponseBody::Invalid(reason),
-            },
+        (Some(raw), _) => match result(raw, text) {
+            Ok(v) => ResponseBody::Result(v),
+            Err(reason) => ResponseBody::Invalid(reason.to_string()),
         },
         (None, Some(None)) => {
             ResponseBody::Invalid("\"error\" is null and there is no \"result\"".into())
@@ -472,6 +588,58 @@ mod tests {
         );
         let e = err(text.as_bytes());
         assert_eq!(e.id, Some(Id::Num(6)));
+    }
+
+    #[test]
+    fn raw_results_point_into_their_frame() {
+        let frame = Bytes::from_static(br#"{"jsonrpc":"2.0","id":9,"result": {"a":[1,2]} }"#);
+        match parse_raw(&frame).unwrap().message {
+            Message::Response {
+                id: Some(Id::Num(9)),
+                body: ResponseBody::Result(raw),
+            } => {
+                assert_eq!(raw.get(), r#"{"a":[1,2]}"#);
+                assert_eq!(raw.parse().unwrap(), json!({"a": [1, 2]}));
+                assert_eq!(raw.frame(), &frame, "shares the frame, no copy");
+            }
+            other => panic!("{other:?}"),
+        }
+        let null = Bytes::from_static(br#"{"jsonrpc":"2.0","id":1,"result":null}"#);
+        assert!(matches!(
+            parse_raw(&null).unwrap().message,
+            Message::Response { body: ResponseBody::Result(ref r), .. } if r.get() == "null"
+        ));
+        // Raw and parsed agree on everything else, errors and bad frames included.
+        for text in [
+            &br#"{"jsonrpc":"2.0","id":2,"error":{"code":-1,"message":"no"}}"#[..],
+            br#"{"id":3}"#,
+            br#"{"jsonrpc":"2.0","id":4,"result":[1,}"#,
+            b"\xff",
+        ] {
+            let raw = parse_raw(&Bytes::copy_from_slice(text));
+            let parsed = parse(text);
+            assert_eq!(raw.is_ok(), parsed.is_ok(), "{text:?}");
+            if let (Ok(r), Ok(p)) = (raw, parsed) {
+                assert_eq!(format!("{:?}", r.notes), format!("{:?}", p.notes));
+            }
+        }
+    }
+
+    #[test]
+    fn a_deep_raw_result_is_refused_by_a_scan() {
+        let depth = 300_000;
+        let text = format!(
+            r#"{{"jsonrpc":"2.0","id":5,"result":{}{}}}"#,
+            "[".repeat(depth),
+            "]".repeat(depth)
+        );
+        match parse_raw(&Bytes::from(text)).unwrap().message {
+            Message::Response {
+                body: ResponseBody::Invalid(reason),
+                ..
+            } => assert!(reason.contains("300000 levels"), "{reason}"),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

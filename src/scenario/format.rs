@@ -383,13 +383,68 @@ pub fn parse(text: &str, file: &Path) -> Result<Scenario, ScenarioError> {
 // ------------------------------------------------------------------------------------------
 // Reading. Checks run inside each node's visitor, so a problem is reported at that node.
 
+/// What a check of a node finds wrong (`parse` adds the file, the place and the field).
+#[derive(Debug, thiserror::Error)]
+enum Fault {
+    #[error("a scenario needs at least one step")]
+    NoSteps,
+    #[error("snapshot \"{name}\" is used by steps {first} and {second}: each needs its own name")]
+    SnapshotReused {
+        name: String,
+        first: usize,
+        second: usize,
+    },
+    #[error("command is empty: give the program and its arguments, e.g. [python3, main.py]")]
+    EmptyCommand,
+    #[error("give either command or manifest, not both")]
+    CommandAndManifest,
+    #[error(
+        "say how to start the plugin: command: [program, args…] or manifest: path/to/plugin.yml"
+    )]
+    NoLaunch,
+    #[error("a step needs one of {STEP_KINDS}")]
+    NoAction,
+    /// The kinds of action the step has.
+    #[error("a step does one thing, this one has {}: split it into steps", .0.join(" and "))]
+    SeveralActions(Vec<String>),
+    #[error("select takes one of {{row: N}}, {{id: ID}} or {{label: TEXT}}")]
+    SelectTarget,
+    #[error("path {path:?} is not a JSONPath: {source}")]
+    JsonPath {
+        path: String,
+        source: serde_json_path::ParseError,
+    },
+    #[error("matches: not a regular expression: {0}")]
+    Regex(#[from] regex::Error),
+    #[error("type {0:?} is not one of {names}", names = JsonType::NAMES.map(|(n, _)| n).join(", "))]
+    JsonType(String),
+    #[error(
+        "a path expectation takes only path and one of equals, contains, matches, exists, type, count"
+    )]
+    PathAndOthers,
+    #[error("path {0:?} needs one of equals, contains, matches, exists, type, count")]
+    PathWithoutCheck(String),
+    #[error("one check per path expectation: write one expectation per check on the same path")]
+    SeveralChecks,
+    #[error("snapshot name {0:?}: use letters, digits, '_', '-' and '.' (it names a file)")]
+    SnapshotName(String),
+    #[error("equals, contains, matches, exists, type and count need a path: {{path: \"$.…\", …}}")]
+    CheckWithoutPath,
+    #[error("max_ms: {0} is not a duration in milliseconds")]
+    MaxMs(f64),
+    #[error("an empty expectation: expected {EXPECTATIONS}")]
+    EmptyExpectation,
+    #[error("one expectation per list item: split it into several")]
+    SeveralExpectations,
+}
+
 /// A map node read into `T` (a plain derived struct), then checked by `check`.
 struct Checked<T, F>(F, std::marker::PhantomData<T>);
 
 impl<'de, T, F, R> Visitor<'de> for Checked<T, F>
 where
     T: Deserialize<'de>,
-    F: FnOnce(T) -> Result<R, String>,
+    F: FnOnce(T) -> Result<R, Fault>,
 {
     type Value = R;
 
@@ -403,10 +458,7 @@ where
     }
 }
 
-fn checked_map<'de, D, T, R>(
-    d: D,
-    check: impl FnOnce(T) -> Result<R, String>,
-) -> Result<R, D::Error>
+fn checked_map<'de, D, T, R>(d: D, check: impl FnOnce(T) -> Result<R, Fault>) -> Result<R, D::Error>
 where
     D: Deserializer<'de>,
     T: Deserialize<'de>,
@@ -440,7 +492,7 @@ impl<'de> Deserialize<'de> for ScenarioRaw {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         checked_map(d, |f: ScenarioFields| {
             if f.steps.is_empty() {
-                return Err("a scenario needs at least one step".into());
+                return Err(Fault::NoSteps);
             }
             let mut seen: HashMap<&str, usize> = HashMap::new();
             for (i, step) in f.steps.iter().enumerate() {
@@ -448,10 +500,11 @@ impl<'de> Deserialize<'de> for ScenarioRaw {
                     if let Expect::Snapshot(name) = e
                         && let Some(first) = seen.insert(name, i + 1)
                     {
-                        return Err(format!(
-                            "snapshot \"{name}\" is used by steps {first} and {}: each needs its own name",
-                            i + 1
-                        ));
+                        return Err(Fault::SnapshotReused {
+                            name: name.clone(),
+                            first,
+                            second: i + 1,
+                        });
                     }
                 }
             }
@@ -481,18 +534,15 @@ impl<'de> Deserialize<'de> for PluginSpec {
         checked_map(d, |f: PluginFields| {
             let launch = match (f.command, f.manifest) {
                 (Some(c), None) if c.is_empty() || c[0].is_empty() => {
-                    return Err("command is empty: give the program and its arguments, e.g. [python3, main.py]".into());
+                    return Err(Fault::EmptyCommand);
                 }
                 (Some(c), None) => PluginLaunch::Command(c),
                 (None, Some(m)) => PluginLaunch::Manifest(m),
                 (Some(_), Some(_)) => {
-                    return Err("give either command or manifest, not both".into());
+                    return Err(Fault::CommandAndManifest);
                 }
                 (None, None) => {
-                    return Err(
-                        "say how to start the plugin: command: [program, args…] or manifest: path/to/plugin.yml"
-                            .into(),
-                    );
+                    return Err(Fault::NoLaunch);
                 }
             };
             Ok(PluginSpec { launch, cwd: f.cwd })
@@ -586,13 +636,11 @@ impl<'de> Deserialize<'de> for StepSpec {
                     action,
                     expect: f.expect,
                 }),
-                Err(v) if v.is_empty() => Err(format!("a step needs one of {STEP_KINDS}")),
-                Err(v) => Err(format!(
-                    "a step does one thing, this one has {}: split it into steps",
+                Err(v) if v.is_empty() => Err(Fault::NoAction),
+                Err(v) => Err(Fault::SeveralActions(
                     v.iter()
                         .map(|a| a.label().split(' ').next().unwrap_or("").to_string())
-                        .collect::<Vec<_>>()
-                        .join(" and ")
+                        .collect(),
                 )),
             }
         })
@@ -616,7 +664,7 @@ impl<'de> Deserialize<'de> for SelectTarget {
             (Some(n), None, None) => Ok(SelectTarget::Row(n)),
             (None, Some(id), None) => Ok(SelectTarget::Id(id)),
             (None, None, Some(l)) => Ok(SelectTarget::Label(l)),
-            _ => Err("select takes one of {row: N}, {id: ID} or {label: TEXT}".into()),
+            _ => Err(Fault::SelectTarget),
         })
     }
 }
@@ -654,9 +702,11 @@ struct ExpectFields {
 
 const EXPECTATIONS: &str = "no_diagnostics, no_error, {path, equals|contains|matches|exists|type|count}, {text}, {diagnostics}, {max_ms}, {snapshot}, {action} or {error_code}";
 
-fn path_expect(path: String, f: ExpectFields) -> Result<Expect, String> {
-    let compiled =
-        JsonPath::parse(&path).map_err(|e| format!("path {path:?} is not a JSONPath: {e}"))?;
+fn path_expect(path: String, f: ExpectFields) -> Result<Expect, Fault> {
+    let compiled = JsonPath::parse(&path).map_err(|source| Fault::JsonPath {
+        path: path.clone(),
+        source,
+    })?;
     let mut checks = Vec::new();
     if let Some(v) = f.equals {
         checks.push(PathCheck::Equals(v));
@@ -665,7 +715,7 @@ fn path_expect(path: String, f: ExpectFields) -> Result<Expect, String> {
         checks.push(PathCheck::Contains(v));
     }
     if let Some(r) = f.matches {
-        let re = Regex::new(&r).map_err(|e| format!("matches: not a regular expression: {e}"))?;
+        let re = Regex::new(&r)?;
         checks.push(PathCheck::Matches(re));
     }
     if let Some(b) = f.exists {
@@ -676,12 +726,7 @@ fn path_expect(path: String, f: ExpectFields) -> Result<Expect, String> {
             .iter()
             .find(|(n, _)| *n == t)
             .map(|(_, k)| *k)
-            .ok_or_else(|| {
-                format!(
-                    "type {t:?} is not one of {}",
-                    JsonType::NAMES.map(|(n, _)| n).join(", ")
-                )
-            })?;
+            .ok_or(Fault::JsonType(t))?;
         checks.push(PathCheck::Type(kind));
     }
     if let Some(n) = f.count {
@@ -696,10 +741,7 @@ fn path_expect(path: String, f: ExpectFields) -> Result<Expect, String> {
         f.error_code.is_some(),
     ];
     if others.into_iter().any(|o| o) {
-        return Err(
-            "a path expectation takes only path and one of equals, contains, matches, exists, type, count"
-                .into(),
-        );
+        return Err(Fault::PathAndOthers);
     }
     match <[_; 1]>::try_from(checks) {
         Ok([check]) => Ok(Expect::Path {
@@ -707,17 +749,12 @@ fn path_expect(path: String, f: ExpectFields) -> Result<Expect, String> {
             text: path,
             check,
         }),
-        Err(c) if c.is_empty() => Err(format!(
-            "path {path:?} needs one of equals, contains, matches, exists, type, count"
-        )),
-        Err(_) => Err(
-            "one check per path expectation: write one expectation per check on the same path"
-                .into(),
-        ),
+        Err(c) if c.is_empty() => Err(Fault::PathWithoutCheck(path)),
+        Err(_) => Err(Fault::SeveralChecks),
     }
 }
 
-fn snapshot_name(name: String) -> Result<String, String> {
+fn snapshot_name(name: String) -> Result<String, Fault> {
     let ok = !name.is_empty()
         && !name.starts_with('.')
         && name
@@ -726,9 +763,7 @@ fn snapshot_name(name: String) -> Result<String, String> {
     if ok {
         Ok(name)
     } else {
-        Err(format!(
-            "snapshot name {name:?}: use letters, digits, '_', '-' and '.' (it names a file)"
-        ))
+        Err(Fault::SnapshotName(name))
     }
 }
 
@@ -761,7 +796,7 @@ impl<'de> Deserialize<'de> for Expect {
     }
 }
 
-fn expect_from(mut f: ExpectFields) -> Result<Expect, String> {
+fn expect_from(mut f: ExpectFields) -> Result<Expect, Fault> {
     if let Some(path) = f.path.take() {
         return path_expect(path, f);
     }
@@ -772,10 +807,7 @@ fn expect_from(mut f: ExpectFields) -> Result<Expect, String> {
         || f.kind.is_some()
         || f.count.is_some()
     {
-        return Err(
-            "equals, contains, matches, exists, type and count need a path: {path: \"$.…\", …}"
-                .into(),
-        );
+        return Err(Fault::CheckWithoutPath);
     }
     let mut found = Vec::new();
     if let Some(t) = f.text {
@@ -786,7 +818,7 @@ fn expect_from(mut f: ExpectFields) -> Result<Expect, String> {
     }
     if let Some(ms) = f.max_ms {
         if !(ms.is_finite() && ms >= 0.0) {
-            return Err(format!("max_ms: {ms} is not a duration in milliseconds"));
+            return Err(Fault::MaxMs(ms));
         }
         found.push(Expect::MaxMs(ms));
     }
@@ -801,8 +833,8 @@ fn expect_from(mut f: ExpectFields) -> Result<Expect, String> {
     }
     match <[_; 1]>::try_from(found) {
         Ok([e]) => Ok(e),
-        Err(v) if v.is_empty() => Err(format!("an empty expectation: expected {EXPECTATIONS}")),
-        Err(_) => Err("one expectation per list item: split it into several".into()),
+        Err(v) if v.is_empty() => Err(Fault::EmptyExpectation),
+        Err(_) => Err(Fault::SeveralExpectations),
     }
 }
 
@@ -992,7 +1024,7 @@ steps:
             ..Default::default()
         };
         let ctx = c.render_context();
-        let mut p = ctx.render_params("visitor_panel");
+        let mut p = ctx.render_params(&crate::host::CapabilityKind::VisitorPanel);
         c.apply_visitor(&mut p);
         assert_eq!(p["visitor_id"], "v_7");
         assert_eq!(p["session_id"], "s_7");
@@ -1000,5 +1032,50 @@ steps:
         assert_eq!(p["visitor"]["name"], "Ann");
         assert_eq!(p["visitor"]["metadata"]["vip"], true);
         assert_eq!(p["visitor"]["id"], "v_7");
+    }
+
+    #[test]
+    fn every_check_says_what_is_wrong() {
+        let step = |expect: &str| format!("{HEAD}steps:\n  - render: a\n    expect: [{expect}]\n");
+        let got: Vec<String> = [
+            "name: t\nplugin: {command: [x]}\nsteps: []\n".to_string(),
+            "name: t\nplugin: {command: []}\nsteps: [{render: a}]\n".into(),
+            "name: t\nplugin: {command: [x], manifest: p.yml}\nsteps: [{render: a}]\n".into(),
+            format!("{HEAD}steps: [{{expect: []}}]\n"),
+            format!("{HEAD}steps: [{{select: {{row: 1, id: a}}}}]\n"),
+            step("{path: $.a, matches: '('}"),
+            step("{path: $.a, type: text}"),
+            step("{path: $.a, equals: 1, text: x}"),
+            step("{path: $.a}"),
+            step("{snapshot: ../x}"),
+            step("{equals: 1}"),
+            step("{max_ms: -1}"),
+            step("{}"),
+            step("{text: a, diagnostics: 1}"),
+        ]
+        .iter()
+        .map(|t| err(t))
+        .collect();
+        assert_eq!(
+            got,
+            [
+                "x.scenario.yml:1:1: a scenario needs at least one step",
+                "x.scenario.yml:2:9: plugin: command is empty: give the program and its arguments, e.g. [python3, main.py]",
+                "x.scenario.yml:2:9: plugin: give either command or manifest, not both",
+                "x.scenario.yml:3:9: steps[0]: a step needs one of render, click, select, submit, tool or call",
+                "x.scenario.yml:3:18: steps[0].select: select takes one of {row: N}, {id: ID} or {label: TEXT}",
+                "x.scenario.yml:5:14: steps[0].expect[0]: matches: not a regular expression: regex parse error:\\n    (\\n    ^\\nerror: unclosed group",
+                "x.scenario.yml:5:14: steps[0].expect[0]: type \"text\" is not one of string, number, integer, boolean, array, object, null",
+                "x.scenario.yml:5:14: steps[0].expect[0]: a path expectation takes only path and one of equals, contains, matches, exists, type, count",
+                "x.scenario.yml:5:14: steps[0].expect[0]: path \"$.a\" needs one of equals, contains, matches, exists, type, count",
+                "x.scenario.yml:5:14: steps[0].expect[0]: snapshot name \"../x\": use letters, digits, '_', '-' and '.' (it names a file)",
+                "x.scenario.yml:5:14: steps[0].expect[0]: equals, contains, matches, exists, type and count need a path: {path: \"$.…\", …}",
+                "x.scenario.yml:5:14: steps[0].expect[0]: max_ms: -1 is not a duration in milliseconds",
+                &format!(
+                    "x.scenario.yml:5:14: steps[0].expect[0]: an empty expectation: expected {EXPECTATIONS}"
+                ),
+                "x.scenario.yml:5:14: steps[0].expect[0]: one expectation per list item: split it into several",
+            ]
+        );
     }
 }

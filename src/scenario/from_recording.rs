@@ -41,8 +41,22 @@ fn frame(e: &LogEntry) -> Option<Value> {
 /// Methods that are the host's own business, not the plugin's behaviour.
 const NOT_REPLAYED: [&str; 2] = ["register", "shutdown"];
 
+/// Why a session gives no scenario.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum GenerateError {
+    #[error("the session holds no request to any plugin")]
+    NoRequests,
+    #[error("the session has no request to plugin {plugin:?}; it has requests to: {known}", known = if .plugins.is_empty() { "none".to_string() } else { .plugins.join(", ") })]
+    NoSuchPlugin {
+        plugin: String,
+        plugins: Vec<String>,
+    },
+    #[error("the session has requests to several plugins; pick one with --plugin: {}", .0.join(", "))]
+    SeveralPlugins(Vec<String>),
+}
+
 /// The scenario text, or why there is none.
-pub fn generate(entries: &[LogEntry], opts: &FromRecording) -> Result<String, String> {
+pub fn generate(entries: &[LogEntry], opts: &FromRecording) -> Result<String, GenerateError> {
     let answers: HashMap<u64, &LogEntry> = entries
         .iter()
         .filter(|e| e.dir == Direction::In)
@@ -62,21 +76,16 @@ pub fn generate(entries: &[LogEntry], opts: &FromRecording) -> Result<String, St
     let plugin = match (&opts.plugin, plugins.as_slice()) {
         (Some(p), _) if plugins.contains(&p.as_str()) => p.clone(),
         (Some(p), _) => {
-            return Err(format!(
-                "the session has no request to plugin {p:?}; it has requests to: {}",
-                if plugins.is_empty() {
-                    "none".into()
-                } else {
-                    plugins.join(", ")
-                }
-            ));
+            return Err(GenerateError::NoSuchPlugin {
+                plugin: p.clone(),
+                plugins: plugins.iter().map(|p| p.to_string()).collect(),
+            });
         }
         (None, [one]) => one.to_string(),
-        (None, []) => return Err("the session holds no request to any plugin".into()),
+        (None, []) => return Err(GenerateError::NoRequests),
         (None, many) => {
-            return Err(format!(
-                "the session has requests to several plugins; pick one with --plugin: {}",
-                many.join(", ")
+            return Err(GenerateError::SeveralPlugins(
+                many.iter().map(|p| p.to_string()).collect(),
             ));
         }
     };
@@ -232,7 +241,7 @@ fn context_of(recorded: &[Recorded]) -> ContextSpec {
         .iter()
         .find_map(|r| r.params.get("visitor").cloned())
     {
-        let defaults = spec.render_context().render_params("visitor_panel")["visitor"].clone();
+        let defaults = spec.render_context().visitor();
         let changed: Map<String, Value> = got
             .into_iter()
             .filter(|(k, v)| defaults.get(k) != Some(v))
@@ -309,10 +318,9 @@ fn step_for(player: &Player, r: &Recorded) -> StepAction {
 /// The title of the `index`-th capability rendered by `method`, when no other has it.
 fn player_caps_title(player: &Player, method: &str, index: usize) -> Option<String> {
     let caps = player.capabilities();
-    let kind = method.split('/').next()?;
     let title = caps
         .iter()
-        .filter(|c| c.kind == kind)
+        .filter(|c| c.kind.render_method().as_deref() == Some(method))
         .nth(index)?
         .title
         .clone();
@@ -403,7 +411,7 @@ mod tests {
         exchange(
             &mut out,
             "visitor_panel/render",
-            ctx.render_params("visitor_panel"),
+            ctx.render_params(&crate::host::CapabilityKind::VisitorPanel),
             json!({"jsonrpc": "2.0", "id": 2, "result": ui}),
         );
         exchange(
@@ -471,16 +479,19 @@ mod tests {
             launch: PluginLaunch::Manifest("plugin.yml".into()),
             source: "s.jsonl".into(),
         };
-        let e = generate(&entries, &opts).unwrap_err();
+        let e = generate(&entries, &opts).unwrap_err().to_string();
         assert!(e.contains("pick one with --plugin: p, q"), "{e}");
         let chosen = FromRecording {
             plugin: Some("nope".into()),
             ..opts
         };
-        assert!(
-            generate(&entries, &chosen)
-                .unwrap_err()
-                .contains("no request to plugin \"nope\"")
+        assert_eq!(
+            generate(&entries, &chosen).unwrap_err().to_string(),
+            "the session has no request to plugin \"nope\"; it has requests to: p, q"
+        );
+        assert_eq!(
+            generate(&[], &chosen).unwrap_err().to_string(),
+            "the session has no request to plugin \"nope\"; it has requests to: none"
         );
     }
 }

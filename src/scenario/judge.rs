@@ -62,15 +62,7 @@ fn read(kind: &AnswerKind, outcome: &Outcome) -> Option<Answer> {
         });
     }
     // A `call` of an unknown method may still answer JSON-UI or JSON-ACTION: read it as such.
-    let kind = match kind {
-        AnswerKind::Other if value.get("template").is_some() => AnswerKind::Ui {
-            capability: String::new(),
-        },
-        AnswerKind::Other if value.get("action").is_some() => AnswerKind::Action {
-            capability: String::new(),
-        },
-        k => k.clone(),
-    };
+    let kind = kind.clone().or_by_shape(&value);
     let (diagnostics, outline, drawn) = match kind {
         AnswerKind::Ui { .. } => {
             let p = jsonui::parse_ui(&value);
@@ -472,7 +464,7 @@ mod tests {
 
     fn panel() -> AnswerKind {
         AnswerKind::Ui {
-            capability: "visitor_panel".into(),
+            capability: crate::host::CapabilityKind::VisitorPanel,
         }
     }
 
@@ -586,7 +578,7 @@ mod tests {
             value: json!({"action": "open_url", "data": {}}),
         };
         let kind = AnswerKind::Action {
-            capability: "visitor_panel".into(),
+            capability: crate::host::CapabilityKind::VisitorPanel,
         };
         let step = run("      - {action: open_url}\n", kind.clone(), bad.clone());
         assert_eq!(step.status, Status::Fail);

@@ -3,10 +3,8 @@
 //! changes on screen. Pure: no host, no files; the runner sends, the console could too.
 
 use super::format::{ContextSpec, SelectTarget, StepAction};
-use crate::host::context::{
-    capability_render_params, event_method, render_method, renders_json_ui,
-};
-use crate::host::{Capability, RenderContext, UiEvent};
+use crate::host::context::capability_render_params;
+use crate::host::{Capability, CapabilityKind, RenderContext, UiEvent};
 use crate::jsonui::{self, Action, FieldType, Form, InteractionKind, Node};
 use serde_json::{Map, Value};
 
@@ -14,11 +12,11 @@ use serde_json::{Map, Value};
 #[derive(Clone, Debug, PartialEq)]
 pub enum AnswerKind {
     /// JSON-UI of a capability of this type.
-    Ui { capability: String },
+    Ui { capability: CapabilityKind },
     /// A configuration object (`sidebar_iframe/config`, `channel_integration/manifest`).
     Config,
     /// JSON-ACTION answering an event of a capability of this type.
-    Action { capability: String },
+    Action { capability: CapabilityKind },
     /// `tool/execute`: `{success, content, data?, error?}`.
     Tool,
     /// Anything else.
@@ -32,16 +30,71 @@ impl AnswerKind {
             "tool/execute" => AnswerKind::Tool,
             "sidebar_iframe/config" | "channel_integration/manifest" => AnswerKind::Config,
             m => match m.rsplit_once('/') {
-                Some((cap, "render")) if renders_json_ui(cap) => AnswerKind::Ui {
-                    capability: cap.to_string(),
-                },
+                Some((cap, "render")) if CapabilityKind::from(cap).renders_json_ui() => {
+                    AnswerKind::Ui {
+                        capability: cap.into(),
+                    }
+                }
                 Some((cap, "event")) => AnswerKind::Action {
-                    capability: cap.to_string(),
+                    capability: cap.into(),
                 },
                 _ => AnswerKind::Other,
             },
         }
     }
+
+    /// `self`, or for [`Other`](Self::Other) what the answer looks like: a `call` of an
+    /// unknown method may still answer JSON-UI or JSON-ACTION (of no known capability).
+    pub fn or_by_shape(self, value: &Value) -> Self {
+        let unknown = || CapabilityKind::Other(String::new());
+        match self {
+            AnswerKind::Other if value.get("template").is_some() => AnswerKind::Ui {
+                capability: unknown(),
+            },
+            AnswerKind::Other if value.get("action").is_some() => AnswerKind::Action {
+                capability: unknown(),
+            },
+            k => k,
+        }
+    }
+}
+
+/// Why a step cannot be sent against what the plugin registered and what is on screen.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum PrepareError {
+    #[error("nothing is shown: render a capability first")]
+    NothingShown,
+    /// `registered`: each capability as `type "title"`.
+    #[error("no capability \"{target}\" (by title or type); {known}", known = list_or_none("the plugin registered", .registered))]
+    NoCapability {
+        target: String,
+        registered: Vec<String>,
+    },
+    #[error("{0} has nothing to render: call its tools with tool steps")]
+    NothingToRender(CapabilityKind),
+    /// `buttons`: each as `action_id ("label")`.
+    #[error("no button \"{target}\" in what is shown; {known}", known = list_or_none("buttons", .buttons))]
+    NoButton {
+        target: String,
+        buttons: Vec<String>,
+    },
+    #[error("button \"{0}\" is disabled")]
+    ButtonDisabled(String),
+    /// `at`: `row N`, `id "ID"` or `label "TEXT"`; `selectable`: each as `N: id ("label")`.
+    #[error("nothing to select at {at} in what is shown (rows and items need an id); {known}", known = list_or_none("selectable", .selectable))]
+    NothingToSelect { at: String, selectable: Vec<String> },
+    #[error("no form \"{name}\" in what is shown; {known}", known = list_or_none("forms", .forms))]
+    NoForm { name: String, forms: Vec<String> },
+    #[error("say which form to submit (submit: {{form: ACTION_ID, data: …}}); {known}", known = list_or_none("forms", .0))]
+    WhichForm(Vec<String>),
+    #[error("the form has no field \"{field}\"; {known}", known = list_or_none("fields", .fields))]
+    NoField { field: String, fields: Vec<String> },
+    #[error(
+        "required field \"{0}\" is empty: give it a value in data (the console would not submit)"
+    )]
+    RequiredEmpty(String),
+    #[error("the plugin registered no tool \"{name}\"; {known}", known = list_or_none("tools", .tools))]
+    NoTool { name: String, tools: Vec<String> },
 }
 
 /// A request ready to send.
@@ -55,7 +108,7 @@ pub struct Prepared {
 /// What is on screen: the last JSON-UI rendered, and a modal an event opened over it.
 #[derive(Clone, Debug)]
 struct Shown {
-    capability: String,
+    capability: CapabilityKind,
     node: Node,
     modal: Option<Node>,
 }
@@ -97,7 +150,7 @@ impl Player {
     }
 
     /// The request for `action`, or why it cannot be sent (no such capability, button, form…).
-    pub fn prepare(&self, action: &StepAction) -> Result<Prepared, String> {
+    pub fn prepare(&self, action: &StepAction) -> Result<Prepared, PrepareError> {
         match action {
             StepAction::Render(target) => self.render(target),
             StepAction::Click(target) => {
@@ -111,18 +164,15 @@ impl Player {
                     .iter()
                     .find(|b| id_of(b) == *target)
                     .or_else(|| buttons.iter().find(|b| b.label == *target))
-                    .ok_or_else(|| {
-                        let known: Vec<String> = buttons
+                    .ok_or_else(|| PrepareError::NoButton {
+                        target: target.clone(),
+                        buttons: buttons
                             .iter()
                             .map(|b| format!("{} (\"{}\")", id_of(b), b.label))
-                            .collect();
-                        format!(
-                            "no button \"{target}\" in what is shown; {}",
-                            list_or_none("buttons", &known)
-                        )
+                            .collect(),
                     })?;
                 if found.disabled {
-                    return Err(format!("button \"{target}\" is disabled"));
+                    return Err(PrepareError::ButtonDisabled(target.clone()));
                 }
                 Ok(self.event(capability, UiEvent::button_click(&id_of(found))))
             }
@@ -143,22 +193,19 @@ impl Player {
                     SelectTarget::Id(id) => items.iter().find(|(_, s, _)| s == id),
                     SelectTarget::Label(l) => items.iter().find(|(_, _, label)| label == l),
                 };
-                let (action_id, selected_id, _) = found.ok_or_else(|| {
-                    let known: Vec<String> = items
-                        .iter()
-                        .enumerate()
-                        .map(|(i, (_, id, label))| format!("{i}: {id} (\"{label}\")"))
-                        .collect();
-                    format!(
-                        "nothing to select at {} in what is shown (rows and items need an id); {}",
-                        match target {
+                let (action_id, selected_id, _) =
+                    found.ok_or_else(|| PrepareError::NothingToSelect {
+                        at: match target {
                             SelectTarget::Row(n) => format!("row {n}"),
                             SelectTarget::Id(id) => format!("id \"{id}\""),
                             SelectTarget::Label(l) => format!("label \"{l}\""),
                         },
-                        list_or_none("selectable", &known)
-                    )
-                })?;
+                        selectable: items
+                            .iter()
+                            .enumerate()
+                            .map(|(i, (_, id, label))| format!("{i}: {id} (\"{label}\")"))
+                            .collect(),
+                    })?;
                 let event = UiEvent {
                     event_type: "item_select".into(),
                     action_id: action_id.clone().unwrap_or_default(),
@@ -182,17 +229,14 @@ impl Player {
                 let tools: Vec<&str> = self
                     .caps
                     .iter()
-                    .filter(|c| c.kind == "mcp_tools")
+                    .filter(|c| c.kind == CapabilityKind::McpTools)
                     .flat_map(|c| c.tools.iter().map(|t| t.name.as_str()))
                     .collect();
                 if !tools.contains(&name.as_str()) {
-                    return Err(format!(
-                        "the plugin registered no tool \"{name}\"; {}",
-                        list_or_none(
-                            "tools",
-                            &tools.iter().map(|t| t.to_string()).collect::<Vec<_>>()
-                        )
-                    ));
+                    return Err(PrepareError::NoTool {
+                        name: name.clone(),
+                        tools: tools.iter().map(|t| t.to_string()).collect(),
+                    });
                 }
                 Ok(Prepared {
                     method: "tool/execute".into(),
@@ -229,30 +273,27 @@ impl Player {
         }
     }
 
-    fn render(&self, target: &str) -> Result<Prepared, String> {
+    fn render(&self, target: &str) -> Result<Prepared, PrepareError> {
         let index = self
             .caps
             .iter()
             .position(|c| c.title == target)
-            .or_else(|| self.caps.iter().position(|c| c.kind == target))
-            .ok_or_else(|| {
-                let known: Vec<String> = self
+            .or_else(|| self.caps.iter().position(|c| c.kind.as_str() == target))
+            .ok_or_else(|| PrepareError::NoCapability {
+                target: target.to_string(),
+                registered: self
                     .caps
                     .iter()
                     .map(|c| format!("{} \"{}\"", c.kind, c.title))
-                    .collect();
-                format!(
-                    "no capability \"{target}\" (by title or type); {}",
-                    list_or_none("the plugin registered", &known)
-                )
+                    .collect(),
             })?;
         let kind = &self.caps[index].kind;
-        let method = render_method(kind).ok_or_else(|| {
-            format!("{kind} has nothing to render: call its tools with tool steps")
-        })?;
+        let method = kind
+            .render_method()
+            .ok_or_else(|| PrepareError::NothingToRender(kind.clone()))?;
         let mut params = capability_render_params(&self.ctx, &self.caps, index);
         self.context.apply_visitor(&mut params);
-        let answer = if renders_json_ui(kind) {
+        let answer = if kind.renders_json_ui() {
             AnswerKind::Ui {
                 capability: kind.clone(),
             }
@@ -266,23 +307,20 @@ impl Player {
         })
     }
 
-    fn on_screen(&self) -> Result<(&str, &Node), String> {
-        let shown = self
-            .shown
-            .as_ref()
-            .ok_or("nothing is shown: render a capability first")?;
+    fn on_screen(&self) -> Result<(&CapabilityKind, &Node), PrepareError> {
+        let shown = self.shown.as_ref().ok_or(PrepareError::NothingShown)?;
         Ok((
             &shown.capability,
             shown.modal.as_ref().unwrap_or(&shown.node),
         ))
     }
 
-    fn event(&self, capability: &str, event: UiEvent) -> Prepared {
+    fn event(&self, capability: &CapabilityKind, event: UiEvent) -> Prepared {
         Prepared {
-            method: event_method(capability),
+            method: capability.event_method(),
             params: self.ctx.event_params(&event),
             answer: AnswerKind::Action {
-                capability: capability.to_string(),
+                capability: capability.clone(),
             },
         }
     }
@@ -307,7 +345,7 @@ fn follow(action: &Action, modal: &mut Option<Node>) {
 }
 
 /// The form named by action id or title, or the only one.
-fn find_form<'a>(ui: &'a Node, name: Option<&str>) -> Result<&'a Form, String> {
+fn find_form<'a>(ui: &'a Node, name: Option<&str>) -> Result<&'a Form, PrepareError> {
     let forms = jsonui::forms(ui);
     let id = |f: &Form| f.action_id.clone().unwrap_or_else(|| "submit".into());
     let found = match name {
@@ -327,29 +365,25 @@ fn find_form<'a>(ui: &'a Node, name: Option<&str>) -> Result<&'a Form, String> {
             })
             .collect();
         match name {
-            Some(n) => format!(
-                "no form \"{n}\" in what is shown; {}",
-                list_or_none("forms", &known)
-            ),
-            None => format!(
-                "say which form to submit (submit: {{form: ACTION_ID, data: …}}); {}",
-                list_or_none("forms", &known)
-            ),
+            Some(n) => PrepareError::NoForm {
+                name: n.to_string(),
+                forms: known,
+            },
+            None => PrepareError::WhichForm(known),
         }
     })
 }
 
 /// The form's untouched values with `data` typed in; every key must be a field, and required
 /// fields must end up filled (the console refuses to submit otherwise).
-fn fill_form(form: &Form, data: &Map<String, Value>) -> Result<Map<String, Value>, String> {
+fn fill_form(form: &Form, data: &Map<String, Value>) -> Result<Map<String, Value>, PrepareError> {
     let mut values = jsonui::default_form_data(form);
     for (k, v) in data {
         if !form.fields.iter().any(|f| f.name == *k) {
-            let names: Vec<String> = form.fields.iter().map(|f| f.name.clone()).collect();
-            return Err(format!(
-                "the form has no field \"{k}\"; {}",
-                list_or_none("fields", &names)
-            ));
+            return Err(PrepareError::NoField {
+                field: k.clone(),
+                fields: form.fields.iter().map(|f| f.name.clone()).collect(),
+            });
         }
         values.insert(k.clone(), v.clone());
     }
@@ -361,10 +395,7 @@ fn fill_form(form: &Form, data: &Map<String, Value>) -> Result<Map<String, Value
             Some(_) => false,
         };
         if empty {
-            return Err(format!(
-                "required field \"{}\" is empty: give it a value in data (the console would not submit)",
-                field.name
-            ));
+            return Err(PrepareError::RequiredEmpty(field.name.clone()));
         }
     }
     Ok(values)
@@ -409,11 +440,20 @@ mod tests {
         assert_eq!(
             r.answer,
             AnswerKind::Ui {
-                capability: "chat_toolbar".into()
+                capability: CapabilityKind::ChatToolbar
             }
         );
         let e = p.prepare(&StepAction::Render("nope".into())).unwrap_err();
-        assert!(e.contains("visitor_panel \"Orders\""), "{e}");
+        assert_eq!(
+            e.to_string(),
+            "no capability \"nope\" (by title or type); the plugin registered: visitor_panel \"Orders\", visitor_panel \"Second\", chat_toolbar \"Notes\", mcp_tools \"Tools\""
+        );
+        assert_eq!(
+            p.prepare(&StepAction::Render("mcp_tools".into()))
+                .unwrap_err()
+                .to_string(),
+            "mcp_tools has nothing to render: call its tools with tool steps"
+        );
         assert!(p.prepare(&StepAction::Render("mcp_tools".into())).is_err());
     }
 
@@ -421,7 +461,9 @@ mod tests {
     fn clicks_selects_and_submits_act_on_what_is_shown() {
         let mut p = player();
         assert_eq!(
-            p.prepare(&StepAction::Click("x".into())).unwrap_err(),
+            p.prepare(&StepAction::Click("x".into()))
+                .unwrap_err()
+                .to_string(),
             "nothing is shown: render a capability first"
         );
         let render = p.prepare(&StepAction::Render("Orders".into())).unwrap();
@@ -442,7 +484,7 @@ mod tests {
         assert_eq!(c.params["event_type"], "button_click");
         let e = p.prepare(&StepAction::Click("nope".into())).unwrap_err();
         assert_eq!(
-            e,
+            e.to_string(),
             "no button \"nope\" in what is shown; buttons: view_all (\"View all\")"
         );
 
@@ -461,15 +503,34 @@ mod tests {
             f.params["form_data"],
             json!({"title": "hello", "priority": "low"})
         );
-        assert!(
-            p.prepare(&submit(json!({})))
-                .unwrap_err()
-                .starts_with("required field \"title\" is empty")
+        assert_eq!(
+            p.prepare(&submit(json!({}))).unwrap_err().to_string(),
+            "required field \"title\" is empty: give it a value in data (the console would not submit)"
         );
-        assert!(
+        assert_eq!(
             p.prepare(&submit(json!({"title": "x", "titel": "y"})))
                 .unwrap_err()
-                .starts_with("the form has no field \"titel\"; fields: title, priority")
+                .to_string(),
+            "the form has no field \"titel\"; fields: title, priority"
+        );
+        let anonymous = StepAction::Submit {
+            form: None,
+            data: json!({"title": "t"}).as_object().unwrap().clone(),
+        };
+        assert!(p.prepare(&anonymous).is_ok(), "the only form");
+        let other = StepAction::Submit {
+            form: Some("edit".into()),
+            data: Map::new(),
+        };
+        assert_eq!(
+            p.prepare(&other).unwrap_err().to_string(),
+            "no form \"edit\" in what is shown; forms: create"
+        );
+        assert_eq!(
+            p.prepare(&StepAction::Select(SelectTarget::Id("r9".into())))
+                .unwrap_err()
+                .to_string(),
+            "nothing to select at id \"r9\" in what is shown (rows and items need an id); selectable: 0: r1 (\"one\"), 1: r2 (\"two\")"
         );
 
         // A modal opened by an event is what the next click acts on; close_modal goes back.
@@ -501,7 +562,10 @@ mod tests {
                 arguments: json!({}),
             })
             .unwrap_err();
-        assert_eq!(e, "the plugin registered no tool \"nope\"; tools: lookup");
+        assert_eq!(
+            e.to_string(),
+            "the plugin registered no tool \"nope\"; tools: lookup"
+        );
     }
 
     #[test]
@@ -509,7 +573,7 @@ mod tests {
         assert_eq!(
             AnswerKind::of_method("chat_toolbar/event"),
             AnswerKind::Action {
-                capability: "chat_toolbar".into()
+                capability: CapabilityKind::ChatToolbar
             }
         );
         assert_eq!(AnswerKind::of_method("ping"), AnswerKind::Other);

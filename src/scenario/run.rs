@@ -43,9 +43,32 @@ fn is_scenario(path: &Path) -> bool {
         .is_some_and(|n| n.ends_with(".scenario.yml") || n.ends_with(".scenario.yaml"))
 }
 
+/// Why the paths given to `test` name no scenario file.
+#[derive(Debug, thiserror::Error)]
+pub enum FindError {
+    #[error("{}: no such file or directory", .0.display())]
+    Missing(PathBuf),
+    #[error("{}: {source}", path.display())]
+    Walk {
+        path: PathBuf,
+        source: walkdir::Error,
+    },
+    #[error("{}: no *.scenario.yml or *.scenario.yaml file in it", .0.display())]
+    NoScenario(PathBuf),
+}
+
+/// Why a scenario's plugin cannot be started.
+#[derive(Debug, thiserror::Error)]
+pub enum LaunchError {
+    #[error(transparent)]
+    Manifest(#[from] manifest::ManifestError),
+    #[error("plugin.manifest {} holds {count} plugins: name one manifest", manifest.display())]
+    SeveralPlugins { manifest: PathBuf, count: usize },
+}
+
 /// The scenario files `paths` stand for: files as given, directories searched (recursively,
 /// sorted, hidden and build directories skipped) for `*.scenario.yml` / `*.scenario.yaml`.
-pub fn find_scenarios(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+pub fn find_scenarios(paths: &[PathBuf]) -> Result<Vec<PathBuf>, FindError> {
     let mut found = Vec::new();
     for path in paths {
         if path.is_file() {
@@ -53,7 +76,7 @@ pub fn find_scenarios(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
             continue;
         }
         if !path.is_dir() {
-            return Err(format!("{}: no such file or directory", path.display()));
+            return Err(FindError::Missing(path.clone()));
         }
         let before = found.len();
         let walk = walkdir::WalkDir::new(path)
@@ -66,7 +89,10 @@ pub fn find_scenarios(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
                         && (name.starts_with('.') || SKIPPED_DIRS.contains(&name.as_ref())))
             });
         for entry in walk {
-            let entry = entry.map_err(|e| format!("{}: {e}", path.display()))?;
+            let entry = entry.map_err(|source| FindError::Walk {
+                path: path.clone(),
+                source,
+            })?;
             if entry.file_type().is_file() && is_scenario(entry.path()) {
                 let path = entry.into_path();
                 // `.` walks as `./x`: show it as `x`.
@@ -77,10 +103,7 @@ pub fn find_scenarios(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
             }
         }
         if found.len() == before {
-            return Err(format!(
-                "{}: no *.scenario.yml or *.scenario.yaml file in it",
-                path.display()
-            ));
+            return Err(FindError::NoScenario(path.clone()));
         }
     }
     Ok(found)
@@ -110,7 +133,7 @@ pub fn stories_beside(dir: &Path) -> Vec<PathBuf> {
 /// How to start the scenario's plugin: its command (a relative program path taken from the
 /// working directory) or its manifest's, run in `cwd` (default: the scenario's directory,
 /// or the manifest's own for a manifest).
-pub fn launch_spec(s: &Scenario) -> Result<LaunchSpec, String> {
+pub fn launch_spec(s: &Scenario) -> Result<LaunchSpec, LaunchError> {
     let cwd = s.plugin.cwd.as_ref().map(|c| s.dir().join(c));
     match &s.plugin.launch {
         PluginLaunch::Command(cmd) => {
@@ -130,13 +153,12 @@ pub fn launch_spec(s: &Scenario) -> Result<LaunchSpec, String> {
             let found = manifest::discover(&s.dir().join(m));
             let mut spec = match <[_; 1]>::try_from(found) {
                 Ok([Ok(m)]) => m.spec,
-                Ok([Err(e)]) => return Err(e.to_string()),
+                Ok([Err(e)]) => return Err(e.into()),
                 Err(all) => {
-                    return Err(format!(
-                        "plugin.manifest {} holds {} plugins: name one manifest",
-                        m.display(),
-                        all.len()
-                    ));
+                    return Err(LaunchError::SeveralPlugins {
+                        manifest: m.clone(),
+                        count: all.len(),
+                    });
                 }
             };
             if cwd.is_some() {
@@ -291,12 +313,14 @@ mod tests {
             .map(|p| p.strip_prefix(root).unwrap().display().to_string())
             .collect();
         assert_eq!(rel, ["a/z.scenario.yaml", "b.scenario.yml"]);
-        let e = find_scenarios(&[root.join("a/nope")]).unwrap_err();
+        let e = find_scenarios(&[root.join("a/nope")])
+            .unwrap_err()
+            .to_string();
         assert!(e.ends_with("no such file or directory"), "{e}");
         // Named on the command line, a skipped directory is searched after all.
         assert_eq!(find_scenarios(&[root.join("target")]).unwrap().len(), 1);
         std::fs::remove_file(root.join("a/z.scenario.yaml")).unwrap();
-        let e = find_scenarios(&[root.join("a")]).unwrap_err();
+        let e = find_scenarios(&[root.join("a")]).unwrap_err().to_string();
         assert!(
             e.ends_with("no *.scenario.yml or *.scenario.yaml file in it"),
             "{e}"

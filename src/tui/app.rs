@@ -22,8 +22,11 @@ use tokio::sync::mpsc;
 const LOG_REDRAW: Duration = Duration::from_millis(33);
 /// Animation step while a spinner or toast is on screen.
 const TICK: Duration = Duration::from_millis(100);
-/// Most input events taken between two draws (a 5 KB paste is ~5 000 key events).
+/// Most messages taken between two draws (a 5 KB paste is ~5 000 key events).
 const INPUT_BATCH: usize = 8192;
+/// Longest time spent taking waiting messages before a draw: a flood that never drains still
+/// gets a frame at least this often (plus the time of one frame).
+const DRAIN: Duration = Duration::from_millis(25);
 
 /// Where clipboard and browser effects go (a terminal in real life, a recorder in tests).
 pub trait Platform {
@@ -184,7 +187,7 @@ impl Platform for Desktop {
 #[derive(Default)]
 pub struct Sources {
     /// Plugins launched from manifests, and the launcher's events.
-    pub launcher: Option<(Launcher, mpsc::UnboundedReceiver<LauncherEvent>)>,
+    pub launcher: Option<(Launcher, mpsc::Receiver<LauncherEvent>)>,
     /// Signals asking the console to stop (SIGTERM, SIGHUP, SIGINT), by name.
     pub signals: Option<mpsc::UnboundedReceiver<&'static str>>,
     /// Where recent visitors are kept across runs (none: not kept).
@@ -199,7 +202,7 @@ pub struct Sources {
 const LAUNCHER_BATCH: usize = 1024;
 
 async fn next_launcher_batch(
-    launcher: &mut Option<(Launcher, mpsc::UnboundedReceiver<LauncherEvent>)>,
+    launcher: &mut Option<(Launcher, mpsc::Receiver<LauncherEvent>)>,
 ) -> Vec<LauncherEvent> {
     let Some((_, rx)) = launcher.as_mut() else {
         return std::future::pending().await;
@@ -233,6 +236,7 @@ async fn next_signal(signals: &mut Option<mpsc::UnboundedReceiver<&'static str>>
 fn log_launcher(host: &HostHandle, state: &State, batch: &[LauncherEvent]) {
     for ev in batch {
         let (LauncherEvent::Output { id, .. }
+        | LauncherEvent::Dropped { id, .. }
         | LauncherEvent::State { id, .. }
         | LauncherEvent::Changed { id, .. }
         | LauncherEvent::Removed { id }) = ev;
@@ -246,6 +250,10 @@ fn log_launcher(host: &HostHandle, state: &State, batch: &[LauncherEvent]) {
                     StreamKind::Console => continue,
                 };
                 host.log_output(plugin, stream, &line.text);
+            }
+            LauncherEvent::Dropped { lines, .. } => {
+                let text = format!("{lines} lines of output dropped: printed faster than kept");
+                host.log_note(plugin, text, false);
             }
             LauncherEvent::State { state: st, pid, .. } => {
                 let text = match (st, pid) {
@@ -319,9 +327,10 @@ where
     let mut input_ended = false;
     loop {
         if dirty {
-            let log = host.log();
+            // The log's lock is held while the frame is built, not while it is written out:
+            // a slow terminal (ssh) must not stall plugin traffic.
             terminal
-                .draw(|f| view::draw(f, state, &log))
+                .draw(|f| view::draw(f, state, &host.log()))
                 .map_err(std::io::Error::other)?;
             frames += 1;
             dirty = false;
@@ -342,24 +351,9 @@ where
             },
             Some(m) = rx.recv() => m,
             name = next_signal(&mut sources.signals) => Msg::Signal(name),
-            Some(ev) = host_events.recv() => match ev {
-                // Which launched plugin dialled in: by its process, read here (it is I/O).
-                // A process that connects before the launcher has noted its pid is looked
-                // up again when the launcher reports one.
-                HostEvent::Connected { conn, pid: Some(pid), .. } => {
-                    match sources.launcher.as_ref().and_then(|(l, _)| l.owner_of(pid)) {
-                        Some(launch) => Msg::ConnOwner { conn, launch },
-                        None => {
-                            unowned.insert(conn, pid);
-                            continue;
-                        }
-                    }
-                }
-                HostEvent::Disconnected { conn, .. } if unowned.contains_key(&conn) => {
-                    unowned.remove(&conn);
-                    Msg::Host(ev)
-                }
-                ev => Msg::Host(ev),
+            Some(ev) = host_events.recv() => match host_msg(ev, sources, &mut unowned) {
+                Some(m) => m,
+                None => continue,
             },
             batch = next_launcher_batch(&mut sources.launcher) => {
                 log_launcher(host, state, &batch);
@@ -391,34 +385,45 @@ where
             _ = tokio::time::sleep(TICK), if state.needs_tick() => Msg::Tick,
             _ = sleep_until_wake(wake), if wake.is_some() => Msg::Tick,
         };
-        let from_input = matches!(
-            msg,
-            Msg::Key(_) | Msg::Mouse(_) | Msg::Paste(_) | Msg::Resize(..)
-        );
         let mut foreground = handle(state, msg, host, sources, &tx, platform);
         dirty = true;
-        // Everything else already waiting on the terminal goes in before the next draw: a
-        // paste without bracketed paste is thousands of keys, and `q` after it must not wait
-        // behind one draw per key.
-        if from_input {
-            for _ in 0..INPUT_BATCH {
-                if state.quit {
+        // Everything else already waiting goes in before the next draw, keys first: a paste
+        // without bracketed paste is thousands of keys, a reconnect storm thousands of host
+        // events, and one draw per message would leave the screen (and `q`) behind them.
+        // Bounded in time, so a flood that never drains still gets a frame now and then.
+        let until = Instant::now() + DRAIN;
+        let mut taken = 0;
+        while !state.quit && taken < INPUT_BATCH {
+            taken += 1;
+            match input.next().now_or_never() {
+                Some(Some(Ok(ev))) => {
+                    if let Some(m) = to_msg(ev) {
+                        foreground.extend(handle(state, m, host, sources, &tx, platform));
+                    }
+                    continue;
+                }
+                Some(Some(Err(e))) => return Err(e),
+                Some(None) => {
+                    input_ended = true;
                     break;
                 }
-                match input.next().now_or_never() {
-                    Some(Some(Ok(ev))) => {
-                        if let Some(m) = to_msg(ev) {
-                            foreground.extend(handle(state, m, host, sources, &tx, platform));
-                        }
-                    }
-                    Some(Some(Err(e))) => return Err(e),
-                    Some(None) => {
-                        input_ended = true;
-                        break;
-                    }
-                    None => break,
-                }
+                None => {}
             }
+            if Instant::now() >= until {
+                break;
+            }
+            let waiting = match rx.try_recv() {
+                Ok(m) => Some(m),
+                Err(_) => match host_events.try_recv() {
+                    Ok(ev) => match host_msg(ev, sources, &mut unowned) {
+                        Some(m) => Some(m),
+                        None => continue,
+                    },
+                    Err(_) => None,
+                },
+            };
+            let Some(m) = waiting else { break };
+            foreground.extend(handle(state, m, host, sources, &tx, platform));
         }
         // A user's foreground command gets the terminal: the input reader stops so that it
         // takes no key of the command's, and the whole screen is drawn anew after.
@@ -432,6 +437,34 @@ where
     }
     tracing::info!(frames, "event loop ended");
     Ok(())
+}
+
+/// A host event as the loop's message. Which launched plugin dialled in is found by its
+/// process, read here (it is I/O); a process that connects before the launcher has noted its
+/// pid is looked up again when the launcher reports one (`None` until then).
+fn host_msg(
+    ev: HostEvent,
+    sources: &Sources,
+    unowned: &mut std::collections::HashMap<crate::host::ConnId, u32>,
+) -> Option<Msg> {
+    match ev {
+        HostEvent::Connected {
+            conn,
+            pid: Some(pid),
+            ..
+        } => match sources.launcher.as_ref().and_then(|(l, _)| l.owner_of(pid)) {
+            Some(launch) => Some(Msg::ConnOwner { conn, launch }),
+            None => {
+                unowned.insert(conn, pid);
+                None
+            }
+        },
+        HostEvent::Disconnected { conn, .. } if unowned.contains_key(&conn) => {
+            unowned.remove(&conn);
+            Some(Msg::Host(ev))
+        }
+        ev => Some(Msg::Host(ev)),
+    }
 }
 
 /// One message through `update`, then its effects; the foreground commands among them are
@@ -547,37 +580,80 @@ fn spawn_command(
     });
 }
 
-/// Validates an answer by its method (JSON-UI, JSON-ACTION, config; see
-/// `check::validate`) on a blocking thread, not on the UI loop, so a 200 000-row table never
-/// stalls the keyboard. An answer with diagnostics is marked a problem in the message log,
-/// so the inspector's `errors` filter and a recording say so, as the screen does. Hands back
-/// the JSON-UI when the answer is one (an answer to a raw request that looks like JSON-UI is
-/// read as one too).
+/// Parses an answer and validates it by its method (JSON-UI, JSON-ACTION, config; see
+/// `check::validate`) on a blocking thread, not on the UI loop nor an async worker, so a
+/// 200 000-row table never stalls the keyboard or the connections; the answer arrives raw and
+/// is parsed once, here, without a copy. An answer with diagnostics is marked a problem in the
+/// message log, so the inspector's `errors` filter and a recording say so, as the screen does.
+/// Hands back the reply and the JSON-UI when the answer is one (an answer to a raw request that
+/// looks like JSON-UI is read as one too).
+/// Largest answer the console parses and draws (the default frame limit).
+const MAX_DRAWN_BYTES: usize = 16 << 20;
+
 async fn validate_off_loop(
     host: &HostHandle,
-    reply: &crate::host::Reply,
-) -> Option<Box<crate::jsonui::Parsed<crate::jsonui::Node>>> {
+    reply: crate::host::Reply<crate::protocol::jsonrpc::RawJson>,
+) -> (
+    crate::host::Reply,
+    Option<Box<crate::jsonui::Parsed<crate::jsonui::Node>>>,
+) {
     use crate::check::validate::{self, Validated};
-    let crate::host::Outcome::Result { value } = &reply.outcome else {
-        return None;
+    let gone = crate::host::Reply {
+        plugin_id: reply.plugin_id.clone(),
+        method: reply.method.clone(),
+        id: reply.id,
+        outcome: crate::host::Outcome::Cancelled,
+        latency: reply.latency,
+        request_seq: reply.request_seq,
+        response_seq: reply.response_seq,
     };
-    if validate::answer_kind(&reply.method).is_none() && value.get("template").is_none() {
-        return None;
-    }
-    let value = value.clone();
-    let method = reply.method.clone();
-    let checked = tokio::task::spawn_blocking(move || {
-        validate::validate(&method, &value)
-            .unwrap_or_else(|| Validated::Ui(crate::jsonui::parse_ui(&value)))
+    let done = tokio::task::spawn_blocking(move || {
+        // A tree costs about ten times its JSON, the drawn model four times more: a bigger
+        // answer would cost gigabytes to draw. It stays whole in the inspector.
+        let too_big = |raw: crate::protocol::jsonrpc::RawJson| {
+            if raw.len() > MAX_DRAWN_BYTES {
+                Err(format!(
+                    "the answer ({}) is larger than the {} the console draws: read it in the inspector",
+                    crate::text::bytes(raw.len()),
+                    crate::text::bytes(MAX_DRAWN_BYTES)
+                ))
+            } else {
+                Ok(raw)
+            }
+        };
+        let reply = crate::host::Reply {
+            outcome: reply.outcome.try_map(too_big),
+            ..reply
+        }
+        .parsed();
+        let crate::host::Outcome::Result { value } = &reply.outcome else {
+            return (reply, None);
+        };
+        if validate::answer_kind(&reply.method).is_none() && value.get("template").is_none() {
+            return (reply, None);
+        }
+        // A validator bug must not lose the answer.
+        let checked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            validate::validate(&reply.method, value)
+                .unwrap_or_else(|| Validated::Ui(crate::jsonui::parse_ui(value)))
+        }))
+        .ok();
+        (reply, checked)
     })
-    .await
-    .ok()?;
+    .await;
+    // Only a runtime shutting down gets here without a reply.
+    let Ok((reply, checked)) = done else {
+        return (gone, None);
+    };
+    let Some(checked) = checked else {
+        return (reply, None);
+    };
     if let (Some(seq), Some(summary)) = (reply.response_seq, checked.summary()) {
         host.mark_problem(seq, summary);
     }
     match checked {
-        Validated::Ui(parsed) => Some(Box::new(parsed)),
-        _ => None,
+        Validated::Ui(parsed) => (reply, Some(Box::new(parsed))),
+        _ => (reply, None),
     }
 }
 
@@ -637,8 +713,7 @@ fn run_effect(
                             id: ticket.id,
                         };
                         let _ = tx.send(sent);
-                        let reply = ticket.wait().await;
-                        let ui = validate_off_loop(&host, &reply).await;
+                        let (reply, ui) = validate_off_loop(&host, ticket.wait_raw().await).await;
                         let _ = tx.send(Msg::Reply { purpose, reply, ui });
                     }
                     Err(error) => {
@@ -664,21 +739,27 @@ fn run_effect(
         }
         Effect::Export(seqs) => {
             let dir = platform.export_dir();
-            let written = {
+            // A copy of the entries (their frames are shared, not copied), taken under the
+            // log's lock; the file is written on a blocking thread, without the lock, so a
+            // slow disk holds neither the UI nor the connections logging frames.
+            let entries: Vec<crate::host::LogEntry> = {
                 let log = host.log();
-                crate::record::export(&dir, seqs.iter().filter_map(|s| log.get(*s)))
+                seqs.iter().filter_map(|s| log.get(*s).cloned()).collect()
             };
-            let msg = match written {
-                Ok((path, n)) => Msg::Notice {
-                    text: format!("exported {n} messages to {}", path.display()),
-                    error: false,
-                },
-                Err(e) => Msg::Notice {
-                    text: format!("export to {} failed: {e}", dir.display()),
-                    error: true,
-                },
-            };
-            let _ = tx.send(msg);
+            let tx = tx.clone();
+            tokio::task::spawn_blocking(move || {
+                let msg = match crate::record::export(&dir, entries.iter()) {
+                    Ok((path, n)) => Msg::Notice {
+                        text: format!("exported {n} messages to {}", path.display()),
+                        error: false,
+                    },
+                    Err(e) => Msg::Notice {
+                        text: format!("export to {} failed: {e}", dir.display()),
+                        error: true,
+                    },
+                };
+                let _ = tx.send(msg);
+            });
         }
         Effect::Launch { id, op, shutdown } => {
             let Some(launcher) = launcher else { return };

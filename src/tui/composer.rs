@@ -10,8 +10,7 @@
 use super::action::{Action, KeyInput, Scope};
 use super::cells::claim;
 use super::keymap::Keymap;
-use crate::host::Capability;
-use crate::host::context::{event_method, render_method, renders_json_ui};
+use crate::host::{Capability, CapabilityKind};
 use crate::text::json_error;
 use crate::text::{paste_line, paste_multiline, sanitize_line, truncate_chars};
 use crate::tui::theme::Theme;
@@ -106,13 +105,13 @@ pub fn method_candidates(caps: &[Capability]) -> Vec<String> {
         }
     };
     for cap in caps {
-        if let Some(m) = render_method(&cap.kind) {
+        if let Some(m) = cap.kind.render_method() {
             add(m);
         }
-        if renders_json_ui(&cap.kind) {
-            add(event_method(&cap.kind));
+        if cap.kind.renders_json_ui() {
+            add(cap.kind.event_method());
         }
-        if cap.kind == "mcp_tools" || !cap.tools.is_empty() {
+        if cap.kind == CapabilityKind::McpTools || !cap.tools.is_empty() {
             add("tool/execute".into());
         }
     }

@@ -8,7 +8,7 @@ use super::render;
 use super::restore;
 use super::state::*;
 use super::view;
-use crate::host::HostEvent;
+use crate::host::{CapabilityKind, HostEvent};
 
 pub fn on_host(state: &mut State, ev: HostEvent) -> Vec<Effect> {
     let registered = match &ev {
@@ -60,7 +60,7 @@ fn on_event(state: &mut State, ev: HostEvent) -> Vec<Effect> {
                 let first = state.plugin(&plugin_id).and_then(|p| {
                     p.by_priority()
                         .into_iter()
-                        .find(|&i| p.capabilities[i].kind == "visitor_panel")
+                        .find(|&i| p.capabilities[i].kind == CapabilityKind::VisitorPanel)
                 });
                 if let Some(index) = first {
                     let key = CapKey { plugin_id, index };

@@ -116,27 +116,31 @@ pub(super) fn fold(state: &mut State, old: &str, new: &str) -> Option<CapKey> {
 
 /// Drops a plugin's entry and everything drawn for it.
 pub(super) fn forget(state: &mut State, plugin_id: &str) {
-    state.plugins.retain(|p| p.plugin_id != plugin_id);
-    state.render.slots.retain(|k, _| k.plugin_id != plugin_id);
-    state
-        .render
-        .tool_runs
-        .retain(|k, _| k.plugin_id != plugin_id);
-    if matches!(&state.render.shown, Some(Shown::Cap(k)) if k.plugin_id == plugin_id) {
+    forget_all(state, &std::collections::HashSet::from([plugin_id]));
+}
+
+/// Drops these plugins' entries and everything drawn for them, in one pass over each list.
+fn forget_all(state: &mut State, ids: &std::collections::HashSet<&str>) {
+    let gone = |id: &str| ids.contains(id);
+    state.plugins.retain(|p| !gone(&p.plugin_id));
+    state.render.slots.retain(|k, _| !gone(&k.plugin_id));
+    state.render.tool_runs.retain(|k, _| !gone(&k.plugin_id));
+    if matches!(&state.render.shown, Some(Shown::Cap(k)) if gone(&k.plugin_id)) {
         state.render.shown = None;
     }
     if state
         .render
         .due
         .as_ref()
-        .is_some_and(|(k, _)| k.plugin_id == plugin_id)
+        .is_some_and(|(k, _)| gone(&k.plugin_id))
     {
         state.render.due = None;
     }
 }
 
 /// Keeps at most [`MAX_GONE`] gone entries (of plugins the console did not launch), dropping
-/// the oldest; counts what it dropped.
+/// the oldest; counts what it dropped. Linear in the plugins listed, whatever it drops: a
+/// storm of disconnects must not cost the square of the list.
 pub(super) fn bound_gone(state: &mut State) {
     let gone: Vec<String> = state
         .plugins
@@ -148,12 +152,29 @@ pub(super) fn bound_gone(state: &mut State) {
     if excess == 0 {
         return;
     }
-    let before = state.rows();
-    for id in &gone[..excess] {
-        forget(state, id);
+    let dropped: std::collections::HashSet<&str> =
+        gone[..excess].iter().map(String::as_str).collect();
+    // A selection on a dropped plugin moves to the next plugin that stays, else the one before.
+    let selected_plugin = match &state.selected {
+        Some(Row::Plugin(p)) => Some(p.clone()),
+        Some(Row::Capability(k)) => Some(k.plugin_id.clone()),
+        _ => None,
+    };
+    if let Some(sel) = selected_plugin.filter(|p| dropped.contains(p.as_str())) {
+        let from = state
+            .plugins
+            .iter()
+            .position(|p| p.plugin_id == sel)
+            .unwrap_or(0);
+        let next = state.plugins[from..]
+            .iter()
+            .chain(state.plugins[..from].iter().rev())
+            .find(|p| !dropped.contains(p.plugin_id.as_str()))
+            .map(|p| Row::Plugin(p.plugin_id.clone()));
+        state.selected = next.or_else(|| state.launches.list.last().map(|l| Row::Launch(l.id)));
     }
+    forget_all(state, &dropped);
     state.forgotten += excess;
-    keep_selection(state, &before);
 }
 
 /// Keeps a valid selection after rows went away: the next surviving row, else the last.

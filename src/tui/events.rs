@@ -9,8 +9,7 @@ use super::state::*;
 use super::tools;
 use super::uiview::{self, Press, UiOutcome};
 use super::view;
-use crate::host::UiEvent;
-use crate::host::context::event_method;
+use crate::host::{CapabilityKind, UiEvent};
 use crate::jsonui::{self, Action, ToastKind as PluginToast};
 use serde_json::Value;
 use std::time::Duration;
@@ -99,7 +98,7 @@ fn on_press(state: &mut State, press: Press, cap: &CapKey, in_modal: bool) -> Ve
                 state.toast(ToastKind::Error, "that plugin is gone".into(), TOAST);
                 return Vec::new();
             };
-            let effect = if capability.kind == "mcp_tools" && !in_modal {
+            let effect = if capability.kind == CapabilityKind::McpTools && !in_modal {
                 let tool = event.action_id.clone();
                 let params = state.ctx.tool_params(
                     &tool,
@@ -134,13 +133,13 @@ fn on_press(state: &mut State, press: Press, cap: &CapKey, in_modal: bool) -> Ve
 pub(super) fn event_effect(
     state: &State,
     cap: &CapKey,
-    kind: &str,
+    kind: &CapabilityKind,
     event: &UiEvent,
     in_modal: bool,
 ) -> Effect {
     Effect::Request {
         plugin_id: cap.plugin_id.clone(),
-        method: event_method(kind),
+        method: kind.event_method(),
         params: state.ctx.event_params(event),
         purpose: Purpose::Event {
             cap: cap.clone(),
@@ -270,7 +269,7 @@ fn carry_out(
         Action::Refresh => {
             let toolbar = state
                 .capability(cap)
-                .is_some_and(|c| c.kind == "chat_toolbar");
+                .is_some_and(|c| c.kind == CapabilityKind::ChatToolbar);
             if in_modal && toolbar && !submitted && matches!(state.modal, Some(Modal::Ui { .. })) {
                 return render::open_toolbar(state, cap);
             }

@@ -45,12 +45,8 @@ impl Key {
     }
 
     /// Reads `ctrl-s`, `alt-left`, `shift-f2`, `G`, `?`, `enter`, `pagedown`, `space`…
-    pub fn parse(text: &str) -> Result<Key, String> {
-        let bad = || {
-            format!(
-                "\"{text}\" is not a key (e.g. \"q\", \"ctrl-s\", \"alt-left\", \"f1\", \"pagedown\")"
-            )
-        };
+    pub fn parse(text: &str) -> Result<Key, NotAKey> {
+        let bad = || NotAKey(text.to_string());
         if text.is_empty() {
             return Err(bad());
         }
@@ -188,6 +184,11 @@ impl fmt::Display for Key {
         }
     }
 }
+
+/// A key name that cannot be read.
+#[derive(Debug, thiserror::Error)]
+#[error("\"{0}\" is not a key (e.g. \"q\", \"ctrl-s\", \"alt-left\", \"f1\", \"pagedown\")")]
+pub struct NotAKey(pub String);
 
 /// The effective bindings.
 #[derive(Clone, Debug)]

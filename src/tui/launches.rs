@@ -22,6 +22,11 @@ pub(super) fn on_events(state: &mut State, events: Vec<LauncherEvent>, now: Inst
                 restarts,
             } => on_state(state, id, st, pid, restarts, now),
             LauncherEvent::Output { id, line } => on_output(state, id, line),
+            LauncherEvent::Dropped { id, lines } => {
+                if let Some(l) = state.launch_mut(id) {
+                    l.dropped += lines;
+                }
+            }
             LauncherEvent::Changed { id, path } => {
                 if let Some(l) = state.launch(id) {
                     let text = format!(

@@ -7,10 +7,8 @@ use super::state::*;
 use super::tools;
 use super::uiview;
 use super::view;
-use crate::host::context::{
-    capability_render_params, event_method, render_method, renders_json_ui,
-};
-use crate::host::{MessageLog, Outcome, UiEvent};
+use crate::host::context::capability_render_params;
+use crate::host::{CapabilityKind, MessageLog, Outcome, UiEvent};
 use crate::jsonui;
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -23,7 +21,9 @@ pub const RENDER_DEBOUNCE: Duration = Duration::from_millis(150);
 fn render_params(state: &State, key: &CapKey) -> Value {
     match state.plugin(&key.plugin_id) {
         Some(p) => capability_render_params(&state.ctx, &p.capabilities, key.index),
-        None => state.ctx.render_params(""),
+        None => state
+            .ctx
+            .render_params(&CapabilityKind::Other(String::new())),
     }
 }
 
@@ -53,7 +53,7 @@ pub fn render(state: &mut State, key: &CapKey) -> Vec<Effect> {
     };
     on_path(state, key);
     state.render.shown = Some(Shown::Cap(key.clone()));
-    if cap.kind == "mcp_tools" {
+    if cap.kind == CapabilityKind::McpTools {
         let node = tools::tools_node(&cap, state.render.tool_runs.get(key));
         state.render.slots.insert(
             key.clone(),
@@ -71,7 +71,7 @@ pub fn render(state: &mut State, key: &CapKey) -> Vec<Effect> {
         );
         return Vec::new();
     }
-    let Some(method) = render_method(&cap.kind) else {
+    let Some(method) = cap.kind.render_method() else {
         return Vec::new();
     };
     let previous = take_previous(state, key);
@@ -97,7 +97,7 @@ pub fn select_cap(state: &mut State, key: &CapKey, open: bool) -> Vec<Effect> {
     let Some(cap) = state.capability(key).cloned() else {
         return Vec::new();
     };
-    if cap.kind == "chat_toolbar" {
+    if cap.kind == CapabilityKind::ChatToolbar {
         return if open {
             open_toolbar(state, key)
         } else {
@@ -108,7 +108,7 @@ pub fn select_cap(state: &mut State, key: &CapKey, open: bool) -> Vec<Effect> {
         // Rendered on purpose: a fresh path.
         state.trail.start(key.clone(), state.ctx.clone());
     }
-    if open || !state.render.slots.contains_key(key) || cap.kind == "mcp_tools" {
+    if open || !state.render.slots.contains_key(key) || cap.kind == CapabilityKind::McpTools {
         return render(state, key);
     }
     // An earlier render shown again: its path is not known, it starts here.
@@ -158,9 +158,11 @@ pub fn toolbar_of_selected(state: &mut State) -> Vec<Effect> {
         Some(Row::Story(k)) => k.plugin_id.clone(),
         Some(Row::Launch(_)) | None => return Vec::new(),
     };
-    let index = state
-        .plugin(&plugin)
-        .and_then(|p| p.capabilities.iter().position(|c| c.kind == "chat_toolbar"));
+    let index = state.plugin(&plugin).and_then(|p| {
+        p.capabilities
+            .iter()
+            .position(|c| c.kind == CapabilityKind::ChatToolbar)
+    });
     match index {
         Some(index) => open_toolbar(
             state,
@@ -182,9 +184,12 @@ pub fn toolbar_of_selected(state: &mut State) -> Vec<Effect> {
 
 /// Whether showing `key` means asking its plugin (not cached, not drawn locally).
 pub fn needs_request(state: &State, key: &CapKey) -> bool {
-    let local = state
-        .capability(key)
-        .is_none_or(|c| matches!(c.kind.as_str(), "chat_toolbar" | "mcp_tools"));
+    let local = state.capability(key).is_none_or(|c| {
+        matches!(
+            c.kind,
+            CapabilityKind::ChatToolbar | CapabilityKind::McpTools
+        )
+    });
     !local && !state.render.slots.contains_key(key)
 }
 
@@ -299,11 +304,10 @@ pub fn on_reply(
 ) -> Vec<Effect> {
     match purpose {
         Purpose::Render(key) => {
-            let kind = state
+            let json_ui = state
                 .capability(&key)
-                .map(|c| c.kind.clone())
-                .unwrap_or_default();
-            let mut rendered = if renders_json_ui(&kind) {
+                .is_none_or(|c| c.kind.renders_json_ui());
+            let mut rendered = if json_ui {
                 let parsed = ui.map_or_else(|| jsonui::parse_ui(&value), |b| *b);
                 Rendered::new(
                     parsed.value,
@@ -452,7 +456,7 @@ fn purpose_of(state: &State, plugin_id: &str, method: &str, params: &Value) -> P
         .get("capability_index")
         .and_then(Value::as_u64)
         .unwrap_or(0) as usize;
-    let find = |matches: &dyn Fn(&str) -> bool| {
+    let find = |matches: &dyn Fn(&CapabilityKind) -> bool| {
         plugin
             .capabilities
             .iter()
@@ -471,7 +475,7 @@ fn purpose_of(state: &State, plugin_id: &str, method: &str, params: &Value) -> P
     };
     let field = |k: &str| params.get(k).and_then(Value::as_str).map(String::from);
     if method == "tool/execute" {
-        let Some((cap, _)) = find(&|k| k == "mcp_tools") else {
+        let Some((cap, _)) = find(&|k| *k == CapabilityKind::McpTools) else {
             return Purpose::Raw;
         };
         return Purpose::Tool {
@@ -479,14 +483,14 @@ fn purpose_of(state: &State, plugin_id: &str, method: &str, params: &Value) -> P
             tool: field("tool_name").unwrap_or_default(),
         };
     }
-    if let Some((cap, kind)) = find(&|k| render_method(k).as_deref() == Some(method)) {
-        return if kind == "chat_toolbar" {
+    if let Some((cap, kind)) = find(&|k| k.render_method().as_deref() == Some(method)) {
+        return if kind == CapabilityKind::ChatToolbar {
             Purpose::ToolbarRender(cap)
         } else {
             Purpose::Render(cap)
         };
     }
-    if let Some((cap, _)) = find(&|k| event_method(k) == method) {
+    if let Some((cap, _)) = find(&|k| k.event_method() == method) {
         let event = UiEvent {
             event_type: field("event_type").unwrap_or_default(),
             action_id: field("action_id").unwrap_or_default(),

@@ -8,7 +8,6 @@ use super::state::{
     State, ToastKind,
 };
 use super::theme::Theme;
-use crate::host::context::render_method;
 use crate::host::register::parse_register;
 use crate::host::{Direction, EntryKind, LogEntry, RenderContext};
 use crate::jsonui;
@@ -111,7 +110,7 @@ pub fn replay_state(theme: Theme, entries: &[LogEntry], source: &str, log_path: 
                 .capabilities
                 .iter()
                 .enumerate()
-                .filter(|(_, c)| render_method(&c.kind).as_deref() == Some(method.as_str()))
+                .filter(|(_, c)| c.kind.render_method().as_deref() == Some(method.as_str()))
                 .nth(wanted)
                 .map(|(i, _)| i);
             if let Some(index) = index {

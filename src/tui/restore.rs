@@ -13,7 +13,7 @@ use super::plays::Awaited;
 use super::render;
 use super::state::*;
 use super::trail::{Restoring, SavedModal, TrailNote, TrailStep};
-use crate::host::{Reply, UiEvent};
+use crate::host::{CapabilityKind, Reply, UiEvent};
 use crate::jsonui::{self, InteractionKind};
 
 /// Events kept on a path; a longer one is not walked again (said so).
@@ -52,7 +52,7 @@ pub fn on_sent(
     // A toolbar's events belong to its own modal, not to the panel's path.
     let toolbar = state
         .capability(cap)
-        .is_some_and(|c| c.kind == "chat_toolbar");
+        .is_some_and(|c| c.kind == CapabilityKind::ChatToolbar);
     if cap != on_path || toolbar {
         return;
     }

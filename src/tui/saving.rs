@@ -58,7 +58,7 @@ pub fn open(state: &mut State) {
     let target = if caps.iter().position(|c| c.title == cap.title) == Some(key.index) {
         cap.title.clone()
     } else {
-        cap.kind.clone()
+        cap.kind.as_str().to_string()
     };
     let on_path = state.trail.cap.as_ref() == Some(&key);
     let ctx = if on_path {

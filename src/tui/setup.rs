@@ -257,7 +257,8 @@ mod tests {
             "[restore]\nconfirm = true\n".into(),
             "/home/me/tgo.toml".as_ref(),
         )
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("tgo.toml") && e.contains("confirm"), "{e}");
     }
 

@@ -60,7 +60,7 @@ impl StoryFile {
         let target = self.starts_with.as_deref()?;
         caps.iter()
             .position(|c| c.title == target)
-            .or_else(|| caps.iter().position(|c| c.kind == target))
+            .or_else(|| caps.iter().position(|c| c.kind.as_str() == target))
     }
 }
 

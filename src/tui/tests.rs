@@ -7,7 +7,7 @@ use super::theme::Theme;
 use super::update::update;
 use super::view;
 use crate::host::register::parse_register;
-use crate::host::{HostEvent, MessageLog, Outcome, RenderContext, Reply};
+use crate::host::{CapabilityKind, HostEvent, MessageLog, Outcome, RenderContext, Reply};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -1466,7 +1466,7 @@ fn moving_through_capabilities_renders_only_the_one_stopped_on() {
 #[test]
 fn a_resent_render_lands_in_its_capability() {
     let mut h = rendered();
-    let params = h.state.ctx.render_params("visitor_panel");
+    let params = h.state.ctx.render_params(&CapabilityKind::VisitorPanel);
     let effects = super::update::request_effects(
         &mut h.state,
         "com.tgo.demo".into(),
@@ -1682,6 +1682,13 @@ fn a_thousand_reconnecting_plugins_leave_a_short_list() {
         h.state.plugins[0].plugin_id, "com.flaky.980",
         "the newest kept"
     );
+    // The selection (the first plugin, whose panel was shown) moved on to one that is kept.
+    let kept = |id: &str| h.state.plugins.iter().any(|p| p.plugin_id == id);
+    match &h.state.selected {
+        Some(Row::Plugin(id)) => assert!(kept(id), "{id}"),
+        Some(Row::Capability(k)) => assert!(kept(&k.plugin_id), "{k:?}"),
+        other => panic!("selection lost: {other:?}"),
+    }
     h.now += Duration::from_secs(10);
     h.send(Msg::Tick);
     h.state.focus = Pane::Plugins;
@@ -2096,4 +2103,21 @@ fn keys_during_a_re_render_are_kept() {
     let ui = &h.state.shown_rendered().unwrap().ui;
     assert_eq!(ui.focus().map(String::from), moved);
     assert_eq!(ui.selected, rows, "the table's selected row is kept too");
+}
+
+#[test]
+fn lines_the_launcher_dropped_are_counted_in_the_output_header() {
+    let mut h = launched_demo();
+    h.send(Msg::Launcher(vec![
+        line(StreamKind::Stdout, 1, "before the flood"),
+        LauncherEvent::Dropped {
+            id: LaunchId(1),
+            lines: 123_456,
+        },
+        line(StreamKind::Stdout, 2, "after the flood"),
+    ]));
+    h.key(KeyCode::Char('4'));
+    let screen = h.sized(100, 30);
+    assert!(screen.contains("123456 older lines dropped"), "{screen}");
+    assert!(screen.contains("after the flood"), "{screen}");
 }

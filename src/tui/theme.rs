@@ -88,27 +88,60 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ),
 ];
 
+/// Why a theme could not be had.
+#[derive(Debug, thiserror::Error)]
+pub enum ThemeError {
+    #[error("built-in theme {name}: {source}")]
+    Builtin {
+        name: String,
+        source: Box<toml::de::Error>,
+    },
+    #[error(
+        "theme {name:?}: not a built-in theme ({}) and not a readable file: {source}",
+        builtin_names()
+    )]
+    Missing {
+        name: String,
+        source: std::io::Error,
+    },
+    #[error("theme file {}: {source}", path.display())]
+    File {
+        path: std::path::PathBuf,
+        source: Box<toml::de::Error>,
+    },
+}
+
+fn builtin_names() -> String {
+    BUILTIN
+        .iter()
+        .map(|(n, _)| *n)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 impl Theme {
     /// Parses a theme file's text.
-    pub fn from_toml(text: &str) -> Result<Self, String> {
-        toml::from_str(text).map_err(|e| e.to_string())
+    pub fn from_toml(text: &str) -> Result<Self, toml::de::Error> {
+        toml::from_str(text)
     }
 
     /// A built-in theme by name, or a theme file by path.
-    pub fn load(name_or_path: &str) -> Result<Self, String> {
+    pub fn load(name_or_path: &str) -> Result<Self, ThemeError> {
         if let Some((_, text)) = BUILTIN.iter().find(|(n, _)| *n == name_or_path) {
-            return Self::from_toml(text)
-                .map_err(|e| format!("built-in theme {name_or_path}: {e}"));
+            return Self::from_toml(text).map_err(|e| ThemeError::Builtin {
+                name: name_or_path.into(),
+                source: Box::new(e),
+            });
         }
         let path = Path::new(name_or_path);
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            let names: Vec<_> = BUILTIN.iter().map(|(n, _)| *n).collect();
-            format!(
-                "theme {name_or_path:?}: not a built-in theme ({}) and not a readable file: {e}",
-                names.join(", ")
-            )
+        let text = std::fs::read_to_string(path).map_err(|source| ThemeError::Missing {
+            name: name_or_path.into(),
+            source,
         })?;
-        Self::from_toml(&text).map_err(|e| format!("theme file {}: {e}", path.display()))
+        Self::from_toml(&text).map_err(|e| ThemeError::File {
+            path: path.to_path_buf(),
+            source: Box::new(e),
+        })
     }
 
     pub fn text(&self) -> Style {
@@ -171,14 +204,18 @@ mod tests {
         let t = Theme::from_toml("name = \"mine\"\naccent = \"#ff8800\"").unwrap();
         assert_eq!(t.accent, ThemeColor(Color::Rgb(255, 136, 0)));
         assert_eq!(t.fg, Theme::default().fg);
-        let err = Theme::from_toml("accent = \"sparkly\"").unwrap_err();
+        let err = Theme::from_toml("accent = \"sparkly\"")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("sparkly"), "{err}");
-        let err = Theme::from_toml("nonsense = \"red\"").unwrap_err();
+        let err = Theme::from_toml("nonsense = \"red\"")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("nonsense"), "{err}");
+        let err = Theme::load("no-such-theme").unwrap_err().to_string();
         assert!(
-            Theme::load("no-such-theme")
-                .unwrap_err()
-                .contains("dark, light, high-contrast")
+            err.starts_with("theme \"no-such-theme\": not a built-in theme (dark, light, high-contrast) and not a readable file: "),
+            "{err}"
         );
     }
 }

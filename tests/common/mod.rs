@@ -146,7 +146,8 @@ impl TestHost {
     }
 
     pub async fn render(&self, plugin_id: &str) -> Outcome {
-        let params = host::RenderContext::default().render_params("visitor_panel");
+        let params =
+            host::RenderContext::default().render_params(&host::CapabilityKind::VisitorPanel);
         self.handle
             .request(plugin_id, "visitor_panel/render", params)
             .await

@@ -13,6 +13,19 @@ use ratatui::text::{Line, Span};
 /// Longest single token drawn; longer strings end in `…` (`y` copies the full text).
 const MAX_TOKEN_CHARS: usize = 4096;
 const INDENT: &str = "  ";
+/// Deepest indentation written out. Deeper lines keep this indent and say their depth: a
+/// 300 000-deep answer indented in full is quadratic (its first 20 000 lines alone would hold
+/// 300 MB of spaces), and nothing past the pane's width is seen anyway.
+const MAX_INDENT_LEVELS: usize = 32;
+
+/// The indentation of a line at `depth`, bounded by [`MAX_INDENT_LEVELS`].
+fn indent(depth: usize) -> String {
+    if depth <= MAX_INDENT_LEVELS {
+        INDENT.repeat(depth)
+    } else {
+        format!("{}{depth}» ", INDENT.repeat(MAX_INDENT_LEVELS))
+    }
+}
 
 /// What a piece of a detail line is, so the cache stays theme-free and colours are applied
 /// only to the lines on screen.
@@ -205,7 +218,7 @@ impl Sink for LineSink {
     fn newline(&mut self, depth: usize) {
         if self.total < self.max {
             self.doc.lines.push(std::mem::take(&mut self.current));
-            self.current.push((Tok::Plain, INDENT.repeat(depth)));
+            self.current.push((Tok::Plain, indent(depth)));
         }
         self.total += 1;
     }
@@ -218,8 +231,9 @@ impl Sink for TextSink {
         self.0.push_str(text);
     }
     fn newline(&mut self, depth: usize) {
+        // Bounded like the screen's, but with no depth marker: the copy stays valid JSON.
         self.0.push('\n');
-        for _ in 0..depth {
+        for _ in 0..depth.min(MAX_INDENT_LEVELS) {
             self.0.push_str(INDENT);
         }
     }
@@ -329,6 +343,38 @@ mod tests {
         let lines = plain(&json_lines(&raw, &Theme::default(), 10));
         assert_eq!(lines.len(), 10);
         assert_eq!(lines[9], "… 93 more lines");
+    }
+
+    #[test]
+    fn a_very_deep_payload_costs_memory_in_its_size_not_its_depth_squared() {
+        // The 3.8 MB answer nested 300 000 deep of `rogue.py deep`.
+        let n = 100_000;
+        let mut raw = br#"{"jsonrpc":"2.0","id":1,"result":"#.to_vec();
+        raw.extend(br#"{"template":"group","data":{"items":["#.repeat(n));
+        raw.extend_from_slice(br#"{"template":"text","data":{"text":"bottom"}}"#);
+        raw.extend(b"]}}".repeat(n));
+        raw.push(b'}');
+        let d = doc(&raw, 20_000);
+        assert_eq!(d.lines.len(), 20_000);
+        let held: usize = d.lines.iter().flatten().map(|(_, s)| s.len()).sum();
+        assert!(held < 4 << 20, "{held} bytes of lines");
+        let deep = d.lines[19_000]
+            .iter()
+            .map(|(_, s)| s.as_str())
+            .collect::<String>();
+        assert!(deep.starts_with(&"  ".repeat(32)), "{deep}");
+        assert!(deep.contains("» "), "the depth is said: {deep}");
+        let copied = pretty_text(&raw);
+        assert!(
+            copied.len() < raw.len() * 40,
+            "{} bytes copied",
+            copied.len()
+        );
+        // The same tokens, only whitespace added.
+        assert_eq!(
+            copied.replace(char::is_whitespace, ""),
+            String::from_utf8(raw).unwrap()
+        );
     }
 
     #[test]

@@ -27,16 +27,6 @@ fn fmt_latency(d: Duration) -> String {
     }
 }
 
-fn fmt_size(n: usize) -> String {
-    if n < 1024 {
-        format!("{n} B")
-    } else if n < 1024 * 1024 {
-        format!("{:.1} KB", n as f64 / 1024.0)
-    } else {
-        format!("{:.1} MB", n as f64 / (1024.0 * 1024.0))
-    }
-}
-
 fn arrow(dir: Direction, theme: &Theme) -> Span<'static> {
     match dir {
         Direction::Out => Span::styled("→", theme.fg(theme.dir_out)),
@@ -175,7 +165,7 @@ fn fit_spans(spans: Vec<Span<'static>>, w: usize) -> Vec<Span<'static>> {
 fn row(e: &LogEntry, theme: &Theme, width: usize, plugin_w: usize) -> Line<'static> {
     let (label, label_style) = label(e, theme);
     let latency = e.latency.filter(|_| is_response(e)).map(fmt_latency);
-    let size = (!e.raw.is_empty()).then(|| fmt_size(e.raw.len()));
+    let size = (!e.raw.is_empty()).then(|| crate::text::bytes(e.raw.len()));
     let mark = if super::filter::is_error(e) {
         Span::styled("!", theme.fg(theme.error).add_modifier(Modifier::BOLD))
     } else {
@@ -421,7 +411,7 @@ fn checked_lines(checked: &Checked, theme: &Theme, width: u16, lines: &mut Vec<L
             format!(
                 "{} answer of {}: not validated here (the render pane has its diagnostics)",
                 sanitize_line(method),
-                fmt_size(*bytes)
+                crate::text::bytes(*bytes)
             ),
             theme.muted(),
         )),
@@ -479,7 +469,7 @@ fn detail_header(
     }
     if !e.raw.is_empty() {
         l2.push(Span::styled(
-            format!("  size {}", fmt_size(e.raw.len())),
+            format!("  size {}", crate::text::bytes(e.raw.len())),
             theme.muted(),
         ));
     }

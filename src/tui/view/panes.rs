@@ -8,7 +8,7 @@ use super::super::state::{
 use super::super::story::{StoryFile, StoryKey};
 use super::super::uiview;
 use super::{ScreenLayout, cap_title, inner};
-use crate::host::MessageLog;
+use crate::host::{CapabilityKind, MessageLog};
 use crate::jsonui::{Action, Severity};
 use crate::launcher::{ProcState, StreamKind};
 use crate::text::{self, sanitize_line, truncate_width};
@@ -224,17 +224,31 @@ fn detail_lines(text: &str, w: usize, style: Style, lines: &mut Vec<Line<'static
 /// Lines of a crashed plugin's output shown under its row.
 const CRASH_LINES: usize = 3;
 
-/// Display lines of the plugins pane: one per row of `state.rows()`, plus detail lines.
-fn plugin_lines(state: &State, width: u16) -> (Vec<Line<'static>>, Vec<usize>) {
+/// Display lines of the plugins pane: one per row of `state.rows()`, plus detail lines, and
+/// the line of the selected row. Lines are built only until the pane of `height` below the
+/// selection is full: a list of thousands costs what is shown, not what is listed.
+fn plugin_lines(
+    state: &State,
+    width: u16,
+    height: usize,
+) -> (Vec<Line<'static>>, Vec<usize>, Option<usize>) {
     let t = &state.theme;
     let mut lines = Vec::new();
     let mut row_line = Vec::new();
+    let mut sel_line = None;
     let w = width as usize;
     if state.forgotten > 0 {
         let text = format!("… {} older gone plugins not kept", state.forgotten);
         detail_lines(&text, w, t.muted(), &mut lines);
     }
+    let full = |lines: &[Line<'_>], sel: Option<usize>| {
+        let shown_from = plugins_offset(sel, height);
+        (sel.is_some() || state.selected.is_none()) && lines.len() >= shown_from + height
+    };
     for entry in state.entries() {
+        if full(&lines, sel_line) {
+            return (lines, row_line, sel_line);
+        }
         let (p, launch) = match entry {
             Entry::Launch(l) => {
                 let (marker, style) = process_marker(state, l)
@@ -242,6 +256,7 @@ fn plugin_lines(state: &State, width: u16) -> (Vec<Line<'static>>, Vec<usize>) {
                 let mut name_style = style.add_modifier(Modifier::BOLD);
                 if state.selected == Some(Row::Launch(l.id)) {
                     name_style = t.selected();
+                    sel_line = Some(lines.len());
                 }
                 row_line.push(lines.len());
                 lines.push(Line::from(vec![
@@ -268,6 +283,7 @@ fn plugin_lines(state: &State, width: u16) -> (Vec<Line<'static>>, Vec<usize>) {
         let mut name_style = style.add_modifier(Modifier::BOLD);
         if selected {
             name_style = t.selected();
+            sel_line = Some(lines.len());
         }
         row_line.push(lines.len());
         lines.push(Line::from(vec![
@@ -324,13 +340,16 @@ fn plugin_lines(state: &State, width: u16) -> (Vec<Line<'static>>, Vec<usize>) {
             let is_sel = state.selected == Some(Row::Capability(key.clone()));
             let is_shown = state.render.shown == Some(Shown::Cap(key.clone()));
             let pointer = if is_shown { "▸ " } else { "  " };
-            let kind = match c.kind.as_str() {
-                "visitor_panel" => " panel".to_string(),
-                "chat_toolbar" => " toolbar".to_string(),
-                "mcp_tools" => format!(" {} tools", c.tools.len()),
+            let kind = match &c.kind {
+                CapabilityKind::VisitorPanel => " panel".to_string(),
+                CapabilityKind::ChatToolbar => " toolbar".to_string(),
+                CapabilityKind::McpTools => format!(" {} tools", c.tools.len()),
                 other => format!(" {other}"),
             };
             let st = if is_sel { t.selected() } else { style };
+            if is_sel {
+                sel_line = Some(lines.len());
+            }
             row_line.push(lines.len());
             let avail = w.saturating_sub(kind.chars().count()).max(6);
             let title = truncate_width(&sanitize_line(&format!("{pointer}{}", c.title)), avail);
@@ -370,7 +389,7 @@ fn plugin_lines(state: &State, width: u16) -> (Vec<Line<'static>>, Vec<usize>) {
         lines.extend(super::super::wrap::wrap_spans(&[head], w, 2));
         detail_lines(&u.reason, w, t.fg(t.error), &mut lines);
     }
-    (lines, row_line)
+    (lines, row_line, sel_line)
 }
 
 /// A story row under its capability (or its plugin): its name, whether it passed when last
@@ -446,13 +465,7 @@ fn story_line(
 /// The pane's lines, the line of each row, and the scroll that keeps the selection visible:
 /// drawing and mouse hits both derive it here, so a click lands on what is drawn.
 fn plugins_scrolled(state: &State, body: Rect) -> (Vec<Line<'static>>, Vec<usize>, usize) {
-    let (lines, row_line) = plugin_lines(state, body.width);
-    let rows = state.rows();
-    let sel = state
-        .selected
-        .as_ref()
-        .and_then(|s| rows.iter().position(|r| r == s))
-        .and_then(|i| row_line.get(i).copied());
+    let (lines, row_line, sel) = plugin_lines(state, body.width, body.height as usize);
     let offset = plugins_offset(sel, body.height as usize);
     (lines, row_line, offset)
 }
@@ -717,7 +730,7 @@ fn toolbar_buttons(state: &State, area: Rect) -> Vec<(CapKey, u16, u16)> {
     let mut x = area.right().saturating_sub(1);
     let mut out = Vec::new();
     for (index, c) in p.capabilities.iter().enumerate().rev() {
-        if c.kind != "chat_toolbar" {
+        if c.kind != CapabilityKind::ChatToolbar {
             continue;
         }
         let label = format!("[{}]", truncate_width(&sanitize_line(&c.title), 16));

@@ -16,12 +16,18 @@
 //! [`HostConfig`] it is given, which is used as is: callers should pass a modest budget such as
 //! [`SUGGESTED_LOG_BUDGET_BYTES`] so the log does not dominate memory during a long run.
 
-use crate::host::context::{capability_render_params, render_method};
-use crate::host::{self, HostConfig, HostEvent, HostHandle, Outcome, PluginInfo, RenderContext};
+pub mod live;
+pub mod minimal;
+pub mod report;
+
+use crate::host::context::capability_render_params;
+use crate::host::{
+    self, CapabilityKind, HostConfig, HostEvent, HostHandle, Outcome, PluginInfo, RenderContext,
+};
 use crate::launcher::{ChildPlugin, LaunchSpec};
 use crate::protocol::DEFAULT_MAX_FRAME_BYTES;
 use crate::protocol::codec::{FrameCodec, FrameError};
-use crate::protocol::jsonrpc::{self, Message, ResponseBody};
+use crate::protocol::jsonrpc::{self, Message, RawJson, ResponseBody};
 use anyhow::{Context, anyhow};
 use bytes::{Bytes, BytesMut};
 use futures::{FutureExt, SinkExt, StreamExt};
@@ -65,7 +71,8 @@ pub struct BenchOptions {
     pub method: Option<String>,
     /// Default: realistic render params when `method` renders a capability, else `{}`.
     pub params: Option<Value>,
-    /// Draw a progress bar on stderr (only when stderr is a terminal).
+    /// Draw the live view (progress, rate, ETA, failures, sparklines) on stderr, when it is
+    /// a terminal.
     pub progress: bool,
     /// After the load, run [`raw_pingpong`] with as many frames, the same concurrency and an
     /// answer of the plugin as payload, so the report carries its own baseline.
@@ -77,8 +84,11 @@ pub struct BenchOptions {
 pub struct Percentiles {
     pub min: u64,
     pub p50: u64,
+    pub p75: u64,
     pub p90: u64,
+    pub p95: u64,
     pub p99: u64,
+    pub p999: u64,
     pub max: u64,
     pub mean: f64,
 }
@@ -100,14 +110,17 @@ impl Percentiles {
         Self {
             min: u64::from(samples[0]),
             p50: rank(50.0),
+            p75: rank(75.0),
             p90: rank(90.0),
+            p95: rank(95.0),
             p99: rank(99.0),
+            p999: rank(99.9),
             max: u64::from(samples[samples.len() - 1]),
             mean: sum as f64 / samples.len() as f64,
         }
     }
 
-    fn to_text(self) -> String {
+    pub(crate) fn to_text(self) -> String {
         format!(
             "min {}  p50 {}  p90 {}  p99 {}  max {}  mean {:.1}",
             self.min, self.p50, self.p90, self.p99, self.max, self.mean
@@ -115,7 +128,7 @@ impl Percentiles {
     }
 }
 
-fn secs<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+pub(crate) fn secs<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_f64(d.as_secs_f64())
 }
 
@@ -138,8 +151,19 @@ pub struct BenchReport {
     pub throughput_per_s: f64,
     /// Of every finished request, whatever its outcome.
     pub latency_us: Percentiles,
+    /// The same latencies as a histogram, bars spaced by ratio (see [`report::histogram`]).
+    pub latency_histogram_us: Vec<report::Bucket>,
     /// Why the run ended before its limit (the plugin went away).
     pub aborted: Option<String>,
+    /// `throughput_per_s` again, under the name CI scripts read next to the two below.
+    pub throughput_per_sec: f64,
+    /// The minimal host's throughput with the same plugin, requests and concurrency,
+    /// measured in the same run (`baseline`).
+    pub baseline_throughput_per_sec: Option<f64>,
+    /// `throughput_per_sec / baseline_throughput_per_sec`: 1.0 is as fast as the minimal host.
+    pub ratio: Option<f64>,
+    /// The minimal host's whole measurement.
+    pub minimal_host: Option<minimal::MinimalReport>,
     /// The raw ping-pongs measured in the same run (`baseline`): echo in the same runtime,
     /// and echo on its own thread.
     pub baseline: Option<PingPongReport>,
@@ -147,28 +171,51 @@ pub struct BenchReport {
 }
 
 impl BenchReport {
+    /// The report as load testers print one: summary, percentile table, histogram, then the
+    /// references measured in the same run.
     pub fn to_text(&self) -> String {
         let mut out = format!(
-            "bench {} {}: {} requests in {:.2} s at concurrency {} = {:.1} req/s\n",
+            "bench {} {} · {} requests at concurrency {} in {:.2} s\n\n",
             self.plugin_id,
             self.method,
-            self.requests,
-            self.elapsed.as_secs_f64(),
+            group_digits(self.requests),
             self.concurrency,
-            self.throughput_per_s
+            self.elapsed.as_secs_f64(),
         );
         out += &format!(
-            "  ok {}  plugin errors {}  timeouts {}  other failures {}\n",
-            self.ok, self.plugin_errors, self.timeouts, self.other_failures
+            "  throughput   {}/s",
+            group_digits(self.throughput_per_s.round() as u64)
         );
-        out += &format!("  latency µs: {}\n", self.latency_us.to_text());
+        if let (Some(ratio), Some(base)) = (self.ratio, self.baseline_throughput_per_sec) {
+            out += &format!(
+                "   {ratio:.2}× the minimal host ({}/s, same plugin, same run)",
+                group_digits(base.round() as u64)
+            );
+        }
+        out += &format!(
+            "\n  outcomes     ok {}  plugin errors {}  timeouts {}  other failures {}\n",
+            group_digits(self.ok),
+            group_digits(self.plugin_errors),
+            group_digits(self.timeouts),
+            group_digits(self.other_failures)
+        );
         if let Some(why) = &self.aborted {
             out += &format!("  stopped early: {why}\n");
+        }
+        out += "\nlatency\n";
+        out += &report::percentile_table(&self.latency_us);
+        if !self.latency_histogram_us.is_empty() {
+            out += "\nlatency histogram\n";
+            out += &report::histogram_text(&self.latency_histogram_us, 40);
+        }
+        if let Some(m) = &self.minimal_host {
+            out += "\n";
+            out += &m.to_text();
         }
         for raw in [&self.baseline, &self.baseline_apart].into_iter().flatten() {
             out += &raw.to_text();
             out += &format!(
-                "  host vs this raw: p50 {:.2}x, throughput {:.2}x\n",
+                "  host vs this raw: p50 {:.2}×, throughput {:.2}×\n",
                 self.latency_us.p50 as f64 / raw.latency_us.p50.max(1) as f64,
                 self.throughput_per_s / raw.throughput_per_s.max(f64::MIN_POSITIVE)
             );
@@ -238,18 +285,41 @@ pub async fn run(opts: BenchOptions) -> Result<BenchReport, BenchError> {
     };
     drop(events);
     let result = match prepared {
-        Ok((plugin_id, method, params)) => Ok(load(&host, &opts, plugin_id, method, params).await),
+        Ok((plugin_id, method, params)) => {
+            let asked = (method.clone(), params.clone());
+            let (report, answer) = load(&host, &opts, plugin_id, method, params).await;
+            Ok((report, answer, asked))
+        }
         Err(e) => Err(e),
     };
 
     host.shutdown().await;
     child.stop(opts.host.shutdown_grace).await;
-    let (mut report, answer) = result?;
+    let (mut report, answer, (method, params)) = result?;
     if opts.baseline {
+        // The same plugin, launched again, driven by the least a host can do.
+        let socket = opts.host.socket.clone().unwrap_or_else(|| {
+            std::env::temp_dir().join(format!("tgo-bench-minimal-{}.sock", std::process::id()))
+        });
+        let minimal = minimal::minimal_host(
+            socket,
+            &opts.command,
+            report.requests.max(1),
+            report.concurrency,
+            &method,
+            &params,
+            opts.host.shutdown_grace,
+        )
+        .await
+        .map_err(BenchError::CouldNotRun)?;
+        report.baseline_throughput_per_sec = Some(minimal.throughput_per_s);
+        report.ratio =
+            Some(report.throughput_per_s / minimal.throughput_per_s.max(f64::MIN_POSITIVE));
+        report.minimal_host = Some(minimal);
         // Same frame count, concurrency and answer size, with no host and no plugin logic.
         let payload = answer.map_or_else(
             || Bytes::from_static(b"{}"),
-            |v| Bytes::from(serde_json::to_vec(&v).unwrap_or_default()),
+            |raw| Bytes::copy_from_slice(raw.as_bytes()),
         );
         let frames = report.requests.max(1);
         let c = report.concurrency;
@@ -315,7 +385,7 @@ async fn wait_for_register(
 
 /// The method and params to send, from the options or the plugin's capabilities.
 fn pick_request(opts: &BenchOptions, info: &PluginInfo) -> anyhow::Result<(String, Value)> {
-    let renders = |i: usize| render_method(&info.capabilities[i].kind);
+    let renders = |i: usize| info.capabilities[i].kind.render_method();
     let method = match &opts.method {
         Some(m) => m.clone(),
         None => (0..info.capabilities.len())
@@ -349,11 +419,12 @@ struct Run {
     limit: u64,
     deadline: Option<Instant>,
     issued: AtomicU64,
-    finished: AtomicU64,
+    /// What the live view shows.
+    counters: live::Counters,
     stop: AtomicBool,
     aborted: Mutex<Option<String>>,
     /// One answer of the plugin, kept as the baseline's payload.
-    sample: Mutex<Option<Value>>,
+    sample: Mutex<Option<RawJson>>,
     sampled: AtomicBool,
 }
 
@@ -406,9 +477,15 @@ async fn worker(host: HostHandle, run: Arc<Run>) -> Tally {
                 break;
             }
         };
-        let outcome = ticket.wait().await.outcome;
+        // Nothing here looks inside answers: they stay raw (checked, never parsed).
+        let outcome = ticket.wait_raw().await.outcome;
         let us = u32::try_from(started.elapsed().as_micros()).unwrap_or(u32::MAX);
         tally.samples.push(us);
+        run.counters.record(
+            u64::from(us),
+            !matches!(outcome, Outcome::Result { .. } | Outcome::Timeout { .. }),
+            matches!(outcome, Outcome::Timeout { .. }),
+        );
         match outcome {
             Outcome::Result { value } => {
                 tally.ok += 1;
@@ -424,7 +501,6 @@ async fn worker(host: HostHandle, run: Arc<Run>) -> Tally {
             }
             Outcome::InvalidAnswer { .. } | Outcome::Cancelled => tally.other += 1,
         }
-        run.finished.fetch_add(1, Ordering::Relaxed);
     }
     tally
 }
@@ -436,7 +512,7 @@ async fn load(
     plugin_id: String,
     method: String,
     params: Value,
-) -> (BenchReport, Option<Value>) {
+) -> (BenchReport, Option<RawJson>) {
     let concurrency = opts.concurrency.max(1);
     let limit = match (opts.requests, opts.duration) {
         (Some(n), _) => n,
@@ -451,14 +527,20 @@ async fn load(
         limit,
         deadline: opts.duration.map(|d| started + d),
         issued: AtomicU64::new(0),
-        finished: AtomicU64::new(0),
+        counters: live::Counters::default(),
         stop: AtomicBool::new(false),
         aborted: Mutex::new(None),
         sample: Mutex::new(None),
         sampled: AtomicBool::new(false),
     });
-    let progress = (opts.progress && std::io::stderr().is_terminal())
-        .then(|| tokio::spawn(draw_progress(run.clone(), opts.requests, opts.duration)));
+    let progress = (opts.progress && std::io::stderr().is_terminal()).then(|| {
+        tokio::spawn(live_view(
+            run.clone(),
+            opts.requests,
+            opts.duration,
+            started,
+        ))
+    });
     let workers: Vec<_> = (0..concurrency)
         .map(|_| tokio::spawn(worker(host.clone(), run.clone())))
         .collect();
@@ -487,7 +569,13 @@ async fn load(
         other_failures: tally.other,
         elapsed,
         throughput_per_s: per_second(requests, elapsed),
+        throughput_per_sec: per_second(requests, elapsed),
+        baseline_throughput_per_sec: None,
+        ratio: None,
+        minimal_host: None,
         latency_us: Percentiles::from_samples(&mut tally.samples),
+        // Sorted by the line above.
+        latency_histogram_us: report::histogram(&tally.samples),
         aborted,
         baseline: None,
         baseline_apart: None,
@@ -495,47 +583,97 @@ async fn load(
     (report, run.sample.lock().take())
 }
 
-fn per_second(n: u64, elapsed: Duration) -> f64 {
+/// `12345678` as `12 345 678` (thin groups, as the rest of the report).
+pub(crate) fn group_digits(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(' ');
+        }
+        out.push(c);
+    }
+    out
+}
+
+pub(crate) fn per_second(n: u64, elapsed: Duration) -> f64 {
     let s = elapsed.as_secs_f64();
     if s > 0.0 { n as f64 / s } else { 0.0 }
 }
 
-/// Redraws a progress bar (a spinner when only a duration bounds the run) every 100 ms.
-/// Dropped by aborting its task; the bar clears itself then.
-async fn draw_progress(run: Arc<Run>, requests: Option<u64>, duration: Option<Duration>) {
-    use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-    let bar = match (requests, duration) {
-        (None, Some(_)) => {
-            let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-            if let Ok(style) =
-                ProgressStyle::with_template("{spinner} {pos} requests  {per_sec}  {elapsed}")
-            {
-                bar.set_style(style);
-            }
-            bar
-        }
-        (n, _) => {
-            let len = n.unwrap_or(DEFAULT_REQUESTS);
-            let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
-            if let Ok(style) =
-                ProgressStyle::with_template("{bar:40} {pos}/{len} requests  {per_sec}  {elapsed}")
-            {
-                bar.set_style(style);
-            }
-            bar
-        }
+/// Redraws the live view every [`live::TICK`] until aborted; the view is cleared then, so the
+/// report is printed where it stood. Nothing is drawn when the terminal cannot take an inline
+/// viewport (its cursor position cannot be read).
+async fn live_view(
+    run: Arc<Run>,
+    total: Option<u64>,
+    duration: Option<Duration>,
+    started: Instant,
+) {
+    use ratatui::{Terminal, TerminalOptions, Viewport, backend::CrosstermBackend};
+    let backend = CrosstermBackend::new(std::io::stderr());
+    let Ok(terminal) = Terminal::with_options(
+        backend,
+        TerminalOptions {
+            viewport: Viewport::Inline(live::HEIGHT),
+        },
+    ) else {
+        return;
     };
-    struct Clear(indicatif::ProgressBar);
+    /// Blanks the view and leaves the cursor where it began, for the report.
+    struct Clear(Terminal<CrosstermBackend<std::io::Stderr>>);
     impl Drop for Clear {
         fn drop(&mut self) {
-            self.0.finish_and_clear();
+            use ratatui::backend::{Backend, ClearType};
+            let at = self.0.get_frame().area().as_position();
+            let b = self.0.backend_mut();
+            let _ = b.set_cursor_position(at);
+            let _ = b.clear_region(ClearType::AfterCursor);
+            let _ = b.show_cursor();
+            let _ = Backend::flush(b);
         }
     }
-    let bar = Clear(bar);
-    let mut tick = tokio::time::interval(Duration::from_millis(100));
+    let mut terminal = Clear(terminal);
+    let mut snap = live::Snapshot {
+        total: if duration.is_some() && total.is_none() {
+            None
+        } else {
+            Some(total.unwrap_or(DEFAULT_REQUESTS))
+        },
+        duration,
+        ..Default::default()
+    };
+    let (mut last_n, mut last_sum, mut last_at) = (0u64, 0u64, Instant::now());
+    let mut tick = tokio::time::interval(live::TICK);
     loop {
         tick.tick().await;
-        bar.0.set_position(run.finished.load(Ordering::Relaxed));
+        let c = &run.counters;
+        let (n, sum) = (
+            c.finished.load(Ordering::Relaxed),
+            c.latency_sum_us.load(Ordering::Relaxed),
+        );
+        let now = Instant::now();
+        let dt = now.duration_since(last_at).as_secs_f64().max(1e-6);
+        if n > 0 || !snap.rates.is_empty() {
+            snap.rates.push(((n - last_n) as f64 / dt).round() as u64);
+            snap.latencies
+                .push((sum - last_sum).checked_div(n - last_n).unwrap_or(0));
+        }
+        snap.finished = n;
+        snap.errors = c.errors.load(Ordering::Relaxed);
+        snap.timeouts = c.timeouts.load(Ordering::Relaxed);
+        snap.max_us = c.latency_max_us.swap(0, Ordering::Relaxed);
+        snap.elapsed = started.elapsed();
+        (last_n, last_sum, last_at) = (n, sum, now);
+        // Only the points that can be drawn are kept.
+        for v in [&mut snap.rates, &mut snap.latencies] {
+            if v.len() > 512 {
+                v.drain(..v.len() - 512);
+            }
+        }
+        if terminal.0.draw(|f| live::draw(f, &snap)).is_err() {
+            return;
+        }
     }
 }
 
@@ -563,13 +701,13 @@ impl PingPongReport {
             "raw ping-pong"
         };
         format!(
-            "{name}: {} frames ({} B out, {} B back) in {:.2} s at concurrency {} = {:.1} /s\n  latency µs: {}\n",
+            "{name}: {} frames ({} B out, {} B back) in {:.2} s at concurrency {} = {}/s\n  latency µs: {}\n",
             self.frames,
             self.request_bytes,
             self.answer_bytes,
             self.elapsed.as_secs_f64(),
             self.concurrency,
-            self.throughput_per_s,
+            group_digits(self.throughput_per_s.round() as u64),
             self.latency_us.to_text()
         )
     }
@@ -654,7 +792,7 @@ async fn pingpong(
     serde_json::from_slice::<serde::de::IgnoredAny>(&payload)
         .context("the ping-pong payload is not JSON")?;
     let concurrency = concurrency.max(1);
-    let params = RenderContext::default().render_params("visitor_panel");
+    let params = RenderContext::default().render_params(&CapabilityKind::VisitorPanel);
     let req_prefix = br#"{"jsonrpc":"2.0","id":"#.to_vec();
     let req_suffix = format!(r#","method":"visitor_panel/render","params":{params}}}"#);
     let ans_prefix = req_prefix.clone();
