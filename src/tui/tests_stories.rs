@@ -154,6 +154,15 @@ fn stories_are_listed_under_the_capability_they_start_with() {
     h.state.selected = Some(vip.clone());
     quiet(&mut h);
     insta::assert_snapshot!("stories_in_the_plugins_pane", h.sized(100, 30));
+    // A story selected below the pane's bottom is scrolled into view.
+    h.state.selected = Some(Row::Story(StoryKey {
+        plugin_id: "com.tgo.demo".into(),
+        path: PathBuf::from(DIR).join("stories/broken.scenario.yml"),
+    }));
+    let short = h.sized(100, 11);
+    assert!(short.contains("⚠ broken.scenar"), "{short}");
+    h.state.selected = Some(vip.clone());
+    h.sized(100, 30);
     // Enter reads the file afresh to play it.
     let load = vec![Effect::LoadStory(StoryKey {
         plugin_id: "com.tgo.demo".into(),

@@ -369,11 +369,15 @@ fn plugin_lines(
                 detail_lines(&about, w, t.muted(), &mut lines);
             }
             for (_, f) in stories.iter().filter(|(at, _)| *at == Some(index)) {
-                story_line(state, p, f, w, &mut lines, &mut row_line);
+                if story_line(state, p, f, w, &mut lines, &mut row_line) {
+                    sel_line = Some(row_line[row_line.len() - 1]);
+                }
             }
         }
         for (_, f) in stories.iter().filter(|(at, _)| at.is_none()) {
-            story_line(state, p, f, w, &mut lines, &mut row_line);
+            if story_line(state, p, f, w, &mut lines, &mut row_line) {
+                sel_line = Some(row_line[row_line.len() - 1]);
+            }
         }
     }
 
@@ -393,7 +397,8 @@ fn plugin_lines(
 }
 
 /// A story row under its capability (or its plugin): its name, whether it passed when last
-/// played, and, selected, its file and steps (or why it cannot be read).
+/// played, and, selected, its file and steps (or why it cannot be read). Whether it is the
+/// selected row.
 fn story_line(
     state: &State,
     p: &PluginView,
@@ -401,7 +406,7 @@ fn story_line(
     w: usize,
     lines: &mut Vec<Line<'static>>,
     row_line: &mut Vec<usize>,
-) {
+) -> bool {
     let t = &state.theme;
     let key = StoryKey {
         plugin_id: p.plugin_id.clone(),
@@ -460,6 +465,7 @@ fn story_line(
             ),
         }
     }
+    selected
 }
 
 /// The pane's lines, the line of each row, and the scroll that keeps the selection visible:
