@@ -447,6 +447,7 @@ async fn run_console(cli: &Cli, file: &Config, log_path: PathBuf) -> ExitCode {
         log_path,
         record: cli.record.clone(),
         visitors_file: Some(crate::config::state_dir().join("visitors.json")),
+        history_file: Some(crate::config::state_dir().join("history.jsonl")),
         force: cli.force,
         personal,
     };

@@ -81,6 +81,9 @@ pub struct Config {
     /// `[[filter]]`: named inspector filters.
     #[serde(default, rename = "filter")]
     pub filters: Vec<FilterConfig>,
+    /// `[restore]`: what the console sends again when it walks a restarted plugin back to
+    /// what was on screen.
+    pub restore: RestoreConfig,
     /// The file this came from and its text, to name lines in errors (none: defaults).
     #[serde(skip)]
     pub source: Option<(PathBuf, String)>,
@@ -123,6 +126,17 @@ impl Config {
             None => "the default keymap".into(),
         }
     }
+}
+
+/// What walking a restarted plugin back to what was on screen may send again besides clicks
+/// and selections (both change what the plugin holds, so neither is sent unless asked).
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct RestoreConfig {
+    /// Form submits on the path.
+    pub form_submit: bool,
+    /// Buttons that ask for a confirmation first.
+    pub confirmed: bool,
 }
 
 /// Default render context.

@@ -33,6 +33,9 @@ fn tmux_here() -> bool {
 
 struct Tmux {
     session: String,
+    /// The console's `$XDG_STATE_HOME` (its log, recent visitors, request history): the
+    /// test's own, never the user's.
+    _state: tempfile::TempDir,
 }
 
 impl Tmux {
@@ -95,6 +98,8 @@ impl Tmux {
         static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
         let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let session = format!("tgo-e2e-{}-{n}", std::process::id());
+        let state = tempfile::tempdir().unwrap();
+        let cmd = format!("export XDG_STATE_HOME='{}'; {cmd}", state.path().display());
         Self::run(&[
             "new-session",
             "-d",
@@ -104,9 +109,12 @@ impl Tmux {
             &width.to_string(),
             "-y",
             &height.to_string(),
-            cmd,
+            &cmd,
         ]);
-        Tmux { session }
+        Tmux {
+            session,
+            _state: state,
+        }
     }
 
     /// The watchdog's pid: the child of the pane's shell (the process the shell started).

@@ -30,8 +30,17 @@ const CRASH_LOOP_AFTER: u32 = 3;
 const WATCH_DEBOUNCE: Duration = Duration::from_millis(300);
 /// Output lines kept in a [`LaunchedView`].
 const VIEW_LINES: usize = 3;
-/// Directories a watch never looks into.
-const IGNORED_DIRS: [&str; 5] = [".git", "target", "node_modules", "__pycache__", ".venv"];
+/// Directories a watch never looks into (`stories` and `__snapshots__` hold the console's
+/// scenario files: saving one, or a played story's `.snap.new`, is no change to the plugin).
+const IGNORED_DIRS: [&str; 7] = [
+    ".git",
+    "target",
+    "node_modules",
+    "__pycache__",
+    ".venv",
+    "stories",
+    "__snapshots__",
+];
 
 /// What every launched plugin shares.
 #[derive(Clone, Debug)]
@@ -805,6 +814,8 @@ pub(crate) fn is_ignored(root: &Path, path: &Path) -> bool {
         || file.ends_with('~')
         || file.starts_with(".#")
         || file == "4913" // vim's check that it can write in the directory
+        || file.ends_with(".scenario.yml")
+        || file.ends_with(".scenario.yaml")
 }
 
 fn watch_tree(watcher: &mut notify::RecommendedWatcher, root: &Path, dir: &Path) {
@@ -885,6 +896,11 @@ mod tests {
             "/p/main.py~",
             "/p/.#main.py",
             "/p/4913",
+            "/p/stories",
+            "/p/stories/orders.scenario.yml",
+            "/p/orders.scenario.yml",
+            "/p/tests/a.scenario.yaml",
+            "/p/__snapshots__/orders.panel.snap.new",
         ] {
             assert!(is_ignored(root, Path::new(p)), "{p}");
         }

@@ -6,6 +6,7 @@
 
 use super::format::{ContextSpec, PluginLaunch, SelectTarget, StepAction};
 use super::player::{Player, Prepared};
+use super::write::{q, snapshot_name, step_yaml, y};
 use crate::host::register::parse_register;
 use crate::host::{Capability, ConnId, Direction, EntryKind, LogEntry, RenderContext};
 use serde_json::{Map, Value, json};
@@ -171,7 +172,7 @@ pub fn generate(entries: &[LogEntry], opts: &FromRecording) -> Result<String, Ge
     let _ = writeln!(out, "plugin:");
     match &opts.launch {
         PluginLaunch::Command(cmd) => {
-            let _ = writeln!(out, "  command: {}", Value::from(cmd.clone()));
+            let _ = writeln!(out, "  command: {}", y(&Value::from(cmd.clone())));
         }
         PluginLaunch::Manifest(m) => {
             let _ = writeln!(out, "  manifest: {}", q(&m.display().to_string()));
@@ -181,17 +182,12 @@ pub fn generate(entries: &[LogEntry], opts: &FromRecording) -> Result<String, Ge
     if let Some(map) = ctx.as_object().filter(|m| !m.is_empty()) {
         let _ = writeln!(out, "context:");
         for (k, v) in map {
-            let _ = writeln!(out, "  {k}: {v}");
+            let _ = writeln!(out, "  {k}: {}", y(v));
         }
     }
     let _ = writeln!(out, "steps:");
     out.push_str(&steps);
     Ok(out)
-}
-
-/// A YAML double-quoted scalar (JSON string syntax is valid YAML).
-fn q(s: &str) -> String {
-    Value::from(s).to_string()
 }
 
 /// The capabilities registered on each connection.
@@ -329,49 +325,6 @@ fn player_caps_title(player: &Player, method: &str, index: usize) -> Option<Stri
         .title
         .clone();
     (caps.iter().filter(|c| c.title == title).count() == 1).then_some(title)
-}
-
-fn step_yaml(a: &StepAction) -> String {
-    match a {
-        StepAction::Render(c) => format!("render: {}", q(c)),
-        StepAction::Click(b) => format!("click: {}", q(b)),
-        StepAction::Select(SelectTarget::Id(id)) => format!("select: {{id: {}}}", q(id)),
-        StepAction::Select(SelectTarget::Row(n)) => format!("select: {{row: {n}}}"),
-        StepAction::Select(SelectTarget::Label(l)) => format!("select: {{label: {}}}", q(l)),
-        StepAction::Submit { form, data } => format!(
-            "submit: {{form: {}, data: {}}}",
-            q(form.as_deref().unwrap_or("submit")),
-            Value::Object(data.clone())
-        ),
-        StepAction::Tool { name, arguments } => {
-            format!("tool: {{name: {}, arguments: {arguments}}}", q(name))
-        }
-        StepAction::Call { method, params } => {
-            format!("call: {{method: {}, params: {params}}}", q(method))
-        }
-    }
-}
-
-/// `03-click-view_all`: the step number and what it does, as a file-name-safe word.
-fn snapshot_name(n: usize, a: &StepAction) -> String {
-    let slug: String = a
-        .label()
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '_' {
-                c.to_ascii_lowercase()
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    let slug = slug
-        .split('-')
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>()
-        .join("-");
-    let slug: String = slug.chars().take(40).collect();
-    format!("{n:02}-{}", slug.trim_end_matches('-'))
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 //! into typed steps, [`Player`] turns each step into a request against what is shown and judges
 //! the answer against the step's expectations (no I/O but snapshot files), and [`run`] drives a
 //! whole scenario against a freshly launched plugin. [`snapshot`] keeps the golden files,
-//! [`from_recording`] turns a `--record`ed session into a scenario.
+//! [`from_recording`] turns a `--record`ed session into a scenario, [`write`] writes files.
 
 pub mod cli;
 pub mod format;
@@ -14,12 +14,13 @@ mod player;
 pub mod report;
 mod run;
 pub mod snapshot;
+pub mod write;
 
 pub use format::{
-    ContextSpec, Expect, PluginLaunch, PluginSpec, Scenario, ScenarioError, StepAction, StepSpec,
-    load, parse,
+    ContextSpec, Expect, PluginLaunch, PluginSpec, Scenario, ScenarioError, SelectTarget,
+    StepAction, StepSpec, load, parse,
 };
 pub use judge::judge;
 pub use player::{AnswerKind, Player, Prepared};
 pub use report::{ExpectReport, ScenarioReport, StepReport, TestReport};
-pub use run::{RunOptions, find_scenarios, register_failure, run, run_file};
+pub use run::{RunOptions, find_scenarios, register_failure, run, run_file, stories_beside};

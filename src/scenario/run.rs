@@ -109,6 +109,27 @@ pub fn find_scenarios(paths: &[PathBuf]) -> Result<Vec<PathBuf>, FindError> {
     Ok(found)
 }
 
+/// The scenario files that go with a plugin whose manifest is in `dir`: those in `dir`
+/// itself, and those anywhere under its `stories/` and `tests/` (sorted, build and hidden
+/// directories skipped). What cannot be listed is left out.
+pub fn stories_beside(dir: &Path) -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_file() && is_scenario(p))
+        .collect();
+    found.sort();
+    for sub in ["stories", "tests"] {
+        let sub = dir.join(sub);
+        if sub.is_dir() {
+            found.extend(find_scenarios(&[sub]).unwrap_or_default());
+        }
+    }
+    found
+}
+
 /// How to start the scenario's plugin: its command (a relative program path taken from the
 /// working directory) or its manifest's, run in `cwd` (default: the scenario's directory,
 /// or the manifest's own for a manifest).
@@ -304,5 +325,38 @@ mod tests {
             e.ends_with("no *.scenario.yml or *.scenario.yaml file in it"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn stories_beside_a_plugin_are_its_own_directory_stories_and_tests() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        for f in [
+            "plugin.yml",
+            "orders.scenario.yml",
+            "stories/a.scenario.yml",
+            "stories/deep/b.scenario.yaml",
+            "tests/c.scenario.yml",
+            "other/d.scenario.yml",
+            "stories/__snapshots__/e.scenario.yml",
+        ] {
+            let p = root.join(f);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, "").unwrap();
+        }
+        let rel: Vec<String> = stories_beside(root)
+            .iter()
+            .map(|p| p.strip_prefix(root).unwrap().display().to_string())
+            .collect();
+        assert_eq!(
+            rel,
+            [
+                "orders.scenario.yml",
+                "stories/a.scenario.yml",
+                "stories/deep/b.scenario.yaml",
+                "tests/c.scenario.yml"
+            ]
+        );
+        assert!(stories_beside(&root.join("nope")).is_empty());
     }
 }

@@ -124,6 +124,8 @@ pub enum Action {
     Toolbar,
     OpenUrl,
     Copy,
+    /// What is on screen as a scenario file in the plugin's `stories/`.
+    SaveStory,
     // Moving, in whatever has the keyboard.
     MoveDown,
     MoveUp,
@@ -162,6 +164,8 @@ pub enum Action {
     NextField,
     PrevField,
     Send,
+    /// The composer's request as a scenario file (a `call` step).
+    SaveRequest,
     Complete,
     ApplyContext,
     NextPlugin,
@@ -213,6 +217,9 @@ impl Action {
             (Toolbar, _) => "open the first chat_toolbar of the selected plugin",
             (OpenUrl, _) => "open the last open_url in the browser",
             (Copy, _) => "copy the last open_url / copy_text",
+            (SaveStory, _) => {
+                "save what is on screen as a story: stories/NAME.scenario.yml beside the plugin"
+            }
             (MoveDown, Scope::Plugins) | (MoveUp, Scope::Plugins) => "move",
             (MoveDown, Scope::Render)
             | (MoveUp, Scope::Render)
@@ -260,6 +267,9 @@ impl Action {
             (PrevField, _) => "previous field",
             (Send, Scope::Context) => "apply and re-render",
             (Send, _) => "send",
+            (SaveRequest, _) => {
+                "save the request as a story (a call step) in the plugin's stories/"
+            }
             (Complete, _) => "complete the method",
             (ApplyContext, _) => "apply the current context to the params",
             (NextPlugin, _) => "next plugin",
@@ -294,6 +304,8 @@ impl Action {
             StartStop => "start/stop",
             Close => "close",
             Send => "send",
+            SaveStory => "save story",
+            SaveRequest => "save",
             Complete => "complete",
             ApplyContext => "context",
             Confirm => "ok",

@@ -5,6 +5,7 @@
 use super::context_edit::RecentVisitor;
 use super::msg::{CommandOutput, Effect, External, Msg};
 use super::state::State;
+use super::story::Saved;
 use super::update::update;
 use super::view;
 use crate::host::{HostEvent, HostHandle};
@@ -13,6 +14,7 @@ use crossterm::event::Event;
 use futures::{FutureExt, Stream, StreamExt};
 use ratatui::Terminal;
 use ratatui::backend::Backend;
+use std::path::Path;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
@@ -190,6 +192,10 @@ pub struct Sources {
     pub signals: Option<mpsc::UnboundedReceiver<&'static str>>,
     /// Where recent visitors are kept across runs (none: not kept).
     pub visitors_file: Option<std::path::PathBuf>,
+    /// Where the request history is kept across runs (none: not kept).
+    pub history_file: Option<std::path::PathBuf>,
+    /// Writes it (started by the loop from `history_file`).
+    pub history: Option<super::history::Writer>,
 }
 
 /// Most launcher events folded into one message (one redraw) when a plugin prints a flood.
@@ -305,6 +311,12 @@ where
     I: Stream<Item = std::io::Result<Event>> + Unpin + super::input::Pausable,
 {
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
+    if let Some(path) = sources.history_file.clone() {
+        let tx = tx.clone();
+        sources.history = Some(super::history::Writer::start(path, move |text| {
+            let _ = tx.send(Msg::Notice { text, error: true });
+        }));
+    }
     let mut log_updates = host.log_updates();
     let mut log_changed = false;
     let mut log_ready_at = tokio::time::Instant::now();
@@ -373,9 +385,7 @@ where
             _ = tokio::time::sleep(TICK), if state.needs_tick() => Msg::Tick,
             _ = sleep_until_wake(wake), if wake.is_some() => Msg::Tick,
         };
-        let launcher = sources.launcher.as_ref().map(|(l, _)| l);
-        let visitors = sources.visitors_file.as_deref();
-        let mut foreground = handle(state, msg, host, launcher, &tx, platform, visitors);
+        let mut foreground = handle(state, msg, host, sources, &tx, platform);
         dirty = true;
         // Everything else already waiting goes in before the next draw, keys first: a paste
         // without bracketed paste is thousands of keys, a reconnect storm thousands of host
@@ -388,8 +398,7 @@ where
             match input.next().now_or_never() {
                 Some(Some(Ok(ev))) => {
                     if let Some(m) = to_msg(ev) {
-                        foreground
-                            .extend(handle(state, m, host, launcher, &tx, platform, visitors));
+                        foreground.extend(handle(state, m, host, sources, &tx, platform));
                     }
                     continue;
                 }
@@ -414,8 +423,7 @@ where
                 },
             };
             let Some(m) = waiting else { break };
-            let launcher = sources.launcher.as_ref().map(|(l, _)| l);
-            foreground.extend(handle(state, m, host, launcher, &tx, platform, visitors));
+            foreground.extend(handle(state, m, host, sources, &tx, platform));
         }
         // A user's foreground command gets the terminal: the input reader stops so that it
         // takes no key of the command's, and the whole screen is drawn anew after.
@@ -465,10 +473,9 @@ fn handle(
     state: &mut State,
     msg: Msg,
     host: &HostHandle,
-    launcher: Option<&Launcher>,
+    sources: &Sources,
     tx: &mpsc::UnboundedSender<Msg>,
     platform: &mut dyn Platform,
-    visitors_file: Option<&std::path::Path>,
 ) -> Vec<Foreground> {
     let effects = {
         let log = host.log();
@@ -495,7 +502,7 @@ fn handle(
                     let _ = tx.send(Msg::Notice { text, error: true });
                 }
             },
-            other => run_effect(other, host, launcher, tx, platform, visitors_file),
+            other => run_effect(other, host, sources, tx, platform),
         }
     }
     foreground
@@ -659,11 +666,12 @@ async fn sleep_until_wake(wake: Option<Instant>) {
 fn run_effect(
     effect: Effect,
     host: &HostHandle,
-    launcher: Option<&Launcher>,
+    sources: &Sources,
     tx: &mpsc::UnboundedSender<Msg>,
     platform: &mut dyn Platform,
-    visitors_file: Option<&std::path::Path>,
 ) {
+    let launcher = sources.launcher.as_ref().map(|(l, _)| l);
+    let visitors_file = sources.visitors_file.as_deref();
     match effect {
         Effect::RunCommand {
             name,
@@ -780,7 +788,101 @@ fn run_effect(
             };
             let _ = tx.send(msg);
         }
+        Effect::FindStories(dir) => {
+            let tx = tx.clone();
+            tokio::task::spawn_blocking(move || {
+                let _ = tx.send(find_stories(dir));
+            });
+        }
+        Effect::LoadStory(key) => {
+            let tx = tx.clone();
+            tokio::task::spawn_blocking(move || {
+                let scenario = crate::scenario::load(&key.path)
+                    .map(Box::new)
+                    .map_err(|e| e.to_string());
+                let _ = tx.send(Msg::StoryLoaded { key, scenario });
+            });
+        }
+        Effect::Judge(job) => {
+            let tx = tx.clone();
+            tokio::task::spawn_blocking(move || {
+                let report = Box::new(job.run());
+                let _ = tx.send(Msg::StepJudged {
+                    play: job.play,
+                    index: job.index,
+                    report,
+                });
+            });
+        }
+        Effect::SaveStory {
+            path,
+            text,
+            overwrite,
+        } => {
+            let tx = tx.clone();
+            tokio::task::spawn_blocking(move || {
+                let saved = write_story(&path, &text, overwrite);
+                let written = saved == Saved::Written;
+                let plugin_dir = path
+                    .parent()
+                    .and_then(|d| d.parent())
+                    .map(Path::to_path_buf);
+                let _ = tx.send(Msg::StorySaved { path, saved });
+                // The new story joins its plugin's list.
+                if let (true, Some(dir)) = (written, plugin_dir) {
+                    let _ = tx.send(find_stories(dir));
+                }
+            });
+        }
+        Effect::History(entry) => {
+            if let Some(w) = &sources.history {
+                w.append(entry);
+            }
+        }
         Effect::Quit => {}
+    }
+}
+
+/// The scenario files beside the plugin whose manifest is in `dir`, each read.
+fn find_stories(dir: std::path::PathBuf) -> Msg {
+    let files = crate::scenario::stories_beside(&dir)
+        .iter()
+        .map(|p| super::story::StoryFile::read(p))
+        .collect();
+    Msg::StoriesFound { dir, files }
+}
+
+/// Writes a story file: a new file (never over one that exists) unless `overwrite`, then
+/// through a temporary file renamed over it (a symbolic link is replaced, not followed).
+fn write_story(path: &Path, text: &str, overwrite: bool) -> Saved {
+    use std::io::Write;
+    let attempt = || -> std::io::Result<bool> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        if overwrite {
+            let tmp = path.with_extension(format!("tmp.{}", std::process::id()));
+            std::fs::write(&tmp, text)?;
+            std::fs::rename(&tmp, path)?;
+            return Ok(true);
+        }
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(path)
+        {
+            Ok(mut f) => {
+                f.write_all(text.as_bytes())?;
+                Ok(true)
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+            Err(e) => Err(e),
+        }
+    };
+    match attempt() {
+        Ok(true) => Saved::Written,
+        Ok(false) => Saved::Exists,
+        Err(e) => Saved::Failed(format!("{}: {e}", path.display())),
     }
 }
 

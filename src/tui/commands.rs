@@ -37,6 +37,7 @@ fn values(state: &State, log: &MessageLog) -> Vec<(&'static str, Option<String>)
     let plugin_id = match &state.selected {
         Some(Row::Plugin(p)) => Some(p.clone()),
         Some(Row::Capability(k)) => Some(k.plugin_id.clone()),
+        Some(Row::Story(k)) => Some(k.plugin_id.clone()),
         _ => launch.and_then(|l| l.plugin_id.clone()),
     };
     let message = state
@@ -170,6 +171,7 @@ pub fn palette_entries(state: &State, log: &MessageLog) -> Vec<Entry> {
                     ToggleDiagnostics,
                     OpenUrl,
                     Copy,
+                    SaveStory,
                     FocusPlugins,
                     FocusRender,
                     FocusInspector,
@@ -257,6 +259,34 @@ pub fn palette_entries(state: &State, log: &MessageLog) -> Vec<Entry> {
                 plugin_id: plugin.clone(),
                 method: method.clone(),
                 params,
+            },
+        });
+    }
+    // Then every request kept in the history (earlier runs too), newest first, each once;
+    // its params are searched as well.
+    let mut listed = std::collections::HashSet::new();
+    for h in state.history.iter().rev() {
+        let params = h.params.to_string();
+        if !listed.insert((h.plugin.as_str(), h.method.as_str(), params.clone())) {
+            continue;
+        }
+        let shown = if h.cut {
+            "(params too long to keep)".to_string()
+        } else {
+            crate::text::truncate_chars(&params, 120)
+        };
+        out.push(Entry {
+            kind: "history",
+            label: format!("{} {shown}", h.method),
+            detail: h.plugin.clone(),
+            pick: Pick::Request {
+                plugin_id: h.plugin.clone(),
+                method: h.method.clone(),
+                params: if h.cut {
+                    serde_json::json!({})
+                } else {
+                    h.params.clone()
+                },
             },
         });
     }

@@ -49,6 +49,7 @@ fn hints(field: Field, keys: &Keymap) -> String {
     if field != Field::Plugin {
         parts.push(k(Action::NextPlugin, "next plugin"));
     }
+    parts.push(k(Action::SaveRequest, "save as story"));
     parts.push(k(Action::Cancel, "cancel"));
     parts.into_iter().flatten().collect::<Vec<_>>().join(" · ")
 }
@@ -86,6 +87,12 @@ pub enum ComposerOutcome {
     /// Edit the params (this text) in the user's editor; they come back through
     /// [`ComposerState::edited`].
     EditParams(String),
+    /// Save the request as a story (the composer waits, open, behind the save window).
+    Save {
+        plugin_id: String,
+        method: String,
+        params: Value,
+    },
 }
 
 /// The methods a plugin with these capabilities answers, in capability order, then `ping`
@@ -459,21 +466,44 @@ impl ComposerState {
     }
 
     fn try_send(&mut self) -> ComposerOutcome {
+        match self.request("sent") {
+            Some((plugin_id, method, params)) => ComposerOutcome::Send {
+                plugin_id,
+                method,
+                params,
+            },
+            None => ComposerOutcome::Handled,
+        }
+    }
+
+    fn try_save(&mut self) -> ComposerOutcome {
+        match self.request("saved") {
+            Some((plugin_id, method, params)) => ComposerOutcome::Save {
+                plugin_id,
+                method,
+                params,
+            },
+            None => ComposerOutcome::Handled,
+        }
+    }
+
+    /// The request as typed, or `None` with why not (`not sent: …`) in the error line.
+    fn request(&mut self, verb: &str) -> Option<(String, String, Value)> {
         if self.check_due.is_some() {
             self.recheck();
         }
         let Some(p) = self.plugins.get(self.plugin) else {
             self.error = Some("no plugin to send to".into());
-            return ComposerOutcome::Handled;
+            return None;
         };
         let method = self.method_text().trim().to_string();
         if method.is_empty() {
-            self.error = Some("not sent: set a method first".into());
-            return ComposerOutcome::Handled;
+            self.error = Some(format!("not {verb}: set a method first"));
+            return None;
         }
         if self.status.is_err() {
-            self.error = Some("not sent: fix the params first".into());
-            return ComposerOutcome::Handled;
+            self.error = Some(format!("not {verb}: fix the params first"));
+            return None;
         }
         let text = self.params_text();
         let params = if text.trim().is_empty() {
@@ -482,16 +512,12 @@ impl ComposerState {
             match serde_json::from_str(&text) {
                 Ok(v) => v,
                 Err(e) => {
-                    self.error = Some(format!("not sent: {}", json_error(&e)));
-                    return ComposerOutcome::Handled;
+                    self.error = Some(format!("not {verb}: {}", json_error(&e)));
+                    return None;
                 }
             }
         };
-        ComposerOutcome::Send {
-            plugin_id: p.plugin_id.clone(),
-            method,
-            params,
-        }
+        Some((p.plugin_id.clone(), method, params))
     }
 
     /// Pasted text goes into the focused field: one line for the method, lines for the
@@ -527,6 +553,7 @@ impl ComposerState {
         let outcome = match (input.action, key.code, self.focus) {
             (Some(Action::Cancel), ..) => return ComposerOutcome::Cancel,
             (Some(Action::Send), ..) => return self.try_send(),
+            (Some(Action::SaveRequest), ..) => return self.try_save(),
             (Some(Action::PrevField), ..) => {
                 self.prev_field();
                 ComposerOutcome::Handled

@@ -5,11 +5,26 @@ use super::entries;
 use super::launches;
 use super::msg::{CapKey, Effect};
 use super::render;
+use super::restore;
 use super::state::*;
 use super::view;
 use crate::host::{CapabilityKind, HostEvent};
 
 pub fn on_host(state: &mut State, ev: HostEvent) -> Vec<Effect> {
+    let registered = match &ev {
+        HostEvent::Registered { plugin_id, .. } => Some(plugin_id.clone()),
+        _ => None,
+    };
+    let mut effects = on_event(state, ev);
+    // A launched plugin's stories are looked for (again: they may have changed) each time
+    // it registers.
+    if let Some(dir) = registered.and_then(|p| state.plugin_dir(&p)) {
+        effects.push(Effect::FindStories(dir));
+    }
+    effects
+}
+
+fn on_event(state: &mut State, ev: HostEvent) -> Vec<Effect> {
     match ev {
         HostEvent::Registered {
             conn,
@@ -38,7 +53,8 @@ pub fn on_host(state: &mut State, ev: HostEvent) -> Vec<Effect> {
                 matches!(&state.render.shown, Some(Shown::Cap(k)) if k.plugin_id == plugin_id);
             if shown_here {
                 if let Some(Shown::Cap(key)) = state.render.shown.clone() {
-                    return render::render(state, &key);
+                    // Back to what was on screen: the path to it is walked again.
+                    return restore::again(state, &key);
                 }
             } else if state.render.shown.is_none() {
                 let first = state.plugin(&plugin_id).and_then(|p| {

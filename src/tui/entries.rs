@@ -199,6 +199,7 @@ pub(super) fn remove_selected(state: &mut State) -> String {
     let id = match &state.selected {
         Some(Row::Plugin(p)) => p.clone(),
         Some(Row::Capability(k)) => k.plugin_id.clone(),
+        Some(Row::Story(k)) => k.plugin_id.clone(),
         _ => return "select a plugin to remove".into(),
     };
     let Some(p) = state.plugin(&id) else {

@@ -130,7 +130,7 @@ fn on_press(state: &mut State, press: Press, cap: &CapKey, in_modal: bool) -> Ve
     }
 }
 
-fn event_effect(
+pub(super) fn event_effect(
     state: &State,
     cap: &CapKey,
     kind: &CapabilityKind,

@@ -14,6 +14,7 @@ pub mod context_edit;
 pub mod diagnostics;
 pub mod entries;
 pub mod events;
+pub mod history;
 pub mod input;
 pub mod inspect;
 pub mod inspector;
@@ -25,15 +26,21 @@ pub mod msg;
 pub mod output;
 pub mod palette;
 mod paste;
+pub mod playing;
+pub mod plays;
 pub mod plugins;
 pub mod render;
 pub mod replay;
+pub mod restore;
+pub mod saving;
 pub mod screenshots;
 pub mod setup;
 pub mod state;
+pub mod story;
 pub mod terminal;
 pub mod theme;
 pub mod tools;
+pub mod trail;
 pub mod uiview;
 pub mod update;
 pub mod view;
@@ -70,6 +77,8 @@ pub struct TuiOptions {
     pub record: Option<PathBuf>,
     /// Where recent visitors (and their visitor objects) are kept across runs.
     pub visitors_file: Option<PathBuf>,
+    /// Where every request sent is kept across runs (`history.jsonl`).
+    pub history_file: Option<PathBuf>,
     /// Overwrite the `record` file if it exists (`--force`).
     pub force: bool,
     /// Keys, commands and filters of the user's config; `--filter`.
@@ -193,6 +202,23 @@ fn remember_visitors(state: &mut State, loaded: Result<Vec<context_edit::RecentV
     }
 }
 
+/// The requests of earlier runs, for the palette; a file that cannot be read is said (and
+/// only appended to).
+pub fn load_history(state: &mut State, path: &std::path::Path) {
+    match history::load(path) {
+        Ok((list, bad)) => {
+            state.history = list;
+            if bad > 0 {
+                state.set_error(format!(
+                    "{}: {bad} line(s) of the request history could not be read",
+                    path.display()
+                ));
+            }
+        }
+        Err(e) => state.set_error(format!("request history not loaded: {e}")),
+    }
+}
+
 /// Takes the terminal (restored when the guard drops) and its input; the state learns its size.
 fn take_terminal(
     state: &mut State,
@@ -233,6 +259,9 @@ pub async fn run(opts: TuiOptions) -> anyhow::Result<()> {
     if let Some(path) = &opts.visitors_file {
         remember_visitors(&mut state, app::load_visitors(path));
     }
+    if let Some(path) = &opts.history_file {
+        load_history(&mut state, path);
+    }
     commands::install(opts.personal, &mut state, &host.log());
     if opts.demo {
         launcher.add(demo_manifest()?);
@@ -262,6 +291,8 @@ pub async fn run(opts: TuiOptions) -> anyhow::Result<()> {
         launcher: Some((launcher.clone(), launcher_events)),
         signals: Some(watch_signals()),
         visitors_file: opts.visitors_file.clone(),
+        history_file: opts.history_file.clone(),
+        ..Sources::default()
     };
     let result = event_loop(
         &mut guard.terminal,

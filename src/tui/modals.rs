@@ -44,6 +44,7 @@ pub fn open_composer(state: &mut State, preset: Option<(String, String, Value)>)
         let selected = match &state.selected {
             Some(Row::Plugin(id)) => Some(id.clone()),
             Some(Row::Capability(k)) => Some(k.plugin_id.clone()),
+            Some(Row::Story(k)) => Some(k.plugin_id.clone()),
             _ => None,
         };
         let last = state.composer_last.clone();
@@ -129,6 +130,11 @@ pub fn on_key(state: &mut State, input: KeyInput) -> Vec<Effect> {
                 state.composer_last = Some((plugin_id.clone(), method.clone()));
                 return render::request_effects(state, plugin_id, method, params);
             }
+            ComposerOutcome::Save {
+                plugin_id,
+                method,
+                params,
+            } => super::saving::open_request(state, c, (plugin_id, method, params)),
             ComposerOutcome::EditParams(text) => {
                 state.modal = Some(Modal::Composer(c));
                 return vec![Effect::External {
@@ -214,6 +220,7 @@ pub fn on_key(state: &mut State, input: KeyInput) -> Vec<Effect> {
             });
         }
         palette @ Modal::Palette(_) => state.modal = Some(palette),
+        Modal::SaveStory(form) => return super::saving::on_key(state, form, input),
     }
     Vec::new()
 }

@@ -47,8 +47,13 @@ pub fn on_mouse(
                 if let Some(row) = index.and_then(|i| rows.get(i).cloned()) {
                     let again = state.selected.as_ref() == Some(&row);
                     let mut effects = plugins::select_row(state, Some(row.clone()), false);
-                    if let (true, Row::Capability(k)) = (again, row) {
-                        effects.extend(render::select_cap(state, &k, true));
+                    match (again, row) {
+                        (true, Row::Capability(k)) => {
+                            effects.extend(render::select_cap(state, &k, true))
+                        }
+                        // A second click on a story plays it, as Enter does.
+                        (true, Row::Story(k)) => effects.extend(super::playing::open(&k)),
+                        _ => {}
                     }
                     return Ok(effects);
                 }

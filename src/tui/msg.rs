@@ -93,6 +93,27 @@ pub enum Msg {
     },
     /// The user's editor ended: the file's text, or why there is none.
     Edited(Result<String, String>),
+    /// The scenario files beside a plugin whose manifest is in `dir`.
+    StoriesFound {
+        dir: PathBuf,
+        files: Vec<crate::tui::story::StoryFile>,
+    },
+    /// A story file was read to be played (or why it could not be).
+    StoryLoaded {
+        key: crate::tui::story::StoryKey,
+        scenario: Result<Box<crate::scenario::Scenario>, String>,
+    },
+    /// A played story's step was judged.
+    StepJudged {
+        play: u64,
+        index: usize,
+        report: Box<crate::scenario::StepReport>,
+    },
+    /// What became of a story sent to be saved at `path`.
+    StorySaved {
+        path: PathBuf,
+        saved: crate::tui::story::Saved,
+    },
     /// Time passed: spinner frame, toast expiry, restart countdown.
     Tick,
 }
@@ -152,6 +173,20 @@ pub enum Effect {
     /// Read the manifest(s) at this path (a file, a plugin directory or a directory of them)
     /// and launch each.
     AddPlugins(PathBuf),
+    /// Look for scenario files beside the manifest in this directory.
+    FindStories(PathBuf),
+    /// Read a story file, to play it.
+    LoadStory(crate::tui::story::StoryKey),
+    /// Judge a played step's answer (snapshots are files).
+    Judge(Box<crate::tui::story::JudgeJob>),
+    /// Write a story file (a new file unless `overwrite`), then look for stories again.
+    SaveStory {
+        path: PathBuf,
+        text: String,
+        overwrite: bool,
+    },
+    /// Keep a request in the history file.
+    History(crate::tui::history::HistoryEntry),
     Quit,
 }
 

@@ -24,6 +24,7 @@ pub fn on_action(state: &mut State, action: Action) -> Option<Vec<Effect>> {
         Action::Open => {
             return Some(match state.selected.clone() {
                 Some(Row::Capability(k)) => render::select_cap(state, &k, true),
+                Some(Row::Story(k)) => super::playing::open(&k),
                 // A launched plugin's row: what it printed is what there is to see.
                 Some(Row::Launch(_)) => {
                     state.enter_pane(Pane::Output);
@@ -76,6 +77,6 @@ pub fn select_row(state: &mut State, row: Option<Row>, passing: bool) -> Vec<Eff
             Vec::new()
         }
         Row::Capability(k) => render::select_cap(state, &k, false),
-        Row::Plugin(_) | Row::Launch(_) => Vec::new(),
+        Row::Plugin(_) | Row::Launch(_) | Row::Story(_) => Vec::new(),
     }
 }

@@ -38,11 +38,20 @@ fn take_previous(state: &mut State, key: &CapKey) -> Option<Box<Rendered>> {
     }
 }
 
+/// The path to what is on screen starts again at `key` unless it is already there with the
+/// same context (a `refresh`, a restarted plugin's render: the path goes on).
+fn on_path(state: &mut State, key: &CapKey) {
+    if state.trail.cap.as_ref() != Some(key) || state.trail.ctx != state.ctx {
+        state.trail.start(key.clone(), state.ctx.clone());
+    }
+}
+
 /// Sends the render of `key` (mcp_tools builds its tool forms locally instead).
 pub fn render(state: &mut State, key: &CapKey) -> Vec<Effect> {
     let Some(cap) = state.capability(key).cloned() else {
         return Vec::new();
     };
+    on_path(state, key);
     state.render.shown = Some(Shown::Cap(key.clone()));
     if cap.kind == CapabilityKind::McpTools {
         let node = tools::tools_node(&cap, state.render.tool_runs.get(key));
@@ -95,9 +104,15 @@ pub fn select_cap(state: &mut State, key: &CapKey, open: bool) -> Vec<Effect> {
             Vec::new()
         };
     }
+    if open {
+        // Rendered on purpose: a fresh path.
+        state.trail.start(key.clone(), state.ctx.clone());
+    }
     if open || !state.render.slots.contains_key(key) || cap.kind == CapabilityKind::McpTools {
         return render(state, key);
     }
+    // An earlier render shown again: its path is not known, it starts here.
+    on_path(state, key);
     state.render.shown = Some(Shown::Cap(key.clone()));
     Vec::new()
 }
@@ -140,6 +155,7 @@ pub fn toolbar_of_selected(state: &mut State) -> Vec<Effect> {
     let plugin = match &state.selected {
         Some(Row::Plugin(id)) => id.clone(),
         Some(Row::Capability(k)) => k.plugin_id.clone(),
+        Some(Row::Story(k)) => k.plugin_id.clone(),
         Some(Row::Launch(_)) | None => return Vec::new(),
     };
     let index = state.plugin(&plugin).and_then(|p| {
@@ -409,6 +425,7 @@ pub fn request_effects(
 ) -> Vec<Effect> {
     let purpose = purpose_of(state, &plugin_id, &method, &params);
     if let Purpose::Render(key) = &purpose {
+        on_path(state, key);
         let previous = take_previous(state, key);
         state.render.slots.insert(
             key.clone(),

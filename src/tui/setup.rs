@@ -187,6 +187,8 @@ pub struct Personal {
     pub filters: Filters,
     /// `--filter NAME|QUERY`: a saved filter's name, or a query.
     pub start_filter: Option<String>,
+    /// `[restore]`: what a restarted plugin's path may send again.
+    pub restore: crate::config::RestoreConfig,
 }
 
 impl Personal {
@@ -200,6 +202,7 @@ impl Personal {
                 commands,
                 filters,
                 start_filter,
+                restore: config.restore,
             }),
             (keymap, rest) => Err(keymap
                 .err()
@@ -243,6 +246,20 @@ mod tests {
         let query = Personal::from_config(&c, Some("errors plugin:demo".into())).unwrap();
         assert_eq!(query.start_query(), Some("errors plugin:demo"));
         assert_eq!(Personal::from_config(&c, None).unwrap().start_query(), None);
+    }
+
+    #[test]
+    fn restore_settings_are_read_and_mistakes_named() {
+        let c = config("[restore]\nform_submit = true\n");
+        let p = Personal::from_config(&c, None).unwrap();
+        assert!(p.restore.form_submit && !p.restore.confirmed);
+        let e = Config::from_text(
+            "[restore]\nconfirm = true\n".into(),
+            "/home/me/tgo.toml".as_ref(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("tgo.toml") && e.contains("confirm"), "{e}");
     }
 
     #[test]

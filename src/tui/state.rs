@@ -4,10 +4,14 @@
 use super::action::Scope;
 use super::composer::ComposerState;
 use super::context_edit::ContextEditor;
+use super::history::HistoryEntry;
 use super::inspector::InspectorState;
 use super::msg::{CapKey, Effect, Purpose};
+use super::plays::Stories;
 use super::setup::Personal;
+use super::story::{SaveForm, StoryFile, StoryKey};
 use super::theme::Theme;
+use super::trail::Trail;
 use super::uiview::UiState;
 use crate::host::context::RecentVisitor;
 use crate::host::{Capability, ConnId, RenderContext};
@@ -230,13 +234,26 @@ pub enum Entry<'a> {
     Launch(&'a Launch),
 }
 
-/// A row of the plugins pane: a plugin, one of its capabilities, or a launched plugin that
-/// has not registered (yet, or any more).
+/// A row of the plugins pane: a plugin, one of its capabilities, a story (a scenario file
+/// beside it), or a launched plugin that has not registered (yet, or any more).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Row {
     Plugin(String),
     Capability(CapKey),
+    Story(StoryKey),
     Launch(LaunchId),
+}
+
+impl Row {
+    /// The plugin the row belongs to (none for a launch that has not registered).
+    pub fn plugin_id(&self) -> Option<&str> {
+        match self {
+            Row::Plugin(p) => Some(p),
+            Row::Capability(k) => Some(&k.plugin_id),
+            Row::Story(k) => Some(&k.plugin_id),
+            Row::Launch(_) => None,
+        }
+    }
 }
 
 /// A capability's render: in flight, drawn, or failed (saying which failure it was).
@@ -347,6 +364,8 @@ pub enum Modal {
         text: String,
         scroll: u16,
     },
+    /// `S` (or the composer's save): the name of the story to save.
+    SaveStory(Box<SaveForm>),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -548,6 +567,12 @@ pub struct State {
     pub forgotten: usize,
     /// The plugin and method last sent from the composer (it opens on them again).
     pub composer_last: Option<(String, String)>,
+    /// Scenario files found beside launched plugins, and the story played.
+    pub stories: Stories,
+    /// The path to what the render pane shows (walked again after a restart).
+    pub trail: Trail,
+    /// Requests sent, newest last (kept across runs by the app).
+    pub history: VecDeque<HistoryEntry>,
 }
 
 impl State {
@@ -582,6 +607,9 @@ impl State {
             output_shown: false,
             forgotten: 0,
             composer_last: None,
+            stories: Stories::default(),
+            trail: Trail::default(),
+            history: VecDeque::new(),
         }
     }
 
@@ -611,12 +639,31 @@ impl State {
                 Entry::Launch(l) => rows.push(Row::Launch(l.id)),
                 Entry::Plugin(p, _) => {
                     rows.push(Row::Plugin(p.plugin_id.clone()));
+                    let stories = self.stories_of(p);
+                    let story = |f: &StoryFile| {
+                        Row::Story(StoryKey {
+                            plugin_id: p.plugin_id.clone(),
+                            path: f.path.clone(),
+                        })
+                    };
                     for index in p.by_priority() {
                         rows.push(Row::Capability(CapKey {
                             plugin_id: p.plugin_id.clone(),
                             index,
                         }));
+                        rows.extend(
+                            stories
+                                .iter()
+                                .filter(|(at, _)| *at == Some(index))
+                                .map(|(_, f)| story(f)),
+                        );
                     }
+                    rows.extend(
+                        stories
+                            .iter()
+                            .filter(|(at, _)| at.is_none())
+                            .map(|(_, f)| story(f)),
+                    );
                 }
             }
         }
@@ -647,6 +694,7 @@ impl State {
             Some(Modal::Context(_)) => return vec![Scope::Context],
             Some(Modal::AddPlugin(_)) => return vec![Scope::Editing],
             Some(Modal::Palette(_)) => return vec![Scope::Palette],
+            Some(Modal::SaveStory(_)) => return vec![Scope::Editing],
             Some(Modal::Output { .. }) => return vec![Scope::Help],
             Some(Modal::Ui { rendered, .. }) => {
                 return if super::uiview::is_editing(&rendered.ui) {
@@ -753,7 +801,43 @@ impl State {
             Row::Launch(id) => self.launch(*id),
             Row::Plugin(p) => self.launch_of(p),
             Row::Capability(k) => self.launch_of(&k.plugin_id),
+            Row::Story(k) => self.launch_of(&k.plugin_id),
         }
+    }
+
+    /// The directory of the manifest `plugin_id` was launched from: where its stories are
+    /// (none for a plugin that dialled in by itself, or the built-in demo, which has no
+    /// manifest file).
+    pub fn plugin_dir(&self, plugin_id: &str) -> Option<PathBuf> {
+        let manifest = &self.launch_of(plugin_id)?.manifest;
+        let is_manifest = manifest
+            .extension()
+            .is_some_and(|e| e == "yml" || e == "yaml" || e == "json");
+        is_manifest.then(|| manifest.parent().map(PathBuf::from))?
+    }
+
+    /// The stories found beside `p`, each with the capability it starts with (by index).
+    pub fn stories_of(&self, p: &PluginView) -> Vec<(Option<usize>, &StoryFile)> {
+        let Some(files) = self
+            .plugin_dir(&p.plugin_id)
+            .and_then(|d| self.stories.found.get(&d))
+        else {
+            return Vec::new();
+        };
+        files
+            .iter()
+            .map(|f| (f.capability(&p.capabilities), f))
+            .collect()
+    }
+
+    /// The story file a story row stands for.
+    pub fn story(&self, key: &StoryKey) -> Option<&StoryFile> {
+        let dir = self.plugin_dir(&key.plugin_id)?;
+        self.stories
+            .found
+            .get(&dir)?
+            .iter()
+            .find(|f| f.path == key.path)
     }
 
     /// The launched plugin the output pane shows: the selected one, else the first.

@@ -1910,6 +1910,10 @@ fn an_event_sent_from_the_composer_is_carried_out() {
 #[path = "tests_problems.rs"]
 mod problems;
 
+// Stories, saved scenarios, the path across restarts, the history (issue 13.2).
+#[path = "tests_stories.rs"]
+mod stories;
+
 /// The console starts with the visitor object its visitor id had last time, and the visitors
 /// of earlier runs to recall (issue 9.10).
 #[test]

@@ -8,6 +8,7 @@ use super::commands;
 use super::connections;
 use super::diagnostics;
 use super::events;
+use super::history;
 use super::inspect;
 use super::launches;
 use super::modals;
@@ -15,8 +16,11 @@ use super::mouse::{self, BarClick};
 use super::msg::{Effect, Msg, Purpose};
 use super::output;
 use super::palette::{PaletteOutcome, PaletteState, Pick};
+use super::playing;
 use super::plugins;
 use super::render;
+use super::restore;
+use super::saving;
 use super::state::*;
 use super::view;
 use crate::host::MessageLog;
@@ -30,6 +34,9 @@ pub fn update(state: &mut State, msg: Msg, log: &MessageLog, now: Instant) -> Ve
     let was_render = state.focus == Pane::Render;
     let mut effects = apply(state, msg, log, now);
     effects.extend(render::due_render(state));
+    // A story being played and a path being walked again go on once nothing is on its way.
+    effects.extend(playing::advance(state));
+    effects.extend(restore::pump(state));
     // Entering the render pane focuses its first button, row or field, so the very next key
     // acts on something visible.
     if state.focus == Pane::Render && !was_render && state.modal.is_none() {
@@ -56,6 +63,24 @@ pub fn update(state: &mut State, msg: Msg, log: &MessageLog, now: Instant) -> Ve
             TOAST,
         );
     }
+    // Every request sent from the console is kept in the history (the app writes it).
+    let kept: Vec<Effect> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Request {
+                plugin_id,
+                method,
+                params,
+                ..
+            } => {
+                let entry = history::HistoryEntry::now(plugin_id, method, params);
+                history::remember(&mut state.history, entry.clone());
+                Some(Effect::History(entry))
+            }
+            _ => None,
+        })
+        .collect();
+    effects.extend(kept);
     effects
 }
 
@@ -101,6 +126,8 @@ fn apply(state: &mut State, msg: Msg, log: &MessageLog, now: Instant) -> Vec<Eff
             if let Purpose::Event { event, .. } = &purpose {
                 events::on_sent(state, &plugin_id, &method, event);
             }
+            playing::on_sent(state, &purpose, &plugin_id, &method, conn, id);
+            restore::on_sent(state, &purpose, &plugin_id, &method, conn, id);
             state.pending.push(PendingView {
                 conn,
                 id,
@@ -112,36 +139,20 @@ fn apply(state: &mut State, msg: Msg, log: &MessageLog, now: Instant) -> Vec<Eff
             Vec::new()
         }
         Msg::SendFailed { purpose, error } => {
-            failed(state, &purpose, FailKind::NotConnected, error.to_string());
+            let why = error.to_string();
+            playing::refused(state, &purpose, &why);
+            restore::refused(state, &purpose, &why);
+            failed(state, &purpose, FailKind::NotConnected, why);
             Vec::new()
         }
         Msg::Reply { purpose, reply, ui } => {
-            state
-                .pending
-                .retain(|p| !(p.id == reply.id && p.plugin_id == reply.plugin_id));
-            let value = match render::answered(reply.outcome) {
-                Ok(value) => value,
-                Err((kind, message)) => {
-                    failed(state, &purpose, kind, message);
-                    return Vec::new();
-                }
-            };
-            // Something worked: an older error in the status bar is no longer the news.
-            state.status.error = None;
-            match purpose {
-                Purpose::Event {
-                    cap,
-                    in_modal,
-                    event,
-                } => events::on_reply(
-                    state,
-                    (cap, in_modal, event),
-                    value,
-                    reply.latency,
-                    &reply.method,
-                ),
-                other => render::on_reply(state, other, value, reply.latency, &reply.method, ui),
-            }
+            // A played story's step and a restored path's step are told first: the answer
+            // itself lands as any other.
+            let judge = playing::answered(state, &reply);
+            restore::answered(state, &reply);
+            let mut effects = on_reply(state, purpose, reply, ui);
+            effects.extend(judge);
+            effects
         }
         Msg::Notice { text, error } => {
             let kind = if error {
@@ -163,11 +174,20 @@ fn apply(state: &mut State, msg: Msg, log: &MessageLog, now: Instant) -> Vec<Eff
             launches::on_added(state, views, errors, now);
             Vec::new()
         }
-        Msg::ConnOwner { conn, launch } => match launches::on_conn_owner(state, conn, launch) {
-            // Linked late: a folded entry's capability was on screen; show it anew.
-            Some(key) => render::render(state, &key),
-            None => Vec::new(),
-        },
+        Msg::ConnOwner { conn, launch } => {
+            let mut effects = match launches::on_conn_owner(state, conn, launch) {
+                // Linked late: a folded entry's capability was on screen; show it anew.
+                Some(key) => render::render(state, &key),
+                None => Vec::new(),
+            };
+            // Linked late, its stories were not looked for when it registered.
+            let dir = state
+                .launch(launch)
+                .and_then(|l| l.plugin_id.clone())
+                .and_then(|p| state.plugin_dir(&p));
+            effects.extend(dir.map(Effect::FindStories));
+            effects
+        }
         Msg::Signal(name) => {
             tracing::info!("{name}: quitting");
             quit(state)
@@ -186,7 +206,61 @@ fn apply(state: &mut State, msg: Msg, log: &MessageLog, now: Instant) -> Vec<Eff
             modals::edited(state, result);
             Vec::new()
         }
+        Msg::StoriesFound { dir, files } => {
+            let rows_before = state.rows();
+            state.stories.found.insert(dir, files);
+            super::entries::keep_selection(state, &rows_before);
+            Vec::new()
+        }
+        Msg::StoryLoaded { key, scenario } => playing::loaded(state, key, scenario),
+        Msg::StepJudged {
+            play,
+            index,
+            report,
+        } => {
+            playing::judged(state, play, index, &report);
+            Vec::new()
+        }
+        Msg::StorySaved { path, saved } => {
+            saving::saved(state, path, saved);
+            Vec::new()
+        }
         Msg::Tick => Vec::new(),
+    }
+}
+
+/// An answer, where the same request from a click would have put it.
+fn on_reply(
+    state: &mut State,
+    purpose: Purpose,
+    reply: crate::host::Reply,
+    ui: Option<Box<crate::jsonui::Parsed<crate::jsonui::Node>>>,
+) -> Vec<Effect> {
+    state
+        .pending
+        .retain(|p| !(p.id == reply.id && p.plugin_id == reply.plugin_id));
+    let value = match render::answered(reply.outcome) {
+        Ok(value) => value,
+        Err((kind, message)) => {
+            failed(state, &purpose, kind, message);
+            return Vec::new();
+        }
+    };
+    // Something worked: an older error in the status bar is no longer the news.
+    state.status.error = None;
+    match purpose {
+        Purpose::Event {
+            cap,
+            in_modal,
+            event,
+        } => events::on_reply(
+            state,
+            (cap, in_modal, event),
+            value,
+            reply.latency,
+            &reply.method,
+        ),
+        other => render::on_reply(state, other, value, reply.latency, &reply.method, ui),
     }
 }
 
@@ -276,6 +350,7 @@ fn act(state: &mut State, action: Action, log: &MessageLog) -> Vec<Effect> {
         Action::Toolbar => return render::toolbar_of_selected(state),
         Action::OpenUrl => return events::open_last_url(state),
         Action::Copy => return events::copy_last(state),
+        Action::SaveStory => saving::open(state),
         _ => {}
     }
     Vec::new()

@@ -191,9 +191,25 @@ impl Console {
     /// Launches the plugins at `paths` as `tgo-console PATH…` would; returns the manifest
     /// errors.
     pub fn launch(&mut self, paths: &[std::path::PathBuf], grace: Duration) -> Vec<String> {
+        self.launch_with(paths, grace, false)
+    }
+
+    /// As [`Console::launch`], with `--watch`: a file changed in a plugin's directory
+    /// restarts it.
+    pub fn launch_watching(&mut self, paths: &[std::path::PathBuf]) -> Vec<String> {
+        self.launch_with(paths, Duration::from_secs(1), true)
+    }
+
+    fn launch_with(
+        &mut self,
+        paths: &[std::path::PathBuf],
+        grace: Duration,
+        watch: bool,
+    ) -> Vec<String> {
         let (launcher, events) = spawn_supervisor(LaunchEnv {
             socket: Some(self.host.socket.clone()),
             grace,
+            watch,
             ..Default::default()
         });
         let (views, errors) = launch_all(&launcher, paths);

@@ -97,6 +97,23 @@ impl UiState {
         self.selected.clone_from(&old.selected);
     }
 
+    /// Everything of `old` (the same panel before its plugin restarted): where the user was
+    /// ([`UiState::keep_place`]) and what they typed into its forms. Values that no longer
+    /// fit a form are dropped when read.
+    pub fn keep_all(&mut self, old: &UiState) {
+        self.keep_place(old);
+        for (path, form) in &old.forms {
+            self.forms.insert(path.clone(), form.clone());
+        }
+    }
+
+    /// This state with the field being edited stored as its value (for keeping it).
+    pub fn settled(&self, root: &Node) -> UiState {
+        let mut s = self.clone();
+        s.finish_editing(root);
+        s
+    }
+
     /// Id of the focused target.
     pub fn focus(&self) -> Option<&str> {
         self.focus.as_deref()

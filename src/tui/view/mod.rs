@@ -5,6 +5,7 @@ mod output;
 mod overlay;
 mod panes;
 mod problems;
+mod story;
 
 use super::inspector;
 use super::msg::CapKey;
@@ -24,6 +25,9 @@ pub struct ScreenLayout {
     pub plugins: Rect,
     pub activity: Rect,
     pub render: Rect,
+    /// Inside the render pane, under its header: the path to what is shown and the story
+    /// being played.
+    pub render_story: Rect,
     /// Inside the render pane: why the last render failed, in full (over the previous one).
     pub render_notice: Rect,
     /// Inside the render pane: where the JSON-UI is drawn.
@@ -109,16 +113,21 @@ pub fn screen_layout(area: Rect, state: &State) -> ScreenLayout {
     let notice = failure_lines(state, inner.width)
         .len()
         .min(inner.height as usize / 3) as u16;
+    let story = story::header_lines(state, inner.width)
+        .len()
+        .min(inner.height as usize / 2) as u16;
     let body = Layout::vertical([
         Constraint::Length(1.min(inner.height)),
+        Constraint::Length(story),
         Constraint::Length(notice),
         Constraint::Min(0),
         Constraint::Length(diag),
     ])
     .split(inner);
-    l.render_notice = body[1];
-    l.render_body = body[2];
-    l.diagnostics = body[3];
+    l.render_story = body[1];
+    l.render_notice = body[2];
+    l.render_body = body[3];
+    l.diagnostics = body[4];
     if state.output_shown {
         l.output = inspector;
         l.inspector_list = Rect::new(inspector.x, inspector.y, 0, 0);

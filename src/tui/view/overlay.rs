@@ -230,6 +230,57 @@ pub fn modal(modal: &Modal, area: Rect, buf: &mut Buffer, state: &State) {
             }
             footer(inner, buf, state, "Enter launch · Esc cancel");
         }
+        Modal::SaveStory(form) => {
+            let small = Rect::new(area.x, area.y, area.width.min(80), 9.min(area.height));
+            let inner = frame(small, buf, state, "Save as a story");
+            let file = format!(
+                "{}.scenario.yml",
+                super::super::saving::slug(&form.name.lines().concat())
+            );
+            let to = form.dir.join(file);
+            let mut lines = vec![
+                Line::from(vec![
+                    Span::styled("what  ", t.muted()),
+                    Span::styled(sanitize_line(&form.what), t.fg(t.title)),
+                ]),
+                Line::from(""),
+                Line::from(vec![
+                    Span::styled(if form.snapshots { "[x] " } else { "[ ] " }, t.fg(t.accent)),
+                    Span::styled("a {snapshot} expectation per step (Tab)", t.text()),
+                ]),
+                Line::from(vec![
+                    Span::styled("file  ", t.muted()),
+                    Span::styled(
+                        sanitize_line(&crate::scenario::snapshot::shown(&to)),
+                        t.muted(),
+                    ),
+                ]),
+            ];
+            if let Some(e) = &form.error {
+                lines.push(Line::from(Span::styled(sanitize_line(e), t.fg(t.warning))));
+            } else if form.saving {
+                lines.push(Line::from(Span::styled("saving…", t.muted())));
+            }
+            Paragraph::new(lines)
+                .wrap(Wrap { trim: false })
+                .render(inner, buf);
+            if inner.height >= 2 {
+                let y = inner.y + 1;
+                buf.set_stringn(inner.x, y, "name  ", 6, t.muted());
+                let mut ta = form.name.clone();
+                ta.set_cursor_line_style(ratatui::style::Style::default());
+                ta.render(
+                    Rect::new(inner.x + 6, y, inner.width.saturating_sub(6), 1),
+                    buf,
+                );
+            }
+            footer(
+                inner,
+                buf,
+                state,
+                "Enter save · Tab snapshots on/off · Esc cancel",
+            );
+        }
         Modal::Pending { selected } => {
             let inner = frame(area, buf, state, "Pending requests");
             let mut lines = Vec::new();

@@ -2,9 +2,10 @@
 
 use super::super::msg::CapKey;
 use super::super::state::{
-    Entry, EventOutcome, EventRecord, FailKind, Launch, Liveness, Pane, RenderSlot, Replay, Row,
-    Shown, State, ToastKind,
+    Entry, EventOutcome, EventRecord, FailKind, Launch, Liveness, Pane, PluginView, RenderSlot,
+    Replay, Row, Shown, State, ToastKind,
 };
+use super::super::story::{StoryFile, StoryKey};
 use super::super::uiview;
 use super::{ScreenLayout, cap_title, inner};
 use crate::host::{CapabilityKind, MessageLog};
@@ -329,6 +330,7 @@ fn plugin_lines(
             }
             launch_detail(state, l, w, &mut lines);
         }
+        let stories = state.stories_of(p);
         for index in p.by_priority() {
             let c = &p.capabilities[index];
             let key = CapKey {
@@ -366,6 +368,16 @@ fn plugin_lines(
                 }
                 detail_lines(&about, w, t.muted(), &mut lines);
             }
+            for (_, f) in stories.iter().filter(|(at, _)| *at == Some(index)) {
+                if story_line(state, p, f, w, &mut lines, &mut row_line) {
+                    sel_line = Some(row_line[row_line.len() - 1]);
+                }
+            }
+        }
+        for (_, f) in stories.iter().filter(|(at, _)| at.is_none()) {
+            if story_line(state, p, f, w, &mut lines, &mut row_line) {
+                sel_line = Some(row_line[row_line.len() - 1]);
+            }
         }
     }
 
@@ -382,6 +394,78 @@ fn plugin_lines(
         detail_lines(&u.reason, w, t.fg(t.error), &mut lines);
     }
     (lines, row_line, sel_line)
+}
+
+/// A story row under its capability (or its plugin): its name, whether it passed when last
+/// played, and, selected, its file and steps (or why it cannot be read). Whether it is the
+/// selected row.
+fn story_line(
+    state: &State,
+    p: &PluginView,
+    f: &StoryFile,
+    w: usize,
+    lines: &mut Vec<Line<'static>>,
+    row_line: &mut Vec<usize>,
+) -> bool {
+    let t = &state.theme;
+    let key = StoryKey {
+        plugin_id: p.plugin_id.clone(),
+        path: f.path.clone(),
+    };
+    let playing = state
+        .stories
+        .play
+        .as_ref()
+        .is_some_and(|pl| pl.key == key && !pl.done);
+    let (mark, colour) = if f.error.is_some() {
+        ("⚠", t.error)
+    } else if playing {
+        ("▶", t.warning)
+    } else {
+        match state.stories.results.get(&f.path) {
+            Some(true) => ("✔", t.success),
+            Some(false) => ("✖", t.error),
+            None => ("▷", t.info),
+        }
+    };
+    let selected = state.selected == Some(Row::Story(key));
+    let name_style = if selected { t.selected() } else { t.text() };
+    let label = " story";
+    let avail = w.saturating_sub(label.len()).max(8);
+    let name = truncate_width(&sanitize_line(&f.name), avail.saturating_sub(4));
+    let pad = avail.saturating_sub(4 + text::width(&name));
+    row_line.push(lines.len());
+    lines.push(Line::from(vec![
+        Span::raw("  "),
+        Span::styled(format!("{mark} "), t.fg(colour)),
+        Span::styled(format!("{name}{}", " ".repeat(pad)), name_style),
+        Span::styled(label, t.muted()),
+    ]));
+    if selected {
+        // `stories/vip` for stories/vip.scenario.yml: the pane is narrow.
+        let file = state
+            .plugin_dir(&p.plugin_id)
+            .and_then(|d| f.path.strip_prefix(d).ok().map(|r| r.display().to_string()))
+            .unwrap_or_else(|| f.path.display().to_string());
+        let file = [".scenario.yml", ".scenario.yaml"]
+            .iter()
+            .find_map(|s| file.strip_suffix(s))
+            .map_or(file.clone(), String::from);
+        match &f.error {
+            Some(e) => detail_lines(e, w, t.fg(t.error), lines),
+            None => detail_lines(
+                &format!(
+                    "{file} · {} step{} · Enter plays it",
+                    f.steps,
+                    if f.steps == 1 { "" } else { "s" }
+                ),
+                w,
+                t.muted(),
+                lines,
+            ),
+        }
+    }
+    selected
 }
 
 /// The pane's lines, the line of each row, and the scroll that keeps the selection visible:
@@ -811,6 +895,10 @@ pub fn render_pane(l: &ScreenLayout, buf: &mut Buffer, state: &State) {
         .min()
         .map_or(header.width, |x0| x0.saturating_sub(header.x + 1));
     Paragraph::new(fit_line(head, room as usize)).render(header, buf);
+    if l.render_story.area() > 0 {
+        Paragraph::new(super::story::header_lines(state, l.render_story.width))
+            .render(l.render_story, buf);
+    }
     if l.render_notice.area() > 0 {
         let colour = match slot {
             RenderSlot::Failed {
