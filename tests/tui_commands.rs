@@ -132,3 +132,61 @@ async fn an_answer_over_the_drawn_limit_says_so_and_is_not_drawn() {
     .await;
     c.finish().await;
 }
+
+/// `Y` in the inspector copies a request as a `tgo-console call` line; the line runs as it is
+/// (the demo as `--demo`, a launched plugin as its manifest) and answers what the request did.
+#[test]
+fn a_request_copied_as_a_call_runs_from_the_shell() {
+    use tgo_console::launcher::{LaunchId, LaunchedView};
+    use tgo_console::tui::state::{Launch, State};
+    let mut state = State::new(
+        tgo_console::tui::theme::Theme::default(),
+        tgo_console::host::RenderContext::default(),
+        vec![],
+        "log".into(),
+    );
+    let bin = env!("CARGO_BIN_EXE_tgo-console");
+    let launched = |id, name: &str, manifest: &str, plugin: &str| {
+        let mut v = LaunchedView::starting(LaunchId(id), name.into(), manifest.into(), "x".into());
+        v.plugin_id = Some(plugin.into());
+        let mut l = Launch::new(v, std::time::Instant::now());
+        l.plugin_id = Some(plugin.into());
+        l
+    };
+    state.launches.list = vec![
+        launched(1, "demo", bin, "com.tgo.demo"),
+        launched(
+            2,
+            "orders",
+            "/work/my plugins/orders/plugin.yml",
+            "com.orders",
+        ),
+    ];
+    let params = serde_json::json!({"note": "it's \"quoted\" $HOME"});
+    let call = |plugin| tgo_console::tui::inspect::call_command(&state, plugin, "ping", &params);
+    assert_eq!(
+        call("com.orders"),
+        r#"tgo-console call ping '{"note":"it'\''s \"quoted\" $HOME"}' '/work/my plugins/orders/plugin.yml'"#
+    );
+    assert_eq!(
+        call("com.elsewhere"),
+        r#"tgo-console call ping '{"note":"it'\''s \"quoted\" $HOME"}'"#
+    );
+    // The demo's line, run through a shell with this build as `tgo-console`.
+    let line = call("com.tgo.demo");
+    assert!(line.ends_with(" --demo"), "{line}");
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(line.replacen("tgo-console", bin, 1))
+        .env("XDG_STATE_HOME", dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{line}\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("pong"), "{stdout}");
+}

@@ -151,6 +151,8 @@ pub enum Action {
     CopyMessage,
     Resend,
     EditResend,
+    /// The selected request as a `tgo-console call` command line, on the clipboard.
+    CopyAsCall,
     Export,
     Pair,
     /// The selected message in `$PAGER`, the composer's params in `$EDITOR`.
@@ -250,6 +252,7 @@ impl Action {
             (CopyMessage, _) => "copy the message's JSON",
             (Resend, _) => "resend the request",
             (EditResend, _) => "edit the request in the composer, then send",
+            (CopyAsCall, _) => "copy the request as a `tgo-console call` command",
             (Export, _) => "export the shown (filtered) messages to a .jsonl file",
             (Pair, _) => "jump to the paired request / response",
             (OpenExternally, Scope::Composer) => "edit the params in $VISUAL / $EDITOR",

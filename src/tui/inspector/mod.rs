@@ -47,6 +47,8 @@ pub enum InspectorOutcome {
     Resend(u64),
     /// Open the composer preset with the outgoing request with this seq.
     EditResend(u64),
+    /// Copy the outgoing request with this seq as a `tgo-console call` command.
+    CopyAsCall(u64),
     /// Write these entries (the shown ones: filtered, or all) to a file.
     Export(Vec<u64>),
     /// Show this text (the selected message, pretty JSON) in the user's pager.
@@ -395,6 +397,12 @@ impl InspectorState {
             Action::Resend => {
                 return match self.request_target(log) {
                     Ok(seq) => InspectorOutcome::Resend(seq),
+                    Err(why) => self.notify(why),
+                };
+            }
+            Action::CopyAsCall => {
+                return match self.request_target(log) {
+                    Ok(seq) => InspectorOutcome::CopyAsCall(seq),
                     Err(why) => self.notify(why),
                 };
             }
