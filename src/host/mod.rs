@@ -3,6 +3,7 @@
 //! channel and the [`MessageLog`], and send commands through a [`HostHandle`].
 
 pub mod capability;
+pub mod changes;
 mod conn;
 pub mod context;
 pub mod listener;

@@ -682,6 +682,9 @@ fn run_effect(
         } => spawn_command(name, argv, stdin, output, tx.clone()),
         // `handle` gives these to the loop, which steps aside for them.
         Effect::External { .. } => {}
+        Effect::Note { plugin, text } => {
+            host.log_note(&plugin, text, false);
+        }
         Effect::SaveVisitors(list) => {
             let Some(path) = visitors_file.map(std::path::Path::to_path_buf) else {
                 return;

@@ -8,7 +8,8 @@ use super::render;
 use super::restore;
 use super::state::*;
 use super::view;
-use crate::host::{CapabilityKind, HostEvent};
+use crate::host::changes::capability_changes;
+use crate::host::{CapabilityKind, HostEvent, PluginInfo};
 
 pub fn on_host(state: &mut State, ev: HostEvent) -> Vec<Effect> {
     let registered = match &ev {
@@ -36,6 +37,7 @@ fn on_event(state: &mut State, ev: HostEvent) -> Vec<Effect> {
             // A crash or refusal in the status bar is over once a plugin is back.
             state.status.error = None;
             let lacking = view::register_warning(&info.notes);
+            let changed = capabilities_changed(state, &plugin_id, &info);
             entries::upsert(state, conn, &plugin_id, info, replaced.is_some());
             entries::fold_idless(state, &plugin_id);
             match lacking.first() {
@@ -47,31 +49,24 @@ fn on_event(state: &mut State, ev: HostEvent) -> Vec<Effect> {
                 ),
                 None => registered_toast(state, &plugin_id),
             }
-            // A plugin (re)connecting: show its first panel when nothing is shown yet, and
-            // refresh what is shown when it is this plugin's (the author just restarted it).
-            let shown_here =
-                matches!(&state.render.shown, Some(Shown::Cap(k)) if k.plugin_id == plugin_id);
-            if shown_here {
-                if let Some(Shown::Cap(key)) = state.render.shown.clone() {
-                    // Back to what was on screen: the path to it is walked again.
-                    return restore::again(state, &key);
-                }
-            } else if state.render.shown.is_none() {
-                let first = state.plugin(&plugin_id).and_then(|p| {
-                    p.by_priority()
-                        .into_iter()
-                        .find(|&i| p.capabilities[i].kind == CapabilityKind::VisitorPanel)
+            let mut effects = Vec::new();
+            if !changed.is_empty() {
+                let more = match changed.len() {
+                    1 => String::new(),
+                    n => format!(" (+{} more in the inspector)", n - 1),
+                };
+                state.toast(
+                    ToastKind::Info,
+                    format!("{plugin_id}: {}{more}", changed[0]),
+                    TOAST * 2,
+                );
+                effects.push(Effect::Note {
+                    plugin: plugin_id.clone(),
+                    text: format!("capabilities changed: {}", changed.join("; ")),
                 });
-                if let Some(index) = first {
-                    let key = CapKey { plugin_id, index };
-                    state.selected = Some(Row::Capability(key.clone()));
-                    return render::select_cap(state, &key, false);
-                }
             }
-            if state.selected.is_none() {
-                state.selected = Some(Row::Plugin(plugin_id));
-            }
-            Vec::new()
+            effects.extend(registered_effects(state, plugin_id));
+            effects
         }
         HostEvent::Disconnected {
             conn,
@@ -135,12 +130,14 @@ fn registered_toast(state: &mut State, plugin_id: &str) {
         .iter_mut()
         .find(|t| !t.registered.is_empty())
     {
-        t.registered.push(plugin_id.to_string());
-        t.text = format!(
-            "{} plugins registered: {}",
-            t.registered.len(),
-            t.registered.join(", ")
-        );
+        // The same plugin registering again (a restart) is said once.
+        if !t.registered.iter().any(|r| r == plugin_id) {
+            t.registered.push(plugin_id.to_string());
+        }
+        t.text = match t.registered.as_slice() {
+            [one] => format!("{one} registered again"),
+            all => format!("{} plugins registered: {}", all.len(), all.join(", ")),
+        };
         t.until = until;
         return;
     }
@@ -148,4 +145,49 @@ fn registered_toast(state: &mut State, plugin_id: &str) {
     if let Some(t) = state.status.toasts.last_mut() {
         t.registered.push(plugin_id.to_string());
     }
+}
+
+/// What follows a registration on screen: the plugin's first panel when nothing is shown
+/// yet, its shown panel again when it is this plugin's (the author just restarted it).
+fn registered_effects(state: &mut State, plugin_id: String) -> Vec<Effect> {
+    let shown_here = matches!(&state.render.shown, Some(Shown::Cap(k)) if k.plugin_id == plugin_id);
+    if shown_here {
+        if let Some(Shown::Cap(key)) = state.render.shown.clone() {
+            // Back to what was on screen: the path to it is walked again.
+            return restore::again(state, &key);
+        }
+    } else if state.render.shown.is_none() {
+        let first = state.plugin(&plugin_id).and_then(|p| {
+            p.by_priority()
+                .into_iter()
+                .find(|&i| p.capabilities[i].kind == CapabilityKind::VisitorPanel)
+        });
+        if let Some(index) = first {
+            let key = CapKey { plugin_id, index };
+            state.selected = Some(Row::Capability(key.clone()));
+            return render::select_cap(state, &key, false);
+        }
+    }
+    if state.selected.is_none() {
+        state.selected = Some(Row::Plugin(plugin_id));
+    }
+    Vec::new()
+}
+
+/// How this registration's capabilities differ from the plugin's previous one (the same id,
+/// or the gone entry an id-less plugin's new registration stands for).
+fn capabilities_changed(state: &State, plugin_id: &str, info: &PluginInfo) -> Vec<String> {
+    let previous = state.plugin(plugin_id).or_else(|| {
+        info.requested_id.is_none().then(|| {
+            state.plugins.iter().rev().find(|p| {
+                p.generated_id
+                    && p.liveness != Liveness::Connected
+                    && p.name == info.name
+                    && p.version == info.version
+            })
+        })?
+    });
+    previous.map_or_else(Vec::new, |p| {
+        capability_changes(&p.capabilities, &info.capabilities)
+    })
 }

@@ -187,6 +187,12 @@ pub enum Effect {
     },
     /// Keep a request in the history file.
     History(crate::tui::history::HistoryEntry),
+    /// Note this in the message log under the plugin (the inspector shows it, a recording
+    /// keeps it).
+    Note {
+        plugin: String,
+        text: String,
+    },
     Quit,
 }
 

@@ -2121,3 +2121,44 @@ fn lines_the_launcher_dropped_are_counted_in_the_output_header() {
     assert!(screen.contains("123456 lines not kept"), "{screen}");
     assert!(screen.contains("after the flood"), "{screen}");
 }
+
+/// A plugin registering again with other capabilities: a toast says the first change, the
+/// inspector gets every one (issue 14.1).
+#[test]
+fn a_new_capability_list_is_said_on_re_register() {
+    let mut h = rendered();
+    let mut caps = demo_caps();
+    caps["capabilities"][0]["title"] = json!("Customer 720");
+    caps["capabilities"][0]["priority"] = json!(9);
+    caps["capabilities"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"type": "visitor_panel", "title": "Tickets"}));
+    let effects = h.register(caps);
+    let note = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::Note { plugin, text } if plugin == "com.tgo.demo" => Some(text.clone()),
+            _ => None,
+        })
+        .expect("a note for the inspector");
+    assert_eq!(
+        note,
+        "capabilities changed: changed visitor_panel \"Customer 720\": title \"Customer 360\" → \"Customer 720\", priority 1 → 9; added visitor_panel \"Tickets\""
+    );
+    insta::assert_snapshot!("capabilities_changed", h.sized(100, 30));
+    // The same list again: nothing to say.
+    let effects = h.register(caps_again());
+    assert!(!effects.iter().any(|e| matches!(e, Effect::Note { .. })));
+}
+
+fn caps_again() -> Value {
+    let mut caps = demo_caps();
+    caps["capabilities"][0]["title"] = json!("Customer 720");
+    caps["capabilities"][0]["priority"] = json!(9);
+    caps["capabilities"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"type": "visitor_panel", "title": "Tickets"}));
+    caps
+}
