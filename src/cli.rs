@@ -56,6 +56,20 @@ pub struct Cli {
     /// holding one, or a directory of such directories.
     #[arg(value_name = "PLUGIN")]
     pub plugins: Vec<PathBuf>,
+    /// Proxy mode: plugins that dial this console are registered with the real TGO host at
+    /// ADDR (unix:/path/to/tgo.sock or tcp:HOST:PORT) and every frame both ways is relayed
+    /// and shown.
+    #[arg(long, value_name = "ADDR")]
+    pub upstream: Option<crate::host::UpstreamAddr>,
+    /// With --upstream: put this dev token into every forwarded register (the real host's TCP
+    /// port wants one). TGO_DEV_TOKEN keeps it out of the shell's history.
+    #[arg(
+        long,
+        env = "TGO_DEV_TOKEN",
+        hide_env_values = true,
+        value_name = "JWT"
+    )]
+    pub dev_token: Option<String>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -152,6 +166,9 @@ pub enum Command {
     BenchPlugin,
     /// Load-test one plugin's handlers through the real host: throughput and latency percentiles.
     Bench(BenchArgs),
+    /// Sit between plugins and a real TGO host without the console: plugins dial --socket,
+    /// are registered with the host at --upstream, and every frame both ways is printed.
+    Proxy(ProxyArgs),
     /// Open a recording (from --record) read-only in the console.
     Replay {
         /// The JSON-lines file.
@@ -269,6 +286,32 @@ pub struct BenchArgs {
 }
 
 #[derive(Args, Debug)]
+pub struct ProxyArgs {
+    /// The real TGO host: unix:/path/to/tgo.sock or tcp:HOST:PORT.
+    #[arg(long, value_name = "ADDR")]
+    pub upstream: crate::host::UpstreamAddr,
+    /// Put this dev token into every forwarded register (the real host's TCP port wants
+    /// one). TGO_DEV_TOKEN keeps it out of the shell's history.
+    #[arg(
+        long,
+        env = "TGO_DEV_TOKEN",
+        hide_env_values = true,
+        value_name = "JWT"
+    )]
+    pub dev_token: Option<String>,
+    /// Record both legs (host↔proxy and proxy↔plugin) to this JSON-lines file (a new file,
+    /// readable by you only).
+    #[arg(long, value_name = "FILE.jsonl")]
+    pub record: Option<PathBuf>,
+    /// Let --record overwrite a file that exists.
+    #[arg(long, requires = "record")]
+    pub force: bool,
+    /// One line per frame: text, or json (a recording's lines).
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(Args, Debug)]
 pub struct DemoArgs {
     /// Plugin id to register.
     #[arg(long, default_value = "com.tgo.demo")]
@@ -336,7 +379,10 @@ fn warn_exposed_tcp(host: &HostArgs, file: &Config) {
 }
 
 async fn run(cli: Cli, file: Config, log_path: PathBuf) -> ExitCode {
-    if matches!(cli.command, Some(Command::Check(_) | Command::Bench(_))) {
+    if matches!(
+        cli.command,
+        Some(Command::Check(_) | Command::Bench(_) | Command::Proxy(_))
+    ) {
         warn_exposed_tcp(&cli.host, &file);
     }
     match cli.command {
@@ -349,6 +395,7 @@ async fn run(cli: Cli, file: Config, log_path: PathBuf) -> ExitCode {
         Some(Command::Check(args)) => run_check(&cli.host, &file, args).await,
         Some(Command::DemoPlugin(args)) => run_demo(&cli.host, &file, args).await,
         Some(Command::Bench(ref args)) => run_bench(&cli.host, &file, args).await,
+        Some(Command::Proxy(args)) => run_proxy(&cli.host, &file, args).await,
         Some(Command::BenchPlugin) => {
             let socket = cli.host.socket(&file);
             match tokio::task::spawn_blocking(move || {
@@ -437,8 +484,16 @@ async fn run_console(cli: &Cli, file: &Config, log_path: PathBuf) -> ExitCode {
     if let Some(ch) = &c.channel_type {
         ctx.channel_type = ch.clone();
     }
+    let mut host = cli.host.config(file);
+    host.upstream = cli
+        .upstream
+        .clone()
+        .map(|addr| crate::host::UpstreamConfig {
+            dev_token: cli.dev_token.clone(),
+            ..crate::host::UpstreamConfig::new(addr)
+        });
     let opts = crate::tui::TuiOptions {
-        host: cli.host.config(file),
+        host,
         theme,
         ctx,
         demo: cli.demo,
@@ -505,6 +560,44 @@ async fn run_bench(host: &HostArgs, file: &Config, args: &BenchArgs) -> ExitCode
         Err(e) => {
             eprintln!("tgo-console: bench failed: {e}");
             ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+async fn run_proxy(host: &HostArgs, file: &Config, args: ProxyArgs) -> ExitCode {
+    let mut config = host.config(file);
+    config.upstream = Some(crate::host::UpstreamConfig {
+        dev_token: args.dev_token,
+        ..crate::host::UpstreamConfig::new(args.upstream)
+    });
+    let opts = crate::proxy::ProxyOptions {
+        host: config,
+        record: args.record,
+        force: args.force,
+        format: match args.format {
+            Format::Text => crate::proxy::LineFormat::Text,
+            Format::Json => crate::proxy::LineFormat::Json,
+        },
+    };
+    let stop = async {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    };
+    match crate::proxy::run(opts, std::io::stdout(), stop).await {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("tgo-console: proxy: {e}");
+            ExitCode::from(2)
         }
     }
 }

@@ -16,6 +16,7 @@ pub mod jsonui;
 pub mod junit;
 pub mod launcher;
 pub mod protocol;
+pub mod proxy;
 pub mod record;
 pub mod scaffold;
 pub mod scenario;

@@ -116,6 +116,17 @@ fn on_event(state: &mut State, ev: HostEvent) -> Vec<Effect> {
             }
             Vec::new()
         }
+        HostEvent::Upstream {
+            connected, text, ..
+        } => {
+            let kind = if connected {
+                ToastKind::Info
+            } else {
+                ToastKind::Warning
+            };
+            state.toast(kind, text, TOAST * 2);
+            Vec::new()
+        }
         HostEvent::Connected { .. } => Vec::new(),
     }
 }
