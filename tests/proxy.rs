@@ -5,7 +5,9 @@
 
 mod common;
 
+use common::console::Console;
 use common::*;
+use crossterm::event::KeyCode;
 use serde_json::{Value, json};
 use std::collections::HashSet;
 use std::path::Path;
@@ -449,4 +451,39 @@ async fn the_proxy_command_prints_and_records_both_legs() {
     });
     assert_eq!((back.party, back.dir), (Party::Upstream, Direction::Out));
     assert_eq!(by_seq(&all, back.via).pair, Some(renders[1].seq));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_shows_both_legs_and_what_the_real_host_got() {
+    let mut up = start_host(|_| {}).await;
+    let to_up = upstream(&up.socket);
+    let mut c = Console::new(140, 40, move |h| h.upstream = Some(to_up)).await;
+    tgo_console::tui::proxying(&mut c.state, c.host.handle.config());
+    let _demo = c.host.demo("com.tgo.demo");
+    c.run(|mut s| async move {
+        // The console renders for itself, the real host for itself; neither disturbs the other.
+        s.until("[ Refresh ]").await;
+        up.registered_as("com.tgo.demo").await;
+        assert!(matches!(
+            up.render("com.tgo.demo").await,
+            Outcome::Result { .. }
+        ));
+        s.key(KeyCode::Char('H'));
+        s.until_screen("the host's render, tagged frames", |s| {
+            s.contains("as the real host saw it")
+                && s.contains("host↔proxy")
+                && s.contains("proxy↔plugin")
+                && s.contains("[ Refresh ]")
+        })
+        .await;
+        s.key(KeyCode::Char('H'));
+        s.until_screen("back to the console's render", |s| {
+            !s.contains("as the real host saw it")
+        })
+        .await;
+        s.key(KeyCode::Char('q'));
+    })
+    .await;
+    assert!(c.state.quit);
+    c.finish().await;
 }

@@ -126,6 +126,8 @@ pub enum Action {
     Copy,
     /// What is on screen as a scenario file in the plugin's `stories/`.
     SaveStory,
+    /// Proxy mode: the real host's last render of the shown capability, or back to ours.
+    HostView,
     // Moving, in whatever has the keyboard.
     MoveDown,
     MoveUp,
@@ -222,6 +224,9 @@ impl Action {
             (SaveStory, _) => {
                 "save what is on screen as a story: stories/NAME.scenario.yml beside the plugin"
             }
+            (HostView, _) => {
+                "proxy: the real host's last render of this capability / back to yours"
+            }
             (MoveDown, Scope::Plugins) | (MoveUp, Scope::Plugins) => "move",
             (MoveDown, Scope::Render)
             | (MoveUp, Scope::Render)
@@ -246,7 +251,9 @@ impl Action {
             (Press, _) => "press · select · edit field",
             (Toggle, _) => "toggle checkbox / switch, press",
             (FocusDiagnostics, _) => "read the diagnostics list",
-            (Filter, _) => "filter: text plugin:ID method:M kind:output dir:in|out errors",
+            (Filter, _) => {
+                "filter: text plugin:ID method:M kind:output dir:in|out party:host|plugin errors"
+            }
             (ClearFilter, _) => "clear the filter",
             (Follow, _) => "follow the newest",
             (CopyMessage, _) => "copy the message's JSON",
@@ -308,6 +315,7 @@ impl Action {
             Close => "close",
             Send => "send",
             SaveStory => "save story",
+            HostView => "host's render",
             SaveRequest => "save",
             Complete => "complete",
             ApplyContext => "context",

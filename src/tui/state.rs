@@ -477,6 +477,8 @@ pub struct Session {
     pub read_only: bool,
     /// What the replay opened (`None` in a live console).
     pub replay: Option<Replay>,
+    /// Proxy mode: the real host's address (`--upstream`).
+    pub upstream: Option<String>,
 }
 
 /// Plugins launched from manifests (`launches.rs` and `output.rs` change it).
@@ -516,6 +518,14 @@ pub struct Renders {
     /// A capability to render once the selection has rested on it until then.
     pub due: Option<(CapKey, Instant)>,
     pub tool_runs: BTreeMap<CapKey, ToolRun>,
+    /// Proxy mode (`host_view.rs`): the real host's last render of each capability, drawn.
+    pub host: BTreeMap<CapKey, RenderSlot>,
+    /// The capability whose render pane shows the real host's render instead of ours.
+    pub as_host: Option<CapKey>,
+    /// Seq of the plugin's last answer to a request of the real host, by (plugin, method).
+    pub host_answers: HashMap<(String, String), u64>,
+    /// Where the log was last read up to for `host_answers`.
+    pub host_cursor: u64,
 }
 
 /// The Action pane: the last event and what landed in the chat (`events.rs` changes it).
@@ -853,16 +863,29 @@ impl State {
         self.plugin(&key.plugin_id)?.capabilities.get(key.index)
     }
 
+    /// Whether the render pane shows the real host's render of the shown capability.
+    pub fn showing_host(&self) -> bool {
+        match (&self.render.shown, &self.render.as_host) {
+            (Some(Shown::Cap(shown)), Some(key)) => {
+                shown == key && self.render.host.contains_key(key)
+            }
+            _ => false,
+        }
+    }
+
     /// The slot the render pane shows.
     pub fn shown_slot(&self) -> Option<&RenderSlot> {
         match self.render.shown.as_ref()? {
+            Shown::Cap(key) if self.showing_host() => self.render.host.get(key),
             Shown::Cap(key) => self.render.slots.get(key),
             Shown::Raw => self.render.raw.as_ref(),
         }
     }
 
     pub fn shown_slot_mut(&mut self) -> Option<&mut RenderSlot> {
+        let host = self.showing_host();
         match self.render.shown.as_ref()? {
+            Shown::Cap(key) if host => self.render.host.get_mut(key),
             Shown::Cap(key) => self.render.slots.get_mut(key),
             Shown::Raw => self.render.raw.as_mut(),
         }

@@ -771,6 +771,9 @@ pub fn toolbar_button_at(state: &State, render: Rect, x: u16, y: u16) -> Option<
 pub fn render_pane(l: &ScreenLayout, buf: &mut Buffer, state: &State) {
     let t = &state.theme;
     let title = match &state.render.shown {
+        Some(Shown::Cap(k)) if state.showing_host() => {
+            format!("{} · real host", cap_title(state, k))
+        }
         Some(Shown::Cap(k)) => cap_title(state, k),
         Some(Shown::Raw) => "raw answer".into(),
         None => "Render".into(),
@@ -1066,8 +1069,15 @@ pub fn status_bar(area: Rect, buf: &mut Buffer, state: &State, log: &MessageLog)
         fits.then_some(s)
     };
     let msgs = optional(format!("· {} msgs ", log.last_seq()));
+    // A proxy says where it forwards to.
+    let upstream = state
+        .session
+        .upstream
+        .as_ref()
+        .map(|u| format!(" ⇄ {}", sanitize_line(u)))
+        .unwrap_or_default();
     let socket = optional(format!(
-        " {} ·",
+        " {}{upstream} ·",
         sanitize_line(&state.session.listening.join(" + "))
     ));
     let mut spans = Vec::new();
