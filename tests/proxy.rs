@@ -487,3 +487,55 @@ async fn the_console_shows_both_legs_and_what_the_real_host_got() {
     assert!(c.state.quit);
     c.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_late_answer_to_the_console_stays_in_the_console() {
+    let mut up = start_host(|_| {}).await;
+    let to_up = upstream(&up.socket);
+    let mut proxy = start_host(move |c| {
+        c.upstream = Some(to_up);
+        c.request_timeout = Duration::from_millis(200);
+    })
+    .await;
+    let _p = proxy.rogue("slow", Some("0.6"));
+    up.registered_as("rogue.slow").await;
+    proxy.registered_as("rogue.slow").await;
+    assert!(matches!(
+        proxy.render("rogue.slow").await,
+        Outcome::Timeout { .. }
+    ));
+    // The host's request, answered after the console's late answer, is answered as usual.
+    assert!(matches!(
+        up.render("rogue.slow").await,
+        Outcome::Result { .. }
+    ));
+    let late = format!("late answer to request {CONSOLE_ID_BASE}");
+    eventually(
+        Duration::from_secs(10),
+        || proxy.log_mentions(&late),
+        || format!("{late}: {:#?}", entries(&proxy)),
+    )
+    .await;
+    let log = entries(&proxy);
+    let to_host: Vec<&LogEntry> = log
+        .iter()
+        .filter(|e| e.party == Party::Upstream && e.dir == Direction::Out)
+        .collect();
+    assert_eq!(
+        to_host.len(),
+        2,
+        "the register and the host's render: {to_host:#?}"
+    );
+    let host_conn = up.handle.plugin("rogue.slow").unwrap().conn;
+    let host_log = entries(&up);
+    let answers: Vec<&LogEntry> = host_log
+        .iter()
+        .filter(|e| e.conn == host_conn && e.dir == Direction::In && !is_request(e, "register"))
+        .collect();
+    assert_eq!(
+        answers.len(),
+        1,
+        "the host's render answered, nothing else: {answers:#?}"
+    );
+    assert!(answers[0].notes.is_empty(), "{answers:#?}");
+}

@@ -601,15 +601,13 @@ fn on_frame(
             Err(invalid) => invalid.id.as_ref(),
             Ok(_) => None,
         };
-        let ours = id
-            .and_then(Id::as_u64)
-            .is_some_and(|k| conn.pending.lock().map.contains_key(&k));
+        if let Some(f) = id.and_then(|id| conn.answered_forward(id)) {
+            return to_upstream(shared, conn, plugin, bytes, &parsed, FromPlugin::Answer(f));
+        }
+        // Our ids (asked, timed out or never asked) stay here: the host never used them.
+        let ours = id.and_then(Id::as_u64).is_some_and(|k| k >= conn.first_id);
         if !ours {
-            let what = match id.and_then(|id| conn.answered_forward(id)) {
-                Some(f) => FromPlugin::Answer(f),
-                None => FromPlugin::Other,
-            };
-            return to_upstream(shared, conn, plugin, bytes, &parsed, what);
+            return to_upstream(shared, conn, plugin, bytes, &parsed, FromPlugin::Other);
         }
     }
     let mut entry = incoming_entry(conn, plugin.clone(), bytes, &parsed);
