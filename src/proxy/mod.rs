@@ -109,16 +109,28 @@ async fn print_until(
         };
         let lines: Vec<String> = {
             let log = handle.log();
-            let fresh: Vec<&LogEntry> = log.entries().iter().filter(|e| e.seq > last).collect();
+            // From the first entry not printed yet: a long log costs nothing per batch.
+            let first = log.entries().front().map_or(0, |e| e.seq);
+            let from = usize::try_from((last + 1).saturating_sub(first))
+                .unwrap_or(usize::MAX)
+                .min(log.len());
+            // Entries the log's budget evicted before they were printed: said, as a recording does.
+            let gap = (last > 0 && first > last + 1).then(|| first - last - 1);
+            let fresh: Vec<&LogEntry> = log.entries().range(from..).collect();
             if let Some(e) = fresh.last() {
                 last = e.seq;
             }
-            fresh
-                .into_iter()
-                .map(|e| match format {
+            let gap = gap.map(|n| match format {
+                LineFormat::Text => format!("… {n} entries evicted before they were printed"),
+                LineFormat::Json => format!(
+                    "{{\"gap\":{n},\"note\":\"entries evicted before they were recorded\"}}"
+                ),
+            });
+            gap.into_iter()
+                .chain(fresh.into_iter().map(|e| match format {
                     LineFormat::Text => line(e, &log),
                     LineFormat::Json => crate::record::json_line(e),
-                })
+                }))
                 .collect()
         };
         for l in &lines {
@@ -223,4 +235,62 @@ pub fn line(e: &LogEntry, log: &MessageLog) -> String {
         s.push_str(" !");
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::Id;
+    use bytes::Bytes;
+
+    fn at_noon(mut e: LogEntry) -> LogEntry {
+        e.at = std::time::UNIX_EPOCH + Duration::from_secs(12 * 3600);
+        e
+    }
+
+    #[test]
+    fn lines_name_the_leg_and_split_a_relayed_answer() {
+        let mut log = MessageLog::new(1 << 20);
+        let plugin = Some("com.tgo.demo".to_string());
+        let result = || EntryKind::Result {
+            id: Some(Id::Num(3)),
+        };
+        let raw = Bytes::from_static(br#"{"jsonrpc":"2.0","id":3,"result":{}}"#);
+        let mut from_plugin = at_noon(LogEntry::new(
+            Direction::In,
+            1,
+            plugin.clone(),
+            raw.clone(),
+            result(),
+        ));
+        from_plugin.latency = Some(Duration::from_micros(2_500));
+        let copy = log.push(from_plugin);
+        let mut back = at_noon(LogEntry::new(Direction::Out, 1, plugin, raw, result())).upstream();
+        back.via = Some(copy);
+        back.latency = Some(Duration::from_micros(2_600));
+        let back = log.push(back);
+        let e = log.get(back).unwrap();
+        assert_eq!(
+            line(e, &log),
+            "12:00:00.000 host↔proxy   proxy→host   #1 com.tgo.demo result id=3 (36 B) \
+             [total 2.60 ms, plugin 2.50 ms, proxy 0.10 ms]"
+        );
+        // What a plugin names itself cannot reach the terminal as escape sequences.
+        let evil = at_noon(LogEntry::new(
+            Direction::In,
+            2,
+            Some("x\u{1b}[2Jy".into()),
+            Bytes::from_static(b"{}"),
+            EntryKind::Notification {
+                method: "log\u{1b}]0;pwned\u{7}".into(),
+            },
+        ));
+        let seq = log.push(evil);
+        let text = line(log.get(seq).unwrap(), &log);
+        assert!(
+            !text.contains('\u{1b}') && !text.contains('\u{7}'),
+            "{text:?}"
+        );
+        assert!(text.contains("proxy↔plugin plugin→proxy"), "{text}");
+    }
 }
