@@ -341,8 +341,9 @@ pub fn main() -> ExitCode {
     let _log_guard = init_logging(log_path.clone());
     // `bench` drives the host on one thread, as its minimal host does: on a 2-core machine the
     // plugin keeps the other core, and no request pays a wakeup across threads (measured in
-    // benches/README.md). Everything else gets a worker per core.
-    let runtime = if matches!(cli.command, Some(Command::Bench(_))) {
+    // benches/README.md). So does `proxy`, which only relays (its lines are written on a
+    // blocking thread). Everything else gets a worker per core.
+    let runtime = if matches!(cli.command, Some(Command::Bench(_) | Command::Proxy(_))) {
         tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()

@@ -90,7 +90,9 @@ fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
     a == b || matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y)
 }
 
-/// Prints the log's new entries as they come, until `stop`; then what is left.
+/// Prints the log's new entries as they come, until `stop`; then what is left. Lines are
+/// made and written on a blocking thread, one batch at a time: a slow terminal or pipe holds
+/// neither the relaying nor the runtime (the proxy runs on one thread).
 async fn print_until(
     handle: &HostHandle,
     out: impl Write + Send + 'static,
@@ -107,41 +109,56 @@ async fn print_until(
             _ = &mut stop => true,
             changed = updates.changed() => changed.is_err(),
         };
-        let lines: Vec<String> = {
-            let log = handle.log();
-            // From the first entry not printed yet: a long log costs nothing per batch.
-            let first = log.entries().front().map_or(0, |e| e.seq);
-            let from = usize::try_from((last + 1).saturating_sub(first))
-                .unwrap_or(usize::MAX)
-                .min(log.len());
-            // Entries the log's budget evicted before they were printed: said, as a recording does.
-            let gap = (last > 0 && first > last + 1).then(|| first - last - 1);
-            let fresh: Vec<&LogEntry> = log.entries().range(from..).collect();
-            if let Some(e) = fresh.last() {
-                last = e.seq;
-            }
-            let gap = gap.map(|n| match format {
-                LineFormat::Text => format!("… {n} entries evicted before they were printed"),
-                LineFormat::Json => format!(
-                    "{{\"gap\":{n},\"note\":\"entries evicted before they were recorded\"}}"
-                ),
-            });
-            gap.into_iter()
-                .chain(fresh.into_iter().map(|e| match format {
-                    LineFormat::Text => line(e, &log),
-                    LineFormat::Json => crate::record::json_line(e),
-                }))
-                .collect()
-        };
-        for l in &lines {
-            writeln!(out, "{l}")?;
-        }
-        out.flush()?;
-        printed += lines.len() as u64;
+        let h = handle.clone();
+        let (back, written) = tokio::task::spawn_blocking(move || {
+            let lines = fresh_lines(&h, &mut last, format);
+            let written = (|| {
+                for l in &lines {
+                    writeln!(out, "{l}")?;
+                }
+                out.flush()?;
+                Ok::<_, std::io::Error>(lines.len() as u64)
+            })();
+            (out, written.map(|n| (n, last)))
+        })
+        .await
+        .map_err(std::io::Error::other)?;
+        out = back;
+        let (n, upto) = written?;
+        last = upto;
+        printed += n;
         if finishing {
             return Ok(printed);
         }
     }
+}
+
+/// The lines of the entries after `last` (moved on to the newest), a gap line first when the
+/// log's budget evicted some before they were printed.
+fn fresh_lines(handle: &HostHandle, last: &mut u64, format: LineFormat) -> Vec<String> {
+    let log = handle.log();
+    // From the first entry not printed yet: a long log costs nothing per batch.
+    let first = log.entries().front().map_or(0, |e| e.seq);
+    let from = usize::try_from((*last + 1).saturating_sub(first))
+        .unwrap_or(usize::MAX)
+        .min(log.len());
+    let gap = (*last > 0 && first > *last + 1).then(|| first - *last - 1);
+    let fresh: Vec<&LogEntry> = log.entries().range(from..).collect();
+    if let Some(e) = fresh.last() {
+        *last = e.seq;
+    }
+    let gap = gap.map(|n| match format {
+        LineFormat::Text => format!("… {n} entries evicted before they were printed"),
+        LineFormat::Json => {
+            format!("{{\"gap\":{n},\"note\":\"entries evicted before they were recorded\"}}")
+        }
+    });
+    gap.into_iter()
+        .chain(fresh.into_iter().map(|e| match format {
+            LineFormat::Text => line(e, &log),
+            LineFormat::Json => crate::record::json_line(e),
+        }))
+        .collect()
 }
 
 /// Which way a frame went, as the proxy sees it.
