@@ -117,8 +117,14 @@ fn on_event(state: &mut State, ev: HostEvent) -> Vec<Effect> {
             Vec::new()
         }
         HostEvent::Upstream {
-            connected, text, ..
+            conn,
+            connected,
+            text,
+            ..
         } => {
+            if let Some(p) = state.plugins.iter_mut().find(|p| p.conn == conn) {
+                p.upstream_lost = !connected;
+            }
             let kind = if connected {
                 ToastKind::Info
             } else {

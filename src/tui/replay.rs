@@ -69,6 +69,7 @@ pub fn replay_state(theme: Theme, entries: &[LogEntry], source: &str, log_path: 
                         capabilities: info.capabilities,
                         replaced: 0,
                         register_notes: info.notes,
+                        upstream_lost: false,
                     });
                 }
             }

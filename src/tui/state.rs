@@ -203,6 +203,8 @@ pub struct PluginView {
     pub replaced: usize,
     /// What its registration lacked or had in a lenient form (`no "name"`…), shown under it.
     pub register_notes: Vec<String>,
+    /// Proxy mode: its connection to the real host is lost (being redialled).
+    pub upstream_lost: bool,
 }
 
 impl PluginView {

@@ -150,3 +150,31 @@ fn without_an_upstream_there_is_no_host_render_to_show() {
     let toast = &h.state.status.toasts.last().unwrap().text;
     assert!(toast.contains("--upstream"), "{toast}");
 }
+
+#[test]
+fn a_lost_real_host_shows_under_the_plugin_until_it_is_back() {
+    let mut h = proxying();
+    let lost = |connected| {
+        Msg::Host(HostEvent::Upstream {
+            conn: 1,
+            plugin_id: Some("com.tgo.demo".into()),
+            connected,
+            text: if connected {
+                "upstream unix:/var/run/tgo/tgo.sock reconnected and registered again".into()
+            } else {
+                "upstream connection lost: the host closed the connection; the plugin is kept, redialling".into()
+            },
+        })
+    };
+    h.send(lost(false));
+    let screen = h.sized(120, 34);
+    assert!(screen.contains("real host lost, redialling"), "{screen}");
+    assert!(
+        screen.contains("upstream connection lost"),
+        "the toast: {screen}"
+    );
+    h.send(lost(true));
+    h.now += Duration::from_secs(10);
+    h.send(Msg::Tick);
+    assert!(!h.sized(120, 34).contains("real host lost"));
+}

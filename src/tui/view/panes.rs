@@ -300,6 +300,9 @@ fn plugin_lines(
         if p.replaced > 0 {
             sub.push_str(&format!(" · replaced ×{}", p.replaced));
         }
+        if p.upstream_lost && p.liveness == Liveness::Connected {
+            sub.push_str(" · real host lost, redialling");
+        }
         if let Some(l) = launch.filter(|l| l.restarts > 0) {
             sub.push_str(&format!(" · restarts {}", l.restarts));
         }
