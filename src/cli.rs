@@ -460,6 +460,19 @@ async fn run(cli: Cli, file: Config, log_path: PathBuf) -> ExitCode {
 }
 
 async fn run_console(cli: &Cli, file: &Config, log_path: PathBuf) -> ExitCode {
+    let mut host = cli.host.config(file);
+    host.upstream = cli
+        .upstream
+        .clone()
+        .map(|addr| crate::host::UpstreamConfig {
+            dev_token: cli.dev_token.clone(),
+            ..crate::host::UpstreamConfig::new(addr)
+        });
+    // Before the terminal check: a mistake worth knowing anywhere.
+    if let Err(e) = crate::proxy::check_sockets(&host) {
+        eprintln!("tgo-console: {e}");
+        return ExitCode::from(2);
+    }
     let (theme, personal) = match console_setup(
         cli,
         file,
@@ -485,14 +498,6 @@ async fn run_console(cli: &Cli, file: &Config, log_path: PathBuf) -> ExitCode {
     if let Some(ch) = &c.channel_type {
         ctx.channel_type = ch.clone();
     }
-    let mut host = cli.host.config(file);
-    host.upstream = cli
-        .upstream
-        .clone()
-        .map(|addr| crate::host::UpstreamConfig {
-            dev_token: cli.dev_token.clone(),
-            ..crate::host::UpstreamConfig::new(addr)
-        });
     let opts = crate::tui::TuiOptions {
         host,
         theme,

@@ -539,3 +539,37 @@ async fn a_late_answer_to_the_console_stays_in_the_console() {
     );
     assert!(answers[0].notes.is_empty(), "{answers:#?}");
 }
+
+#[test]
+fn a_bad_upstream_or_the_upstream_s_own_socket_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join("tgo.sock");
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(BIN)
+            .args(args)
+            .env("XDG_CONFIG_HOME", dir.path())
+            .env("XDG_STATE_HOME", dir.path())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr).to_string();
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+        err
+    };
+    let err = run(&["proxy", "--upstream", "/var/run/tgo/tgo.sock"]);
+    assert!(
+        err.contains("unix:/path/to/tgo.sock or tcp:HOST:PORT"),
+        "{err}"
+    );
+    let err = run(&["proxy", "--upstream", "tcp:localhost"]);
+    assert!(err.contains("needs HOST:PORT"), "{err}");
+    let own = format!("unix:{}", socket.display());
+    let sock = socket.display().to_string();
+    for args in [
+        vec!["proxy", "--upstream", &own, "--socket", &sock],
+        vec!["--upstream", &own, "--socket", &sock],
+    ] {
+        let err = run(&args);
+        assert!(err.contains("the upstream's own socket"), "{args:?}: {err}");
+    }
+}

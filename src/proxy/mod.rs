@@ -56,12 +56,7 @@ pub async fn run(
     out: impl Write + Send + 'static,
     stop: impl std::future::Future<Output = ()>,
 ) -> Result<u64, ProxyError> {
-    if let (Some(up), Some(socket)) = (&opts.host.upstream, &opts.host.socket)
-        && let UpstreamAddr::Unix(path) = &up.addr
-        && same_file(path, socket)
-    {
-        return Err(ProxyError::SameSocket(socket.clone()));
-    }
+    check_sockets(&opts.host)?;
     let (handle, mut events) = host::start(opts.host).await?;
     // Lifecycle news is in the log too; the channel only has to be drained.
     tokio::spawn(async move { while events.recv().await.is_some() {} });
@@ -83,6 +78,18 @@ pub async fn run(
         let _ = r.finish().await;
     }
     printed.map_err(ProxyError::Stdout)
+}
+
+/// Refuses a proxy that would listen on its upstream's own socket (the default socket path is
+/// the real host's on a TGO machine).
+pub fn check_sockets(host: &HostConfig) -> Result<(), ProxyError> {
+    if let (Some(up), Some(socket)) = (&host.upstream, &host.socket)
+        && let UpstreamAddr::Unix(path) = &up.addr
+        && same_file(path, socket)
+    {
+        return Err(ProxyError::SameSocket(socket.clone()));
+    }
+    Ok(())
 }
 
 /// Whether two socket paths name the same place (as written, or once resolved).
