@@ -573,3 +573,34 @@ fn a_bad_upstream_or_the_upstream_s_own_socket_is_refused() {
         assert!(err.contains("the upstream's own socket"), "{args:?}: {err}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_real_host_on_tcp_is_dialled_over_tcp_with_the_dev_token() {
+    let mut up = start_host(|c| c.tcp = Some("127.0.0.1:0".into())).await;
+    let port = up
+        .handle
+        .addresses()
+        .iter()
+        .find(|a| a.parse::<std::net::SocketAddr>().is_ok())
+        .cloned()
+        .expect("a TCP address");
+    let to_up = UpstreamConfig {
+        dev_token: Some(GOOD_TOKEN.into()),
+        ..UpstreamConfig::new(format!("tcp:{port}").parse().unwrap())
+    };
+    let mut proxy = start_host(move |c| c.upstream = Some(to_up)).await;
+    let _p = proxy.demo("com.tgo.demo");
+    up.registered_as("com.tgo.demo").await;
+    proxy.registered_as("com.tgo.demo").await;
+    let peer = up.handle.plugin("com.tgo.demo").unwrap().peer;
+    assert!(peer.starts_with("tcp "), "{peer}");
+    // The token went over the wire: the upstream's log has the register, token cut short.
+    let log = entries(&up);
+    let register = find(&log, "the register", |e| is_request(e, "register"));
+    let text = String::from_utf8_lossy(&register.raw);
+    assert!(text.contains("eyJhbGci…(redacted"), "{text}");
+    assert!(matches!(
+        up.render("com.tgo.demo").await,
+        Outcome::Result { .. }
+    ));
+}

@@ -143,8 +143,21 @@ pub(crate) struct Forwarded {
     pub sent: Instant,
 }
 
-/// Connects to the upstream; its writer runs on the host's tracker.
+/// Connects to the upstream (within the register timeout: an unreachable TCP host would
+/// otherwise hold the plugin for the system's minutes); its writer runs on the host's tracker.
 async fn dial(shared: &Shared, addr: &UpstreamAddr) -> std::io::Result<(Arc<Link>, Reader)> {
+    let wait = shared.config.register_timeout;
+    tokio::time::timeout(wait, connect(shared, addr))
+        .await
+        .unwrap_or_else(|_| {
+            Err(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                format!("no connection within {} s", wait.as_secs_f64()),
+            ))
+        })
+}
+
+async fn connect(shared: &Shared, addr: &UpstreamAddr) -> std::io::Result<(Arc<Link>, Reader)> {
     let max = shared.config.max_frame_bytes;
     let (read, write): (BoxRead, Pin<Box<dyn tokio::io::AsyncWrite + Send>>) = match addr {
         UpstreamAddr::Unix(path) => {
