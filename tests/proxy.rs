@@ -451,6 +451,17 @@ async fn the_proxy_command_prints_and_records_both_legs() {
     });
     assert_eq!((back.party, back.dir), (Party::Upstream, Direction::Out));
     assert_eq!(by_seq(&all, back.via).pair, Some(renders[1].seq));
+
+    // Replayed, it shows the plugin and both legs.
+    let state = tgo_console::tui::replay::replay_state(
+        tgo_console::tui::theme::Theme::default(),
+        &all,
+        "proxy.jsonl",
+        "log".into(),
+    );
+    assert!(state.inspector.parties);
+    assert_eq!(state.plugins.len(), 1);
+    assert_eq!(state.plugins[0].plugin_id, "com.tgo.demo");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
