@@ -281,7 +281,7 @@ where
         }
         Ok(None) => return Err("closed before registering".into()),
         Ok(Some(Err(e))) => {
-            shared.log_event(conn.id, None, format!("frame error: {e}; closing"), true);
+            shared.log_frame_error(conn.id, None, &e);
             return Err(format!("frame error: {e}"));
         }
         Ok(Some(Ok(bytes))) => bytes,
@@ -460,12 +460,7 @@ where
         match next {
             None => return "plugin closed the connection".into(),
             Some(Err(e)) => {
-                shared.log_event(
-                    conn.id,
-                    plugin.clone(),
-                    format!("frame error: {e}; closing"),
-                    true,
-                );
+                shared.log_frame_error(conn.id, plugin.clone(), &e);
                 return format!("frame error: {e}");
             }
             Some(Ok(bytes)) => {

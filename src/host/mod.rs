@@ -297,6 +297,27 @@ impl Shared {
         seq
     }
 
+    /// A frame error, with what came of the broken frame (its prefix and first bytes) as the
+    /// entry's raw bytes, for the inspector's frame view.
+    fn log_frame_error(
+        &self,
+        conn: ConnId,
+        plugin: Option<String>,
+        e: &crate::protocol::FrameError,
+    ) -> u64 {
+        let text = format!("frame error: {e}; closing");
+        tracing::info!(conn, plugin = plugin.as_deref().unwrap_or("-"), "{text}");
+        let mut entry = LogEntry::new(
+            Direction::Local,
+            conn,
+            plugin,
+            e.frame_bytes().unwrap_or_default(),
+            EntryKind::Event { text },
+        );
+        entry.problem = true;
+        self.log_frame(entry)
+    }
+
     fn log_event(&self, conn: ConnId, plugin: Option<String>, text: String, problem: bool) -> u64 {
         tracing::info!(conn, plugin = plugin.as_deref().unwrap_or("-"), "{text}");
         let mut entry = LogEntry::new(

@@ -65,6 +65,16 @@ pub fn modal_click(state: &mut State, x: u16, y: u16) -> Vec<Effect> {
 }
 
 fn pressed(state: &mut State, press: Press, cap: Option<CapKey>, in_modal: bool) -> Vec<Effect> {
+    if let Some(p) = &state.render.past
+        && !matches!(press, Press::Copy(_))
+    {
+        let text = format!(
+            "a past render (as of #{}): Esc goes back to the live one",
+            p.seq
+        );
+        state.toast(ToastKind::Info, text, TOAST);
+        return Vec::new();
+    }
     match cap {
         Some(cap) => on_press(state, press, &cap, in_modal),
         None => {

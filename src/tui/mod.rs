@@ -25,6 +25,7 @@ pub mod mouse;
 pub mod msg;
 pub mod output;
 pub mod palette;
+pub mod past;
 mod paste;
 pub mod playing;
 pub mod plays;

@@ -219,6 +219,21 @@ pub fn on_key(state: &mut State, input: KeyInput) -> Vec<Effect> {
                 scroll: scroll.min(most),
             });
         }
+        Modal::Diff(mut d) => {
+            let step = match action {
+                Some(Action::Close) => return Vec::new(),
+                Some(Action::MoveDown) => 1,
+                Some(Action::MoveUp) => -1,
+                Some(Action::PageDown) => i32::from(area.height / 2),
+                Some(Action::PageUp) => -i32::from(area.height / 2),
+                _ => 0,
+            };
+            let most = view::diff_lines(&d, area.width.saturating_sub(2), state)
+                .len()
+                .saturating_sub(1) as i32;
+            d.scroll = (i32::from(d.scroll) + step).clamp(0, most) as u16;
+            state.modal = Some(Modal::Diff(d));
+        }
         palette @ Modal::Palette(_) => state.modal = Some(palette),
         Modal::SaveStory(form) => return super::saving::on_key(state, form, input),
     }

@@ -366,6 +366,8 @@ pub enum Modal {
     },
     /// `S` (or the composer's save): the name of the story to save.
     SaveStory(Box<SaveForm>),
+    /// `=`: two renders of a capability, what changed between them.
+    Diff(Box<super::past::Diff>),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -516,6 +518,10 @@ pub struct Renders {
     /// A capability to render once the selection has rested on it until then.
     pub due: Option<(CapKey, Instant)>,
     pub tool_runs: BTreeMap<CapKey, ToolRun>,
+    /// A logged answer drawn as it was then (time travel), over whatever is shown.
+    pub past: Option<super::past::Past>,
+    /// Each capability's last render answers, by seq in the log (for `=`).
+    pub history: BTreeMap<CapKey, VecDeque<u64>>,
 }
 
 /// The Action pane: the last event and what landed in the chat (`events.rs` changes it).
@@ -695,7 +701,7 @@ impl State {
             Some(Modal::AddPlugin(_)) => return vec![Scope::Editing],
             Some(Modal::Palette(_)) => return vec![Scope::Palette],
             Some(Modal::SaveStory(_)) => return vec![Scope::Editing],
-            Some(Modal::Output { .. }) => return vec![Scope::Help],
+            Some(Modal::Output { .. } | Modal::Diff(_)) => return vec![Scope::Help],
             Some(Modal::Ui { rendered, .. }) => {
                 return if super::uiview::is_editing(&rendered.ui) {
                     vec![Scope::Editing]
@@ -855,6 +861,9 @@ impl State {
 
     /// The slot the render pane shows.
     pub fn shown_slot(&self) -> Option<&RenderSlot> {
+        if let Some(p) = &self.render.past {
+            return Some(&p.slot);
+        }
         match self.render.shown.as_ref()? {
             Shown::Cap(key) => self.render.slots.get(key),
             Shown::Raw => self.render.raw.as_ref(),
@@ -862,6 +871,9 @@ impl State {
     }
 
     pub fn shown_slot_mut(&mut self) -> Option<&mut RenderSlot> {
+        if let Some(p) = &mut self.render.past {
+            return Some(&mut p.slot);
+        }
         match self.render.shown.as_ref()? {
             Shown::Cap(key) => self.render.slots.get_mut(key),
             Shown::Raw => self.render.raw.as_mut(),

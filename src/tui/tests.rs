@@ -1914,6 +1914,9 @@ mod problems;
 #[path = "tests_stories.rs"]
 mod stories;
 
+#[path = "tests_past.rs"]
+mod past;
+
 /// The console starts with the visitor object its visitor id had last time, and the visitors
 /// of earlier runs to recall (issue 9.10).
 #[test]

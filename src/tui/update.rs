@@ -239,6 +239,11 @@ fn on_reply(
     state
         .pending
         .retain(|p| !(p.id == reply.id && p.plugin_id == reply.plugin_id));
+    if let Purpose::Render(key) = &purpose
+        && matches!(reply.outcome, crate::host::Outcome::Result { .. })
+    {
+        super::past::remember(state, key, reply.response_seq);
+    }
     let value = match render::answered(reply.outcome) {
         Ok(value) => value,
         Err((kind, message)) => {
@@ -305,6 +310,11 @@ fn on_key(state: &mut State, key: KeyEvent, log: &MessageLog) -> Vec<Effect> {
         Pane::Plugins => input.action.and_then(|a| plugins::on_action(state, a)),
         Pane::Output => input.action.and_then(|a| output::on_action(state, a)),
         Pane::Inspector => inspect::on_key(state, input, log),
+        // Esc from time travel comes before the UI's own use of it.
+        Pane::Render if input.action == Some(Action::Live) && state.render.past.is_some() => {
+            super::past::leave(state);
+            Some(Vec::new())
+        }
         Pane::Render => {
             let list = view::layout_of(state).diagnostics;
             let diag = input
@@ -351,6 +361,14 @@ fn act(state: &mut State, action: Action, log: &MessageLog) -> Vec<Effect> {
         Action::OpenUrl => return events::open_last_url(state),
         Action::Copy => return events::copy_last(state),
         Action::SaveStory => saving::open(state),
+        // Esc in the inspector (with no filter to clear) leaves time travel too.
+        Action::Live | Action::ClearFilter => {
+            super::past::leave(state);
+        }
+        Action::Diff => match super::past::diff_shown(state, log) {
+            Ok(d) => state.modal = Some(Modal::Diff(Box::new(d))),
+            Err(why) => state.toast(ToastKind::Info, why, TOAST),
+        },
         _ => {}
     }
     Vec::new()

@@ -1,6 +1,7 @@
 //! Drawing: a pure function of the state (and the host's message log). The screen layout is a
 //! pure function too, so mouse handling in `update` hits exactly what was drawn.
 
+mod diff;
 mod output;
 mod overlay;
 mod panes;
@@ -14,6 +15,7 @@ use crate::host::MessageLog;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 
+pub use diff::lines as diff_lines;
 pub use overlay::help_max_scroll;
 pub use panes::{plugins_row_at, toolbar_button_at};
 pub use problems::register_warning;
@@ -43,6 +45,9 @@ pub struct ScreenLayout {
 
 /// The message of a failed render, wrapped to `width`: the header only names the failure.
 pub fn failure_lines(state: &State, width: u16) -> Vec<String> {
+    if let Some(note) = state.render.past.as_ref().and_then(|p| p.note.as_ref()) {
+        return crate::text::wrap_width(&crate::text::sanitize_line(note), width as usize);
+    }
     match state.shown_slot() {
         Some(RenderSlot::Failed { message, .. }) => {
             crate::text::wrap_width(&crate::text::sanitize_line(message), width as usize)

@@ -170,6 +170,14 @@ pub fn modal(modal: &Modal, area: Rect, buf: &mut Buffer, state: &State) {
                 .render(body, buf);
             footer(inner, buf, state, "j/k scroll · Esc close");
         }
+        Modal::Diff(d) => {
+            let inner = frame(area, buf, state, &format!("Diff · {}", d.title));
+            let body = help_body(inner);
+            Paragraph::new(super::diff::lines(d, body.width, state))
+                .scroll((d.scroll, 0))
+                .render(body, buf);
+            footer(inner, buf, state, "j/k scroll · Esc close");
+        }
         Modal::Palette(p) => {
             let small = super::centered(area, 90, 80);
             p.render(small, buf, &state.theme);

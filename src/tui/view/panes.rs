@@ -771,6 +771,7 @@ pub fn toolbar_button_at(state: &State, render: Rect, x: u16, y: u16) -> Option<
 pub fn render_pane(l: &ScreenLayout, buf: &mut Buffer, state: &State) {
     let t = &state.theme;
     let title = match &state.render.shown {
+        _ if let Some(p) = &state.render.past => format!("{} · as of #{}", p.title, p.seq),
         Some(Shown::Cap(k)) => cap_title(state, k),
         Some(Shown::Raw) => "raw answer".into(),
         None => "Render".into(),
@@ -887,6 +888,17 @@ pub fn render_pane(l: &ScreenLayout, buf: &mut Buffer, state: &State) {
             (Line::from(spans), Some(&**r))
         }
     };
+    // Time travel: the banner says which moment is drawn, and how back to now.
+    let head = match &state.render.past {
+        Some(p) => Line::from(vec![
+            Span::styled(
+                format!("◷ as of #{} {}", p.seq, crate::text::clock(p.at)),
+                t.fg(t.accent).add_modifier(Modifier::BOLD),
+            ),
+            Span::styled(" · Esc live · = diff", t.muted()),
+        ]),
+        None => head,
+    };
     // The toolbar buttons keep their place on the right; the rest is cut to fit before them.
     let buttons = toolbar_buttons(state, header);
     let room = buttons
@@ -901,6 +913,7 @@ pub fn render_pane(l: &ScreenLayout, buf: &mut Buffer, state: &State) {
     }
     if l.render_notice.area() > 0 {
         let colour = match slot {
+            _ if state.render.past.is_some() => t.accent,
             RenderSlot::Failed {
                 kind: FailKind::Cancelled,
                 ..
