@@ -448,6 +448,7 @@ async fn run_console(cli: &Cli, file: &Config, log_path: PathBuf) -> ExitCode {
         record: cli.record.clone(),
         visitors_file: Some(crate::config::state_dir().join("visitors.json")),
         history_file: Some(crate::config::state_dir().join("history.jsonl")),
+        view_file: Some(crate::config::state_dir().join("view.json")),
         force: cli.force,
         personal,
     };

@@ -194,6 +194,8 @@ pub struct Sources {
     pub visitors_file: Option<std::path::PathBuf>,
     /// Where the request history is kept across runs (none: not kept).
     pub history_file: Option<std::path::PathBuf>,
+    /// Where the web preview and render width are kept across runs (none: not kept).
+    pub view_file: Option<std::path::PathBuf>,
     /// Writes it (started by the loop from `history_file`).
     pub history: Option<super::history::Writer>,
 }
@@ -672,6 +674,7 @@ fn run_effect(
 ) {
     let launcher = sources.launcher.as_ref().map(|(l, _)| l);
     let visitors_file = sources.visitors_file.as_deref();
+    let view_file = sources.view_file.as_deref();
     match effect {
         Effect::RunCommand {
             name,
@@ -684,6 +687,18 @@ fn run_effect(
         Effect::External { .. } => {}
         Effect::Note { plugin, text } => {
             host.log_note(&plugin, text, false);
+        }
+        Effect::SaveView(prefs) => {
+            let Some(path) = view_file.map(std::path::Path::to_path_buf) else {
+                return;
+            };
+            let tx = tx.clone();
+            tokio::task::spawn_blocking(move || {
+                if let Err(e) = super::preview::save(&path, prefs) {
+                    let text = format!("cannot keep the view settings in {}: {e}", path.display());
+                    let _ = tx.send(Msg::Notice { text, error: true });
+                }
+            });
         }
         Effect::SaveVisitors(list) => {
             let Some(path) = visitors_file.map(std::path::Path::to_path_buf) else {

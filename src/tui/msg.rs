@@ -170,6 +170,8 @@ pub enum Effect {
     },
     /// Keep these recent visitors for the next run (the app knows where).
     SaveVisitors(Vec<crate::host::context::RecentVisitor>),
+    /// Keep the web preview and render width for the next run.
+    SaveView(crate::tui::preview::ViewPrefs),
     /// Read the manifest(s) at this path (a file, a plugin directory or a directory of them)
     /// and launch each.
     AddPlugins(PathBuf),

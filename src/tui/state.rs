@@ -522,6 +522,10 @@ pub struct Renders {
     pub past: Option<super::past::Past>,
     /// Each capability's last render answers, by seq in the log (for `=`).
     pub history: BTreeMap<CapKey, VecDeque<u64>>,
+    /// Drawn as the TGO web UI would (`w`).
+    pub web: bool,
+    /// Columns the UI is drawn in (`W`; none: the pane's width).
+    pub width: Option<u16>,
 }
 
 /// The Action pane: the last event and what landed in the chat (`events.rs` changes it).

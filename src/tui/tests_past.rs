@@ -280,3 +280,73 @@ fn x_shows_a_frame_and_a_broken_frame_in_hex() {
             .contains("frame error: frame announces 16777216")
     );
 }
+
+/// `w`: the web UI's view; `W`: its narrow widths. The panel's `action` bar is a template the
+/// web UI lacks: its box says so, and the header counts it.
+#[test]
+fn w_previews_the_web_ui_at_the_configured_widths() {
+    let mut h = rendered();
+    h.now += Duration::from_secs(10);
+    h.send(Msg::Tick);
+    let effects = h.key(KeyCode::Char('w'));
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::SaveView(p) if p.web && p.width.is_none())),
+        "kept for the next run"
+    );
+    let screen = h.sized(120, 40);
+    assert!(screen.contains("web ✗ 1"), "{screen}");
+    assert!(
+        screen.contains("the TGO web UI has no \"action\""),
+        "{screen}"
+    );
+    h.now += Duration::from_secs(10);
+    h.send(Msg::Tick);
+    h.key(KeyCode::Char('W'));
+    assert_eq!(h.state.render.width, Some(40));
+    insta::assert_snapshot!("web_preview_40", h.sized(120, 40));
+    h.key(KeyCode::Char('W'));
+    assert_eq!(h.state.render.width, Some(56));
+    h.now += Duration::from_secs(10);
+    h.send(Msg::Tick);
+    insta::assert_snapshot!("web_preview_56", h.sized(120, 40));
+    h.key(KeyCode::Char('W'));
+    h.key(KeyCode::Char('W'));
+    assert_eq!(
+        h.state.render.width, None,
+        "after the widest: the whole pane"
+    );
+    // Off again: the console's own drawing of the action bar.
+    h.key(KeyCode::Char('w'));
+    let screen = h.sized(120, 40);
+    assert!(!screen.contains("the TGO web UI has no"), "{screen}");
+    assert!(screen.contains("[ Block ]"), "{screen}");
+}
+
+/// A `batch` answer in the web preview is shown, not carried out (the web UI ignores it).
+#[test]
+fn a_batch_is_not_carried_out_in_the_web_preview() {
+    let mut h = rendered();
+    h.key(KeyCode::Char('w'));
+    let event = crate::host::UiEvent::button_click("view_all");
+    let batch = json!({"action": "batch", "data": {"actions": [
+        {"action": "show_toast", "data": {"message": "done"}},
+        {"action": "refresh"}]}});
+    let effects = h.reply(
+        Purpose::Event {
+            cap: cap(0),
+            in_modal: false,
+            event,
+        },
+        "visitor_panel/event",
+        Outcome::Result { value: batch },
+    );
+    assert!(requests(&effects).is_empty(), "no refresh: {effects:?}");
+    let screen = h.sized(100, 30);
+    assert!(screen.contains("not carried out"), "{screen}");
+    assert!(
+        screen.contains("batch (2)"),
+        "the Action pane shows it: {screen}"
+    );
+}

@@ -33,6 +33,7 @@ pub use super::render::request_effects;
 pub fn update(state: &mut State, msg: Msg, log: &MessageLog, now: Instant) -> Vec<Effect> {
     let was_render = state.focus == Pane::Render;
     let mut effects = apply(state, msg, log, now);
+    super::preview::sync(state);
     effects.extend(render::due_render(state));
     // A story being played and a path being walked again go on once nothing is on its way.
     effects.extend(playing::advance(state));
@@ -365,6 +366,8 @@ fn act(state: &mut State, action: Action, log: &MessageLog) -> Vec<Effect> {
         Action::Live | Action::ClearFilter => {
             super::past::leave(state);
         }
+        Action::WebPreview => return super::preview::toggle_web(state),
+        Action::RenderWidth => return super::preview::next_width(state),
         Action::Diff => match super::past::diff_shown(state, log) {
             Ok(d) => state.modal = Some(Modal::Diff(Box::new(d))),
             Err(why) => state.toast(ToastKind::Info, why, TOAST),

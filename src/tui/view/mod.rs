@@ -131,7 +131,14 @@ pub fn screen_layout(area: Rect, state: &State) -> ScreenLayout {
     .split(inner);
     l.render_story = body[1];
     l.render_notice = body[2];
-    l.render_body = body[3];
+    // A set render width (`W`) narrows the UI, one column short of the pane for its edge.
+    l.render_body = match state.render.width {
+        Some(w) if w < body[3].width => Rect {
+            width: w,
+            ..body[3]
+        },
+        _ => body[3],
+    };
     l.diagnostics = body[4];
     if state.output_shown {
         l.output = inspector;

@@ -888,6 +888,32 @@ pub fn render_pane(l: &ScreenLayout, buf: &mut Buffer, state: &State) {
             (Line::from(spans), Some(&**r))
         }
     };
+    // The web preview and a set width say so, with what the web UI would not draw.
+    let head = match (state.render.web, state.render.width, rendered) {
+        (false, None, _) => head,
+        // First, so a narrow header keeps them.
+        (web, width, r) => {
+            let mut spans = Vec::new();
+            if web {
+                let missing = r.map_or(0, |r| crate::jsonui::web_missing(&r.node));
+                let (text, colour) = match missing {
+                    0 => ("web ✓".to_string(), t.success),
+                    n => (format!("web ✗ {n}"), t.error),
+                };
+                spans.push(Span::styled(
+                    text,
+                    t.fg(colour).add_modifier(Modifier::BOLD),
+                ));
+            }
+            if let Some(w) = width {
+                let sep = if web { " · " } else { "" };
+                spans.push(Span::styled(format!("{sep}{w} cols"), t.muted()));
+            }
+            spans.push(Span::styled(" · ", t.muted()));
+            spans.extend(head.spans);
+            Line::from(spans)
+        }
+    };
     // Time travel: the banner says which moment is drawn, and how back to now.
     let head = match &state.render.past {
         Some(p) => Line::from(vec![
@@ -942,14 +968,21 @@ pub fn render_pane(l: &ScreenLayout, buf: &mut Buffer, state: &State) {
     }
     match rendered {
         Some(r) => {
+            let body = l.render_body;
             uiview::render(
                 &r.node,
                 &r.ui,
-                l.render_body,
+                body,
                 buf,
                 t,
                 focused && matches!(slot, RenderSlot::Ready(_)),
             );
+            // The edge of a set width, so what is past it is known to be outside.
+            if body.right() < l.render.right().saturating_sub(1) {
+                for y in body.top()..body.bottom() {
+                    buf[(body.right(), y)].set_symbol("┊").set_style(t.muted());
+                }
+            }
         }
         None if matches!(slot, RenderSlot::Failed { .. }) => {
             let hint = match slot {
