@@ -194,6 +194,30 @@ pub fn leave(state: &mut State) -> bool {
     state.render.past.take().is_some()
 }
 
+/// `--watch` restarted `plugin_id` after a change: the next render of each of its panels is
+/// compared with the last one before.
+pub fn rebuilt(state: &mut State, plugin_id: &str) {
+    let keys: Vec<CapKey> = state
+        .render
+        .history
+        .keys()
+        .filter(|k| k.plugin_id == plugin_id)
+        .cloned()
+        .collect();
+    state.render.since_build.extend(keys);
+}
+
+/// For the first render of `key` after a rebuild: whether `value` is the same JSON as the
+/// render before it (`None`: not after a rebuild, or nothing to compare with).
+pub fn after_build(state: &mut State, log: &MessageLog, key: &CapKey, value: &Value) -> Option<bool> {
+    if !state.render.since_build.remove(key) {
+        return None;
+    }
+    let last = *state.render.history.get(key)?.back()?;
+    let before = answer_of(log, last).ok()?;
+    Some(before.result == *value)
+}
+
 /// Remembers a capability's render answer for `=` (bounded).
 pub fn remember(state: &mut State, key: &CapKey, seq: Option<u64>) {
     let Some(seq) = seq else { return };

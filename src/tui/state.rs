@@ -304,6 +304,9 @@ pub struct Rendered {
     pub method: String,
     pub latency: Duration,
     pub at: SystemTime,
+    /// The first render after its plugin was rebuilt (`--watch`): whether it is the same
+    /// JSON as the last render before.
+    pub since_build: Option<bool>,
 }
 
 impl Rendered {
@@ -321,6 +324,7 @@ impl Rendered {
             method,
             latency,
             at: SystemTime::now(),
+            since_build: None,
         }
     }
 }
@@ -522,6 +526,8 @@ pub struct Renders {
     pub past: Option<super::past::Past>,
     /// Each capability's last render answers, by seq in the log (for `=`).
     pub history: BTreeMap<CapKey, VecDeque<u64>>,
+    /// Panels whose next render is compared with the last one (their plugin was rebuilt).
+    pub since_build: std::collections::BTreeSet<CapKey>,
     /// Drawn as the TGO web UI would (`w`).
     pub web: bool,
     /// Columns the UI is drawn in (`W`; none: the pane's width).

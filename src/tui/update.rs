@@ -151,7 +151,7 @@ fn apply(state: &mut State, msg: Msg, log: &MessageLog, now: Instant) -> Vec<Eff
             // itself lands as any other.
             let judge = playing::answered(state, &reply);
             restore::answered(state, &reply);
-            let mut effects = on_reply(state, purpose, reply, ui);
+            let mut effects = on_reply(state, purpose, reply, ui, log);
             effects.extend(judge);
             effects
         }
@@ -236,15 +236,21 @@ fn on_reply(
     purpose: Purpose,
     reply: crate::host::Reply,
     ui: Option<Box<crate::jsonui::Parsed<crate::jsonui::Node>>>,
+    log: &MessageLog,
 ) -> Vec<Effect> {
     state
         .pending
         .retain(|p| !(p.id == reply.id && p.plugin_id == reply.plugin_id));
-    if let Purpose::Render(key) = &purpose
-        && matches!(reply.outcome, crate::host::Outcome::Result { .. })
-    {
-        super::past::remember(state, key, reply.response_seq);
-    }
+    // A render's answer is remembered for `=`; the first after a rebuild is compared with
+    // the one before it.
+    let since_build = match (&purpose, &reply.outcome) {
+        (Purpose::Render(key), crate::host::Outcome::Result { value }) => {
+            let same = super::past::after_build(state, log, key, value);
+            super::past::remember(state, key, reply.response_seq);
+            same.map(|same| (key.clone(), same))
+        }
+        _ => None,
+    };
     let value = match render::answered(reply.outcome) {
         Ok(value) => value,
         Err((kind, message)) => {
@@ -266,7 +272,15 @@ fn on_reply(
             reply.latency,
             &reply.method,
         ),
-        other => render::on_reply(state, other, value, reply.latency, &reply.method, ui),
+        other => {
+            let effects = render::on_reply(state, other, value, reply.latency, &reply.method, ui);
+            if let Some((key, same)) = since_build
+                && let Some(RenderSlot::Ready(r)) = state.render.slots.get_mut(&key)
+            {
+                r.since_build = Some(same);
+            }
+            effects
+        }
     }
 }
 

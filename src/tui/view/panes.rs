@@ -879,6 +879,14 @@ pub fn render_pane(l: &ScreenLayout, buf: &mut Buffer, state: &State) {
                     t.fg(t.warning),
                 ));
             }
+            match r.since_build {
+                Some(true) => spans.push(Span::styled(" · same as before", t.fg(t.success))),
+                Some(false) => spans.push(Span::styled(
+                    " · changed since the last build (= diff)",
+                    t.fg(t.warning).add_modifier(Modifier::BOLD),
+                )),
+                None => {}
+            }
             if let Some(label) = uiview::focused_label(&r.node, &r.ui) {
                 spans.push(Span::styled(
                     format!(" · ▸ {}", truncate_width(&sanitize_line(&label), 30)),
