@@ -300,7 +300,10 @@ async fn watch_restarts_an_edited_plugin_and_renders_its_panel_again() {
     .await;
     let screen = c.screen();
     assert_eq!(before, 1, "rendered once before the edit");
-    assert!(screen.contains("after the edit · rogue.file_title"), "{screen}");
+    assert!(
+        screen.contains("after the edit · rogue.file_title"),
+        "{screen}"
+    );
     assert_eq!(
         c.state.launches.list[0].restarts, 2,
         "the plugins pane counts the restarts"
@@ -320,7 +323,9 @@ async fn watch_restarts_an_edited_plugin_and_renders_its_panel_again() {
         .collect();
     assert_eq!(
         notes,
-        ["capabilities changed: changed visitor_panel \"after the edit\": title \"before the edit\" → \"after the edit\""],
+        [
+            "capabilities changed: changed visitor_panel \"after the edit\": title \"before the edit\" → \"after the edit\""
+        ],
         "said once: the second restart registered the same list"
     );
     c.finish().await;

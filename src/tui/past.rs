@@ -209,7 +209,12 @@ pub fn rebuilt(state: &mut State, plugin_id: &str) {
 
 /// For the first render of `key` after a rebuild: whether `value` is the same JSON as the
 /// render before it (`None`: not after a rebuild, or nothing to compare with).
-pub fn after_build(state: &mut State, log: &MessageLog, key: &CapKey, value: &Value) -> Option<bool> {
+pub fn after_build(
+    state: &mut State,
+    log: &MessageLog,
+    key: &CapKey,
+    value: &Value,
+) -> Option<bool> {
     if !state.render.since_build.remove(key) {
         return None;
     }

@@ -217,6 +217,8 @@ impl InspectorState {
         } else {
             match self.selected {
                 Some(s) if s < first_kept => self.index.front().copied(),
+                // Nothing was there to select: the first message that comes is.
+                None => self.index.front().copied(),
                 other => other,
             }
         };
