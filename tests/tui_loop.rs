@@ -292,6 +292,12 @@ async fn watch_restarts_an_edited_plugin_and_renders_its_panel_again() {
         // Debounce, stop, start, register (another title: said), render again (compared).
         s.until("changed since the last build").await;
         s.until("rogue.file_title: changed visitor_panel").await;
+        // `=` in the render pane: the rebuilt panel against the last one before the edit.
+        s.key(KeyCode::Char('2'));
+        s.key(KeyCode::Char('='));
+        s.until("~ $.data.text: \"before the edit\" → \"after the edit\"")
+            .await;
+        s.key(KeyCode::Esc);
         std::fs::write(&message, "after the edit").unwrap();
         // The same content saved again: restarted, and the same answer.
         s.until("same as before").await;
