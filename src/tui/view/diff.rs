@@ -47,8 +47,8 @@ pub fn lines(d: &Diff, width: u16, state: &State) -> Vec<Line<'static>> {
         )));
     }
     out.push(Line::default());
-    // Two columns and a 3-cell gutter (marker, bar, space).
-    let half = width.saturating_sub(3) / 2;
+    // Two columns, the marker before them and ` │ ` between.
+    let half = width.saturating_sub(4) / 2;
     let left = crate::drawn::ui_text(&d.old.node, half);
     let right = crate::drawn::ui_text(&d.new.node, half);
     out.push(Line::from(Span::styled(

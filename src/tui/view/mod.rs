@@ -72,7 +72,11 @@ pub fn screen_layout(area: Rect, state: &State) -> ScreenLayout {
     l.context_bar = rows[0];
     l.status = rows[2];
     let main = rows[1];
-    l.modal = centered(area, 80, 80);
+    // Two drawings side by side need the room: the diff takes nearly the whole screen.
+    l.modal = match &state.modal {
+        Some(super::state::Modal::Diff(_)) => centered(area, 96, 94),
+        _ => centered(area, 80, 80),
+    };
 
     let (plugins_col, render, inspector) = if state.zoom {
         let none = Rect::new(main.x, main.y, 0, 0);
