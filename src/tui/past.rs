@@ -22,6 +22,8 @@ const MAX_CHANGES: usize = 500;
 pub struct Past {
     /// The answer's seq in the log.
     pub seq: u64,
+    /// The message it was asked for from (an event answer draws the render before it).
+    pub from: u64,
     pub at: SystemTime,
     /// What the pane's title says: the capability, or the method when it is not known.
     pub title: String,
@@ -107,7 +109,16 @@ fn title_of(state: &State, a: &Answer) -> String {
         .map_or_else(|| a.method.clone(), |c| c.title.clone())
 }
 
+/// The method of the request `answer` answers, read from the log without parsing anything.
+fn method_of<'a>(log: &'a MessageLog, answer: &LogEntry) -> Option<&'a str> {
+    match &log.get(answer.pair?)?.kind {
+        EntryKind::Request { method, .. } => Some(method),
+        _ => None,
+    }
+}
+
 /// The newest render answer before `before` for the same plugin, method and capability index.
+/// Only the candidates' requests are read (small); the one answer found is parsed.
 fn render_before<'a>(log: &'a MessageLog, before: u64, like: &Answer) -> Option<Answer<'a>> {
     let kind = like
         .method
@@ -118,7 +129,8 @@ fn render_before<'a>(log: &'a MessageLog, before: u64, like: &Answer) -> Option<
     let index = like.params.get("capability_index").cloned();
     let first = log.entries().front()?.seq;
     let upto = usize::try_from(before.checked_sub(first)?).ok()?;
-    log.entries()
+    let found = log
+        .entries()
         .range(..upto.min(log.len()))
         .rev()
         .take(LOOK_BACK)
@@ -126,9 +138,13 @@ fn render_before<'a>(log: &'a MessageLog, before: u64, like: &Answer) -> Option<
             e.dir == Direction::In
                 && matches!(e.kind, EntryKind::Result { .. })
                 && e.plugin.as_deref() == Some(like.plugin.as_str())
+                && method_of(log, e) == Some(render_method.as_str())
         })
-        .filter_map(|e| answer_of(log, e.seq).ok())
-        .find(|a| a.method == render_method && a.params.get("capability_index").cloned() == index)
+        .find(|e| {
+            let params = e.pair.and_then(|p| render::request_of(log, p)).map(|r| r.2);
+            params.is_some_and(|p| p.get("capability_index").cloned() == index)
+        })?;
+    answer_of(log, found.seq).ok()
 }
 
 /// `Enter` on an inspector message: draws the answer's UI as it was then. An event answer
@@ -144,7 +160,9 @@ pub fn travel(state: &mut State, log: &MessageLog, seq: u64) -> Result<(), Strin
                 let node = (**content).clone();
                 let at = a.entry.at;
                 let title = title_of(state, &a);
-                state.render.past = Some(past_of(&a, title, Some(note), node, at));
+                let mut past = past_of(&a, title, Some(note), node, at);
+                past.from = seq;
+                state.render.past = Some(past);
                 return Ok(());
             }
             _ => (
@@ -162,6 +180,7 @@ pub fn travel(state: &mut State, log: &MessageLog, seq: u64) -> Result<(), Strin
     if let RenderSlot::Ready(r) = &mut past.slot {
         r.diagnostics = parsed.diagnostics;
     }
+    past.from = seq;
     state.render.past = Some(past);
     Ok(())
 }
@@ -182,6 +201,7 @@ fn past_of(
     r.at = at;
     Past {
         seq: a.entry.seq,
+        from: a.entry.seq,
         at,
         title,
         note,
@@ -294,10 +314,14 @@ pub fn follow_selection(state: &mut State, log: &MessageLog) {
     let (Some(p), Some(seq)) = (&state.render.past, state.inspector.selected()) else {
         return;
     };
-    if p.seq == seq || answer_of(log, seq).is_ok_and(|a| a.entry.seq == p.seq) {
-        return;
-    }
-    if answer_of(log, seq).is_ok() {
+    // Only answers (not their requests) move it, so a request next to the shown answer
+    // does not draw the same again; the method is checked before anything is parsed.
+    let drawable = log.get(seq).is_some_and(|e| {
+        e.dir == Direction::In
+            && matches!(e.kind, EntryKind::Result { .. })
+            && method_of(log, e).is_some_and(|m| m.ends_with("/render") || m.ends_with("/event"))
+    });
+    if p.from != seq && drawable {
         let _ = travel(state, log, seq);
     }
 }
