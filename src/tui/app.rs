@@ -153,34 +153,48 @@ impl Platform for Desktop {
             failed("only http, https and mailto URLs are opened".into());
             return;
         }
-        let opener = if cfg!(target_os = "macos") {
-            "open"
-        } else {
-            "xdg-open"
-        };
-        let mut cmd = std::process::Command::new(opener);
-        // Marked: the browser it may start is the user's, not a plugin's leftover.
-        cmd.arg(url)
-            .env(crate::launcher::tree::OPENER_ENV, "1")
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null());
-        // Its own session: a text-mode browser it may pick cannot take over our terminal.
-        // SAFETY: setsid is async-signal-safe and touches nothing of the parent.
-        unsafe {
-            use std::os::unix::process::CommandExt;
-            cmd.pre_exec(|| {
-                libc::setsid();
-                Ok(())
-            });
-        }
+        // The `open` crate knows the desktop's openers (xdg-open, gio, …, `open` on macOS);
+        // we run them ourselves to mark and detach them.
+        let openers: Vec<_> = open::commands(url).into_iter().map(detached).collect();
         // The opener's verdict comes when it exits: wait for it off the UI thread.
-        std::thread::spawn(move || match cmd.status() {
-            Ok(status) if status.success() => {}
-            Ok(status) => failed(format!("{opener} failed ({status})")),
-            Err(e) => failed(format!("cannot run {opener}: {e}")),
+        std::thread::spawn(move || {
+            let mut first_failure = None;
+            for mut cmd in openers {
+                let name = cmd.get_program().to_string_lossy().into_owned();
+                match cmd.status() {
+                    Ok(status) if status.success() => return,
+                    // Not installed: the next one may be.
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                        first_failure.get_or_insert_with(|| format!("cannot run {name}: {e}"));
+                    }
+                    Ok(status) => {
+                        return failed(format!("{name} failed ({status})"));
+                    }
+                    Err(e) => return failed(format!("cannot run {name}: {e}")),
+                }
+            }
+            failed(first_failure.unwrap_or_else(|| "no program to open URLs with".into()));
         });
     }
+}
+
+/// An opener marked as the user's (the browser it may start is not a plugin's leftover),
+/// with no stdio, in its own session: a text-mode browser it may pick cannot take over our
+/// terminal.
+fn detached(mut cmd: std::process::Command) -> std::process::Command {
+    cmd.env(crate::launcher::tree::OPENER_ENV, "1")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    // SAFETY: setsid is async-signal-safe and touches nothing of the parent.
+    unsafe {
+        use std::os::unix::process::CommandExt;
+        cmd.pre_exec(|| {
+            libc::setsid();
+            Ok(())
+        });
+    }
+    cmd
 }
 
 /// What else the loop listens to besides the terminal and the host.
@@ -942,4 +956,25 @@ pub fn launch_all(
         .filter(|v| ids.contains(&v.id))
         .collect();
     (views, errors)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_web_and_mail_urls_reach_the_opener() {
+        for url in ["https://tgo.example/o/1", "HTTP://x", "mailto:a@b.c"] {
+            assert!(super::openable(url), "{url}");
+        }
+        // An option, a local file or program, a script: never handed over.
+        for url in [
+            "--help",
+            "-a Calculator",
+            "file:///etc/passwd",
+            "javascript:x",
+            "ftp://x",
+            "",
+        ] {
+            assert!(!super::openable(url), "{url}");
+        }
+    }
 }
