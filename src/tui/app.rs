@@ -153,29 +153,31 @@ impl Platform for Desktop {
             failed("only http, https and mailto URLs are opened".into());
             return;
         }
-        // The `open` crate knows the desktop's openers (xdg-open, gio, …, `open` on macOS);
-        // we run them ourselves to mark and detach them.
-        let openers: Vec<_> = open::commands(url).into_iter().map(detached).collect();
-        // The opener's verdict comes when it exits: wait for it off the UI thread.
-        std::thread::spawn(move || {
-            let mut first_failure = None;
-            for mut cmd in openers {
-                let name = cmd.get_program().to_string_lossy().into_owned();
-                match cmd.status() {
-                    Ok(status) if status.success() => return,
-                    // Not installed: the next one may be.
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                        first_failure.get_or_insert_with(|| format!("cannot run {name}: {e}"));
-                    }
-                    Ok(status) => {
-                        return failed(format!("{name} failed ({status})"));
-                    }
-                    Err(e) => return failed(format!("cannot run {name}: {e}")),
-                }
-            }
-            failed(first_failure.unwrap_or_else(|| "no program to open URLs with".into()));
-        });
+        // The `open` crate knows the desktop's openers (xdg-open, gio, …, `open` on macOS); we
+        // run them ourselves, to mark and detach them. Off the UI thread: finding them reads
+        // files, and an opener's verdict comes when it exits.
+        let url = url.to_string();
+        std::thread::spawn(move || run_openers(open::commands(url), failed));
     }
+}
+
+/// Runs the first of `openers` that is installed, [`detached`]; `failed` hears why none opened.
+/// One that ran and failed is not followed by the next: it may have opened the page already.
+fn run_openers(openers: Vec<std::process::Command>, failed: Failed) {
+    let mut missing = None;
+    for cmd in openers {
+        let mut cmd = detached(cmd);
+        let name = cmd.get_program().to_string_lossy().into_owned();
+        match cmd.status() {
+            Ok(status) if status.success() => return,
+            Ok(status) => return failed(format!("{name} failed ({status})")),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                missing.get_or_insert_with(|| format!("cannot run {name}: {e}"));
+            }
+            Err(e) => return failed(format!("cannot run {name}: {e}")),
+        }
+    }
+    failed(missing.unwrap_or_else(|| "no program to open URLs with".into()));
 }
 
 /// An opener marked as the user's (the browser it may start is not a plugin's leftover),
@@ -960,6 +962,57 @@ pub fn launch_all(
 
 #[cfg(test)]
 mod tests {
+    use std::process::Command;
+    use std::sync::mpsc;
+
+    /// Runs `openers` as `open_url` would; what `failed` heard, if anything.
+    fn verdict(openers: Vec<Command>) -> Option<String> {
+        let (tx, rx) = mpsc::channel();
+        super::run_openers(openers, Box::new(move |why| tx.send(why).unwrap()));
+        rx.try_recv().ok()
+    }
+
+    fn sh(script: &str) -> Command {
+        let mut cmd = Command::new("sh");
+        cmd.args(["-c", script, "sh"]);
+        cmd
+    }
+
+    #[test]
+    fn the_opener_runs_marked_in_its_own_session_and_a_missing_one_is_skipped() {
+        let dir = tempfile::tempdir().unwrap();
+        let seen = dir.path().join("seen");
+        // Its session id and the mark, as the opener sees them.
+        let script = format!(
+            "echo \"$(cut -d' ' -f6 /proc/$$/stat) $TGO_CONSOLE_OPENER\" > {}",
+            seen.display()
+        );
+        let openers = vec![Command::new("/nonexistent/xdg-open"), sh(&script)];
+        assert_eq!(verdict(openers), None);
+        let seen = std::fs::read_to_string(&seen).unwrap();
+        let (sid, mark) = seen.trim().split_once(' ').unwrap();
+        assert_eq!(mark, "1", "marked: {seen}");
+        // SAFETY: getsid only reads the calling process's session id.
+        let ours = unsafe { libc::getsid(0) };
+        assert_ne!(sid.trim().parse::<i32>().unwrap(), ours, "its own session");
+    }
+
+    #[test]
+    fn a_failing_opener_is_reported_and_not_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let second = dir.path().join("second");
+        let openers = vec![sh("exit 3"), sh(&format!("touch {}", second.display()))];
+        let why = verdict(openers).unwrap();
+        assert!(why.starts_with("sh failed (exit status: 3)"), "{why}");
+        assert!(
+            !second.exists(),
+            "the page may be open already: no second opener"
+        );
+        let why = verdict(vec![Command::new("/nonexistent/xdg-open")]).unwrap();
+        assert!(why.starts_with("cannot run /nonexistent/xdg-open"), "{why}");
+        assert_eq!(verdict(Vec::new()).unwrap(), "no program to open URLs with");
+    }
+
     #[test]
     fn only_web_and_mail_urls_reach_the_opener() {
         for url in ["https://tgo.example/o/1", "HTTP://x", "mailto:a@b.c"] {
