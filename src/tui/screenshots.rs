@@ -347,6 +347,7 @@ pub fn scenes(theme: &Theme) -> Vec<(&'static str, &'static str, Buffer)> {
     ));
 
     let mut s = Scene::new(theme.clone());
+    s.settle();
     s.key(Char('?'));
     out.push((
         "help",
