@@ -347,10 +347,16 @@ pub(super) fn demo_plugin() -> StyledStr {
 
 pub(super) fn bench_plugin() -> StyledStr {
     after(
-        &[(
-            "What `bench --baseline` measures the host with",
-            "tgo-console bench --baseline -- tgo-console bench-plugin",
-        )],
+        &[
+            (
+                "What `bench --baseline` measures the host with",
+                "tgo-console bench --baseline -- tgo-console bench-plugin",
+            ),
+            (
+                "Dial a host listening on /tmp/tgo.sock",
+                "tgo-console bench-plugin --socket /tmp/tgo.sock",
+            ),
+        ],
         &[
             ("0", "ran until the host went away"),
             ("1", "could not connect, or the connection failed"),
