@@ -2049,6 +2049,34 @@ fn rebound_keys_show_in_the_help_and_the_hints() {
     insta::assert_snapshot!("help_rebound", help);
 }
 
+/// The status bar drops the hints that do not fit, whole: at every width, in every pane, what
+/// follows its `│` is a list of complete hints, in order, ending where one ends.
+#[test]
+fn status_bar_hints_are_never_cut_mid_word() {
+    let mut h = rendered();
+    for pane in ['1', '2', '3'] {
+        h.key(KeyCode::Char(pane));
+        let hints = h.state.personal.keymap.hints(&h.state.active_scopes());
+        for w in 30..=160 {
+            let screen = h.sized(w, 30);
+            // TestBackend's lines come quoted.
+            let status = screen.lines().last().unwrap().trim_matches('"').trim_end();
+            let Some((_, shown)) = status.split_once("│ ") else {
+                continue;
+            };
+            let shown: Vec<&str> = shown.split(" · ").collect();
+            assert_eq!(
+                shown,
+                hints[..shown.len()]
+                    .iter()
+                    .map(String::as_str)
+                    .collect::<Vec<_>>(),
+                "pane {pane} at {w} columns: {status:?}"
+            );
+        }
+    }
+}
+
 /// What a background command printed opens in the output modal, titled with how it ended.
 #[test]
 fn a_commands_output_opens_in_a_modal() {

@@ -77,6 +77,16 @@ pub fn screen_layout(area: Rect, state: &State) -> ScreenLayout {
         Some(super::state::Modal::Diff(_)) => centered(area, 96, 94),
         _ => centered(area, 80, 80),
     };
+    // A plugin's modal is no taller than its content (and its border and footer): a short
+    // one is not a big empty box.
+    if let Some(super::state::Modal::Ui { rendered, .. }) = &state.modal {
+        let content =
+            super::uiview::layout(&rendered.node, &rendered.ui, modal_body(l.modal).width).height;
+        let wanted = u16::try_from(content).unwrap_or(u16::MAX).saturating_add(3);
+        let h = wanted.clamp(10.min(l.modal.height), l.modal.height);
+        l.modal.y += (l.modal.height - h) / 2;
+        l.modal.height = h;
+    }
 
     let (plugins_col, render, inspector) = if state.zoom {
         let none = Rect::new(main.x, main.y, 0, 0);
