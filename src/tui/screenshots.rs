@@ -346,6 +346,20 @@ pub fn scenes(theme: &Theme) -> Vec<(&'static str, &'static str, Buffer)> {
         s.draw(120, 36),
     ));
 
+    // The same panel rendered for another visitor, then `=`: what changed, by path and drawn.
+    let mut s = Scene::new(theme.clone());
+    s.state.ctx = crate::host::RenderContext::for_visitor("v_20231");
+    s.key(Char('r'));
+    s.settle();
+    s.keys(&[Char('2'), Char('=')]);
+    // Down to the last JSON changes, with the drawings under them.
+    s.keys(&[Down; 16]);
+    out.push((
+        "diff",
+        "Render diff (=): the panel's JSON changes by path, and the two renders side by side",
+        s.draw(120, 36),
+    ));
+
     let mut s = Scene::new(theme.clone());
     s.settle();
     s.key(Char('?'));
