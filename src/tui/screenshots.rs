@@ -502,6 +502,12 @@ mod tests {
         assert!(find("modal").contains("Order ORD-"));
         assert!(find("tools").contains("Execute"));
         assert!(find("help").contains("Everywhere"));
+        let diff = find("diff");
+        assert!(diff.contains("Diff · Customer 360"), "{diff}");
+        assert!(
+            diff.contains("Platinum") && diff.contains("Bronze"),
+            "{diff}"
+        );
         let svg = to_svg(&scenes[0].2, "#000000", "#ffffff");
         assert!(svg.starts_with("<svg") && svg.contains("Customer 360"));
     }
