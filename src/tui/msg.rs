@@ -171,7 +171,7 @@ pub enum Effect {
     /// Keep these recent visitors for the next run (the app knows where).
     SaveVisitors(Vec<crate::host::context::RecentVisitor>),
     /// Keep the web preview and render width for the next run.
-    SaveView(crate::tui::preview::ViewPrefs),
+    SaveView(ViewPrefs),
     /// Read the manifest(s) at this path (a file, a plugin directory or a directory of them)
     /// and launch each.
     AddPlugins(PathBuf),
@@ -207,4 +207,13 @@ pub enum CommandOutput {
     Toast,
     /// Nowhere (only a failure is said).
     None,
+}
+
+/// The web preview and render width, kept across runs (`view.json`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct ViewPrefs {
+    pub web: bool,
+    /// Columns the UI is drawn in (none: the pane's width).
+    pub width: Option<u16>,
 }

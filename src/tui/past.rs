@@ -17,41 +17,6 @@ const LOOK_BACK: usize = 100_000;
 /// Changes listed by a diff; the rest are counted.
 const MAX_CHANGES: usize = 500;
 
-/// A logged answer drawn as it was when it came (time travel).
-#[derive(Debug)]
-pub struct Past {
-    /// The answer's seq in the log.
-    pub seq: u64,
-    /// The message it was asked for from (an event answer draws the render before it).
-    pub from: u64,
-    pub at: SystemTime,
-    /// What the pane's title says: the capability, or the method when it is not known.
-    pub title: String,
-    /// For an event answer: what it answered, drawn over the panel it was pressed on.
-    pub note: Option<String>,
-    pub slot: RenderSlot,
-}
-
-/// Two logged renders side by side: `=` in the render pane or the inspector.
-#[derive(Debug)]
-pub struct Diff {
-    pub title: String,
-    pub old: Side,
-    pub new: Side,
-    /// `+ path: value` / `- …` / `~ path: old → new`.
-    pub changes: Vec<String>,
-    /// Changes not listed (over [`MAX_CHANGES`]).
-    pub more: usize,
-    pub scroll: u16,
-}
-
-#[derive(Debug)]
-pub struct Side {
-    pub seq: u64,
-    pub at: SystemTime,
-    pub node: jsonui::Node,
-}
-
 /// A render answer, found through the log: its capability (when the plugin is still known),
 /// its method and its JSON-UI value.
 struct Answer<'a> {

@@ -2,30 +2,19 @@
 //! would (templates it lacks as its "Unknown template" box, `batch` not carried out) and at
 //! the narrow widths of its side panel. Both settings are kept across runs (`view.json`).
 
-use super::msg::Effect;
+use super::msg::{Effect, ViewPrefs};
 use super::state::*;
-use serde::{Deserialize, Serialize};
 use std::path::Path;
 
 /// Render widths `W` cycles through when the config names none (the real side panel is
 /// narrow).
 pub const DEFAULT_WIDTHS: [u16; 3] = [40, 56, 80];
 
-/// What is kept across runs.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct ViewPrefs {
-    pub web: bool,
-    /// Columns the UI is drawn in (none: the pane's width).
-    pub width: Option<u16>,
-}
-
-impl ViewPrefs {
-    pub fn of(state: &State) -> Self {
-        Self {
-            web: state.render.web,
-            width: state.render.width,
-        }
+/// What of `state` is kept across runs.
+fn prefs_of(state: &State) -> ViewPrefs {
+    ViewPrefs {
+        web: state.render.web,
+        width: state.render.width,
     }
 }
 
@@ -39,7 +28,7 @@ pub fn toggle_web(state: &mut State) -> Vec<Effect> {
         "web preview off: drawn as the console draws it"
     };
     state.toast(ToastKind::Info, text.into(), TOAST);
-    vec![Effect::SaveView(ViewPrefs::of(state))]
+    vec![Effect::SaveView(prefs_of(state))]
 }
 
 /// `W`: the next width of the config's `render_widths`, then the pane's full width again.
@@ -57,7 +46,7 @@ pub fn next_width(state: &mut State) -> Vec<Effect> {
         None => "render width: the whole pane".into(),
     };
     state.toast(ToastKind::Info, text, TOAST);
-    vec![Effect::SaveView(ViewPrefs::of(state))]
+    vec![Effect::SaveView(prefs_of(state))]
 }
 
 /// Every UI on screen follows the web setting (new renders included: run after each

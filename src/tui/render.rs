@@ -98,7 +98,7 @@ pub fn select_cap(state: &mut State, key: &CapKey, open: bool) -> Vec<Effect> {
         return Vec::new();
     };
     // Another panel picked: back from time travel to now.
-    super::past::leave(state);
+    state.render.past = None;
     if cap.kind == CapabilityKind::ChatToolbar {
         return if open {
             open_toolbar(state, key)
@@ -137,7 +137,7 @@ pub fn open_toolbar(state: &mut State, key: &CapKey) -> Vec<Effect> {
 
 /// `rerender`: the selected capability (or the one shown) again.
 pub fn rerender(state: &mut State) -> Vec<Effect> {
-    super::past::leave(state);
+    state.render.past = None;
     let key = match (&state.selected, &state.render.shown) {
         (Some(Row::Capability(k)), _) => k.clone(),
         (_, Some(Shown::Cap(k))) => k.clone(),

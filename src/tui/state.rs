@@ -329,6 +329,41 @@ impl Rendered {
     }
 }
 
+/// A logged answer drawn as it was when it came (time travel).
+#[derive(Debug)]
+pub struct Past {
+    /// The answer's seq in the log.
+    pub seq: u64,
+    /// The message it was asked for from (an event answer draws the render before it).
+    pub from: u64,
+    pub at: SystemTime,
+    /// What the pane's title says: the capability, or the method when it is not known.
+    pub title: String,
+    /// For an event answer: what it answered, drawn over the panel it was pressed on.
+    pub note: Option<String>,
+    pub slot: RenderSlot,
+}
+
+/// Two logged renders side by side: `=` in the render pane or the inspector.
+#[derive(Debug)]
+pub struct Diff {
+    pub title: String,
+    pub old: Side,
+    pub new: Side,
+    /// `+ path: value` / `- …` / `~ path: old → new`.
+    pub changes: Vec<String>,
+    /// Changes not listed (over [`MAX_CHANGES`]).
+    pub more: usize,
+    pub scroll: u16,
+}
+
+#[derive(Debug)]
+pub struct Side {
+    pub seq: u64,
+    pub at: SystemTime,
+    pub node: crate::jsonui::Node,
+}
+
 /// What the render pane shows.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Shown {
@@ -371,7 +406,7 @@ pub enum Modal {
     /// `S` (or the composer's save): the name of the story to save.
     SaveStory(Box<SaveForm>),
     /// `=`: two renders of a capability, what changed between them.
-    Diff(Box<super::past::Diff>),
+    Diff(Box<Diff>),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -523,7 +558,7 @@ pub struct Renders {
     pub due: Option<(CapKey, Instant)>,
     pub tool_runs: BTreeMap<CapKey, ToolRun>,
     /// A logged answer drawn as it was then (time travel), over whatever is shown.
-    pub past: Option<super::past::Past>,
+    pub past: Option<Past>,
     /// Each capability's last render answers, by seq in the log (for `=`).
     pub history: BTreeMap<CapKey, VecDeque<u64>>,
     /// Panels whose next render is compared with the last one (their plugin was rebuilt).

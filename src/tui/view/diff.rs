@@ -1,8 +1,8 @@
 //! The render diff overlay: what changed in the JSON (by path), then the two drawings side by
 //! side, lines aligned by a line diff and the changed ones marked.
 
-use super::super::past::Diff;
-use super::super::state::State;
+use super::super::state::{Diff, Side, State};
+
 use crate::text::{clock, sanitize_line, truncate_width};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
@@ -13,7 +13,7 @@ use unicode_width::UnicodeWidthStr;
 pub fn lines(d: &Diff, width: u16, state: &State) -> Vec<Line<'static>> {
     let t = &state.theme;
     let mut out = Vec::new();
-    let stamp = |s: &super::super::past::Side| format!("#{} {}", s.seq, clock(s.at));
+    let stamp = |s: &Side| format!("#{} {}", s.seq, clock(s.at));
     let changes = d.changes.len() + d.more;
     out.push(Line::from(vec![
         Span::styled(
