@@ -51,6 +51,16 @@ pub struct Conn {
     close: CancellationToken,
     close_reason: Mutex<Option<String>>,
     plugin_id: Mutex<Option<String>>,
+    /// Bytes written as they are, no length prefix (for `chaos`), acknowledged once written.
+    raw: mpsc::Sender<RawWrite>,
+    /// The reader stops reading until this instant (for `chaos`: a host that reads slowly).
+    read_pause: tokio::sync::watch::Sender<Option<tokio::time::Instant>>,
+}
+
+/// Bytes for the writer to put on the wire unframed, after every frame queued before them.
+pub(crate) struct RawWrite {
+    bytes: Bytes,
+    done: oneshot::Sender<bool>,
 }
 
 impl Conn {
@@ -117,6 +127,22 @@ impl Conn {
     pub(crate) async fn send(&self, frame: Bytes) -> bool {
         self.tx.send(frame).await.is_ok()
     }
+
+    /// Writes `bytes` without a length prefix once the frames already queued are out; `true`
+    /// when they reached the socket.
+    pub(crate) async fn write_raw(&self, bytes: Bytes) -> bool {
+        let (done, written) = oneshot::channel();
+        if self.raw.send(RawWrite { bytes, done }).await.is_err() {
+            return false;
+        }
+        written.await.unwrap_or(false)
+    }
+
+    /// Stops reading from the plugin for `pause` (what it writes piles up in the socket).
+    pub(crate) fn pause_reading(&self, pause: Duration) {
+        self.read_pause
+            .send_replace(Some(tokio::time::Instant::now() + pause));
+    }
 }
 
 /// Serves one accepted stream until it closes.
@@ -130,6 +156,7 @@ where
     let mut reader = FramedRead::new(read_half, FrameCodec::new(max));
     let writer = FramedWrite::new(write_half, FrameCodec::new(max));
     let (tx, rx) = mpsc::channel(WRITE_QUEUE);
+    let (raw, raw_rx) = mpsc::channel(1);
     let conn = Arc::new(Conn {
         id: conn_id,
         peer: peer.clone(),
@@ -141,10 +168,12 @@ where
         close: CancellationToken::new(),
         close_reason: Mutex::new(None),
         plugin_id: Mutex::new(None),
+        raw,
+        read_pause: tokio::sync::watch::Sender::new(None),
     });
     shared
         .tracker
-        .spawn(write_loop(writer, rx, conn.close.clone()));
+        .spawn(write_loop(writer, rx, raw_rx, conn.close.clone()));
     shared.registry.lock().add_conn(conn.clone());
     let from = pid.map(|p| format!(", pid {p}")).unwrap_or_default();
     shared.log_event(
@@ -199,6 +228,7 @@ const WRITE_BATCH: usize = 256;
 async fn write_loop<W>(
     mut sink: FramedWrite<W, FrameCodec>,
     mut rx: mpsc::Receiver<Bytes>,
+    mut raw: mpsc::Receiver<RawWrite>,
     close: CancellationToken,
 ) where
     W: AsyncWrite + Unpin + Send + 'static,
@@ -209,6 +239,22 @@ async fn write_loop<W>(
             biased;
             n = rx.recv_many(&mut batch, WRITE_BATCH) => n,
             _ = close.cancelled() => break,
+            // After the frames (biased): raw bytes follow what was queued before them.
+            Some(w) = raw.recv() => {
+                let written = async {
+                    use tokio::io::AsyncWriteExt;
+                    sink.flush().await.ok()?;
+                    sink.get_mut().write_all(&w.bytes).await.ok()?;
+                    sink.get_mut().flush().await.ok()
+                };
+                let ok = tokio::select! {
+                    biased;
+                    r = written => r.is_some(),
+                    _ = close.cancelled() => false,
+                };
+                let _ = w.done.send(ok);
+                continue;
+            }
         };
         if received == 0 {
             // Every sender is gone.
@@ -452,9 +498,20 @@ where
     R: AsyncRead + Unpin,
 {
     let plugin = conn.plugin_id();
+    let mut pause = conn.read_pause.subscribe();
     loop {
+        let until = *pause.borrow_and_update();
+        if let Some(until) = until.filter(|u| *u > tokio::time::Instant::now()) {
+            tokio::select! {
+                _ = conn.close.cancelled() => return "closed by the host".into(),
+                _ = tokio::time::sleep_until(until) => {}
+            }
+            continue;
+        }
         let next = tokio::select! {
             _ = conn.close.cancelled() => return "closed by the host".into(),
+            // A pause asked for while waiting: stop reading now (`next` is cancel-safe).
+            Ok(()) = pause.changed() => continue,
             next = reader.next() => next,
         };
         match next {
@@ -734,6 +791,10 @@ mod tests {
             .await
     }
 
+    fn no_raw() -> mpsc::Receiver<RawWrite> {
+        mpsc::channel(1).1
+    }
+
     fn sink<W: AsyncWrite>(w: W) -> FramedWrite<W, FrameCodec> {
         FramedWrite::new(w, FrameCodec::default())
     }
@@ -752,7 +813,7 @@ mod tests {
             inner: ours,
             writes: writes.clone(),
         };
-        write_loop(sink(counting), rx, CancellationToken::new()).await;
+        write_loop(sink(counting), rx, no_raw(), CancellationToken::new()).await;
         assert_eq!(
             read_all(theirs).await,
             sent,
@@ -768,7 +829,12 @@ mod tests {
         // A 100-byte pipe: the writer blocks mid-batch while new frames keep arriving.
         let (ours, theirs) = tokio::io::duplex(100);
         let (tx, rx) = mpsc::channel(16);
-        let writer = tokio::spawn(write_loop(sink(ours), rx, CancellationToken::new()));
+        let writer = tokio::spawn(write_loop(
+            sink(ours),
+            rx,
+            no_raw(),
+            CancellationToken::new(),
+        ));
         let sent = frames(3000);
         let feeder = {
             let sent = sent.clone();
@@ -795,7 +861,7 @@ mod tests {
         let close = CancellationToken::new();
         close.cancel();
         // The sender is still alive: only the close ends the loop.
-        write_loop(sink(ours), rx, close).await;
+        write_loop(sink(ours), rx, no_raw(), close).await;
         assert_eq!(read_all(theirs).await, sent);
         drop(tx);
     }
@@ -806,7 +872,7 @@ mod tests {
         let (tx, rx) = mpsc::channel(WRITE_QUEUE);
         tx.send(Bytes::from(vec![b'x'; 100_000])).await.unwrap();
         let close = CancellationToken::new();
-        let writer = tokio::spawn(write_loop(sink(ours), rx, close.clone()));
+        let writer = tokio::spawn(write_loop(sink(ours), rx, no_raw(), close.clone()));
         tokio::task::yield_now().await;
         close.cancel();
         // A hang guard, not a performance check: without the close this never ends.
