@@ -281,10 +281,7 @@ pub async fn run(
                 match now {
                     Some(t) => plugin_id = t.plugin_id,
                     None => {
-                        gone = Some(format!(
-                            "not run: the plugin {} at {fault}",
-                            report.verdict.label()
-                        ))
+                        gone = Some(format!("the plugin {} at {fault}", report.verdict.label()))
                     }
                 }
                 report
@@ -563,15 +560,19 @@ async fn provoke(
                     Sent::Judged(Verdict::Ok, text)
                 }
                 None => {
-                    let mut text = format!(
-                        "no new connection within {:.1} s (a plugin should dial again when \
-                         its host breaks off)",
-                        opts.reconnect.as_secs_f64()
-                    );
-                    match observer.exited() {
-                        Some(status) => text.push_str(&format!("; the process exited ({status})")),
-                        None => text.push_str("; the process did not exit"),
-                    }
+                    // A plugin that does not dial again is gone to TGO until someone
+                    // restarts it: judged crashed.
+                    let text = match observer.exited() {
+                        Some(status) => format!(
+                            "did not dial again: the process exited ({status}) after the \
+                             host broke off"
+                        ),
+                        None => format!(
+                            "no new connection within {:.1} s (a plugin should dial again \
+                             when its host breaks off)",
+                            opts.reconnect.as_secs_f64()
+                        ),
+                    };
                     Sent::Judged(Verdict::Crashed, text)
                 }
             }

@@ -96,6 +96,15 @@ pub async fn run(opts: CheckOptions) -> Result<Report, CheckError> {
             let mut observer = ChildObserver(launched.child.as_mut());
             let chaos = chaos::run(&host, &plugin_id, chaos_opts, &mut observer).await;
             plugin_id = chaos.plugin_id.clone();
+            // A plugin that stopped answering would only make ping and shutdown wait their
+            // timeouts too: it is let go, and its process stopped as one that hung up.
+            if chaos
+                .faults
+                .iter()
+                .any(|f| f.verdict == chaos::Verdict::Hung)
+            {
+                host.disconnect(&plugin_id, "chaos: the plugin stopped answering");
+            }
             report.chaos = Some(chaos);
         }
         finish_plugin(
