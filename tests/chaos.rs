@@ -287,3 +287,34 @@ fn unknown_fault_names_are_refused_with_the_list() {
     assert!(err.contains("no chaos fault \"nope\""), "{err}");
     assert!(err.contains("malformed_json, non_utf8"), "{err}");
 }
+
+/// The console's real loop: `C` on the demo runs every fault against it, the modal ends with
+/// the verdict, and the message log keeps a note of it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_runs_chaos_on_the_selected_plugin() {
+    use common::console::Console;
+    use crossterm::event::KeyCode;
+    let mut c = Console::new(120, 36, |_| {}).await;
+    c.state.chaos_options.burst = 100;
+    c.state.chaos_options.pause = std::time::Duration::from_millis(200);
+    let _demo = c.host.demo("com.tgo.demo");
+    c.run(|mut s| async move {
+        s.until("[ Refresh ]").await;
+        s.key(KeyCode::Char('C'));
+        s.until("Chaos · com.tgo.demo").await;
+        s.until("→ survived all 11 faults").await;
+        s.key(KeyCode::Esc);
+        s.key(KeyCode::Char('q'));
+    })
+    .await;
+    let run = c.state.chaos.clone().expect("a chaos run");
+    let report = run.report.expect("finished");
+    assert!(report.passed, "{report:?}");
+    assert_eq!(report.faults.len(), 11);
+    let noted = c.host.handle.log().entries().iter().any(|e| {
+        matches!(&e.kind, tgo_console::host::EntryKind::Event { text }
+            if text == "chaos: com.tgo.demo survived all 11 faults")
+    });
+    assert!(noted, "{}", c.screen());
+    c.finish().await;
+}

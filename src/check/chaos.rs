@@ -157,7 +157,7 @@ impl ChaosReport {
 }
 
 /// How the faults are run. The defaults are the real ones; tests shorten the slow ones.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ChaosOptions {
     pub faults: Vec<Fault>,
     /// How long the healthy render (and every answer) may take.

@@ -140,6 +140,8 @@ pub enum Action {
     StartStop,
     Restart,
     Remove,
+    /// The chaos faults against the selected plugin, verdicts in a modal.
+    Chaos,
     // Render pane.
     Press,
     Toggle,
@@ -243,6 +245,9 @@ impl Action {
             (StartStop, _) => "start / stop the launched plugin (shutdown, SIGTERM, SIGKILL)",
             (Restart, _) => "restart the launched plugin",
             (Remove, _) => "remove the plugin from the list (a launched one is stopped)",
+            (Chaos, _) => {
+                "chaos: send the plugin bad frames, a burst, a slow host…, each then a healthy render"
+            }
             (Press, _) => "press · select · edit field",
             (Toggle, _) => "toggle checkbox / switch, press",
             (FocusDiagnostics, _) => "read the diagnostics list",

@@ -114,6 +114,8 @@ pub enum Msg {
         path: PathBuf,
         saved: crate::tui::story::Saved,
     },
+    /// What a chaos run learnt (see `tui::chaos`).
+    Chaos(crate::tui::chaos::ChaosNews),
     /// Time passed: spinner frame, toast expiry, restart countdown.
     Tick,
 }
@@ -192,6 +194,11 @@ pub enum Effect {
     Note {
         plugin: String,
         text: String,
+    },
+    /// Run the chaos faults against this plugin, news coming back as [`Msg::Chaos`].
+    Chaos {
+        plugin_id: String,
+        options: Box<crate::check::chaos::ChaosOptions>,
     },
     Quit,
 }

@@ -366,6 +366,10 @@ pub enum Modal {
     },
     /// `S` (or the composer's save): the name of the story to save.
     SaveStory(Box<SaveForm>),
+    /// `C`: the chaos run on a plugin (drawn from `State::chaos`).
+    Chaos {
+        scroll: u16,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -573,6 +577,9 @@ pub struct State {
     pub trail: Trail,
     /// Requests sent, newest last (kept across runs by the app).
     pub history: VecDeque<HistoryEntry>,
+    /// The latest chaos run (`C` on a plugin) and how runs are made.
+    pub chaos: Option<super::chaos::ChaosRun>,
+    pub chaos_options: crate::check::chaos::ChaosOptions,
 }
 
 impl State {
@@ -610,6 +617,8 @@ impl State {
             stories: Stories::default(),
             trail: Trail::default(),
             history: VecDeque::new(),
+            chaos: None,
+            chaos_options: Default::default(),
         }
     }
 
@@ -695,7 +704,7 @@ impl State {
             Some(Modal::AddPlugin(_)) => return vec![Scope::Editing],
             Some(Modal::Palette(_)) => return vec![Scope::Palette],
             Some(Modal::SaveStory(_)) => return vec![Scope::Editing],
-            Some(Modal::Output { .. }) => return vec![Scope::Help],
+            Some(Modal::Output { .. }) | Some(Modal::Chaos { .. }) => return vec![Scope::Help],
             Some(Modal::Ui { rendered, .. }) => {
                 return if super::uiview::is_editing(&rendered.ui) {
                     vec![Scope::Editing]
