@@ -161,9 +161,26 @@ fn a_plugin_that_dies_on_bad_json_is_reported_crashed_and_fails() {
         assert_eq!(detail, "the plugin crashed at malformed_json");
     }
 
-    // The text report names the fault and shows the plugin's last words.
-    let run = check_fragile(None, &[]);
+    // The text report names the fault and shows the plugin's last words; JUnit has a failed
+    // testcase for it and a skipped one for each fault not run.
+    let junit_dir = tempfile::tempdir().unwrap();
+    let junit = junit_dir.path().join("check.xml");
+    let run = check_fragile(None, &["--junit", junit.to_str().unwrap()]);
     assert_eq!(run.code, 1);
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(
+        xml.contains(r#"<testcase name="chaos malformed_json""#),
+        "{xml}"
+    );
+    assert!(
+        xml.contains(r#"<failure message="crashed: the connection closed"#),
+        "{xml}"
+    );
+    assert_eq!(
+        xml.matches("<skipped").count(),
+        10 + 2,
+        "10 faults, ping, shutdown: {xml}"
+    );
     let text = &run.stdout;
     assert!(text.contains("→ crashed by malformed_json:"), "{text}");
     assert!(text.contains("  malformed_json     crashed "), "{text}");
