@@ -341,8 +341,15 @@ async fn run_fault(
     };
     if let Sent::Judged(Verdict::Crashed, detail) = &sent {
         report.verdict = Verdict::Crashed;
-        report.detail = detail.clone();
-        return (finish(report), None);
+        if fault == Fault::CloseMidFrame {
+            // It was waited for already: it did not come back.
+            report.detail = detail.clone();
+            return (finish(report), None);
+        }
+        let closed = closed_detail(host, &target, mark, observer).await;
+        report.detail = format!("{detail}: {closed}");
+        let back = come_back(host, &target, opts, observer).await;
+        return (finish(report), back);
     }
     if !target.connected(host) {
         report.verdict = Verdict::Crashed;

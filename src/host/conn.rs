@@ -851,6 +851,40 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn raw_bytes_follow_the_frames_queued_before_them_unframed() {
+        use tokio::io::AsyncReadExt;
+        let (ours, mut theirs) = tokio::io::duplex(1 << 16);
+        let (tx, rx) = mpsc::channel(WRITE_QUEUE);
+        let (raw_tx, raw_rx) = mpsc::channel(1);
+        let sent = frames(3);
+        for f in &sent {
+            tx.send(f.clone()).await.unwrap();
+        }
+        let close = CancellationToken::new();
+        let writer = tokio::spawn(write_loop(sink(ours), rx, raw_rx, close.clone()));
+        let (done, written) = oneshot::channel();
+        let half = Bytes::from_static(b"\0\0\0\x10{\"id\"");
+        raw_tx
+            .send(RawWrite {
+                bytes: half.clone(),
+                done,
+            })
+            .await
+            .unwrap();
+        assert!(written.await.unwrap(), "acknowledged once written");
+        close.cancel();
+        writer.await.unwrap();
+        let mut got = Vec::new();
+        theirs.read_to_end(&mut got).await.unwrap();
+        let mut expected: Vec<u8> = sent
+            .iter()
+            .flat_map(|f| crate::protocol::codec::frame(f))
+            .collect();
+        expected.extend_from_slice(&half);
+        assert_eq!(got, expected);
+    }
+
+    #[tokio::test]
     async fn closing_flushes_what_was_queued_then_shuts_down() {
         let (ours, theirs) = tokio::io::duplex(1 << 16);
         let (tx, rx) = mpsc::channel(WRITE_QUEUE);
