@@ -246,7 +246,7 @@ impl Action {
             (Restart, _) => "restart the launched plugin",
             (Remove, _) => "remove the plugin from the list (a launched one is stopped)",
             (Chaos, _) => {
-                "chaos: send the plugin bad frames, a burst, a slow host…, each then a healthy render"
+                "chaos: bad JSON, bursts, a host that stops reading… then a healthy render each"
             }
             (Press, _) => "press · select · edit field",
             (Toggle, _) => "toggle checkbox / switch, press",

@@ -2,8 +2,8 @@
 //! then replies, host events and a throttled "log grew"; `update`; draw only if something
 //! changed. No timer runs unless something on screen moves, so an idle console sleeps.
 
-use super::chaos::ChaosNews;
 use super::context_edit::RecentVisitor;
+use super::msg::ChaosNews;
 use super::msg::{CommandOutput, Effect, External, Msg};
 use super::state::State;
 use super::story::Saved;

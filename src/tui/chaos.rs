@@ -3,40 +3,13 @@
 //! [`ChaosNews`]; a modal shows the faults as they are judged, then the verdict table, and a
 //! toast says how it ended.
 
-use super::msg::Effect;
+use super::msg::{ChaosNews, Effect};
 use super::state::*;
 use super::theme::Theme;
-use crate::check::chaos::{ChaosReport, Fault, FaultReport, Verdict};
+use crate::check::chaos::Verdict;
 use crate::text::sanitize_line;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-
-/// One chaos run (the latest), as the modal draws it.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ChaosRun {
-    pub plugin_id: String,
-    /// Every fault to run, in order.
-    pub faults: Vec<Fault>,
-    /// The faults judged so far.
-    pub judged: Vec<FaultReport>,
-    pub running: Option<Fault>,
-    /// The whole report, once the run ended.
-    pub report: Option<ChaosReport>,
-}
-
-impl ChaosRun {
-    pub fn finished(&self) -> bool {
-        self.report.is_some()
-    }
-}
-
-/// What the app learns while the faults run.
-#[derive(Clone, Debug, PartialEq)]
-pub enum ChaosNews {
-    Starting(Fault),
-    Judged(Box<FaultReport>),
-    Done(Box<ChaosReport>),
-}
 
 /// The plugin the selection is about: a plugin, its capability or story, a launched one.
 fn selected_plugin(state: &State) -> Option<String> {

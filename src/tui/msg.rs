@@ -115,9 +115,17 @@ pub enum Msg {
         saved: crate::tui::story::Saved,
     },
     /// What a chaos run learnt (see `tui::chaos`).
-    Chaos(crate::tui::chaos::ChaosNews),
+    Chaos(ChaosNews),
     /// Time passed: spinner frame, toast expiry, restart countdown.
     Tick,
+}
+
+/// What the app learns while the faults run.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ChaosNews {
+    Starting(crate::check::chaos::Fault),
+    Judged(Box<crate::check::chaos::FaultReport>),
+    Done(Box<crate::check::chaos::ChaosReport>),
 }
 
 /// A program of the user's that gets a file and the terminal.

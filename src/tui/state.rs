@@ -372,6 +372,25 @@ pub enum Modal {
     },
 }
 
+/// One chaos run (the latest), as the modal draws it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ChaosRun {
+    pub plugin_id: String,
+    /// Every fault to run, in order.
+    pub faults: Vec<crate::check::chaos::Fault>,
+    /// The faults judged so far.
+    pub judged: Vec<crate::check::chaos::FaultReport>,
+    pub running: Option<crate::check::chaos::Fault>,
+    /// The whole report, once the run ended.
+    pub report: Option<crate::check::chaos::ChaosReport>,
+}
+
+impl ChaosRun {
+    pub fn finished(&self) -> bool {
+        self.report.is_some()
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ToastKind {
     Success,
@@ -578,7 +597,7 @@ pub struct State {
     /// Requests sent, newest last (kept across runs by the app).
     pub history: VecDeque<HistoryEntry>,
     /// The latest chaos run (`C` on a plugin) and how runs are made.
-    pub chaos: Option<super::chaos::ChaosRun>,
+    pub chaos: Option<ChaosRun>,
     pub chaos_options: crate::check::chaos::ChaosOptions,
 }
 

@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::check::chaos::{ChaosReport, Fault, FaultReport, Verdict};
-use crate::tui::chaos::ChaosNews;
+use crate::tui::msg::ChaosNews;
 
 fn judged(fault: Fault, verdict: Verdict, detail: &str) -> FaultReport {
     FaultReport {
