@@ -53,8 +53,11 @@ pub struct Conn {
     plugin_id: Mutex<Option<String>>,
     /// Bytes written as they are, no length prefix (for `chaos`), acknowledged once written.
     raw: mpsc::Sender<RawWrite>,
-    /// The reader stops reading until this instant (for `chaos`: a host that reads slowly).
-    read_pause: tokio::sync::watch::Sender<Option<tokio::time::Instant>>,
+    /// The reader stops reading until `opened` + this many nanoseconds, 0 for never (for
+    /// `chaos`: a host that reads slowly). An atomic, not a channel: the reader looks at it
+    /// once per frame, on the hot path.
+    read_pause: AtomicU64,
+    opened: Instant,
 }
 
 /// Bytes for the writer to put on the wire unframed, after every frame queued before them.
@@ -138,10 +141,29 @@ impl Conn {
         written.await.unwrap_or(false)
     }
 
-    /// Stops reading from the plugin for `pause` (what it writes piles up in the socket).
+    /// Stops reading from the plugin for `pause` (what it writes piles up in the socket),
+    /// from the next frame on.
     pub(crate) fn pause_reading(&self, pause: Duration) {
-        self.read_pause
-            .send_replace(Some(tokio::time::Instant::now() + pause));
+        let until = (self.opened.elapsed() + pause).as_nanos();
+        let until = u64::try_from(until).unwrap_or(u64::MAX).max(1);
+        self.read_pause.store(until, Ordering::Relaxed);
+    }
+
+    /// When a pause asked for is still on, its end.
+    fn paused_until(&self) -> Option<Instant> {
+        let nanos = self.read_pause.load(Ordering::Relaxed);
+        if nanos == 0 {
+            return None;
+        }
+        let until = self.opened + Duration::from_nanos(nanos);
+        if until > Instant::now() {
+            return Some(until);
+        }
+        // Over: no clock reading per frame from now on.
+        let _ = self
+            .read_pause
+            .compare_exchange(nanos, 0, Ordering::Relaxed, Ordering::Relaxed);
+        None
     }
 }
 
@@ -169,7 +191,8 @@ where
         close_reason: Mutex::new(None),
         plugin_id: Mutex::new(None),
         raw,
-        read_pause: tokio::sync::watch::Sender::new(None),
+        read_pause: AtomicU64::new(0),
+        opened: Instant::now(),
     });
     shared
         .tracker
@@ -498,20 +521,16 @@ where
     R: AsyncRead + Unpin,
 {
     let plugin = conn.plugin_id();
-    let mut pause = conn.read_pause.subscribe();
     loop {
-        let until = *pause.borrow_and_update();
-        if let Some(until) = until.filter(|u| *u > tokio::time::Instant::now()) {
+        if let Some(until) = conn.paused_until() {
             tokio::select! {
                 _ = conn.close.cancelled() => return "closed by the host".into(),
-                _ = tokio::time::sleep_until(until) => {}
+                _ = tokio::time::sleep_until(until.into()) => {}
             }
             continue;
         }
         let next = tokio::select! {
             _ = conn.close.cancelled() => return "closed by the host".into(),
-            // A pause asked for while waiting: stop reading now (`next` is cancel-safe).
-            Ok(()) = pause.changed() => continue,
             next = reader.next() => next,
         };
         match next {
