@@ -209,6 +209,8 @@ impl Observer for () {}
 struct Target {
     plugin_id: String,
     conn: ConnId,
+    /// The host invented its id: after a new connection it is found by name.
+    id_invented: bool,
     name: String,
     method: String,
     params: Value,
@@ -232,6 +234,7 @@ impl Target {
         Some(Target {
             plugin_id: record.plugin_id,
             conn: record.conn,
+            id_invented: record.info.requested_id.is_none(),
             name: record.info.name,
             method,
             params,
@@ -905,7 +908,8 @@ async fn come_back(
         let back = host.plugins().into_iter().find(|p| {
             p.state == crate::host::PluginState::Connected
                 && p.conn > target.conn
-                && (p.plugin_id == target.plugin_id || p.info.name == target.name)
+                && (p.plugin_id == target.plugin_id
+                    || (target.id_invented && p.info.name == target.name))
         });
         if let Some(p) = back {
             return Target::find(host, &p.plugin_id, &opts.visitor);
