@@ -457,54 +457,47 @@ async fn provoke(
 ) -> Sent {
     let note = format!("chaos: {fault}");
     let plugin = target.plugin_id.clone();
-    let crafted = |payload: Box<dyn FnOnce(u64) -> Bytes + Send>| {
-        let note = note.clone();
-        let plugin = plugin.clone();
-        async move {
-            host.send_crafted(&plugin, &note, Some(opts.timeout), payload)
-                .await
-        }
-    };
+    let timeout = Some(opts.timeout);
     let gone = |e: crate::host::RequestError| Sent::Judged(Verdict::Crashed, e.to_string());
     let method = target.method.clone();
     let params = target.params.clone();
     match fault {
         Fault::MalformedJson => {
-            let sent = crafted(Box::new(|id| {
-                let text = format!(r#"{{"jsonrpc":"2.0","id":{id},"method":"ping","params":{{"#);
-                Bytes::from(text)
-            }))
-            .await;
+            let sent = host
+                .send_crafted(&plugin, &note, timeout, |id| {
+                    let text =
+                        format!(r#"{{"jsonrpc":"2.0","id":{id},"method":"ping","params":{{"#);
+                    Bytes::from(text)
+                })
+                .await;
             sent.map_or_else(gone, Sent::Unreadable)
         }
         Fault::NonUtf8 => {
-            let sent = crafted(Box::new(|id| {
-                let mut bytes =
-                    format!(r#"{{"jsonrpc":"2.0","id":{id},"method":"ping","params":{{"text":""#)
-                        .into_bytes();
-                bytes.extend_from_slice(b"\xff\xfe\xc3(");
-                bytes.extend_from_slice(br#""}}"#);
-                Bytes::from(bytes)
-            }))
-            .await;
+            let sent = host
+                .send_crafted(&plugin, &note, timeout, |id| {
+                    let mut bytes = format!(
+                        r#"{{"jsonrpc":"2.0","id":{id},"method":"ping","params":{{"text":""#
+                    )
+                    .into_bytes();
+                    bytes.extend_from_slice(b"\xff\xfe\xc3(");
+                    bytes.extend_from_slice(br#""}}"#);
+                    Bytes::from(bytes)
+                })
+                .await;
             sent.map_or_else(gone, Sent::Unreadable)
         }
         Fault::UnknownMethod => host
-            .send(
-                &plugin,
-                "chaos/no_such_method",
-                json!({}),
-                Some(opts.timeout),
-            )
+            .send(&plugin, "chaos/no_such_method", json!({}), timeout)
             .await
             .map_or_else(gone, Sent::Ask),
-        Fault::MissingParams => crafted(Box::new(move |id| {
-            Bytes::from(json!({"jsonrpc": "2.0", "id": id, "method": method}).to_string())
-        }))
-        .await
-        .map_or_else(gone, Sent::Ask),
+        Fault::MissingParams => host
+            .send_crafted(&plugin, &note, timeout, |id| {
+                Bytes::from(json!({"jsonrpc": "2.0", "id": id, "method": method}).to_string())
+            })
+            .await
+            .map_or_else(gone, Sent::Ask),
         Fault::WrongParamTypes => host
-            .send(&plugin, &method, wrong_types(&params), Some(opts.timeout))
+            .send(&plugin, &method, wrong_types(&params), timeout)
             .await
             .map_or_else(gone, Sent::Ask),
         Fault::HugeParams => {
@@ -515,20 +508,20 @@ async fn provoke(
                     Value::String("x".repeat(opts.huge_bytes)),
                 );
             }
-            host.send(&plugin, &method, params, Some(opts.timeout))
+            host.send(&plugin, &method, params, timeout)
                 .await
                 .map_or_else(gone, Sent::Ask)
         }
         Fault::DuplicateId => {
-            let request = |id: u64, m: &str, p: &Value| jsonrpc::request_bytes(id, m, p);
-            let first = {
-                let (m, p) = (method.clone(), params.clone());
-                crafted(Box::new(move |id| request(id, &m, &p))).await
-            };
+            let first = host
+                .send_crafted(&plugin, &note, timeout, |id| {
+                    jsonrpc::request_bytes(id, &method, &params)
+                })
+                .await;
             match first {
                 Err(e) => gone(e),
                 Ok(ticket) => {
-                    let again = request(ticket.id, &method, &params);
+                    let again = jsonrpc::request_bytes(ticket.id, &method, &params);
                     let note = format!("chaos: {fault} (the same id again)");
                     host.send_unanswered(&plugin, &note, again).await;
                     Sent::Twice(ticket)
