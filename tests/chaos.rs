@@ -187,6 +187,10 @@ fn a_plugin_that_dies_on_bad_json_is_reported_crashed_and_fails() {
     assert!(text.contains("  non_utf8           not run "), "{text}");
     assert!(text.contains("last lines the plugin printed:"), "{text}");
     assert!(text.contains("json.decoder.JSONDecodeError"), "{text}");
+    assert!(
+        text.contains("skipped; chaos: crashed by malformed_json ("),
+        "the last line says why the check failed:\n{text}"
+    );
 }
 
 #[test]

@@ -265,9 +265,17 @@ impl Report {
         } else {
             paint("\x1b[31;1m", "FAIL")
         };
+        // A failed chaos run fails the check with no failed step: say so on the last line.
+        let chaos = self
+            .chaos
+            .as_ref()
+            .and_then(|c| c.faults.iter().find(|f| f.verdict.fails()))
+            .map_or_else(String::new, |f| {
+                format!("; chaos: {} by {}", f.verdict.label(), f.fault)
+            });
         let _ = writeln!(
             out,
-            "\n{verdict}: {} passed, {} warnings{}, {} failed{} ({:.2} s)",
+            "\n{verdict}: {} passed, {} warnings{}, {} failed{}{chaos} ({:.2} s)",
             c.passed,
             c.warned,
             if self.strict && c.warned > 0 {
