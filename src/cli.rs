@@ -128,6 +128,15 @@ pub(crate) fn parse_seconds(text: &str) -> Result<Duration, FlagError> {
     Ok(crate::config::seconds(value)?)
 }
 
+/// A chaos fault by name, the names listed when it is none of them.
+fn parse_fault(text: &str) -> Result<crate::check::chaos::Fault, String> {
+    use crate::check::chaos::Fault;
+    Fault::parse(text).ok_or_else(|| {
+        let names: Vec<_> = Fault::ALL.iter().map(|f| f.name()).collect();
+        format!("no chaos fault {text:?}; the faults: {}", names.join(", "))
+    })
+}
+
 impl HostArgs {
     /// These, with what `outer` (the flags given before the subcommand) sets and these do not.
     pub fn or(&self, outer: &HostArgs) -> HostArgs {
@@ -277,6 +286,25 @@ pub struct CheckArgs {
     /// Also write the result as JUnit XML to this file.
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
+    /// After the check, send the plugin the chaos faults (bad JSON, bursts, a host that
+    /// stops reading…), each followed by a healthy render; exit 1 if one crashed or hung it.
+    #[arg(long)]
+    pub chaos: bool,
+    /// Only these chaos faults (comma-separated names, e.g. malformed_json,burst).
+    #[arg(long, value_name = "LIST", requires = "chaos", value_delimiter = ',', value_parser = parse_fault)]
+    pub chaos_faults: Vec<crate::check::chaos::Fault>,
+    /// Renders sent at once by the burst and slow_reader faults.
+    #[arg(long, value_name = "N", default_value_t = 1000, requires = "chaos")]
+    pub chaos_burst: usize,
+    /// Seconds the slow_reader fault stops reading.
+    #[arg(long, value_name = "S", default_value = "5", value_parser = parse_seconds, requires = "chaos")]
+    pub chaos_pause: Duration,
+    /// Seconds the healthy render after each fault may take before the plugin counts as hung.
+    #[arg(long, value_name = "S", default_value = "10", value_parser = parse_seconds, requires = "chaos")]
+    pub chaos_timeout: Duration,
+    /// Seconds to wait for the plugin to dial again after its connection closed.
+    #[arg(long, value_name = "S", default_value = "10", value_parser = parse_seconds, requires = "chaos")]
+    pub chaos_reconnect: Duration,
     // With none of its options, check waits for a plugin to connect.
     #[command(flatten)]
     pub plugin: PluginArgs,
@@ -775,10 +803,23 @@ async fn run_check(host: &HostArgs, file: &Config, args: CheckArgs) -> ExitCode 
     };
     let opts = CheckOptions {
         host: config,
-        visitor: args.visitor,
+        visitor: args.visitor.clone(),
         command,
         wait: args.wait,
         strict: args.strict || args.fail_on == FailOn::Warn,
+        chaos: args.chaos.then(|| crate::check::chaos::ChaosOptions {
+            faults: if args.chaos_faults.is_empty() {
+                crate::check::chaos::Fault::ALL.to_vec()
+            } else {
+                args.chaos_faults.clone()
+            },
+            timeout: args.chaos_timeout,
+            burst: args.chaos_burst,
+            pause: args.chaos_pause,
+            reconnect: args.chaos_reconnect,
+            visitor: args.visitor.clone(),
+            ..Default::default()
+        }),
     };
     match check::run(opts).await {
         Ok(report) => {

@@ -144,6 +144,8 @@ pub enum Action {
     StartStop,
     Restart,
     Remove,
+    /// The chaos faults against the selected plugin, verdicts in a modal.
+    Chaos,
     // Render pane.
     Press,
     Toggle,
@@ -267,6 +269,9 @@ impl Action {
             (StartStop, _) => "start / stop the launched plugin (shutdown, SIGTERM, SIGKILL)",
             (Restart, _) => "restart the launched plugin",
             (Remove, _) => "remove the plugin from the list (a launched one is stopped)",
+            (Chaos, _) => {
+                "chaos: bad JSON, bursts, a host that stops reading… then a healthy render each"
+            }
             (Press, _) => "press · select · edit field",
             (Toggle, _) => "toggle checkbox / switch, press",
             (FocusDiagnostics, _) => "read the diagnostics list",

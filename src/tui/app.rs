@@ -3,6 +3,7 @@
 //! changed. No timer runs unless something on screen moves, so an idle console sleeps.
 
 use super::context_edit::RecentVisitor;
+use super::msg::ChaosNews;
 use super::msg::{CommandOutput, Effect, External, Msg};
 use super::state::State;
 use super::story::Saved;
@@ -675,6 +676,20 @@ async fn validate_off_loop(
     }
 }
 
+/// Passes a chaos run's progress to the loop.
+struct ChaosSender(mpsc::UnboundedSender<Msg>);
+
+impl crate::check::chaos::Observer for ChaosSender {
+    fn starting(&mut self, fault: crate::check::chaos::Fault) {
+        let _ = self.0.send(Msg::Chaos(ChaosNews::Starting(fault)));
+    }
+
+    fn judged(&mut self, report: &crate::check::chaos::FaultReport) {
+        let news = ChaosNews::Judged(Box::new(report.clone()));
+        let _ = self.0.send(Msg::Chaos(news));
+    }
+}
+
 async fn sleep_until_wake(wake: Option<Instant>) {
     if let Some(at) = wake {
         tokio::time::sleep_until(at.into()).await;
@@ -714,6 +729,14 @@ fn run_effect(
                     let text = format!("cannot keep the view settings in {}: {e}", path.display());
                     let _ = tx.send(Msg::Notice { text, error: true });
                 }
+            });
+        }
+        Effect::Chaos { plugin_id, options } => {
+            let (host, tx) = (host.clone(), tx.clone());
+            tokio::spawn(async move {
+                let mut news = ChaosSender(tx.clone());
+                let report = crate::check::chaos::run(&host, &plugin_id, &options, &mut news).await;
+                let _ = tx.send(Msg::Chaos(ChaosNews::Done(Box::new(report))));
             });
         }
         Effect::SaveVisitors(list) => {

@@ -7,6 +7,7 @@
 pub mod action;
 pub mod app;
 pub mod cells;
+pub mod chaos;
 pub mod commands;
 pub mod composer;
 pub mod connections;

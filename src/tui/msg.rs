@@ -114,8 +114,18 @@ pub enum Msg {
         path: PathBuf,
         saved: crate::tui::story::Saved,
     },
+    /// What a chaos run learnt (see `tui::chaos`).
+    Chaos(ChaosNews),
     /// Time passed: spinner frame, toast expiry, restart countdown.
     Tick,
+}
+
+/// What the app learns while the faults run.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ChaosNews {
+    Starting(crate::check::chaos::Fault),
+    Judged(Box<crate::check::chaos::FaultReport>),
+    Done(Box<crate::check::chaos::ChaosReport>),
 }
 
 /// A program of the user's that gets a file and the terminal.
@@ -194,6 +204,11 @@ pub enum Effect {
     Note {
         plugin: String,
         text: String,
+    },
+    /// Run the chaos faults against this plugin, news coming back as [`Msg::Chaos`].
+    Chaos {
+        plugin_id: String,
+        options: Box<crate::check::chaos::ChaosOptions>,
     },
     Quit,
 }

@@ -407,6 +407,29 @@ pub enum Modal {
     SaveStory(Box<SaveForm>),
     /// `=`: two renders of a capability, what changed between them.
     Diff(Box<Diff>),
+    /// `C`: the chaos run on a plugin (drawn from `State::chaos`).
+    Chaos {
+        scroll: u16,
+    },
+}
+
+/// One chaos run (the latest), as the modal draws it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ChaosRun {
+    pub plugin_id: String,
+    /// Every fault to run, in order.
+    pub faults: Vec<crate::check::chaos::Fault>,
+    /// The faults judged so far.
+    pub judged: Vec<crate::check::chaos::FaultReport>,
+    pub running: Option<crate::check::chaos::Fault>,
+    /// The whole report, once the run ended.
+    pub report: Option<crate::check::chaos::ChaosReport>,
+}
+
+impl ChaosRun {
+    pub fn finished(&self) -> bool {
+        self.report.is_some()
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -624,6 +647,9 @@ pub struct State {
     pub trail: Trail,
     /// Requests sent, newest last (kept across runs by the app).
     pub history: VecDeque<HistoryEntry>,
+    /// The latest chaos run (`C` on a plugin) and how runs are made.
+    pub chaos: Option<ChaosRun>,
+    pub chaos_options: crate::check::chaos::ChaosOptions,
 }
 
 impl State {
@@ -661,6 +687,8 @@ impl State {
             stories: Stories::default(),
             trail: Trail::default(),
             history: VecDeque::new(),
+            chaos: None,
+            chaos_options: Default::default(),
         }
     }
 
@@ -746,7 +774,9 @@ impl State {
             Some(Modal::AddPlugin(_)) => return vec![Scope::Editing],
             Some(Modal::Palette(_)) => return vec![Scope::Palette],
             Some(Modal::SaveStory(_)) => return vec![Scope::Editing],
-            Some(Modal::Output { .. } | Modal::Diff(_)) => return vec![Scope::Help],
+            Some(Modal::Output { .. } | Modal::Diff(_) | Modal::Chaos { .. }) => {
+                return vec![Scope::Help];
+            }
             Some(Modal::Ui { rendered, .. }) => {
                 return if super::uiview::is_editing(&rendered.ui) {
                     vec![Scope::Editing]

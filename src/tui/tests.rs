@@ -2193,3 +2193,7 @@ fn caps_again() -> Value {
         .push(json!({"type": "visitor_panel", "title": "Tickets"}));
     caps
 }
+
+// Chaos toward the plugin from the console (issue 14.2).
+#[path = "tests_chaos.rs"]
+mod chaos;

@@ -226,6 +226,7 @@ fn apply(state: &mut State, msg: Msg, log: &MessageLog, now: Instant) -> Vec<Eff
             saving::saved(state, path, saved);
             Vec::new()
         }
+        Msg::Chaos(news) => super::chaos::on_news(state, news),
         Msg::Tick => Vec::new(),
     }
 }

@@ -187,6 +187,25 @@ pub fn modal(modal: &Modal, area: Rect, buf: &mut Buffer, state: &State) {
                 .render(body, buf);
             footer(inner, buf, state, "j/k scroll · Esc close");
         }
+        Modal::Chaos { scroll } => {
+            let title = match &state.chaos {
+                Some(run) => format!("Chaos · {}", run.plugin_id),
+                None => "Chaos".to_string(),
+            };
+            let inner = frame(area, buf, state, &title);
+            let body = help_body(inner);
+            if let Some(run) = &state.chaos {
+                Paragraph::new(super::super::chaos::lines(run, t, body.width))
+                    .scroll((*scroll, 0))
+                    .render(body, buf);
+            }
+            let hint = if state.chaos.as_ref().is_some_and(|r| r.finished()) {
+                "j/k scroll · Esc close"
+            } else {
+                "j/k scroll · Esc close (the run goes on)"
+            };
+            footer(inner, buf, state, hint);
+        }
         Modal::Palette(p) => {
             let small = super::centered(area, 90, 80);
             p.render(small, buf, &state.theme);
