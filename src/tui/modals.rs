@@ -83,17 +83,11 @@ pub fn on_key(state: &mut State, input: KeyInput) -> Vec<Effect> {
     match modal {
         Modal::Help { scroll } => {
             let page = area.height.saturating_sub(3).max(1);
-            let max = view::help_max_scroll(state, area);
-            let scroll = match action {
-                Some(Action::Close) => return Vec::new(),
-                Some(Action::MoveDown) => scroll.saturating_add(1),
-                Some(Action::MoveUp) => scroll.saturating_sub(1),
-                Some(Action::PageDown) => scroll.saturating_add(page),
-                Some(Action::PageUp) => scroll.saturating_sub(page),
-                _ => scroll,
+            let Some(scroll) = scrolled(action, scroll, page) else {
+                return Vec::new();
             };
             state.modal = Some(Modal::Help {
-                scroll: scroll.min(max),
+                scroll: scroll.min(view::help_max_scroll(state, area)),
             });
         }
         Modal::Confirm { text, then } => match action {
@@ -204,13 +198,8 @@ pub fn on_key(state: &mut State, input: KeyInput) -> Vec<Effect> {
             text,
             scroll,
         } => {
-            let scroll = match action {
-                Some(Action::Close) => return Vec::new(),
-                Some(Action::MoveDown) => scroll.saturating_add(1),
-                Some(Action::MoveUp) => scroll.saturating_sub(1),
-                Some(Action::PageDown) => scroll.saturating_add(area.height / 2),
-                Some(Action::PageUp) => scroll.saturating_sub(area.height / 2),
-                _ => scroll,
+            let Some(scroll) = scrolled(action, scroll, area.height / 2) else {
+                return Vec::new();
             };
             let most = text.lines().count().saturating_sub(1) as u16;
             state.modal = Some(Modal::Output {
@@ -220,28 +209,16 @@ pub fn on_key(state: &mut State, input: KeyInput) -> Vec<Effect> {
             });
         }
         Modal::Diff(mut d) => {
-            let step = match action {
-                Some(Action::Close) => return Vec::new(),
-                Some(Action::MoveDown) => 1,
-                Some(Action::MoveUp) => -1,
-                Some(Action::PageDown) => i32::from(area.height / 2),
-                Some(Action::PageUp) => -i32::from(area.height / 2),
-                _ => 0,
+            let Some(scroll) = scrolled(action, d.scroll, area.height / 2) else {
+                return Vec::new();
             };
-            let most = view::diff_lines(&d, area.width.saturating_sub(2), state)
-                .len()
-                .saturating_sub(1) as i32;
-            d.scroll = (i32::from(d.scroll) + step).clamp(0, most) as u16;
+            let most = view::diff_lines(&d, area.width.saturating_sub(2), state).len();
+            d.scroll = scroll.min(u16::try_from(most.saturating_sub(1)).unwrap_or(u16::MAX));
             state.modal = Some(Modal::Diff(d));
         }
         Modal::Chaos { scroll } => {
-            let scroll = match action {
-                Some(Action::Close) => return Vec::new(),
-                Some(Action::MoveDown) => scroll.saturating_add(1),
-                Some(Action::MoveUp) => scroll.saturating_sub(1),
-                Some(Action::PageDown) => scroll.saturating_add(area.height / 2),
-                Some(Action::PageUp) => scroll.saturating_sub(area.height / 2),
-                _ => scroll,
+            let Some(scroll) = scrolled(action, scroll, area.height / 2) else {
+                return Vec::new();
             };
             // The box's border and footer take two lines and two columns.
             let most = state.chaos.as_ref().map_or(0, |r| {
@@ -256,6 +233,18 @@ pub fn on_key(state: &mut State, input: KeyInput) -> Vec<Effect> {
         Modal::SaveStory(form) => return super::saving::on_key(state, form, input),
     }
     Vec::new()
+}
+
+/// Where a scrolling overlay's key moves it (`page` lines for a page), or `None` to close it.
+fn scrolled(action: Option<Action>, scroll: u16, page: u16) -> Option<u16> {
+    Some(match action {
+        Some(Action::Close) => return None,
+        Some(Action::MoveDown) => scroll.saturating_add(1),
+        Some(Action::MoveUp) => scroll.saturating_sub(1),
+        Some(Action::PageDown) => scroll.saturating_add(page),
+        Some(Action::PageUp) => scroll.saturating_sub(page),
+        _ => scroll,
+    })
 }
 
 fn contains(r: Rect, x: u16, y: u16) -> bool {
