@@ -166,6 +166,13 @@ pub enum Command {
     Test(crate::scenario::cli::TestArgs),
     /// Send one request to a plugin and print the answer (JSON, or drawn as the console draws it).
     Call(crate::call::CallArgs),
+    /// Build plugins from their manifests' `build` section, as the TGO runtime does (exit 0:
+    /// all built, 1: a build failed, 2: a manifest could not be read or has nothing to build).
+    Build {
+        /// Manifests, directories holding one, or directories of such directories.
+        #[arg(value_name = "PLUGIN", required = true)]
+        plugins: Vec<PathBuf>,
+    },
     /// Print the effective key bindings (the defaults with the config's [keys.*] over them).
     Keys {
         /// text (as the help shows them) or markdown (the README's table).
@@ -388,6 +395,7 @@ async fn run(cli: Cli, file: Config, log_path: PathBuf) -> ExitCode {
             Err(code) => code,
         },
         Some(Command::New(args)) => crate::scaffold::run(&args),
+        Some(Command::Build { plugins }) => run_build(&plugins).await,
         Some(Command::Test(args)) => crate::scenario::cli::run(&cli.host, &file, args).await,
         Some(Command::Call(args)) => crate::call::run(&cli.host, &file, args).await,
         Some(Command::Screenshots { dir, theme }) => {
@@ -461,7 +469,7 @@ async fn run_console(cli: &Cli, file: &Config, log_path: PathBuf) -> ExitCode {
 }
 
 async fn run_bench(host: &HostArgs, file: &Config, args: &BenchArgs) -> ExitCode {
-    let command = match plugin_command(&args.plugin) {
+    let command = match plugin_command(&args.plugin).await {
         Ok(Some(c)) => c,
         Ok(None) => {
             eprintln!("tgo-console: bench needs a plugin: PLUGIN, --demo or -- CMD ARGS…");
@@ -509,14 +517,72 @@ async fn run_bench(host: &HostArgs, file: &Config, args: &BenchArgs) -> ExitCode
     }
 }
 
-/// The command of the one plugin a manifest path stands for (errors printed).
-pub(crate) fn manifest_command(path: &std::path::Path) -> Result<LaunchSpec, ExitCode> {
+/// `build PLUGIN…`: each manifest built in turn, its tools' lines on stderr as they come.
+async fn run_build(paths: &[PathBuf]) -> ExitCode {
+    let mut worst = 0u8;
+    for path in paths {
+        for found in crate::launcher::manifest::discover(path) {
+            let m = match found {
+                Ok(m) => m,
+                Err(e) => {
+                    eprintln!("tgo-console: {e}");
+                    worst = 2;
+                    continue;
+                }
+            };
+            let started = std::time::Instant::now();
+            match build_printing(&m).await {
+                Ok(()) => println!(
+                    "built {} ({}) in {:.1} s",
+                    m.name,
+                    m.dir().display(),
+                    started.elapsed().as_secs_f64()
+                ),
+                Err(e) => {
+                    eprintln!("tgo-console: {}: build failed: {e}", m.name);
+                    let code = match e {
+                        crate::launcher::build::BuildError::NothingToBuild { .. } => 2,
+                        _ => 1,
+                    };
+                    worst = worst.max(code);
+                }
+            }
+        }
+    }
+    ExitCode::from(worst)
+}
+
+/// Builds `m`, its tools' lines (sanitised) on stderr as they come.
+async fn build_printing(
+    m: &crate::launcher::Manifest,
+) -> Result<(), crate::launcher::build::BuildError> {
+    let sink: crate::launcher::LineSink = std::sync::Arc::new(|line| {
+        eprintln!("{}", crate::text::sanitize_line(&line.text));
+    });
+    crate::launcher::build::run(m, sink).await
+}
+
+/// The command of the one plugin a manifest path stands for (errors printed), built first
+/// when it needs to be (see [`crate::launcher::build::needed`]).
+pub(crate) async fn manifest_command(path: &std::path::Path) -> Result<LaunchSpec, ExitCode> {
     let found = crate::launcher::manifest::discover(path);
     let fail = |msg: String| {
         eprintln!("tgo-console: {msg}");
         Err(ExitCode::from(2))
     };
     match <[_; 1]>::try_from(found) {
+        Ok([Ok(m)]) if crate::launcher::build::needed(&m) => {
+            eprintln!("tgo-console: building {} first", m.name);
+            if let Err(e) = build_printing(&m).await {
+                eprintln!("tgo-console: {}: build failed: {e}", m.name);
+                return Err(ExitCode::from(2));
+            }
+            // Read again: a new `.venv` changes the program.
+            match crate::launcher::manifest::load(&m.path) {
+                Ok(m) => Ok(m.spec),
+                Err(e) => fail(e.to_string()),
+            }
+        }
         Ok([Ok(m)]) => Ok(m.spec),
         Ok([Err(e)]) => fail(e.to_string()),
         Err(all) => fail(format!(
@@ -535,10 +601,10 @@ pub(crate) fn manifest_command(path: &std::path::Path) -> Result<LaunchSpec, Exi
 }
 
 /// The plugin to launch: the demo (this executable), a manifest, or `-- CMD ARGS…`.
-pub(crate) fn plugin_command(args: &PluginArgs) -> Result<Option<LaunchSpec>, ExitCode> {
+pub(crate) async fn plugin_command(args: &PluginArgs) -> Result<Option<LaunchSpec>, ExitCode> {
     let (demo, command) = (args.demo, &args.command);
     if let Some(path) = &args.plugin {
-        return manifest_command(path).map(Some);
+        return manifest_command(path).await.map(Some);
     }
     if demo {
         return match std::env::current_exe() {
@@ -652,7 +718,7 @@ pub(crate) fn launch_host_config(
 }
 
 async fn run_check(host: &HostArgs, file: &Config, args: CheckArgs) -> ExitCode {
-    let command = match plugin_command(&args.plugin) {
+    let command = match plugin_command(&args.plugin).await {
         Ok(c) => c,
         Err(code) => return code,
     };

@@ -140,6 +140,8 @@ pub enum Action {
     StartStop,
     Restart,
     Remove,
+    /// Build the launched plugin from its manifest's `build` section, then start it again.
+    Build,
     // Render pane.
     Press,
     Toggle,
@@ -242,6 +244,9 @@ impl Action {
             (Open, _) => "render (chat_toolbar: open in a modal; a launched plugin: its output)",
             (StartStop, _) => "start / stop the launched plugin (shutdown, SIGTERM, SIGKILL)",
             (Restart, _) => "restart the launched plugin",
+            (Build, _) => {
+                "build the launched plugin (manifest's build section), then restart it; a failed build keeps it running"
+            }
             (Remove, _) => "remove the plugin from the list (a launched one is stopped)",
             (Press, _) => "press · select · edit field",
             (Toggle, _) => "toggle checkbox / switch, press",
@@ -305,6 +310,7 @@ impl Action {
             CopyMessage => "copy",
             Resend => "resend",
             StartStop => "start/stop",
+            Build => "build",
             Close => "close",
             Send => "send",
             SaveStory => "save story",

@@ -239,6 +239,7 @@ fn log_launcher(host: &HostHandle, state: &State, batch: &[LauncherEvent]) {
         | LauncherEvent::Dropped { id, .. }
         | LauncherEvent::State { id, .. }
         | LauncherEvent::Changed { id, .. }
+        | LauncherEvent::BuildFailed { id, .. }
         | LauncherEvent::Removed { id }) = ev;
         let Some(l) = state.launch(*id) else { continue };
         let plugin = l.plugin_id.as_deref().unwrap_or(&l.name);
@@ -258,7 +259,9 @@ fn log_launcher(host: &HostHandle, state: &State, batch: &[LauncherEvent]) {
             LauncherEvent::State { state: st, pid, .. } => {
                 let text = match (st, pid) {
                     (ProcState::Running, Some(pid)) => format!("process started (pid {pid})"),
-                    (ProcState::Starting | ProcState::Stopping, _) => continue,
+                    (ProcState::Starting | ProcState::Stopping | ProcState::Building, _) => {
+                        continue;
+                    }
                     (st, _) => format!("process {st}"),
                 };
                 let crashed = matches!(st, ProcState::Exited { code } if *code != 0)
@@ -266,6 +269,7 @@ fn log_launcher(host: &HostHandle, state: &State, batch: &[LauncherEvent]) {
                         st,
                         ProcState::Killed { .. }
                             | ProcState::FailedToStart(_)
+                            | ProcState::BuildFailed(_)
                             | ProcState::CrashLoop { .. }
                     );
                 host.log_note(plugin, text, crashed);
@@ -276,6 +280,14 @@ fn log_launcher(host: &HostHandle, state: &State, batch: &[LauncherEvent]) {
                     format!("{} changed: restarting", path.display()),
                     false,
                 );
+            }
+            LauncherEvent::BuildFailed { message, kept, .. } => {
+                let text = if *kept {
+                    format!("build failed, still running the previous build: {message}")
+                } else {
+                    format!("build failed: {message}")
+                };
+                host.log_note(plugin, text, true);
             }
             LauncherEvent::Removed { .. } => {
                 host.log_note(plugin, "removed from the console".into(), false);

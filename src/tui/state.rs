@@ -129,6 +129,7 @@ impl Launch {
             ProcState::Exited { code } => *code != 0,
             ProcState::Killed { .. }
             | ProcState::FailedToStart(_)
+            | ProcState::BuildFailed(_)
             | ProcState::Restarting { .. }
             | ProcState::CrashLoop { .. } => true,
             _ => false,
@@ -143,6 +144,7 @@ impl Launch {
             return "removing…".into();
         }
         match &l.state {
+            ProcState::Building => "building…".into(),
             ProcState::Starting => "starting".into(),
             ProcState::Running => match l.pid {
                 Some(pid) => format!("running · pid {pid}"),
@@ -151,6 +153,7 @@ impl Launch {
             ProcState::Exited { code } => format!("exited ({code})"),
             ProcState::Killed { signal } => format!("killed by {}", signal_name(*signal)),
             ProcState::FailedToStart(why) => format!("failed to start: {why}"),
+            ProcState::BuildFailed(why) => format!("build failed: {why}"),
             ProcState::Restarting { at, attempt } => {
                 format!("restarting in {} s · attempt {attempt}", secs(at))
             }

@@ -2162,3 +2162,89 @@ fn caps_again() -> Value {
         .push(json!({"type": "visitor_panel", "title": "Tickets"}));
     caps
 }
+
+#[test]
+fn b_builds_the_selected_plugin_with_its_stages_and_output_in_view() {
+    let mut h = launched_demo();
+    h.state.focus = Pane::Plugins;
+    h.state.selected = Some(Row::Plugin("com.tgo.demo".into()));
+    let build = h.key(KeyCode::Char('b'));
+    assert_eq!(
+        build,
+        vec![Effect::Launch {
+            id: LaunchId(1),
+            op: LaunchOp::Build,
+            shutdown: None,
+        }],
+        "the old process is left alone until the new build is there"
+    );
+    // The launcher's stages as they come: building (lines streaming), starting, running.
+    h.send(Msg::Launcher(vec![
+        proc_state(1, ProcState::Building, Some(4001)),
+        line(StreamKind::Console, 1, "$ go build -o plugin ./cmd/plugin"),
+        line(StreamKind::Stderr, 2, "# example.com/demo/cmd/plugin"),
+    ]));
+    h.key(KeyCode::Char('4'));
+    h.state.status.toasts.clear();
+    let screen = h.sized(120, 24);
+    assert!(screen.contains("building…"), "{screen}");
+    assert!(
+        screen.contains("$ go build -o plugin ./cmd/plugin"),
+        "{screen}"
+    );
+    insta::assert_snapshot!("build_in_progress", screen);
+
+    h.send(Msg::Launcher(vec![proc_state(
+        1,
+        ProcState::Starting,
+        None,
+    )]));
+    assert!(h.sized(100, 24).contains("starting"));
+    h.send(Msg::Launcher(vec![proc_state(
+        1,
+        ProcState::Running,
+        Some(4002),
+    )]));
+    assert!(h.sized(100, 24).contains("running · pid 4002"));
+
+    // A failed build while it runs: the toast says the old one runs on.
+    h.send(Msg::Launcher(vec![
+        proc_state(1, ProcState::Building, Some(4002)),
+        line(StreamKind::Stderr, 3, "cmd/plugin/main.go:3:15: undefined: x"),
+        line(
+            StreamKind::Console,
+            4,
+            "build failed, still running the previous build: `go build -o plugin ./cmd/plugin` failed (exit code 1)",
+        ),
+        LauncherEvent::BuildFailed {
+            id: LaunchId(1),
+            message: "`go build -o plugin ./cmd/plugin` failed (exit code 1)".into(),
+            kept: true,
+        },
+        proc_state(1, ProcState::Running, Some(4002)),
+    ]));
+    let screen = h.sized(120, 24);
+    assert!(
+        screen.contains("demo: build failed, still running the previous build"),
+        "{screen}"
+    );
+    h.state.status.toasts.clear();
+    let screen = h.sized(120, 24);
+    assert!(screen.contains("undefined: x"), "{screen}");
+    insta::assert_snapshot!("build_failed_kept_running", screen);
+
+    // A failed build with nothing running: the plugins pane shows the compiler's lines.
+    h.send(Msg::Launcher(vec![proc_state(
+        1,
+        ProcState::BuildFailed("cmd/plugin/main.go:3:15: undefined: x".into()),
+        None,
+    )]));
+    h.key(KeyCode::Char('1'));
+    h.state.status.toasts.clear();
+    let screen = h.sized(160, 24);
+    assert!(
+        screen.contains("build failed: cmd/plugin/main.go"),
+        "{screen}"
+    );
+    assert!(screen.contains("undefined: x"), "{screen}");
+}

@@ -147,6 +147,7 @@ fn process_marker(state: &State, l: &Launch) -> Option<(Span<'static>, Style)> {
         }
         ProcState::Running => return None,
         ProcState::Starting => ("◔ ", t.info),
+        ProcState::Building => ("⚒ ", t.info),
         ProcState::Restarting { .. } => ("↻ ", t.warning),
         ProcState::Stopping => ("◌ ", t.warning),
         ProcState::Stopped => ("■ ", t.muted),
@@ -154,6 +155,7 @@ fn process_marker(state: &State, l: &Launch) -> Option<(Span<'static>, Style)> {
         ProcState::Exited { .. }
         | ProcState::Killed { .. }
         | ProcState::FailedToStart(_)
+        | ProcState::BuildFailed(_)
         | ProcState::CrashLoop { .. } => ("✖ ", t.error),
     };
     Some((Span::styled(mark, t.fg(colour)), t.muted()))
@@ -171,10 +173,14 @@ fn launch_detail(state: &State, l: &Launch, w: usize, lines: &mut Vec<Line<'stat
     if l.has_crashed() {
         // The last lines of this run (not of the one before the last restart), wrapped: the
         // end of a traceback line is usually the part that matters.
+        // A failed build: its command's lines (the compiler's errors), up to the verdict.
+        let build_failed = matches!(l.state, ProcState::BuildFailed(_));
         let run = l
             .output
             .iter()
-            .rposition(|o| o.stream == StreamKind::Console)
+            .rposition(|o| {
+                o.stream == StreamKind::Console && (!build_failed || o.text.starts_with("$ "))
+            })
             .map_or(0, |i| i + 1);
         let tail = l.output.range(run..).rev().take(CRASH_LINES).rev();
         let avail = w.saturating_sub(4).max(1);
