@@ -73,16 +73,33 @@ pub async fn run(opts: CheckOptions) -> Result<Report, CheckError> {
         counts: Default::default(),
         duration_ms: 0.0,
         plugin_output: Vec::new(),
+        health: None,
+        process: None,
+        restarts: 0,
     };
 
     let (step, registered) = launched.wait_for_register(opts.wait).await;
     report.steps.push(step);
     let host = launched.host.clone();
+    // Its memory, and its CPU from its registration to its shutdown.
+    let pid = launched
+        .child
+        .as_ref()
+        .and_then(|c| c.pid())
+        .and_then(|p| u32::try_from(p).ok());
+    let mut usage = crate::launcher::tree::UsageSampler::default();
+    if let Some(pid) = pid {
+        usage.sample(&[pid], Instant::now());
+    }
     if let Some((plugin_id, info)) = registered {
         report.plugin = Some(PluginSummary::new(&plugin_id, &info));
         let ctx = RenderContext::for_visitor(&opts.visitor);
         exercise(&host, &plugin_id, &info, &ctx, &mut report).await;
+        if let Some(pid) = pid {
+            report.process = usage.sample(&[pid], Instant::now()).remove(&pid);
+        }
         finish_plugin(&host, &plugin_id, launched.child.as_mut(), &mut report).await;
+        report.health = host.health(&plugin_id);
     } else {
         host.shutdown().await;
     }
@@ -103,6 +120,10 @@ fn ms(reply: &Reply) -> Option<f64> {
 /// result.
 fn settle(host: &HostHandle, step: &mut Step, reply: &Reply) -> Option<Value> {
     step.latency_ms = ms(reply);
+    let mut health = host::Health::default();
+    let now = Instant::now();
+    health.record(&reply.outcome, reply.latency, now);
+    step.health = Some(health.snapshot(now));
     (step.request, step.answer) = launch::frames(host, reply);
     match &reply.outcome {
         Outcome::Result { value } => Some(value.clone()),

@@ -6,6 +6,7 @@ pub mod capability;
 pub mod changes;
 mod conn;
 pub mod context;
+pub mod health;
 pub mod listener;
 pub mod log;
 pub mod register;
@@ -14,6 +15,7 @@ mod registry;
 pub use capability::CapabilityKind;
 pub use conn::Conn;
 pub use context::{RenderContext, UiEvent};
+pub use health::{Health, HealthLevel, HealthSnapshot};
 pub use listener::ListenError;
 pub use log::{ConnId, Direction, EntryKind, LogEntry, MessageLog};
 pub use register::{Capability, PluginInfo, ToolDef, ToolParam};
@@ -232,12 +234,19 @@ impl Ticket {
                 (outcome, None)
             }
         };
+        let latency = self.sent.elapsed();
+        self.shared
+            .health
+            .lock()
+            .entry(self.plugin_id.clone())
+            .or_default()
+            .record(&outcome, latency, Instant::now());
         Reply {
             plugin_id: self.plugin_id,
             method: self.method,
             id: self.id,
             outcome,
-            latency: self.sent.elapsed(),
+            latency,
             request_seq: self.request_seq,
             response_seq,
         }
@@ -249,6 +258,8 @@ pub(crate) struct Shared {
     log: Mutex<MessageLog>,
     log_seq: watch::Sender<u64>,
     registry: Mutex<Registry>,
+    /// Per plugin id, across its connections.
+    health: Mutex<std::collections::HashMap<String, Health>>,
     events: mpsc::UnboundedSender<HostEvent>,
     next_conn: AtomicU64,
     stop: CancellationToken,
@@ -349,6 +360,7 @@ pub async fn start(
         config,
         log_seq: watch::channel(0).0,
         registry: Mutex::new(Registry::default()),
+        health: Mutex::default(),
         events: events_tx,
         next_conn: AtomicU64::new(1),
         stop: CancellationToken::new(),
@@ -426,6 +438,26 @@ impl HostHandle {
     /// Every registration seen, connected or not, oldest first.
     pub fn plugins(&self) -> Vec<PluginRecord> {
         self.0.registry.lock().records()
+    }
+
+    /// How the requests to `plugin_id` went (any of its connections), if it was sent any.
+    pub fn health(&self, plugin_id: &str) -> Option<HealthSnapshot> {
+        let now = Instant::now();
+        self.0.health.lock().get(plugin_id).map(|h| h.snapshot(now))
+    }
+
+    /// [`health`](Self::health) of every plugin sent a request, by id.
+    pub fn health_all(&self) -> Vec<(String, HealthSnapshot)> {
+        let now = Instant::now();
+        let mut all: Vec<_> = self
+            .0
+            .health
+            .lock()
+            .iter()
+            .map(|(id, h)| (id.clone(), h.snapshot(now)))
+            .collect();
+        all.sort_by(|a, b| a.0.cmp(&b.0));
+        all
     }
 
     /// The registration currently connected under `plugin_id`.

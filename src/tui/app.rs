@@ -9,7 +9,7 @@ use super::story::Saved;
 use super::update::update;
 use super::view;
 use crate::host::{HostEvent, HostHandle};
-use crate::launcher::{LaunchedView, Launcher, LauncherEvent, ProcState, StreamKind};
+use crate::launcher::{LaunchId, LaunchedView, Launcher, LauncherEvent, ProcState, StreamKind};
 use crossterm::event::Event;
 use futures::{FutureExt, Stream, StreamExt};
 use ratatui::Terminal;
@@ -296,13 +296,40 @@ fn log_launcher(host: &HostHandle, state: &State, batch: &[LauncherEvent]) {
     }
 }
 
+/// How often health is sampled while the console is seen.
+const HEALTH_EVERY: Duration = Duration::from_secs(1);
+
+/// The host's health numbers, and `/proc` for each launched plugin's process.
+fn sample_health(
+    host: &HostHandle,
+    state: &State,
+    sampler: &mut crate::launcher::tree::UsageSampler,
+) -> Msg {
+    let pids: Vec<(LaunchId, u32)> = state
+        .launches
+        .list
+        .iter()
+        .filter_map(|l| Some((l.id, l.pid?)))
+        .collect();
+    let just_pids: Vec<u32> = pids.iter().map(|(_, p)| *p).collect();
+    let found = sampler.sample(&just_pids, Instant::now());
+    Msg::Health {
+        plugins: host.health_all(),
+        usage: pids
+            .into_iter()
+            .filter_map(|(id, pid)| Some((id, *found.get(&pid)?)))
+            .collect(),
+    }
+}
+
 fn to_msg(ev: Event) -> Option<Msg> {
     match ev {
         Event::Key(k) => Some(Msg::Key(k)),
         Event::Mouse(m) => Some(Msg::Mouse(m)),
         Event::Paste(s) => Some(Msg::Paste(s)),
         Event::Resize(w, h) => Some(Msg::Resize(w, h)),
-        Event::FocusGained | Event::FocusLost => None,
+        Event::FocusGained => Some(Msg::Focus(true)),
+        Event::FocusLost => Some(Msg::Focus(false)),
     }
 }
 
@@ -337,6 +364,8 @@ where
     // Connections whose process no launched plugin owned (yet), by peer pid.
     let mut unowned: std::collections::HashMap<crate::host::ConnId, u32> = Default::default();
     let mut input_ended = false;
+    let mut usage = crate::launcher::tree::UsageSampler::default();
+    let mut health_at = tokio::time::Instant::now();
     loop {
         if dirty {
             // The log's lock is held while the frame is built, not while it is written out:
@@ -393,6 +422,10 @@ where
                 log_changed = false;
                 log_ready_at = tokio::time::Instant::now() + LOG_REDRAW;
                 Msg::LogGrew
+            }
+            _ = tokio::time::sleep_until(health_at), if state.wants_health() => {
+                health_at = tokio::time::Instant::now() + HEALTH_EVERY;
+                sample_health(host, state, &mut usage)
             }
             _ = tokio::time::sleep(TICK), if state.needs_tick() => Msg::Tick,
             _ = sleep_until_wake(wake), if wake.is_some() => Msg::Tick,

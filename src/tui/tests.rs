@@ -2248,3 +2248,67 @@ fn b_builds_the_selected_plugin_with_its_stages_and_output_in_view() {
     );
     assert!(screen.contains("undefined: x"), "{screen}");
 }
+
+#[test]
+fn health_shows_as_a_dot_a_detail_line_and_a_status_summary() {
+    let mut h = launched_demo();
+    // Sampling runs while the terminal has the focus, not after it lost it.
+    assert!(h.state.wants_health());
+    h.send(Msg::Focus(false));
+    assert!(!h.state.wants_health());
+    h.send(Msg::Focus(true));
+    // What the host counts after 10 answers (2 of them errors) and 1 timeout.
+    let mut health = crate::host::Health::default();
+    let t0 = h.now;
+    for i in 0..8u64 {
+        let ok: crate::host::Outcome = crate::host::Outcome::Result {
+            value: serde_json::json!({}),
+        };
+        health.record(&ok, Duration::from_millis(2 + i), t0);
+    }
+    for _ in 0..2 {
+        let e: crate::host::Outcome =
+            crate::host::Outcome::PluginError(crate::protocol::RpcError {
+                code: -32003,
+                message: "Order not found".into(),
+                data: None,
+            });
+        health.record(&e, Duration::from_millis(3), t0);
+    }
+    let timeout: crate::host::Outcome = crate::host::Outcome::Timeout {
+        after: Duration::from_secs(30),
+        meanwhile: None,
+    };
+    health.record(&timeout, Duration::from_secs(30), t0);
+    h.send(Msg::Health {
+        plugins: vec![(
+            "com.tgo.demo".into(),
+            health.snapshot(t0 + Duration::from_secs(4)),
+        )],
+        usage: vec![(
+            LaunchId(1),
+            crate::launcher::tree::ProcUsage {
+                rss_bytes: 12 * 1024 * 1024 + 512 * 1024,
+                cpu_percent: Some(3.2),
+            },
+        )],
+    });
+    let p = h.state.plugin("com.tgo.demo").unwrap();
+    assert_eq!(
+        h.state.health_level(p, h.state.launch_of("com.tgo.demo")),
+        crate::host::HealthLevel::Red,
+        "2 errors in 11 is over 10 %"
+    );
+    h.state.status.toasts.clear();
+    let screen = h.sized(130, 24);
+    for expected in [
+        "11 req · 2 err · 1 timeout",
+        "p50 4.0 ms · p99 9.0 ms",
+        "answered 4 s ago",
+        "12.5 MiB · 3 % CPU",
+        "· 11 req · 2 err · 1 timeout · 1 red",
+    ] {
+        assert!(screen.contains(expected), "{expected} missing:\n{screen}");
+    }
+    insta::assert_snapshot!("health_numbers", screen);
+}

@@ -226,6 +226,15 @@ fn apply(state: &mut State, msg: Msg, log: &MessageLog, now: Instant) -> Vec<Eff
             Vec::new()
         }
         Msg::Tick => Vec::new(),
+        Msg::Health { plugins, usage } => {
+            state.health.plugins = plugins.into_iter().collect();
+            state.health.usage = usage.into_iter().collect();
+            Vec::new()
+        }
+        Msg::Focus(focused) => {
+            state.health.focused = focused;
+            Vec::new()
+        }
     }
 }
 
