@@ -143,7 +143,7 @@ impl<R> Outcome<R> {
             }
             Outcome::Disconnected { reason } => format!("disconnected before answering ({reason})"),
             Outcome::InvalidAnswer { reason } => format!("invalid answer: {reason}"),
-            Outcome::Cancelled => "cancelled".into(),
+            Outcome::Cancelled => "cancelled by user".into(),
         }
     }
 }
@@ -639,7 +639,8 @@ impl HostHandle {
             .await)
     }
 
-    /// Stops waiting for a request; its ticket resolves to `Cancelled`, a late answer is logged.
+    /// Stops waiting for a request: the inspector notes "cancelled by user", its ticket
+    /// resolves to `Cancelled`, a late answer is logged.
     pub fn cancel(&self, conn: ConnId, id: u64) -> bool {
         let conn = self
             .0
@@ -648,13 +649,25 @@ impl HostHandle {
             .conns()
             .into_iter()
             .find(|c| c.id == conn);
-        match conn.and_then(|c| c.expire(id, "was cancelled")) {
+        let Some(conn) = conn else { return false };
+        match conn.expire(id, "was cancelled by user") {
             Some(p) => {
+                let method = self
+                    .request_of(conn.id, id)
+                    .map(|(_, m)| format!(" ({m})"))
+                    .unwrap_or_default();
+                let text = format!("request {id}{method} cancelled by user");
+                self.0.log_event(conn.id, conn.plugin_id(), text, false);
                 let _ = p.tx.send((Outcome::Cancelled, None));
                 true
             }
             None => false,
         }
+    }
+
+    /// The log entry (`seq`) and method of request `id` sent on `conn`, while the log keeps it.
+    pub fn request_of(&self, conn: ConnId, id: u64) -> Option<(u64, String)> {
+        self.0.log.lock().find_request(conn, id)
     }
 
     /// Requests still in flight, as (connection, id) pairs.

@@ -322,6 +322,7 @@ impl Action {
             Yes => "yes",
             No => "no",
             CancelRequest => "stop waiting",
+            Retry => "retry",
             NextField => "field",
             _ => "",
         }

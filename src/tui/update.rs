@@ -307,7 +307,7 @@ fn on_key(state: &mut State, key: KeyEvent, log: &MessageLog) -> Vec<Effect> {
         return palette_key(state, input, log);
     }
     if state.modal.is_some() {
-        return modals::on_key(state, input);
+        return modals::on_key(state, input, log);
     }
     let typing = !scopes.contains(&Scope::Global);
     let handled = match state.focus {
