@@ -173,6 +173,32 @@ pub enum Command {
         #[arg(value_name = "PLUGIN", required = true)]
         plugins: Vec<PathBuf>,
     },
+    /// Install a plugin from a git repository (any URL or path `git clone` takes) or a release
+    /// binary URL into $XDG_DATA_HOME/tgo-console/plugins/<id>, and build it (exit 0: installed,
+    /// 1: fetching or building failed, 2: bad arguments or manifest).
+    Install {
+        /// A git repository, or an http(s):// URL of a binary.
+        source: String,
+        /// Branch, tag or commit to check out (git).
+        #[arg(long = "ref", value_name = "REF")]
+        reference: Option<String>,
+        /// The plugin's directory inside the repository (git).
+        #[arg(long, value_name = "SUBDIR")]
+        path: Option<String>,
+        /// The id of a binary plugin (default: the URL's file name).
+        #[arg(long, value_name = "ID")]
+        id: Option<String>,
+        /// Replace an installed plugin of the same id.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Stop (SIGTERM to the processes launched from it) and remove an installed plugin.
+    Uninstall {
+        /// Its id, as `list` shows it.
+        id: String,
+    },
+    /// The installed plugins: id, name, version, where they came from.
+    List,
     /// Print the effective key bindings (the defaults with the config's [keys.*] over them).
     Keys {
         /// text (as the help shows them) or markdown (the README's table).
@@ -396,6 +422,40 @@ async fn run(cli: Cli, file: Config, log_path: PathBuf) -> ExitCode {
         },
         Some(Command::New(args)) => crate::scaffold::run(&args),
         Some(Command::Build { plugins }) => run_build(&plugins).await,
+        Some(Command::Install {
+            source,
+            reference,
+            path,
+            id,
+            force,
+        }) => {
+            let req = crate::launcher::install::InstallRequest {
+                source,
+                reference,
+                path,
+                id,
+                force,
+            };
+            run_install(req).await
+        }
+        Some(Command::Uninstall { id }) => match crate::launcher::install::uninstall(&id) {
+            Ok((dir, stopped)) => {
+                if !stopped.is_empty() {
+                    println!("stopped {} process(es) running from it", stopped.len());
+                }
+                println!("uninstalled {id} ({})", dir.display());
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("tgo-console: {e}");
+                ExitCode::from(match e {
+                    crate::launcher::install::InstallError::NotInstalled(_)
+                    | crate::launcher::install::InstallError::BadId(_) => 2,
+                    _ => 1,
+                })
+            }
+        },
+        Some(Command::List) => run_list(),
         Some(Command::Test(args)) => crate::scenario::cli::run(&cli.host, &file, args).await,
         Some(Command::Call(args)) => crate::call::run(&cli.host, &file, args).await,
         Some(Command::Screenshots { dir, theme }) => {
@@ -515,6 +575,78 @@ async fn run_bench(host: &HostArgs, file: &Config, args: &BenchArgs) -> ExitCode
             ExitCode::from(e.exit_code())
         }
     }
+}
+
+/// `install SOURCE`: fetched into the plugins directory, then built (a failed build removes it).
+async fn run_install(req: crate::launcher::install::InstallRequest) -> ExitCode {
+    use crate::launcher::install::{self, InstallError};
+    let source = req.source.clone();
+    let fetched = match tokio::task::spawn_blocking(move || install::fetch(&req)).await {
+        Ok(Ok(f)) => f,
+        Ok(Err(e)) => {
+            eprintln!("tgo-console: cannot install {source}: {e}");
+            let code = match e {
+                InstallError::Manifest(_)
+                | InstallError::NoId(_)
+                | InstallError::BadId(_)
+                | InstallError::Exists { .. }
+                | InstallError::NoSuchPath(_) => 2,
+                _ => 1,
+            };
+            return ExitCode::from(code);
+        }
+        Err(e) => {
+            eprintln!("tgo-console: cannot install {source}: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    if fetched.manifest.build.is_some() {
+        eprintln!("tgo-console: building {}", fetched.id);
+        if let Err(e) = build_printing(&fetched.manifest).await {
+            eprintln!("tgo-console: {}: build failed: {e}", fetched.id);
+            // Half an install is none: nothing is left to be mistaken for a working plugin.
+            let _ = std::fs::remove_dir_all(&fetched.dir);
+            return ExitCode::from(1);
+        }
+    }
+    println!("installed {} ({})", fetched.id, fetched.dir.display());
+    ExitCode::SUCCESS
+}
+
+/// `list`: one line per installed plugin.
+fn run_list() -> ExitCode {
+    let all = crate::launcher::install::list();
+    if all.is_empty() {
+        println!(
+            "no plugin installed in {} (tgo-console install SOURCE)",
+            crate::launcher::install::plugins_dir().display()
+        );
+        return ExitCode::SUCCESS;
+    }
+    for p in all {
+        let about = match &p.manifest {
+            Ok(m) => format!("{} {}", m.name, m.version.as_deref().unwrap_or("-")),
+            Err(e) => format!("(manifest: {e})"),
+        };
+        let from = match &p.record {
+            Some(r) => {
+                let mut from = r.source.clone();
+                if let Some(reference) = &r.reference {
+                    from.push_str(&format!(" @ {reference}"));
+                }
+                if let Some(path) = &r.path {
+                    from.push_str(&format!(" : {path}"));
+                }
+                from
+            }
+            None => "-".into(),
+        };
+        println!(
+            "{}",
+            crate::text::sanitize_line(&format!("{}  {about}  {from}  {}", p.id, p.dir.display()))
+        );
+    }
+    ExitCode::SUCCESS
 }
 
 /// `build PLUGIN…`: each manifest built in turn, its tools' lines on stderr as they come.

@@ -93,9 +93,11 @@ impl std::error::Error for ManifestError {}
 
 /// Finds the manifests `arg` stands for: a manifest file, a directory holding one (`plugin.yml`,
 /// `plugin.yaml`, `plugin.json`, in that preference), or a directory of such directories (one
-/// level, in name order). Each manifest gives one result, so a bad one never hides the others.
+/// level, in name order), or the id of an installed plugin. Each manifest gives one result, so a
+/// bad one never hides the others.
 pub fn discover(arg: &Path) -> Vec<Result<Manifest, ManifestError>> {
-    let arg = absolute(arg);
+    // A bare id of an installed plugin (`tgo-console install`) stands for its directory.
+    let arg = super::install::installed_dir(arg).unwrap_or_else(|| absolute(arg));
     if arg.is_file() {
         return vec![load(&arg)];
     }

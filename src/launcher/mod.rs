@@ -18,6 +18,7 @@
 //!   plugin by something outside this tree (a service manager, `ssh`), escapes.
 
 pub mod build;
+pub mod install;
 pub mod manifest;
 pub mod outbox;
 mod process;

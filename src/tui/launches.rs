@@ -301,7 +301,9 @@ pub(super) fn mark_removing(state: &mut State, effects: &[Effect]) {
 /// `a`: the prompt for a manifest path.
 pub(super) fn open_add(state: &mut State) {
     let mut area = TextArea::new(vec![String::new()]);
-    area.set_placeholder_text("path/to/plugin.yml, a plugin directory, or a directory of them");
+    area.set_placeholder_text(
+        "path/to/plugin.yml, a plugin directory, a directory of them, or an installed id",
+    );
     state.modal = Some(Modal::AddPlugin(Box::new(area)));
 }
 
