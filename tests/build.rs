@@ -251,3 +251,53 @@ fn a_python_plugins_requirements_are_installed_into_its_venv_from_a_local_wheel(
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(!String::from_utf8_lossy(&out.stderr).contains("building"));
 }
+
+fn registrations(handle: &tgo_console::host::HostHandle) -> usize {
+    use tgo_console::host::{Direction, EntryKind};
+    handle
+        .log()
+        .entries()
+        .iter()
+        .filter(|e| {
+            e.dir == Direction::In
+                && matches!(&e.kind, EntryKind::Request { method, .. } if method == "register")
+        })
+        .count()
+}
+
+/// In the console: a Go plugin with no binary is built before it starts, and `b` builds it
+/// again and restarts it, the `go build` lines in its output pane.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn b_in_the_console_builds_a_go_plugin_and_restarts_it() {
+    use crossterm::event::KeyCode;
+    if !have_go() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = go_plugin(tmp.path());
+    let mut c = common::console::Console::new(140, 40, |_| {}).await;
+    c.launch(std::slice::from_ref(&dir), std::time::Duration::from_secs(1));
+    let handle = c.host.handle.clone();
+    c.run(|mut s| async move {
+        s.until_that("the first build's plugin registered", || {
+            registrations(&handle) == 1
+        })
+        .await;
+        s.until("gop 0.1.0").await;
+        s.key(KeyCode::Char('1'));
+        s.key(KeyCode::Char('b'));
+        s.until_that("the rebuilt plugin registered", || {
+            registrations(&handle) == 2
+        })
+        .await;
+        s.key(KeyCode::Char('4'));
+        s.until_screen("both builds in the output pane", |screen| {
+            screen.matches("$ go build -o plugin ./cmd/plugin").count() == 2
+        })
+        .await;
+        s.key(KeyCode::Char('q'));
+    })
+    .await;
+    assert!(dir.join("plugin").is_file());
+    c.finish().await;
+}

@@ -111,3 +111,43 @@ fn check_json_carries_health_per_step_and_in_total() {
     assert!(report["process"]["cpu_percent"].as_f64().is_some());
     assert_eq!(report["restarts"], 0);
 }
+
+/// The console's own loop samples health: a launched plugin's numbers, memory and CPU reach the
+/// plugins pane and the status bar by themselves.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_samples_a_launched_plugins_health_by_itself() {
+    use crossterm::event::KeyCode;
+    let dir = tempfile::tempdir().unwrap();
+    let script = json!({
+        "register": {"id": "com.test.sampled", "name": "sampled", "version": "1",
+            "capabilities": [{"type": "visitor_panel", "title": "Sampled"}]},
+        "answers": {"visitor_panel/render": {"template": "text", "data": {"text": "sampled ok"}}}
+    });
+    std::fs::write(dir.path().join("script.json"), script.to_string()).unwrap();
+    let plugin = common::repo_path("tests/plugins/scripted.py")
+        .display()
+        .to_string();
+    std::fs::write(
+        dir.path().join("plugin.yml"),
+        format!("name: sampled\ncommand: python3\nargs: ['{plugin}', script.json]\n"),
+    )
+    .unwrap();
+    let mut c = common::console::Console::new(160, 36, |_| {}).await;
+    c.launch(&[dir.path().to_path_buf()], Duration::from_secs(1));
+    c.run(|mut s| async move {
+        // Registered and rendered by itself: one answered request, and its process sampled.
+        s.until("sampled ok").await;
+        s.until_screen("health under the plugin and in the status bar", |screen| {
+            screen.contains("1 req · p50")
+                && screen.contains("MiB")
+                && screen.contains("% CPU")
+                && screen.contains("· 1 req · 0 err · 0 timeouts")
+        })
+        .await;
+        s.key(KeyCode::Char('q'));
+    })
+    .await;
+    let h = &c.state.health.plugins["com.test.sampled"];
+    assert_eq!((h.requests, h.errors, h.timeouts), (1, 0, 0));
+    c.finish().await;
+}

@@ -99,7 +99,6 @@ pub async fn run(opts: CheckOptions) -> Result<Report, CheckError> {
             report.process = usage.sample(&[pid], Instant::now()).remove(&pid);
         }
         finish_plugin(&host, &plugin_id, launched.child.as_mut(), &mut report).await;
-        report.health = host.health(&plugin_id);
     } else {
         host.shutdown().await;
     }
@@ -449,6 +448,9 @@ async fn finish_plugin(
         shutdown.message = Some("the plugin is no longer connected".into());
     }
     report.steps.push(shutdown);
+    // The plugin's traffic, before the host's own farewell (a second `shutdown` to a plugin
+    // still closing would count as a disconnect).
+    report.health = host.health(plugin_id);
     hygiene(host, plugin_id, report);
     host.shutdown().await;
 

@@ -32,11 +32,15 @@ pub fn plugins_dir() -> PathBuf {
 /// The installed plugin `arg` names, when `arg` is a bare id (no such file here) and a plugin
 /// of that id is installed.
 pub fn installed_dir(arg: &Path) -> Option<PathBuf> {
+    installed_in(&plugins_dir(), arg)
+}
+
+fn installed_in(root: &Path, arg: &Path) -> Option<PathBuf> {
     let name = arg.to_str()?;
     if arg.exists() || !is_plain_id(name) {
         return None;
     }
-    let dir = plugins_dir().join(name);
+    let dir = root.join(name);
     dir.is_dir().then_some(dir)
 }
 
@@ -419,6 +423,26 @@ fn stop_running_from(dir: &Path) -> Vec<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_bare_installed_id_names_its_directory_and_a_path_here_wins() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("com.test.orders");
+        std::fs::create_dir(&dir).unwrap();
+        assert_eq!(
+            installed_in(root.path(), Path::new("com.test.orders")),
+            Some(dir)
+        );
+        assert_eq!(installed_in(root.path(), Path::new("com.test.other")), None);
+        assert_eq!(
+            installed_in(root.path(), Path::new("../com.test.orders")),
+            None
+        );
+        // A file or directory of that name where the console runs (the crate's `src` for the
+        // tests) is what the user meant, even with an installed plugin of that name.
+        std::fs::create_dir(root.path().join("src")).unwrap();
+        assert_eq!(installed_in(root.path(), Path::new("src")), None);
+    }
 
     #[test]
     fn plain_ids_only_name_installed_plugins() {

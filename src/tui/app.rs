@@ -985,6 +985,12 @@ pub fn launch_all(
         .snapshot()
         .into_iter()
         .filter(|v| ids.contains(&v.id))
+        .map(|mut v| {
+            // Every line of a plugin just added comes as an event too (a build's first line
+            // may already be in the snapshot): taken from there only, never twice.
+            v.last_lines.clear();
+            v
+        })
         .collect();
     (views, errors)
 }
