@@ -276,7 +276,10 @@ async fn b_in_the_console_builds_a_go_plugin_and_restarts_it() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = go_plugin(tmp.path());
     let mut c = common::console::Console::new(140, 40, |_| {}).await;
-    c.launch(std::slice::from_ref(&dir), std::time::Duration::from_secs(1));
+    c.launch(
+        std::slice::from_ref(&dir),
+        std::time::Duration::from_secs(1),
+    );
     let handle = c.host.handle.clone();
     c.run(|mut s| async move {
         s.until_that("the first build's plugin registered", || {

@@ -88,6 +88,16 @@ impl BuildError {
             _ => &[],
         }
     }
+
+    /// One line that says what went wrong: the tool's first line that is not a heading (Go
+    /// prints `# package` before its errors), else this error itself.
+    pub fn headline(&self) -> String {
+        self.errors()
+            .iter()
+            .map(|l| l.trim())
+            .find(|l| !l.is_empty() && !l.starts_with('#'))
+            .map_or_else(|| self.to_string(), str::to_string)
+    }
 }
 
 /// The commands building `m` runs, in order (none for a Python plugin's pip when it has no
@@ -300,6 +310,28 @@ mod tests {
         let m = manifest(d.path(), "name: c\ncommand: sh\n");
         assert!(matches!(steps(&m), Err(BuildError::NothingToBuild { .. })));
         assert!(!needed(&m));
+    }
+
+    #[test]
+    fn the_headline_skips_gos_package_heading() {
+        let e = BuildError::Failed {
+            command: "go build".into(),
+            status: "exit code 1".into(),
+            errors: vec![
+                "# example.com/p/cmd/plugin".into(),
+                "cmd/plugin/main.go:3:15: undefined: x".into(),
+            ],
+        };
+        assert_eq!(e.headline(), "cmd/plugin/main.go:3:15: undefined: x");
+        let missing = BuildError::ToolMissing {
+            program: "go".into(),
+            tool: "compiler ",
+            command: "go build".into(),
+        };
+        assert_eq!(
+            missing.headline(),
+            "'go' compiler not found (needed for `go build`)"
+        );
     }
 
     #[test]

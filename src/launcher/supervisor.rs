@@ -695,8 +695,7 @@ impl PluginTask {
                 Built::Ok => {}
                 Built::Failed(e) => {
                     self.build_failed(&e, false);
-                    let first = e.errors().first().cloned().unwrap_or_else(|| e.to_string());
-                    self.set_state(ProcState::BuildFailed(first));
+                    self.set_state(ProcState::BuildFailed(e.headline()));
                     return Next::Idle;
                 }
                 Built::Interrupted(cmd) => return self.after_interrupted(cmd),
