@@ -304,3 +304,28 @@ async fn b_in_the_console_builds_a_go_plugin_and_restarts_it() {
     assert!(dir.join("plugin").is_file());
     c.finish().await;
 }
+
+/// `test` builds a scenario's plugin first too; a failed build is the scenario's error, with
+/// the compiler's lines.
+#[test]
+fn test_builds_the_scenarios_plugin_first() {
+    if !have_go() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = go_plugin(tmp.path());
+    let out = tgo(&["test", &dir.display().to_string()], tmp.path());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(dir.join("plugin").is_file());
+
+    std::fs::write(
+        dir.join("cmd/plugin/broken.go"),
+        "package main\n\nfunc broken() { undefined_thing() }\n",
+    )
+    .unwrap();
+    let out = tgo(&["test", &dir.display().to_string()], tmp.path());
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("plugin: build failed"), "{}", text(&out));
+    assert!(stdout.contains("undefined: undefined_thing"), "{}", text(&out));
+}
