@@ -327,5 +327,9 @@ fn test_builds_the_scenarios_plugin_first() {
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("plugin: build failed"), "{}", text(&out));
-    assert!(stdout.contains("undefined: undefined_thing"), "{}", text(&out));
+    assert!(
+        stdout.contains("undefined: undefined_thing"),
+        "{}",
+        text(&out)
+    );
 }

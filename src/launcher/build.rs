@@ -173,10 +173,12 @@ pub fn change_needs_build(m: &Manifest, path: &Path) -> bool {
     }
 }
 
-/// Files a build writes that a watch must not take for an edit (the Go binary).
+/// Files a build writes that a watch must not take for an edit: the Go binary, npm's lock file
+/// (`.venv` and `node_modules` are not watched at all).
 pub fn outputs(m: &Manifest) -> Vec<PathBuf> {
     match &m.build {
         Some(BuildSpec::Go { output, .. }) => vec![m.dir().join(output)],
+        Some(BuildSpec::Nodejs { .. }) => vec![m.dir().join("package-lock.json")],
         _ => Vec::new(),
     }
 }
@@ -306,6 +308,7 @@ mod tests {
         std::fs::write(d.path().join("package.json"), "{}").unwrap();
         assert_eq!(steps(&m).unwrap()[0].display(), "npm install");
         assert!(needed(&m));
+        assert_eq!(outputs(&m), [d.path().join("package-lock.json")]);
 
         let m = manifest(d.path(), "name: c\ncommand: sh\n");
         assert!(matches!(steps(&m), Err(BuildError::NothingToBuild { .. })));
