@@ -44,6 +44,35 @@ pub struct Health {
     /// those answered.
     recent: VecDeque<(Ended, Duration)>,
     last_answer: Option<Instant>,
+    /// When a request of it last ended (which tally the host forgets first).
+    last_request: Option<Instant>,
+}
+
+/// Plugin ids whose tallies the host keeps: one that registers without an id gets a new one each
+/// time, and a thousand restarts must not keep a thousand tallies.
+pub const MAX_TRACKED: usize = 1024;
+
+/// Counts one request of `plugin_id` in `all`, forgetting the least recently used tally when a
+/// new id would go over [`MAX_TRACKED`].
+pub fn record_in<R>(
+    all: &mut std::collections::HashMap<String, Health>,
+    plugin_id: &str,
+    outcome: &Outcome<R>,
+    latency: Duration,
+    now: Instant,
+) {
+    if !all.contains_key(plugin_id) && all.len() >= MAX_TRACKED {
+        let oldest = all
+            .iter()
+            .min_by_key(|(_, h)| h.last_request)
+            .map(|(id, _)| id.clone());
+        if let Some(oldest) = oldest {
+            all.remove(&oldest);
+        }
+    }
+    all.entry(plugin_id.to_string())
+        .or_default()
+        .record(outcome, latency, now);
 }
 
 /// Everything [`Health`] knows at one moment, ready to show or serialise.
@@ -82,6 +111,7 @@ impl Health {
     /// Counts one request that ended with `outcome` after `latency`.
     pub fn record<R>(&mut self, outcome: &Outcome<R>, latency: Duration, now: Instant) {
         self.requests += 1;
+        self.last_request = Some(now);
         let ended = match outcome {
             Outcome::Result { .. } => Ended::Answer,
             Outcome::PluginError(_) | Outcome::InvalidAnswer { .. } => Ended::ErrorAnswer,
@@ -256,6 +286,24 @@ mod tests {
             s.summary(),
             "12 req · 2 err · 1 timeout · p50 30 ms · p99 80 ms · answered 4 s ago"
         );
+    }
+
+    #[test]
+    fn the_least_recently_used_tally_goes_past_the_cap() {
+        let t0 = Instant::now();
+        let mut all = std::collections::HashMap::new();
+        let ok: Outcome = Outcome::Result { value: 1.into() };
+        for i in 0..MAX_TRACKED {
+            let at = t0 + Duration::from_millis(i as u64);
+            record_in(&mut all, &format!("p{i}"), &ok, Duration::ZERO, at);
+        }
+        // p0 is used again: p1 is now the oldest.
+        let later = t0 + Duration::from_secs(5);
+        record_in(&mut all, "p0", &ok, Duration::ZERO, later);
+        record_in(&mut all, "new", &ok, Duration::ZERO, later);
+        assert_eq!(all.len(), MAX_TRACKED);
+        assert!(all.contains_key("p0") && all.contains_key("new"));
+        assert!(!all.contains_key("p1"));
     }
 
     #[test]

@@ -235,12 +235,13 @@ impl Ticket {
             }
         };
         let latency = self.sent.elapsed();
-        self.shared
-            .health
-            .lock()
-            .entry(self.plugin_id.clone())
-            .or_default()
-            .record(&outcome, latency, Instant::now());
+        health::record_in(
+            &mut self.shared.health.lock(),
+            &self.plugin_id,
+            &outcome,
+            latency,
+            Instant::now(),
+        );
         Reply {
             plugin_id: self.plugin_id,
             method: self.method,
