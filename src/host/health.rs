@@ -61,7 +61,12 @@ pub fn record_in<R>(
     latency: Duration,
     now: Instant,
 ) {
-    if !all.contains_key(plugin_id) && all.len() >= MAX_TRACKED {
+    // The common case: a known plugin, no allocation.
+    if let Some(h) = all.get_mut(plugin_id) {
+        h.record(outcome, latency, now);
+        return;
+    }
+    if all.len() >= MAX_TRACKED {
         let oldest = all
             .iter()
             .min_by_key(|(_, h)| h.last_request)
@@ -70,9 +75,9 @@ pub fn record_in<R>(
             all.remove(&oldest);
         }
     }
-    all.entry(plugin_id.to_string())
-        .or_default()
-        .record(outcome, latency, now);
+    let mut h = Health::default();
+    h.record(outcome, latency, now);
+    all.insert(plugin_id.to_string(), h);
 }
 
 /// Everything [`Health`] knows at one moment, ready to show or serialise.
