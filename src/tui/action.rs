@@ -208,7 +208,7 @@ impl Action {
             (FocusInspector, _) => "focus the inspector",
             (FocusOutput, _) => "focus the plugin output (in the inspector's place)",
             (AddPlugin, _) => {
-                "launch a plugin from its manifest (plugin.yml, plugin.json, a directory)"
+                "launch a plugin from its manifest (plugin.yml, plugin.json, a directory, an installed id)"
             }
             (Zoom, _) => "zoom the focused pane",
             (ToggleDiagnostics, _) => "show / hide validation diagnostics",

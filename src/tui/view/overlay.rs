@@ -216,7 +216,7 @@ pub fn modal(modal: &Modal, area: Rect, buf: &mut Buffer, state: &State) {
             let small = Rect::new(area.x, area.y, area.width.min(80), 6.min(area.height));
             let inner = frame(small, buf, state, "Launch a plugin");
             Paragraph::new(Span::styled(
-                "Manifest (plugin.yml / plugin.json), plugin directory, or a directory of them:",
+                "Manifest, plugin directory (or a directory of them), or installed id:",
                 t.muted(),
             ))
             .wrap(Wrap { trim: false })
