@@ -52,6 +52,8 @@ pub struct CallArgs {
     /// The plugin to launch as a command (with TGO_SOCKET_PATH set).
     #[arg(last = true, value_name = "CMD")]
     pub command: Vec<String>,
+    #[command(flatten)]
+    pub host: HostArgs,
 }
 
 fn fail(message: impl std::fmt::Display) -> ExitCode {

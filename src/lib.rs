@@ -12,6 +12,7 @@ pub mod config;
 pub mod demo_plugin;
 pub mod drawn;
 pub mod host;
+pub mod jsondiff;
 pub mod jsonui;
 pub mod junit;
 pub mod launcher;

@@ -23,6 +23,7 @@ pub use registry::{PluginRecord, PluginState};
 
 use crate::protocol::jsonrpc::RawJson;
 use crate::protocol::{DEFAULT_MAX_FRAME_BYTES, RpcError, jsonrpc};
+use bytes::Bytes;
 use parking_lot::{Mutex, MutexGuard};
 use registry::Registry;
 use serde_json::Value;
@@ -309,6 +310,27 @@ impl Shared {
         seq
     }
 
+    /// A frame error, with what came of the broken frame (its prefix and first bytes) as the
+    /// entry's raw bytes, for the inspector's frame view.
+    fn log_frame_error(
+        &self,
+        conn: ConnId,
+        plugin: Option<String>,
+        e: &crate::protocol::FrameError,
+    ) -> u64 {
+        let text = format!("frame error: {e}; closing");
+        tracing::info!(conn, plugin = plugin.as_deref().unwrap_or("-"), "{text}");
+        let mut entry = LogEntry::new(
+            Direction::Local,
+            conn,
+            plugin,
+            e.frame_bytes().unwrap_or_default(),
+            EntryKind::Event { text },
+        );
+        entry.problem = true;
+        self.log_frame(entry)
+    }
+
     fn log_event(&self, conn: ConnId, plugin: Option<String>, text: String, problem: bool) -> u64 {
         tracing::info!(conn, plugin = plugin.as_deref().unwrap_or("-"), "{text}");
         let mut entry = LogEntry::new(
@@ -320,6 +342,20 @@ impl Shared {
         );
         entry.problem = problem;
         self.log_frame(entry)
+    }
+}
+
+/// How a payload the host did not build itself is logged: as what it parses as.
+fn crafted_kind(payload: &[u8]) -> EntryKind {
+    match jsonrpc::parse(payload) {
+        Ok(incoming) => match incoming.message {
+            jsonrpc::Message::Request { id, method, .. } => EntryKind::Request { id, method },
+            jsonrpc::Message::Notification { method, .. } => EntryKind::Notification { method },
+            jsonrpc::Message::Response { id, .. } => EntryKind::Result { id },
+        },
+        Err(invalid) => EntryKind::Invalid {
+            reason: invalid.reason,
+        },
     }
 }
 
@@ -549,6 +585,88 @@ impl HostHandle {
         params: Value,
         timeout: Option<Duration>,
     ) -> Result<Ticket, RequestError> {
+        self.dispatch(plugin_id, method, timeout, None, |id| {
+            let frame = jsonrpc::request_bytes(id, method, &params);
+            let kind = EntryKind::Request {
+                id: crate::protocol::Id::Num(id as i64),
+                method: method.to_string(),
+            };
+            (frame, kind)
+        })
+        .await
+    }
+
+    /// Sends a payload the caller wrote (framed as usual, whatever it holds: for `chaos`,
+    /// bytes a well-behaved host never sends), waiting for an answer under the id the host
+    /// allocates and hands to `payload`. It is logged as what it parses as, with `note`.
+    pub async fn send_crafted(
+        &self,
+        plugin_id: &str,
+        note: &str,
+        timeout: Option<Duration>,
+        payload: impl FnOnce(u64) -> Bytes,
+    ) -> Result<Ticket, RequestError> {
+        self.dispatch(plugin_id, note, timeout, Some(note), |id| {
+            let frame = payload(id);
+            let kind = crafted_kind(&frame);
+            (frame, kind)
+        })
+        .await
+    }
+
+    /// Sends a payload the caller wrote without waiting for any answer (a notification, a
+    /// second request under an id already in flight); `false` when the plugin is gone.
+    pub async fn send_unanswered(&self, plugin_id: &str, note: &str, payload: Bytes) -> bool {
+        let Some(conn) = self.0.registry.lock().active_conn(plugin_id) else {
+            return false;
+        };
+        let entry = LogEntry::new(
+            Direction::Out,
+            conn.id,
+            Some(plugin_id.to_string()),
+            payload.clone(),
+            crafted_kind(&payload),
+        )
+        .with_note(note);
+        self.0.log_frame(entry);
+        conn.send(payload).await
+    }
+
+    /// Writes `bytes` to the plugin's connection as they are, without the length prefix
+    /// (for `chaos`: half a frame), after the frames already queued; `false` when the plugin
+    /// is gone or the write failed.
+    pub async fn write_raw(&self, plugin_id: &str, note: &str, bytes: Bytes) -> bool {
+        let Some(conn) = self.0.registry.lock().active_conn(plugin_id) else {
+            return false;
+        };
+        let text = format!("{note}: wrote {} raw bytes (no length prefix)", bytes.len());
+        self.0
+            .log_event(conn.id, Some(plugin_id.to_string()), text, false);
+        conn.write_raw(bytes).await
+    }
+
+    /// Stops reading the plugin's connection for `pause` (for `chaos`: a host that reads
+    /// slowly, so the plugin's answers pile up); `false` when the plugin is gone.
+    pub fn pause_reading(&self, plugin_id: &str, pause: Duration) -> bool {
+        let Some(conn) = self.0.registry.lock().active_conn(plugin_id) else {
+            return false;
+        };
+        let text = format!("reading paused for {:.1} s", pause.as_secs_f64());
+        self.0
+            .log_event(conn.id, Some(plugin_id.to_string()), text, false);
+        conn.pause_reading(pause);
+        true
+    }
+
+    /// Queues one frame built by `build` under a fresh id and tracks its answer.
+    async fn dispatch(
+        &self,
+        plugin_id: &str,
+        method: &str,
+        timeout: Option<Duration>,
+        note: Option<&str>,
+        build: impl FnOnce(u64) -> (Bytes, EntryKind),
+    ) -> Result<Ticket, RequestError> {
         // Only the connection: cloning the whole registration per request showed in profiles.
         let conn = self
             .0
@@ -558,17 +676,15 @@ impl HostHandle {
             .ok_or_else(|| RequestError::NoSuchPlugin(plugin_id.to_string()))?;
         let plugin_id = plugin_id.to_string();
         let id = conn.next_request_id();
-        let frame = jsonrpc::request_bytes(id, method, &params);
-        let entry = LogEntry::new(
+        let (frame, kind) = build(id);
+        let mut entry = LogEntry::new(
             Direction::Out,
             conn.id,
             Some(plugin_id.clone()),
             frame.clone(),
-            EntryKind::Request {
-                id: crate::protocol::Id::Num(id as i64),
-                method: method.to_string(),
-            },
+            kind,
         );
+        entry.notes.extend(note.map(String::from));
         let (tx, rx) = oneshot::channel();
         let request_seq = self.0.log_frame(entry);
         let sent = Instant::now();

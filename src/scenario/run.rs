@@ -262,7 +262,8 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> ScenarioReport {
     report.plugin = Some(PluginSummary::new(&plugin_id, &info));
     let host = launched.host.clone();
     let mut player = Player::new(&scenario.context, info.capabilities.clone());
-    let snapshots = Snapshots::new(scenario.dir(), &scenario.stem(), opts.update);
+    let snapshots =
+        Snapshots::new(scenario.dir(), &scenario.stem(), opts.update).drawn_as(scenario.drawing);
     let mut gone_at: Option<usize> = None;
     for (i, spec) in scenario.steps.iter().enumerate() {
         let mut step = StepReport::new(i + 1, spec.action.label());

@@ -126,6 +126,10 @@ pub enum Action {
     Copy,
     /// What is on screen as a scenario file in the plugin's `stories/`.
     SaveStory,
+    /// The render pane as the TGO web UI would draw it (on / off).
+    WebPreview,
+    /// The next render width from the config's `render_widths`.
+    RenderWidth,
     // Moving, in whatever has the keyboard.
     MoveDown,
     MoveUp,
@@ -142,6 +146,8 @@ pub enum Action {
     Remove,
     /// Build the launched plugin from its manifest's `build` section, then start it again.
     Build,
+    /// The chaos faults against the selected plugin, verdicts in a modal.
+    Chaos,
     // Render pane.
     Press,
     Toggle,
@@ -161,6 +167,16 @@ pub enum Action {
     OpenExternally,
     DetailDown,
     DetailUp,
+    /// The selected render or event answer drawn as it was then.
+    TimeTravel,
+    /// Marks the selected answer to compare with `diff`.
+    Mark,
+    /// Two renders compared: JSON paths and drawings side by side.
+    Diff,
+    /// The selected frame's bytes in hex, its length prefix annotated.
+    FrameView,
+    /// Back from time travel to the live render.
+    Live,
     // Overlays and text.
     Confirm,
     Cancel,
@@ -224,6 +240,16 @@ impl Action {
             (SaveStory, _) => {
                 "save what is on screen as a story: stories/NAME.scenario.yml beside the plugin"
             }
+            (WebPreview, _) => "render as the TGO web UI draws it (unknown templates, no batch)",
+            (RenderWidth, _) => "next render width (render_widths in the config; full width)",
+            (TimeTravel, _) => "draw this render / event answer as it was then (Esc: live)",
+            (Mark, _) => "mark this render answer to compare (then = on another)",
+            (Diff, Scope::Inspector) => {
+                "diff: the marked render against this one (unmarked: the one before it)"
+            }
+            (Diff, _) => "diff: this render against the one before it",
+            (FrameView, _) => "the frame's bytes in hex, length prefix annotated (again: JSON)",
+            (Live, _) => "back to the live render (from time travel)",
             (MoveDown, Scope::Plugins) | (MoveUp, Scope::Plugins) => "move",
             (MoveDown, Scope::Render)
             | (MoveUp, Scope::Render)
@@ -248,6 +274,9 @@ impl Action {
                 "build the launched plugin (manifest's build section), then restart it; a failed build keeps it running"
             }
             (Remove, _) => "remove the plugin from the list (a launched one is stopped)",
+            (Chaos, _) => {
+                "chaos: bad JSON, bursts, a host that stops reading… then a healthy render each"
+            }
             (Press, _) => "press · select · edit field",
             (Toggle, _) => "toggle checkbox / switch, press",
             (FocusDiagnostics, _) => "read the diagnostics list",
@@ -314,6 +343,9 @@ impl Action {
             Close => "close",
             Send => "send",
             SaveStory => "save story",
+            TimeTravel => "as of then",
+            Diff => "diff",
+            Live => "live",
             SaveRequest => "save",
             Complete => "complete",
             ApplyContext => "context",

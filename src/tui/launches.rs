@@ -28,6 +28,9 @@ pub(super) fn on_events(state: &mut State, events: Vec<LauncherEvent>, now: Inst
                 }
             }
             LauncherEvent::Changed { id, path } => {
+                if let Some(pid) = state.launch(id).and_then(|l| l.plugin_id.clone()) {
+                    super::past::rebuilt(state, &pid);
+                }
                 if let Some(l) = state.launch(id) {
                     let text = format!(
                         "{} changed: restarting {}",

@@ -223,6 +223,39 @@ pub fn on_key(state: &mut State, input: KeyInput, log: &crate::host::MessageLog)
                 scroll: scroll.min(most),
             });
         }
+        Modal::Diff(mut d) => {
+            let step = match action {
+                Some(Action::Close) => return Vec::new(),
+                Some(Action::MoveDown) => 1,
+                Some(Action::MoveUp) => -1,
+                Some(Action::PageDown) => i32::from(area.height / 2),
+                Some(Action::PageUp) => -i32::from(area.height / 2),
+                _ => 0,
+            };
+            let most = view::diff_lines(&d, area.width.saturating_sub(2), state)
+                .len()
+                .saturating_sub(1) as i32;
+            d.scroll = (i32::from(d.scroll) + step).clamp(0, most) as u16;
+            state.modal = Some(Modal::Diff(d));
+        }
+        Modal::Chaos { scroll } => {
+            let scroll = match action {
+                Some(Action::Close) => return Vec::new(),
+                Some(Action::MoveDown) => scroll.saturating_add(1),
+                Some(Action::MoveUp) => scroll.saturating_sub(1),
+                Some(Action::PageDown) => scroll.saturating_add(area.height / 2),
+                Some(Action::PageUp) => scroll.saturating_sub(area.height / 2),
+                _ => scroll,
+            };
+            // The box's border and footer take two lines and two columns.
+            let most = state.chaos.as_ref().map_or(0, |r| {
+                let lines = super::chaos::lines(r, &state.theme, area.width.saturating_sub(2));
+                (lines.len() as u16).saturating_sub(area.height.saturating_sub(3))
+            });
+            state.modal = Some(Modal::Chaos {
+                scroll: scroll.min(most),
+            });
+        }
         palette @ Modal::Palette(_) => state.modal = Some(palette),
         Modal::SaveStory(form) => return super::saving::on_key(state, form, input),
     }

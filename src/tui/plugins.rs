@@ -33,6 +33,7 @@ pub fn on_action(state: &mut State, action: Action) -> Option<Vec<Effect>> {
                 _ => Vec::new(),
             });
         }
+        Action::Chaos => return Some(super::chaos::start(state)),
         _ => return launch_action(state, action),
     };
     Some(select_row(state, rows.get(to).cloned(), true))

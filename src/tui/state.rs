@@ -307,6 +307,9 @@ pub struct Rendered {
     pub method: String,
     pub latency: Duration,
     pub at: SystemTime,
+    /// The first render after its plugin was rebuilt (`--watch`): whether it is the same
+    /// JSON as the last render before.
+    pub since_build: Option<bool>,
 }
 
 impl Rendered {
@@ -324,8 +327,44 @@ impl Rendered {
             method,
             latency,
             at: SystemTime::now(),
+            since_build: None,
         }
     }
+}
+
+/// A logged answer drawn as it was when it came (time travel).
+#[derive(Debug)]
+pub struct Past {
+    /// The answer's seq in the log.
+    pub seq: u64,
+    /// The message it was asked for from (an event answer draws the render before it).
+    pub from: u64,
+    pub at: SystemTime,
+    /// What the pane's title says: the capability, or the method when it is not known.
+    pub title: String,
+    /// For an event answer: what it answered, drawn over the panel it was pressed on.
+    pub note: Option<String>,
+    pub slot: RenderSlot,
+}
+
+/// Two logged renders side by side: `=` in the render pane or the inspector.
+#[derive(Debug)]
+pub struct Diff {
+    pub title: String,
+    pub old: Side,
+    pub new: Side,
+    /// `+ path: value` / `- …` / `~ path: old → new`.
+    pub changes: Vec<String>,
+    /// Changes not listed (over [`MAX_CHANGES`]).
+    pub more: usize,
+    pub scroll: u16,
+}
+
+#[derive(Debug)]
+pub struct Side {
+    pub seq: u64,
+    pub at: SystemTime,
+    pub node: crate::jsonui::Node,
 }
 
 /// What the render pane shows.
@@ -369,6 +408,31 @@ pub enum Modal {
     },
     /// `S` (or the composer's save): the name of the story to save.
     SaveStory(Box<SaveForm>),
+    /// `=`: two renders of a capability, what changed between them.
+    Diff(Box<Diff>),
+    /// `C`: the chaos run on a plugin (drawn from `State::chaos`).
+    Chaos {
+        scroll: u16,
+    },
+}
+
+/// One chaos run (the latest), as the modal draws it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ChaosRun {
+    pub plugin_id: String,
+    /// Every fault to run, in order.
+    pub faults: Vec<crate::check::chaos::Fault>,
+    /// The faults judged so far.
+    pub judged: Vec<crate::check::chaos::FaultReport>,
+    pub running: Option<crate::check::chaos::Fault>,
+    /// The whole report, once the run ended.
+    pub report: Option<crate::check::chaos::ChaosReport>,
+}
+
+impl ChaosRun {
+    pub fn finished(&self) -> bool {
+        self.report.is_some()
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -519,6 +583,16 @@ pub struct Renders {
     /// A capability to render once the selection has rested on it until then.
     pub due: Option<(CapKey, Instant)>,
     pub tool_runs: BTreeMap<CapKey, ToolRun>,
+    /// A logged answer drawn as it was then (time travel), over whatever is shown.
+    pub past: Option<Past>,
+    /// Each capability's last render answers, by seq in the log (for `=`).
+    pub history: BTreeMap<CapKey, VecDeque<u64>>,
+    /// Panels whose next render is compared with the last one (their plugin was rebuilt).
+    pub since_build: std::collections::BTreeSet<CapKey>,
+    /// Drawn as the TGO web UI would (`w`).
+    pub web: bool,
+    /// Columns the UI is drawn in (`W`; none: the pane's width).
+    pub width: Option<u16>,
 }
 
 /// The Action pane: the last event and what landed in the chat (`events.rs` changes it).
@@ -576,6 +650,9 @@ pub struct State {
     pub trail: Trail,
     /// Requests sent, newest last (kept across runs by the app).
     pub history: VecDeque<HistoryEntry>,
+    /// The latest chaos run (`C` on a plugin) and how runs are made.
+    pub chaos: Option<ChaosRun>,
+    pub chaos_options: crate::check::chaos::ChaosOptions,
     pub health: HealthState,
 }
 
@@ -636,6 +713,8 @@ impl State {
             trail: Trail::default(),
             history: VecDeque::new(),
             health: HealthState::default(),
+            chaos: None,
+            chaos_options: Default::default(),
         }
     }
 
@@ -721,7 +800,9 @@ impl State {
             Some(Modal::AddPlugin(_)) => return vec![Scope::Editing],
             Some(Modal::Palette(_)) => return vec![Scope::Palette],
             Some(Modal::SaveStory(_)) => return vec![Scope::Editing],
-            Some(Modal::Output { .. }) => return vec![Scope::Help],
+            Some(Modal::Output { .. } | Modal::Diff(_) | Modal::Chaos { .. }) => {
+                return vec![Scope::Help];
+            }
             Some(Modal::Ui { rendered, .. }) => {
                 return if super::uiview::is_editing(&rendered.ui) {
                     vec![Scope::Editing]
@@ -881,6 +962,9 @@ impl State {
 
     /// The slot the render pane shows.
     pub fn shown_slot(&self) -> Option<&RenderSlot> {
+        if let Some(p) = &self.render.past {
+            return Some(&p.slot);
+        }
         match self.render.shown.as_ref()? {
             Shown::Cap(key) => self.render.slots.get(key),
             Shown::Raw => self.render.raw.as_ref(),
@@ -888,6 +972,9 @@ impl State {
     }
 
     pub fn shown_slot_mut(&mut self) -> Option<&mut RenderSlot> {
+        if let Some(p) = &mut self.render.past {
+            return Some(&mut p.slot);
+        }
         match self.render.shown.as_ref()? {
             Shown::Cap(key) => self.render.slots.get_mut(key),
             Shown::Raw => self.render.raw.as_mut(),

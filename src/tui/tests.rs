@@ -1914,6 +1914,9 @@ mod problems;
 #[path = "tests_stories.rs"]
 mod stories;
 
+#[path = "tests_past.rs"]
+mod past;
+
 /// The console starts with the visitor object its visitor id had last time, and the visitors
 /// of earlier runs to recall (issue 9.10).
 #[test]
@@ -2044,6 +2047,34 @@ fn rebound_keys_show_in_the_help_and_the_hints() {
     let help = h.sized(100, 40);
     assert!(help.contains("Ctrl-Q"), "{help}");
     insta::assert_snapshot!("help_rebound", help);
+}
+
+/// The status bar drops the hints that do not fit, whole: at every width, in every pane, what
+/// follows its `│` is a list of complete hints, in order, ending where one ends.
+#[test]
+fn status_bar_hints_are_never_cut_mid_word() {
+    let mut h = rendered();
+    for pane in ['1', '2', '3'] {
+        h.key(KeyCode::Char(pane));
+        let hints = h.state.personal.keymap.hints(&h.state.active_scopes());
+        for w in 30..=160 {
+            let screen = h.sized(w, 30);
+            // TestBackend's lines come quoted.
+            let status = screen.lines().last().unwrap().trim_matches('"').trim_end();
+            let Some((_, shown)) = status.split_once("│ ") else {
+                continue;
+            };
+            let shown: Vec<&str> = shown.split(" · ").collect();
+            assert_eq!(
+                shown,
+                hints[..shown.len()]
+                    .iter()
+                    .map(String::as_str)
+                    .collect::<Vec<_>>(),
+                "pane {pane} at {w} columns: {status:?}"
+            );
+        }
+    }
 }
 
 /// What a background command printed opens in the output modal, titled with how it ended.
@@ -2312,3 +2343,6 @@ fn health_shows_as_a_dot_a_detail_line_and_a_status_summary() {
     }
     insta::assert_snapshot!("health_numbers", screen);
 }
+// Chaos toward the plugin from the console (issue 14.2).
+#[path = "tests_chaos.rs"]
+mod chaos;

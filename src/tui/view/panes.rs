@@ -817,6 +817,7 @@ pub fn toolbar_button_at(state: &State, render: Rect, x: u16, y: u16) -> Option<
 pub fn render_pane(l: &ScreenLayout, buf: &mut Buffer, state: &State) {
     let t = &state.theme;
     let title = match &state.render.shown {
+        _ if let Some(p) = &state.render.past => format!("{} · as of #{}", p.title, p.seq),
         Some(Shown::Cap(k)) => cap_title(state, k),
         Some(Shown::Raw) => "raw answer".into(),
         None => "Render".into(),
@@ -924,6 +925,14 @@ pub fn render_pane(l: &ScreenLayout, buf: &mut Buffer, state: &State) {
                     t.fg(t.warning),
                 ));
             }
+            match r.since_build {
+                Some(true) => spans.push(Span::styled(" · same as before", t.fg(t.success))),
+                Some(false) => spans.push(Span::styled(
+                    " · changed since the last build (= diff)",
+                    t.fg(t.warning).add_modifier(Modifier::BOLD),
+                )),
+                None => {}
+            }
             if let Some(label) = uiview::focused_label(&r.node, &r.ui) {
                 spans.push(Span::styled(
                     format!(" · ▸ {}", truncate_width(&sanitize_line(&label), 30)),
@@ -932,6 +941,43 @@ pub fn render_pane(l: &ScreenLayout, buf: &mut Buffer, state: &State) {
             }
             (Line::from(spans), Some(&**r))
         }
+    };
+    // The web preview and a set width say so, with what the web UI would not draw.
+    let head = match (state.render.web, state.render.width, rendered) {
+        (false, None, _) => head,
+        // First, so a narrow header keeps them.
+        (web, width, r) => {
+            let mut spans = Vec::new();
+            if web {
+                let missing = r.map_or(0, |r| crate::jsonui::web_missing(&r.node));
+                let (text, colour) = match missing {
+                    0 => ("web ✓".to_string(), t.success),
+                    n => (format!("web ✗ {n}"), t.error),
+                };
+                spans.push(Span::styled(
+                    text,
+                    t.fg(colour).add_modifier(Modifier::BOLD),
+                ));
+            }
+            if let Some(w) = width {
+                let sep = if web { " · " } else { "" };
+                spans.push(Span::styled(format!("{sep}{w} cols"), t.muted()));
+            }
+            spans.push(Span::styled(" · ", t.muted()));
+            spans.extend(head.spans);
+            Line::from(spans)
+        }
+    };
+    // Time travel: the banner says which moment is drawn, and how back to now.
+    let head = match &state.render.past {
+        Some(p) => Line::from(vec![
+            Span::styled(
+                format!("◷ as of #{} {}", p.seq, crate::text::clock(p.at)),
+                t.fg(t.accent).add_modifier(Modifier::BOLD),
+            ),
+            Span::styled(" · Esc live · = diff", t.muted()),
+        ]),
+        None => head,
     };
     // The toolbar buttons keep their place on the right; the rest is cut to fit before them.
     let buttons = toolbar_buttons(state, header);
@@ -947,6 +993,7 @@ pub fn render_pane(l: &ScreenLayout, buf: &mut Buffer, state: &State) {
     }
     if l.render_notice.area() > 0 {
         let colour = match slot {
+            _ if state.render.past.is_some() => t.accent,
             RenderSlot::Failed {
                 kind: FailKind::Cancelled,
                 ..
@@ -975,14 +1022,21 @@ pub fn render_pane(l: &ScreenLayout, buf: &mut Buffer, state: &State) {
     }
     match rendered {
         Some(r) => {
+            let body = l.render_body;
             uiview::render(
                 &r.node,
                 &r.ui,
-                l.render_body,
+                body,
                 buf,
                 t,
                 focused && matches!(slot, RenderSlot::Ready(_)),
             );
+            // The edge of a set width, so what is past it is known to be outside.
+            if body.right() < l.render.right().saturating_sub(1) {
+                for y in body.top()..body.bottom() {
+                    buf[(body.right(), y)].set_symbol("┊").set_style(t.muted());
+                }
+            }
         }
         None if matches!(slot, RenderSlot::Failed { .. }) => {
             let hint = match slot {
