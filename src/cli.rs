@@ -736,7 +736,8 @@ async fn run_install(req: crate::launcher::install::InstallRequest) -> ExitCode 
                 | InstallError::NoId(_)
                 | InstallError::BadId(_)
                 | InstallError::Exists { .. }
-                | InstallError::NoSuchPath(_) => 2,
+                | InstallError::NoSuchPath(_)
+                | InstallError::Insecure(_) => 2,
                 _ => 1,
             };
             return ExitCode::from(code);

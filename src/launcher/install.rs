@@ -98,6 +98,10 @@ pub enum InstallError {
     Exists { id: String, dir: PathBuf },
     #[error("{0} is not installed")]
     NotInstalled(String),
+    #[error(
+        "{0}: a binary is downloaded over https only (plain http on this machine: 127.0.0.1, localhost, [::1])"
+    )]
+    Insecure(String),
     #[error("downloading {url}: {why}")]
     Download { url: String, why: String },
     #[error("{what} {path}: {source}")]
@@ -277,6 +281,9 @@ fn fetch_binary(
     staging: &Path,
 ) -> Result<(PathBuf, InstallRecord), InstallError> {
     let url = &req.source;
+    if !secure_enough(url) {
+        return Err(InstallError::Insecure(url.clone()));
+    }
     let fail = |why: String| InstallError::Download {
         url: url.clone(),
         why,
@@ -319,6 +326,23 @@ fn fetch_binary(
         kind: "binary".into(),
     };
     Ok((dir, record))
+}
+
+/// An executable is fetched over https, or over plain http from this machine only (a local
+/// server in tests, a proxy of one's own): nobody on the way can swap it.
+fn secure_enough(url: &str) -> bool {
+    if url.starts_with("https://") {
+        return true;
+    }
+    let Some(rest) = url.strip_prefix("http://") else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => authority.split(':').next().unwrap_or(""),
+    };
+    matches!(host, "127.0.0.1" | "localhost" | "::1")
 }
 
 /// One installed plugin, for `list`.
@@ -442,6 +466,26 @@ mod tests {
         // tests) is what the user meant, even with an installed plugin of that name.
         std::fs::create_dir(root.path().join("src")).unwrap();
         assert_eq!(installed_in(root.path(), Path::new("src")), None);
+    }
+
+    #[test]
+    fn binaries_come_over_https_or_from_this_machine() {
+        for ok in [
+            "https://example.com/p",
+            "http://127.0.0.1:8080/p",
+            "http://localhost/p",
+            "http://[::1]:9/p",
+        ] {
+            assert!(secure_enough(ok), "{ok}");
+        }
+        for bad in [
+            "http://example.com/p",
+            "http://127.0.0.1.evil.com/p",
+            "http://localhost.evil/p",
+            "ftp://x/p",
+        ] {
+            assert!(!secure_enough(bad), "{bad}");
+        }
     }
 
     #[test]
