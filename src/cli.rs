@@ -221,6 +221,43 @@ pub enum Command {
     /// Send one request to a plugin and print the answer (JSON, or drawn as the console draws it).
     #[command(after_help = help::call())]
     Call(crate::call::CallArgs),
+    #[command(after_help = help::build())]
+    /// Build plugins from their manifests' `build` section, as the TGO runtime does (exit 0:
+    /// all built, 1: a build failed, 2: a manifest could not be read or has nothing to build).
+    Build {
+        /// Manifests, directories holding one, or directories of such directories.
+        #[arg(value_name = "PLUGIN", required = true)]
+        plugins: Vec<PathBuf>,
+    },
+    #[command(after_help = help::install())]
+    /// Install a plugin from a git repository (any URL or path `git clone` takes) or a release
+    /// binary URL into $XDG_DATA_HOME/tgo-console/plugins/<id>, and build it (exit 0: installed,
+    /// 1: fetching or building failed, 2: bad arguments or manifest).
+    Install {
+        /// A git repository, or an http(s):// URL of a binary.
+        source: String,
+        /// Branch, tag or commit to check out (git).
+        #[arg(long = "ref", value_name = "REF")]
+        reference: Option<String>,
+        /// The plugin's directory inside the repository (git).
+        #[arg(long, value_name = "SUBDIR")]
+        path: Option<String>,
+        /// The id of a binary plugin (default: the URL's file name).
+        #[arg(long, value_name = "ID")]
+        id: Option<String>,
+        /// Replace an installed plugin of the same id.
+        #[arg(long)]
+        force: bool,
+    },
+    #[command(after_help = help::uninstall())]
+    /// Stop (SIGTERM to the processes launched from it) and remove an installed plugin.
+    Uninstall {
+        /// Its id, as `list` shows it.
+        id: String,
+    },
+    #[command(after_help = help::list())]
+    /// The installed plugins: id, name, version, where they came from.
+    List,
     /// Print the effective key bindings (the defaults with the config's [keys.*] over them).
     #[command(after_help = help::keys())]
     Keys {
@@ -524,6 +561,41 @@ async fn run(cli: Cli, file: Config, log_path: PathBuf) -> ExitCode {
             Err(code) => code,
         },
         Some(Command::New(args)) => crate::scaffold::run(&args),
+        Some(Command::Build { plugins }) => run_build(&plugins).await,
+        Some(Command::Install {
+            source,
+            reference,
+            path,
+            id,
+            force,
+        }) => {
+            let req = crate::launcher::install::InstallRequest {
+                source,
+                reference,
+                path,
+                id,
+                force,
+            };
+            run_install(req).await
+        }
+        Some(Command::Uninstall { id }) => match crate::launcher::install::uninstall(&id) {
+            Ok((dir, stopped)) => {
+                if !stopped.is_empty() {
+                    println!("stopped {} process(es) running from it", stopped.len());
+                }
+                println!("uninstalled {id} ({})", dir.display());
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("tgo-console: {e}");
+                ExitCode::from(match e {
+                    crate::launcher::install::InstallError::NotInstalled(_)
+                    | crate::launcher::install::InstallError::BadId(_) => 2,
+                    _ => 1,
+                })
+            }
+        },
+        Some(Command::List) => run_list(),
         Some(Command::Test(args)) => {
             crate::scenario::cli::run(&args.host.or(&cli.host), &file, args).await
         }
@@ -603,7 +675,7 @@ async fn run_console(cli: &Cli, file: &Config, log_path: PathBuf) -> ExitCode {
 }
 
 async fn run_bench(host: &HostArgs, file: &Config, args: &BenchArgs) -> ExitCode {
-    let command = match plugin_command(&args.plugin) {
+    let command = match plugin_command(&args.plugin).await {
         Ok(Some(c)) => c,
         Ok(None) => {
             eprintln!("tgo-console: bench needs a plugin: PLUGIN, --demo or -- CMD ARGS…");
@@ -651,14 +723,145 @@ async fn run_bench(host: &HostArgs, file: &Config, args: &BenchArgs) -> ExitCode
     }
 }
 
-/// The command of the one plugin a manifest path stands for (errors printed).
-pub(crate) fn manifest_command(path: &std::path::Path) -> Result<LaunchSpec, ExitCode> {
+/// `install SOURCE`: fetched into the plugins directory, then built (a failed build removes it).
+async fn run_install(req: crate::launcher::install::InstallRequest) -> ExitCode {
+    use crate::launcher::install::{self, InstallError};
+    let source = req.source.clone();
+    let fetched = match tokio::task::spawn_blocking(move || install::fetch(&req)).await {
+        Ok(Ok(f)) => f,
+        Ok(Err(e)) => {
+            eprintln!("tgo-console: cannot install {source}: {e}");
+            let code = match e {
+                InstallError::Manifest(_)
+                | InstallError::NoId(_)
+                | InstallError::BadId(_)
+                | InstallError::Exists { .. }
+                | InstallError::NoSuchPath(_)
+                | InstallError::Insecure(_) => 2,
+                _ => 1,
+            };
+            return ExitCode::from(code);
+        }
+        Err(e) => {
+            eprintln!("tgo-console: cannot install {source}: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    if fetched.manifest.build.is_some() {
+        eprintln!("tgo-console: building {}", fetched.id);
+        if let Err(e) = build_printing(&fetched.manifest).await {
+            eprintln!("tgo-console: {}: build failed: {e}", fetched.id);
+            // Half an install is none: nothing is left to be mistaken for a working plugin.
+            let _ = std::fs::remove_dir_all(&fetched.dir);
+            return ExitCode::from(1);
+        }
+    }
+    println!("installed {} ({})", fetched.id, fetched.dir.display());
+    ExitCode::SUCCESS
+}
+
+/// `list`: one line per installed plugin.
+fn run_list() -> ExitCode {
+    let all = crate::launcher::install::list();
+    if all.is_empty() {
+        println!(
+            "no plugin installed in {} (tgo-console install SOURCE)",
+            crate::launcher::install::plugins_dir().display()
+        );
+        return ExitCode::SUCCESS;
+    }
+    for p in all {
+        let about = match &p.manifest {
+            Ok(m) => format!("{} {}", m.name, m.version.as_deref().unwrap_or("-")),
+            Err(e) => format!("(manifest: {e})"),
+        };
+        let from = match &p.record {
+            Some(r) => {
+                let mut from = r.source.clone();
+                if let Some(reference) = &r.reference {
+                    from.push_str(&format!(" @ {reference}"));
+                }
+                if let Some(path) = &r.path {
+                    from.push_str(&format!(" : {path}"));
+                }
+                from
+            }
+            None => "-".into(),
+        };
+        println!(
+            "{}",
+            crate::text::sanitize_line(&format!("{}  {about}  {from}  {}", p.id, p.dir.display()))
+        );
+    }
+    ExitCode::SUCCESS
+}
+
+/// `build PLUGIN…`: each manifest built in turn, its tools' lines on stderr as they come.
+async fn run_build(paths: &[PathBuf]) -> ExitCode {
+    let mut worst = 0u8;
+    for path in paths {
+        for found in crate::launcher::manifest::discover(path) {
+            let m = match found {
+                Ok(m) => m,
+                Err(e) => {
+                    eprintln!("tgo-console: {e}");
+                    worst = 2;
+                    continue;
+                }
+            };
+            let started = std::time::Instant::now();
+            match build_printing(&m).await {
+                Ok(()) => println!(
+                    "built {} ({}) in {:.1} s",
+                    m.name,
+                    m.dir().display(),
+                    started.elapsed().as_secs_f64()
+                ),
+                Err(e) => {
+                    eprintln!("tgo-console: {}: build failed: {e}", m.name);
+                    let code = match e {
+                        crate::launcher::build::BuildError::NothingToBuild { .. } => 2,
+                        _ => 1,
+                    };
+                    worst = worst.max(code);
+                }
+            }
+        }
+    }
+    ExitCode::from(worst)
+}
+
+/// Builds `m`, its tools' lines (sanitised) on stderr as they come.
+async fn build_printing(
+    m: &crate::launcher::Manifest,
+) -> Result<(), crate::launcher::build::BuildError> {
+    let sink: crate::launcher::LineSink = std::sync::Arc::new(|line| {
+        eprintln!("{}", crate::text::sanitize_line(&line.text));
+    });
+    crate::launcher::build::run(m, sink).await
+}
+
+/// The command of the one plugin a manifest path stands for (errors printed), built first
+/// when it needs to be (see [`crate::launcher::build::needed`]).
+pub(crate) async fn manifest_command(path: &std::path::Path) -> Result<LaunchSpec, ExitCode> {
     let found = crate::launcher::manifest::discover(path);
     let fail = |msg: String| {
         eprintln!("tgo-console: {msg}");
         Err(ExitCode::from(2))
     };
     match <[_; 1]>::try_from(found) {
+        Ok([Ok(m)]) if crate::launcher::build::needed(&m) => {
+            eprintln!("tgo-console: building {} first", m.name);
+            if let Err(e) = build_printing(&m).await {
+                eprintln!("tgo-console: {}: build failed: {e}", m.name);
+                return Err(ExitCode::from(2));
+            }
+            // Read again: a new `.venv` changes the program.
+            match crate::launcher::manifest::load(&m.path) {
+                Ok(m) => Ok(m.spec),
+                Err(e) => fail(e.to_string()),
+            }
+        }
         Ok([Ok(m)]) => Ok(m.spec),
         Ok([Err(e)]) => fail(e.to_string()),
         Err(all) => fail(format!(
@@ -677,10 +880,10 @@ pub(crate) fn manifest_command(path: &std::path::Path) -> Result<LaunchSpec, Exi
 }
 
 /// The plugin to launch: the demo (this executable), a manifest, or `-- CMD ARGS…`.
-pub(crate) fn plugin_command(args: &PluginArgs) -> Result<Option<LaunchSpec>, ExitCode> {
+pub(crate) async fn plugin_command(args: &PluginArgs) -> Result<Option<LaunchSpec>, ExitCode> {
     let (demo, command) = (args.demo, &args.command);
     if let Some(path) = &args.plugin {
-        return manifest_command(path).map(Some);
+        return manifest_command(path).await.map(Some);
     }
     if demo {
         return match std::env::current_exe() {
@@ -793,7 +996,7 @@ pub(crate) fn launch_host_config(
 }
 
 async fn run_check(host: &HostArgs, file: &Config, args: CheckArgs) -> ExitCode {
-    let command = match plugin_command(&args.plugin) {
+    let command = match plugin_command(&args.plugin).await {
         Ok(c) => c,
         Err(code) => return code,
     };

@@ -178,6 +178,9 @@ mod tests {
             counts: Counts::default(),
             duration_ms: 3.0,
             plugin_output: Vec::new(),
+            health: None,
+            process: None,
+            restarts: 0,
             chaos: None,
         };
         let xml = from_check(&report).to_string().unwrap();

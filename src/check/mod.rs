@@ -76,12 +76,25 @@ pub async fn run(opts: CheckOptions) -> Result<Report, CheckError> {
         counts: Default::default(),
         duration_ms: 0.0,
         plugin_output: Vec::new(),
+        health: None,
+        process: None,
+        restarts: 0,
         chaos: None,
     };
 
     let (step, registered) = launched.wait_for_register(opts.wait).await;
     report.steps.push(step);
     let host = launched.host.clone();
+    // Its memory, and its CPU from its registration to its shutdown.
+    let pid = launched
+        .child
+        .as_ref()
+        .and_then(|c| c.pid())
+        .and_then(|p| u32::try_from(p).ok());
+    let mut usage = crate::launcher::tree::UsageSampler::default();
+    if let Some(pid) = pid {
+        usage.sample(&[pid], Instant::now());
+    }
     if let Some((plugin_id, info)) = registered {
         report.plugin = Some(PluginSummary::new(&plugin_id, &info));
         let ctx = RenderContext::for_visitor(&opts.visitor);
@@ -106,6 +119,9 @@ pub async fn run(opts: CheckOptions) -> Result<Report, CheckError> {
                 host.disconnect(&plugin_id, "chaos: the plugin stopped answering");
             }
             report.chaos = Some(chaos);
+        }
+        if let Some(pid) = pid {
+            report.process = usage.sample(&[pid], Instant::now()).remove(&pid);
         }
         finish_plugin(
             &host,
@@ -135,6 +151,10 @@ fn ms(reply: &Reply) -> Option<f64> {
 /// result.
 fn settle(host: &HostHandle, step: &mut Step, reply: &Reply) -> Option<Value> {
     step.latency_ms = ms(reply);
+    let mut health = host::Health::default();
+    let now = Instant::now();
+    health.record(&reply.outcome, reply.latency, now);
+    step.health = Some(health.snapshot(now));
     (step.request, step.answer) = launch::frames(host, reply);
     match &reply.outcome {
         Outcome::Result { value } => Some(value.clone()),
@@ -470,6 +490,9 @@ async fn finish_plugin(
         shutdown.message = Some("the plugin is no longer connected".into());
     }
     report.steps.push(shutdown);
+    // The plugin's traffic, before the host's own farewell (a second `shutdown` to a plugin
+    // still closing would count as a disconnect).
+    report.health = host.health(plugin_id);
     hygiene(host, plugin_id, checked_until, report);
     host.shutdown().await;
 

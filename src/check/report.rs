@@ -56,6 +56,9 @@ pub struct Step {
     /// The answer frame as it came back (JSON output only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub answer: Option<serde_json::Value>,
+    /// The step's request(s) counted as the console's health counts them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub health: Option<crate::host::HealthSnapshot>,
 }
 
 impl Step {
@@ -70,6 +73,7 @@ impl Step {
             diagnostics: Vec::new(),
             request: None,
             answer: None,
+            health: None,
         }
     }
 
@@ -149,6 +153,14 @@ pub struct Report {
     pub duration_ms: f64,
     /// The last lines the launched plugin printed.
     pub plugin_output: Vec<String>,
+    /// Every request of the check, counted as the console's health counts them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub health: Option<crate::host::HealthSnapshot>,
+    /// The launched plugin's memory, and its CPU over the check (sampled before shutdown).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub process: Option<crate::launcher::tree::ProcUsage>,
+    /// Restarts of the plugin during the check (always 0: check starts it once).
+    pub restarts: u32,
     /// The chaos faults, when `--chaos` ran them.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub chaos: Option<super::chaos::ChaosReport>,
@@ -368,6 +380,9 @@ mod tests {
             counts: Counts::default(),
             duration_ms: 1.0,
             plugin_output: vec!["\x1b[31mred".into()],
+            health: None,
+            process: None,
+            restarts: 0,
             chaos: None,
         };
         r.finish();
@@ -391,6 +406,9 @@ mod tests {
             counts: Counts::default(),
             duration_ms: 1.0,
             plugin_output: Vec::new(),
+            health: None,
+            process: None,
+            restarts: 0,
             chaos: None,
         };
         let text = r.to_text(false);
@@ -416,6 +434,9 @@ mod tests {
             counts: Counts::default(),
             duration_ms: 1.0,
             plugin_output: Vec::new(),
+            health: None,
+            process: None,
+            restarts: 0,
             chaos: None,
         };
         r.finish();

@@ -242,6 +242,106 @@ pub(super) fn new() -> StyledStr {
     )
 }
 
+pub(super) fn build() -> StyledStr {
+    after(
+        &[
+            (
+                "A Go plugin: go build -o <go.output> <go.main>, as the runtime does",
+                "tgo-console build ./orders-plugin",
+            ),
+            (
+                "Every plugin of a directory of plugins (venv + pip, npm install, go build)",
+                "tgo-console build ~/src/my-plugins",
+            ),
+        ],
+        &[
+            ("0", "every plugin was built"),
+            (
+                "1",
+                "a build failed: a tool is missing ('go' compiler not found) or a step failed (its errors above)",
+            ),
+            (
+                "2",
+                &format!("{MISTAKE} a manifest cannot be read or has nothing to build"),
+            ),
+        ],
+    )
+}
+
+pub(super) fn install() -> StyledStr {
+    after(
+        &[
+            (
+                "A plugin from a directory of a git repository, at a tag",
+                "tgo-console install https://github.com/acme/tgo-plugins --ref v1.2.0 --path plugins/orders",
+            ),
+            (
+                "A release binary, under the id it registers with",
+                "tgo-console install https://releases.example.com/orders-linux-amd64 --id com.acme.orders",
+            ),
+            (
+                "A local repository, replacing the installed copy",
+                "tgo-console install ~/src/orders-plugin --force",
+            ),
+        ],
+        &[
+            (
+                "0",
+                "installed in $XDG_DATA_HOME/tgo-console/plugins/<id> and built",
+            ),
+            (
+                "1",
+                "git or the download failed, or the build did (nothing is left installed)",
+            ),
+            (
+                "2",
+                &format!(
+                    "{MISTAKE} a manifest without an id, an id already installed, --path not in the repository"
+                ),
+            ),
+        ],
+    )
+}
+
+pub(super) fn uninstall() -> StyledStr {
+    after(
+        &[
+            (
+                "Stop what runs from it, then remove it (`tgo-console list` shows the ids)",
+                "tgo-console uninstall com.acme.orders",
+            ),
+            (
+                "Start over from another tag",
+                "tgo-console uninstall com.acme.orders && tgo-console install https://github.com/acme/tgo-plugins --ref v1.3.0 --path plugins/orders",
+            ),
+        ],
+        &[
+            ("0", "removed"),
+            ("1", "its directory could not be removed"),
+            ("2", &format!("{MISTAKE} it is not installed")),
+        ],
+    )
+}
+
+pub(super) fn list() -> StyledStr {
+    after(
+        &[
+            (
+                "Id, name and version, source, directory",
+                "tgo-console list",
+            ),
+            (
+                "Run an installed plugin in the console by its id",
+                "tgo-console list && tgo-console com.acme.orders",
+            ),
+        ],
+        &[
+            ("0", "the list was printed"),
+            ("2", &format!("{MISTAKE} a bad config file")),
+        ],
+    )
+}
+
 pub(super) fn keys() -> StyledStr {
     after(
         &[

@@ -6,6 +6,7 @@ pub mod capability;
 pub mod changes;
 mod conn;
 pub mod context;
+pub mod health;
 pub mod listener;
 pub mod log;
 pub mod register;
@@ -14,6 +15,7 @@ mod registry;
 pub use capability::CapabilityKind;
 pub use conn::Conn;
 pub use context::{RenderContext, UiEvent};
+pub use health::{Health, HealthLevel, HealthSnapshot};
 pub use listener::ListenError;
 pub use log::{ConnId, Direction, EntryKind, LogEntry, MessageLog};
 pub use register::{Capability, PluginInfo, ToolDef, ToolParam};
@@ -142,7 +144,7 @@ impl<R> Outcome<R> {
             }
             Outcome::Disconnected { reason } => format!("disconnected before answering ({reason})"),
             Outcome::InvalidAnswer { reason } => format!("invalid answer: {reason}"),
-            Outcome::Cancelled => "cancelled".into(),
+            Outcome::Cancelled => "cancelled by user".into(),
         }
     }
 }
@@ -233,12 +235,20 @@ impl Ticket {
                 (outcome, None)
             }
         };
+        let latency = self.sent.elapsed();
+        health::record_in(
+            &mut self.shared.health.lock(),
+            &self.plugin_id,
+            &outcome,
+            latency,
+            Instant::now(),
+        );
         Reply {
             plugin_id: self.plugin_id,
             method: self.method,
             id: self.id,
             outcome,
-            latency: self.sent.elapsed(),
+            latency,
             request_seq: self.request_seq,
             response_seq,
         }
@@ -250,6 +260,8 @@ pub(crate) struct Shared {
     log: Mutex<MessageLog>,
     log_seq: watch::Sender<u64>,
     registry: Mutex<Registry>,
+    /// Per plugin id, across its connections.
+    health: Mutex<std::collections::HashMap<String, Health>>,
     events: mpsc::UnboundedSender<HostEvent>,
     next_conn: AtomicU64,
     stop: CancellationToken,
@@ -385,6 +397,7 @@ pub async fn start(
         config,
         log_seq: watch::channel(0).0,
         registry: Mutex::new(Registry::default()),
+        health: Mutex::default(),
         events: events_tx,
         next_conn: AtomicU64::new(1),
         stop: CancellationToken::new(),
@@ -462,6 +475,26 @@ impl HostHandle {
     /// Every registration seen, connected or not, oldest first.
     pub fn plugins(&self) -> Vec<PluginRecord> {
         self.0.registry.lock().records()
+    }
+
+    /// How the requests to `plugin_id` went (any of its connections), if it was sent any.
+    pub fn health(&self, plugin_id: &str) -> Option<HealthSnapshot> {
+        let now = Instant::now();
+        self.0.health.lock().get(plugin_id).map(|h| h.snapshot(now))
+    }
+
+    /// [`health`](Self::health) of every plugin sent a request, by id.
+    pub fn health_all(&self) -> Vec<(String, HealthSnapshot)> {
+        let now = Instant::now();
+        let mut all: Vec<_> = self
+            .0
+            .health
+            .lock()
+            .iter()
+            .map(|(id, h)| (id.clone(), h.snapshot(now)))
+            .collect();
+        all.sort_by(|a, b| a.0.cmp(&b.0));
+        all
     }
 
     /// The registration currently connected under `plugin_id`.
@@ -723,7 +756,8 @@ impl HostHandle {
             .await)
     }
 
-    /// Stops waiting for a request; its ticket resolves to `Cancelled`, a late answer is logged.
+    /// Stops waiting for a request: the inspector notes "cancelled by user", its ticket
+    /// resolves to `Cancelled`, a late answer is logged.
     pub fn cancel(&self, conn: ConnId, id: u64) -> bool {
         let conn = self
             .0
@@ -732,13 +766,25 @@ impl HostHandle {
             .conns()
             .into_iter()
             .find(|c| c.id == conn);
-        match conn.and_then(|c| c.expire(id, "was cancelled")) {
+        let Some(conn) = conn else { return false };
+        match conn.expire(id, "was cancelled by user") {
             Some(p) => {
+                let method = self
+                    .request_of(conn.id, id)
+                    .map(|(_, m)| format!(" ({m})"))
+                    .unwrap_or_default();
+                let text = format!("request {id}{method} cancelled by user");
+                self.0.log_event(conn.id, conn.plugin_id(), text, false);
                 let _ = p.tx.send((Outcome::Cancelled, None));
                 true
             }
             None => false,
         }
+    }
+
+    /// The log entry (`seq`) and method of request `id` sent on `conn`, while the log keeps it.
+    pub fn request_of(&self, conn: ConnId, id: u64) -> Option<(u64, String)> {
+        self.0.log.lock().find_request(conn, id)
     }
 
     /// Requests still in flight, as (connection, id) pairs.

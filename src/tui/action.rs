@@ -144,6 +144,8 @@ pub enum Action {
     StartStop,
     Restart,
     Remove,
+    /// Build the launched plugin from its manifest's `build` section, then start it again.
+    Build,
     /// The chaos faults against the selected plugin, verdicts in a modal.
     Chaos,
     // Render pane.
@@ -222,7 +224,7 @@ impl Action {
             (FocusInspector, _) => "focus the inspector",
             (FocusOutput, _) => "focus the plugin output (in the inspector's place)",
             (AddPlugin, _) => {
-                "launch a plugin from its manifest (plugin.yml, plugin.json, a directory)"
+                "launch a plugin from its manifest (plugin.yml, plugin.json, a directory, an installed id)"
             }
             (Zoom, _) => "zoom the focused pane",
             (ToggleDiagnostics, _) => "show / hide validation diagnostics",
@@ -268,6 +270,9 @@ impl Action {
             (Open, _) => "render (chat_toolbar: open in a modal; a launched plugin: its output)",
             (StartStop, _) => "start / stop the launched plugin (shutdown, SIGTERM, SIGKILL)",
             (Restart, _) => "restart the launched plugin",
+            (Build, _) => {
+                "build the launched plugin (manifest's build section), then restart it; a failed build keeps it running"
+            }
             (Remove, _) => "remove the plugin from the list (a launched one is stopped)",
             (Chaos, _) => {
                 "chaos: bad JSON, bursts, a host that stops reading… then a healthy render each"
@@ -334,6 +339,7 @@ impl Action {
             CopyMessage => "copy",
             Resend => "resend",
             StartStop => "start/stop",
+            Build => "build",
             Close => "close",
             Send => "send",
             SaveStory => "save story",
@@ -348,6 +354,7 @@ impl Action {
             Yes => "yes",
             No => "no",
             CancelRequest => "stop waiting",
+            Retry => "retry",
             NextField => "field",
             _ => "",
         }

@@ -10,7 +10,7 @@ use super::story::Saved;
 use super::update::update;
 use super::view;
 use crate::host::{HostEvent, HostHandle};
-use crate::launcher::{LaunchedView, Launcher, LauncherEvent, ProcState, StreamKind};
+use crate::launcher::{LaunchId, LaunchedView, Launcher, LauncherEvent, ProcState, StreamKind};
 use crossterm::event::Event;
 use futures::{FutureExt, Stream, StreamExt};
 use ratatui::Terminal;
@@ -258,6 +258,7 @@ fn log_launcher(host: &HostHandle, state: &State, batch: &[LauncherEvent]) {
         | LauncherEvent::Dropped { id, .. }
         | LauncherEvent::State { id, .. }
         | LauncherEvent::Changed { id, .. }
+        | LauncherEvent::BuildFailed { id, .. }
         | LauncherEvent::Removed { id }) = ev;
         let Some(l) = state.launch(*id) else { continue };
         let plugin = l.plugin_id.as_deref().unwrap_or(&l.name);
@@ -277,7 +278,9 @@ fn log_launcher(host: &HostHandle, state: &State, batch: &[LauncherEvent]) {
             LauncherEvent::State { state: st, pid, .. } => {
                 let text = match (st, pid) {
                     (ProcState::Running, Some(pid)) => format!("process started (pid {pid})"),
-                    (ProcState::Starting | ProcState::Stopping, _) => continue,
+                    (ProcState::Starting | ProcState::Stopping | ProcState::Building, _) => {
+                        continue;
+                    }
                     (st, _) => format!("process {st}"),
                 };
                 let crashed = matches!(st, ProcState::Exited { code } if *code != 0)
@@ -285,6 +288,7 @@ fn log_launcher(host: &HostHandle, state: &State, batch: &[LauncherEvent]) {
                         st,
                         ProcState::Killed { .. }
                             | ProcState::FailedToStart(_)
+                            | ProcState::BuildFailed(_)
                             | ProcState::CrashLoop { .. }
                     );
                 host.log_note(plugin, text, crashed);
@@ -296,10 +300,44 @@ fn log_launcher(host: &HostHandle, state: &State, batch: &[LauncherEvent]) {
                     false,
                 );
             }
+            LauncherEvent::BuildFailed { message, kept, .. } => {
+                let text = if *kept {
+                    format!("build failed, still running the previous build: {message}")
+                } else {
+                    format!("build failed: {message}")
+                };
+                host.log_note(plugin, text, true);
+            }
             LauncherEvent::Removed { .. } => {
                 host.log_note(plugin, "removed from the console".into(), false);
             }
         }
+    }
+}
+
+/// How often health is sampled while the console is seen.
+const HEALTH_EVERY: Duration = Duration::from_secs(1);
+
+/// The host's health numbers, and `/proc` for each launched plugin's process.
+fn sample_health(
+    host: &HostHandle,
+    state: &State,
+    sampler: &mut crate::launcher::tree::UsageSampler,
+) -> Msg {
+    let pids: Vec<(LaunchId, u32)> = state
+        .launches
+        .list
+        .iter()
+        .filter_map(|l| Some((l.id, l.pid?)))
+        .collect();
+    let just_pids: Vec<u32> = pids.iter().map(|(_, p)| *p).collect();
+    let found = sampler.sample(&just_pids, Instant::now());
+    Msg::Health {
+        plugins: host.health_all(),
+        usage: pids
+            .into_iter()
+            .filter_map(|(id, pid)| Some((id, *found.get(&pid)?)))
+            .collect(),
     }
 }
 
@@ -309,7 +347,8 @@ fn to_msg(ev: Event) -> Option<Msg> {
         Event::Mouse(m) => Some(Msg::Mouse(m)),
         Event::Paste(s) => Some(Msg::Paste(s)),
         Event::Resize(w, h) => Some(Msg::Resize(w, h)),
-        Event::FocusGained | Event::FocusLost => None,
+        Event::FocusGained => Some(Msg::Focus(true)),
+        Event::FocusLost => Some(Msg::Focus(false)),
     }
 }
 
@@ -344,6 +383,8 @@ where
     // Connections whose process no launched plugin owned (yet), by peer pid.
     let mut unowned: std::collections::HashMap<crate::host::ConnId, u32> = Default::default();
     let mut input_ended = false;
+    let mut usage = crate::launcher::tree::UsageSampler::default();
+    let mut health_at = tokio::time::Instant::now();
     loop {
         if dirty {
             // The log's lock is held while the frame is built, not while it is written out:
@@ -400,6 +441,10 @@ where
                 log_changed = false;
                 log_ready_at = tokio::time::Instant::now() + LOG_REDRAW;
                 Msg::LogGrew
+            }
+            _ = tokio::time::sleep_until(health_at), if state.wants_health() => {
+                health_at = tokio::time::Instant::now() + HEALTH_EVERY;
+                sample_health(host, state, &mut usage)
             }
             _ = tokio::time::sleep(TICK), if state.needs_tick() => Msg::Tick,
             _ = sleep_until_wake(wake), if wake.is_some() => Msg::Tick,
@@ -994,6 +1039,12 @@ pub fn launch_all(
         .snapshot()
         .into_iter()
         .filter(|v| ids.contains(&v.id))
+        .map(|mut v| {
+            // Every line of a plugin just added comes as an event too (a build's first line
+            // may already be in the snapshot): taken from there only, never twice.
+            v.last_lines.clear();
+            v
+        })
         .collect();
     (views, errors)
 }

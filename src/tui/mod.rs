@@ -108,6 +108,7 @@ pub fn demo_manifest() -> std::io::Result<Manifest> {
         auto_restart: true,
         restart_delay: Duration::from_secs(1),
         watchable: false,
+        build: None,
     })
 }
 

@@ -74,7 +74,7 @@ pub fn open_context_editor(state: &mut State) {
 }
 
 /// A key while an overlay has the keyboard (the palette's is the router's).
-pub fn on_key(state: &mut State, input: KeyInput) -> Vec<Effect> {
+pub fn on_key(state: &mut State, input: KeyInput, log: &crate::host::MessageLog) -> Vec<Effect> {
     let Some(modal) = state.modal.take() else {
         return Vec::new();
     };
@@ -191,6 +191,10 @@ pub fn on_key(state: &mut State, input: KeyInput) -> Vec<Effect> {
                     }];
                 }
             }
+            Some(Action::Retry) => {
+                state.modal = Some(Modal::Pending { selected });
+                return retry(state, selected, log);
+            }
             _ => state.modal = Some(Modal::Pending { selected }),
         },
         Modal::Output {
@@ -245,6 +249,41 @@ fn scrolled(action: Option<Action>, scroll: u16, page: u16) -> Option<u16> {
         Some(Action::PageUp) => scroll.saturating_sub(page),
         _ => scroll,
     })
+}
+
+/// The selected pending request sent again, as it was (method, params), its answer going
+/// where the first one's would; the first keeps waiting (cancel it with its own key).
+fn retry(state: &mut State, selected: usize, log: &crate::host::MessageLog) -> Vec<Effect> {
+    let Some(p) = state.pending.get(selected) else {
+        return Vec::new();
+    };
+    let sent = log
+        .find_request(p.conn, p.id)
+        .and_then(|(seq, _)| super::render::request_of(log, seq));
+    match sent {
+        Some((plugin_id, method, params)) => {
+            let purpose = p.purpose.clone();
+            state.toast(
+                ToastKind::Info,
+                format!("sent {} again", crate::text::sanitize_line(&method)),
+                std::time::Duration::from_secs(3),
+            );
+            vec![Effect::Request {
+                plugin_id,
+                method,
+                params,
+                purpose,
+            }]
+        }
+        None => {
+            state.toast(
+                ToastKind::Error,
+                "cannot retry: the request is no longer in the message log".into(),
+                std::time::Duration::from_secs(3),
+            );
+            Vec::new()
+        }
+    }
 }
 
 fn contains(r: Rect, x: u16, y: u16) -> bool {

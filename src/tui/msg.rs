@@ -81,6 +81,14 @@ pub enum Msg {
         conn: ConnId,
         launch: LaunchId,
     },
+    /// Health sampled by the app (once a second while the console is seen): the host's
+    /// numbers per plugin id, the processes' memory and CPU per launched plugin.
+    Health {
+        plugins: Vec<(String, crate::host::HealthSnapshot)>,
+        usage: Vec<(LaunchId, crate::launcher::tree::ProcUsage)>,
+    },
+    /// The terminal gained (true) or lost the focus.
+    Focus(bool),
     /// The console was told to stop (SIGTERM, SIGHUP, SIGINT): quit as `q` would.
     Signal(&'static str),
     /// A user's command ended: how, and what it printed (background commands).

@@ -39,7 +39,7 @@ pub fn on_action(state: &mut State, action: Action) -> Option<Vec<Effect>> {
     Some(select_row(state, rows.get(to).cloned(), true))
 }
 
-/// `start_stop`, `restart`, `remove` on the selected launched plugin (in the output pane:
+/// `start_stop`, `restart`, `build`, `remove` on the selected launched plugin (in the output pane:
 /// the one shown). `remove` on a plugin that dialled in by itself drops its entry once it is
 /// gone.
 pub fn launch_action(state: &mut State, action: Action) -> Option<Vec<Effect>> {
@@ -47,6 +47,7 @@ pub fn launch_action(state: &mut State, action: Action) -> Option<Vec<Effect>> {
         Action::StartStop => LaunchOp::Start,
         Action::Restart => LaunchOp::Restart,
         Action::Remove => LaunchOp::Remove,
+        Action::Build => LaunchOp::Build,
         _ => return None,
     };
     let launched = if state.focus == Pane::Output {

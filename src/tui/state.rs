@@ -14,7 +14,7 @@ use super::theme::Theme;
 use super::trail::Trail;
 use super::uiview::UiState;
 use crate::host::context::RecentVisitor;
-use crate::host::{Capability, ConnId, RenderContext};
+use crate::host::{Capability, ConnId, HealthLevel, RenderContext};
 use crate::jsonui::{Action, Diagnostic, Node};
 use crate::launcher::{LaunchId, LaunchedView, OutputLine, ProcState};
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -129,6 +129,7 @@ impl Launch {
             ProcState::Exited { code } => *code != 0,
             ProcState::Killed { .. }
             | ProcState::FailedToStart(_)
+            | ProcState::BuildFailed(_)
             | ProcState::Restarting { .. }
             | ProcState::CrashLoop { .. } => true,
             _ => false,
@@ -143,6 +144,7 @@ impl Launch {
             return "removing…".into();
         }
         match &l.state {
+            ProcState::Building => "building…".into(),
             ProcState::Starting => "starting".into(),
             ProcState::Running => match l.pid {
                 Some(pid) => format!("running · pid {pid}"),
@@ -151,6 +153,7 @@ impl Launch {
             ProcState::Exited { code } => format!("exited ({code})"),
             ProcState::Killed { signal } => format!("killed by {}", signal_name(*signal)),
             ProcState::FailedToStart(why) => format!("failed to start: {why}"),
+            ProcState::BuildFailed(why) => format!("build failed: {why}"),
             ProcState::Restarting { at, attempt } => {
                 format!("restarting in {} s · attempt {attempt}", secs(at))
             }
@@ -650,6 +653,28 @@ pub struct State {
     /// The latest chaos run (`C` on a plugin) and how runs are made.
     pub chaos: Option<ChaosRun>,
     pub chaos_options: crate::check::chaos::ChaosOptions,
+    pub health: HealthState,
+}
+
+/// How each plugin is doing (sampled by the app once a second while the console is seen).
+#[derive(Debug)]
+pub struct HealthState {
+    /// The host's numbers, by plugin id.
+    pub plugins: std::collections::HashMap<String, crate::host::HealthSnapshot>,
+    /// Memory and CPU of launched plugins' processes.
+    pub usage: std::collections::HashMap<LaunchId, crate::launcher::tree::ProcUsage>,
+    /// The terminal has the focus (or cannot say): sampling runs only then.
+    pub focused: bool,
+}
+
+impl Default for HealthState {
+    fn default() -> Self {
+        Self {
+            plugins: Default::default(),
+            usage: Default::default(),
+            focused: true,
+        }
+    }
 }
 
 impl State {
@@ -687,6 +712,7 @@ impl State {
             stories: Stories::default(),
             trail: Trail::default(),
             history: VecDeque::new(),
+            health: HealthState::default(),
             chaos: None,
             chaos_options: Default::default(),
         }
@@ -991,6 +1017,26 @@ impl State {
                 _ => None,
             })
             .min()
+    }
+
+    /// The colour of a plugin's health dot: red for a crash loop, no connection, or more than
+    /// 10 % errors in its last 100 requests; amber for a timeout there or a p99 over 1 s; green
+    /// otherwise (see [`crate::host::health`]).
+    pub fn health_level(&self, p: &PluginView, launch: Option<&Launch>) -> HealthLevel {
+        let looping = launch.is_some_and(|l| matches!(l.state, ProcState::CrashLoop { .. }));
+        if looping || matches!(p.liveness, Liveness::Disconnected(_)) {
+            return HealthLevel::Red;
+        }
+        self.health
+            .plugins
+            .get(&p.plugin_id)
+            .map_or(HealthLevel::Unknown, |h| h.level())
+    }
+
+    /// Whether the app is to sample health now and then: someone may be looking, and there is
+    /// a plugin to look at.
+    pub fn wants_health(&self) -> bool {
+        self.health.focused && (!self.plugins.is_empty() || !self.launches.list.is_empty())
     }
 
     pub fn needs_tick(&self) -> bool {

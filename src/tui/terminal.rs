@@ -1,8 +1,9 @@
-//! Owning the terminal: raw mode, alternate screen, mouse capture and bracketed paste are
-//! switched on together and always switched off together, on drop and on panic.
+//! Owning the terminal: raw mode, alternate screen, mouse capture, bracketed paste and focus
+//! reports are switched on together and always switched off together, on drop and on panic.
 
 use crossterm::event::{
-    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+    DisableBracketedPaste, DisableFocusChange, DisableMouseCapture, EnableBracketedPaste,
+    EnableFocusChange, EnableMouseCapture,
 };
 use crossterm::execute;
 use crossterm::terminal::{
@@ -37,6 +38,7 @@ fn restore() {
     let _ = execute!(
         out,
         DisableBracketedPaste,
+        DisableFocusChange,
         DisableMouseCapture,
         LeaveAlternateScreen,
         crossterm::cursor::Show
@@ -70,7 +72,9 @@ impl TerminalGuard {
             out,
             EnterAlternateScreen,
             EnableMouseCapture,
-            EnableBracketedPaste
+            EnableBracketedPaste,
+            // Focus reports: health is sampled only while the console is looked at.
+            EnableFocusChange
         ) {
             restore();
             return Err(e);
@@ -96,7 +100,8 @@ pub fn resume() -> io::Result<()> {
         io::stdout(),
         EnterAlternateScreen,
         EnableMouseCapture,
-        EnableBracketedPaste
+        EnableBracketedPaste,
+        EnableFocusChange
     )
 }
 

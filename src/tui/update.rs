@@ -228,6 +228,15 @@ fn apply(state: &mut State, msg: Msg, log: &MessageLog, now: Instant) -> Vec<Eff
         }
         Msg::Chaos(news) => super::chaos::on_news(state, news),
         Msg::Tick => Vec::new(),
+        Msg::Health { plugins, usage } => {
+            state.health.plugins = plugins.into_iter().collect();
+            state.health.usage = usage.into_iter().collect();
+            Vec::new()
+        }
+        Msg::Focus(focused) => {
+            state.health.focused = focused;
+            Vec::new()
+        }
     }
 }
 
@@ -319,7 +328,7 @@ fn on_key(state: &mut State, key: KeyEvent, log: &MessageLog) -> Vec<Effect> {
         return palette_key(state, input, log);
     }
     if state.modal.is_some() {
-        return modals::on_key(state, input);
+        return modals::on_key(state, input, log);
     }
     let typing = !scopes.contains(&Scope::Global);
     let handled = match state.focus {

@@ -1,6 +1,7 @@
 //! What floats above the panes: toasts, and the one modal (help, confirm, nested UI,
 //! composer, context editor, pending requests).
 
+use super::super::action::{Action, Scope};
 use super::super::cells::claim;
 use super::super::composer;
 use super::super::state::{Modal, State};
@@ -251,7 +252,7 @@ pub fn modal(modal: &Modal, area: Rect, buf: &mut Buffer, state: &State) {
             let small = Rect::new(area.x, area.y, area.width.min(80), 6.min(area.height));
             let inner = frame(small, buf, state, "Launch a plugin");
             Paragraph::new(Span::styled(
-                "Manifest (plugin.yml / plugin.json), plugin directory, or a directory of them:",
+                "Manifest, plugin directory (or a directory of them), or installed id:",
                 t.muted(),
             ))
             .wrap(Wrap { trim: false })
@@ -339,12 +340,13 @@ pub fn modal(modal: &Modal, area: Rect, buf: &mut Buffer, state: &State) {
                 lines.push(Line::from(Span::styled(text, style)));
             }
             Paragraph::new(lines).render(inner, buf);
-            footer(
-                inner,
-                buf,
-                state,
-                "x cancel (stop waiting) · j/k move · Esc close",
+            let keys = &state.personal.keymap;
+            let hint = format!(
+                "{} retry · {} cancel (stop waiting) · j/k move · Esc close",
+                keys.shown(Scope::Pending, Action::Retry),
+                keys.shown(Scope::Pending, Action::CancelRequest),
             );
+            footer(inner, buf, state, &hint);
         }
     }
 }
