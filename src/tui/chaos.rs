@@ -109,13 +109,15 @@ pub fn lines(run: &ChaosRun, t: &Theme, width: u16) -> Vec<Line<'static>> {
     let name_width = run.faults.iter().map(|f| f.name().len()).max().unwrap_or(0);
     let indent = name_width + 2 + VERDICT + 2;
     let room = (width as usize).saturating_sub(indent).max(20);
-    let mut out = vec![
-        Line::from(Span::styled(
-            "Each fault is followed by a healthy render; crashed or hung fails.",
-            t.muted(),
-        )),
-        Line::default(),
-    ];
+    // The explanation wraps at whole words: cut, it would end mid-word at 80 columns.
+    let mut out: Vec<Line<'static>> = crate::text::wrap_width(
+        "Each fault is followed by a healthy render; crashed or hung fails.",
+        width as usize,
+    )
+    .into_iter()
+    .map(|l| Line::from(Span::styled(l, t.muted())))
+    .collect();
+    out.push(Line::default());
     for fault in &run.faults {
         let name = Span::styled(format!("{:<name_width$}  ", fault.name()), t.text());
         let Some(r) = run.judged.iter().find(|r| r.fault == *fault) else {
