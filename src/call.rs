@@ -52,6 +52,8 @@ pub struct CallArgs {
     /// The plugin to launch as a command (with TGO_SOCKET_PATH set).
     #[arg(last = true, value_name = "CMD")]
     pub command: Vec<String>,
+    #[command(flatten)]
+    pub host: HostArgs,
 }
 
 fn fail(message: impl std::fmt::Display) -> ExitCode {
@@ -200,7 +202,7 @@ pub async fn run(host: &HostArgs, file: &Config, args: CallArgs) -> ExitCode {
     {
         return fail("call needs one plugin: --demo, PLUGIN, or -- CMD ARGS…");
     }
-    let command = match plugin_command(&plugin_args) {
+    let command = match plugin_command(&plugin_args).await {
         Ok(Some(c)) => c,
         Ok(None) => return fail("call needs one plugin: --demo, PLUGIN, or -- CMD ARGS…"),
         Err(code) => return code,

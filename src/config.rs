@@ -84,6 +84,9 @@ pub struct Config {
     /// `[restore]`: what the console sends again when it walks a restarted plugin back to
     /// what was on screen.
     pub restore: RestoreConfig,
+    /// Columns `W` cycles the render pane through (default 40, 56, 80: the web UI's side
+    /// panel is narrow).
+    pub render_widths: Option<Vec<u16>>,
     /// The file this came from and its text, to name lines in errors (none: defaults).
     #[serde(skip)]
     pub source: Option<(PathBuf, String)>,

@@ -85,21 +85,62 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<()> {
 }
 
 async fn connect_and_serve(opts: DemoOptions) -> anyhow::Result<()> {
-    if let Some(addr) = &opts.tcp {
-        let stream = tokio::net::TcpStream::connect(addr)
-            .await
-            .with_context(|| format!("cannot connect to the host at tcp {addr}"))?;
-        stream.set_nodelay(true).ok();
-        eprintln!("[demo] connected to tcp {addr}");
-        serve(stream, &opts).await
-    } else {
-        let path = opts.socket_path();
-        let stream = tokio::net::UnixStream::connect(&path)
-            .await
-            .with_context(|| format!("cannot connect to the host at {}", path.display()))?;
-        eprintln!("[demo] connected to {}", path.display());
-        serve(stream, &opts).await
+    let mut redials = 0;
+    loop {
+        let dialled = if let Some(addr) = &opts.tcp {
+            match tokio::net::TcpStream::connect(addr).await {
+                Ok(stream) => {
+                    stream.set_nodelay(true).ok();
+                    eprintln!("[demo] connected to tcp {addr}");
+                    Ok(serve(stream, &opts).await?)
+                }
+                Err(e) => Err(anyhow::Error::new(e)
+                    .context(format!("cannot connect to the host at tcp {addr}"))),
+            }
+        } else {
+            let path = opts.socket_path();
+            match tokio::net::UnixStream::connect(&path).await {
+                Ok(stream) => {
+                    eprintln!("[demo] connected to {}", path.display());
+                    Ok(serve(stream, &opts).await?)
+                }
+                Err(e) => Err(anyhow::Error::new(e)
+                    .context(format!("cannot connect to the host at {}", path.display()))),
+            }
+        };
+        match dialled {
+            Ok(Ended::Done) => return Ok(()),
+            Ok(Ended::Broken) if redials < MAX_REDIALS => {
+                redials += 1;
+                tokio::time::sleep(REDIAL_DELAY * redials).await;
+                eprintln!("[demo] dialling the host again ({redials}/{MAX_REDIALS})");
+            }
+            Ok(Ended::Broken) => {
+                eprintln!("[demo] the connection broke {MAX_REDIALS} times; exiting");
+                return Ok(());
+            }
+            // The host that broke the connection is gone for good: nothing to serve.
+            Err(e) if redials > 0 => {
+                eprintln!("[demo] {e:#}; exiting");
+                return Ok(());
+            }
+            Err(e) => return Err(e),
+        }
     }
+}
+
+/// Times the demo dials again after a broken connection (then it exits).
+const MAX_REDIALS: u32 = 5;
+/// Wait before the first redial (doubled, tripled… after it).
+const REDIAL_DELAY: Duration = Duration::from_millis(50);
+
+/// How a connection ended.
+enum Ended {
+    /// `shutdown`, or the host hung up between frames: it meant it.
+    Done,
+    /// The host vanished mid-frame or reset the connection, as a host that crashed does; it
+    /// may be back (restarted), so the demo dials again, as a robust plugin should.
+    Broken,
 }
 
 /// What the writer task is asked to do.
@@ -165,7 +206,7 @@ async fn flush(tx: &mpsc::Sender<Out>) {
     }
 }
 
-async fn serve<S>(stream: S, opts: &DemoOptions) -> anyhow::Result<()>
+async fn serve<S>(stream: S, opts: &DemoOptions) -> anyhow::Result<Ended>
 where
     S: AsyncRead + AsyncWrite + Send + 'static,
 {
@@ -178,7 +219,7 @@ where
         if let Err(e) = write_loop(wr, rx).await {
             eprintln!("[demo] writing to the host failed: {e}");
         }
-        std::future::pending::<anyhow::Result<()>>().await
+        std::future::pending::<anyhow::Result<Ended>>().await
     };
     tokio::select! {
         outcome = session(&mut frames, &tx, opts) => outcome,
@@ -190,7 +231,7 @@ async fn session<R>(
     frames: &mut FramedRead<R, FrameCodec>,
     tx: &mpsc::Sender<Out>,
     opts: &DemoOptions,
-) -> anyhow::Result<()>
+) -> anyhow::Result<Ended>
 where
     R: AsyncRead + Unpin,
 {
@@ -238,11 +279,15 @@ where
         let frame = match frames.next().await {
             None => {
                 eprintln!("[demo] the host closed the connection; exiting");
-                return Ok(());
+                return Ok(Ended::Done);
             }
             Some(Err(FrameError::Io(e))) if is_hangup(&e) => {
-                eprintln!("[demo] the host dropped the connection ({e}); exiting");
-                return Ok(());
+                eprintln!("[demo] the host dropped the connection ({e})");
+                return Ok(Ended::Broken);
+            }
+            Some(Err(e @ FrameError::Truncated { .. })) => {
+                eprintln!("[demo] {e}");
+                return Ok(Ended::Broken);
             }
             Some(frame) => frame.context("reading from the host")?,
         };
@@ -262,7 +307,7 @@ where
                 send(tx, jsonrpc::result_bytes(&id, &json!({"success": true}))).await;
                 flush(tx).await;
                 eprintln!("[demo] #{id} shutdown -> ok; exiting");
-                return Ok(());
+                return Ok(Ended::Done);
             }
             Message::Request { id, method, params } => {
                 let params = params.unwrap_or(Value::Null);

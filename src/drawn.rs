@@ -14,11 +14,34 @@ use unicode_width::UnicodeWidthStr;
 /// Lines drawn at most; a longer page ends with a "… N more lines" line.
 pub const MAX_LINES: u32 = 2000;
 
+/// How an answer is drawn: at how many columns, and whether as the TGO web UI would (the
+/// templates it lacks as its "Unknown template" box). A scenario may pin both.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Drawing {
+    pub width: u16,
+    pub web: bool,
+}
+
+impl Default for Drawing {
+    fn default() -> Self {
+        Self {
+            width: 80,
+            web: false,
+        }
+    }
+}
+
 /// `node` drawn at `width` columns with every tab on its default and nothing focused, one line
 /// per terminal row, trailing blanks trimmed.
 pub fn ui_text(node: &Node, width: u16) -> String {
-    let width = width.max(10);
-    let state = UiState::new(node);
+    ui_text_as(node, Drawing { width, web: false })
+}
+
+/// [`ui_text`] as `drawing` says (width, web UI).
+pub fn ui_text_as(node: &Node, drawing: Drawing) -> String {
+    let width = drawing.width.max(10);
+    let mut state = UiState::new(node);
+    state.web = drawing.web;
     let height = uiview::layout(node, &state, width).height;
     let shown = height.clamp(1, MAX_LINES);
     let area = Rect::new(0, 0, width, shown as u16);
@@ -37,24 +60,37 @@ pub fn ui_text(node: &Node, width: u16) -> String {
 /// An event's answer as the console shows it: a modal's content drawn, every other action as
 /// its outline (the toast, the URL, the text that lands in the chat box).
 pub fn action_text(action: &Action, width: u16) -> String {
+    action_text_as(action, Drawing { width, web: false })
+}
+
+/// [`action_text`] as `drawing` says.
+pub fn action_text_as(action: &Action, drawing: Drawing) -> String {
     let mut out = Vec::new();
-    action_lines(action, width, &mut out);
+    action_lines(action, drawing, &mut out);
     out.join("\n")
 }
 
-fn action_lines(action: &Action, width: u16, out: &mut Vec<String>) {
+fn action_lines(action: &Action, drawing: Drawing, out: &mut Vec<String>) {
     match action {
         Action::ShowModal { title, content } => {
             out.push(format!(
                 "show_modal \"{}\"",
                 crate::text::sanitize_line(title.as_deref().unwrap_or(""))
             ));
-            out.extend(ui_text(content, width).lines().map(String::from));
+            out.extend(ui_text_as(content, drawing).lines().map(String::from));
         }
         Action::Batch(actions) => {
-            out.push(format!("batch ({} actions)", actions.len()));
+            // The web UI ignores a batch: said, and its actions listed as not carried out.
+            if drawing.web {
+                out.push(format!(
+                    "batch ({} actions): not carried out by the TGO web UI",
+                    actions.len()
+                ));
+            } else {
+                out.push(format!("batch ({} actions)", actions.len()));
+            }
             for a in actions {
-                action_lines(a, width, out);
+                action_lines(a, drawing, out);
             }
         }
         other => out.extend(
@@ -106,6 +142,39 @@ mod tests {
         assert!(text.contains("View all"), "{text}");
         assert!(text.lines().all(|l| l.width() <= 80), "{text}");
         assert!(!text.ends_with('\n'));
+    }
+
+    #[test]
+    fn the_web_ui_drawing_boxes_what_it_lacks_and_skips_batch() {
+        let ui = parse_ui(&json!({"template": "group", "data": {"items": [
+            {"template": "text", "data": {"text": "hello"}},
+            {"template": "markdown", "data": {"content": "**bold**"}}]}}))
+        .value;
+        let web = ui_text_as(
+            &ui,
+            Drawing {
+                width: 40,
+                web: true,
+            },
+        );
+        assert!(web.contains("hello"), "{web}");
+        assert!(web.contains("Unknown template"), "{web}");
+        assert!(web.contains("has no \"markdown\""), "{web}");
+        assert!(!ui_text(&ui, 40).contains("Unknown template"));
+        let batch = crate::jsonui::parse_action(&json!({"action": "batch", "data": {"actions": [
+            {"action": "refresh"}]}}))
+        .value;
+        let text = action_text_as(
+            &batch,
+            Drawing {
+                width: 40,
+                web: true,
+            },
+        );
+        assert!(
+            text.starts_with("batch (1 actions): not carried out by the TGO web UI"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -61,6 +61,32 @@ fn check_case(step: &Step, strict: bool, classname: &str) -> TestCase {
     case
 }
 
+/// A chaos fault: failed when it crashed or hung the plugin, skipped when not run; the
+/// verdict and what the plugin did in the output either way.
+fn chaos_case(fault: &crate::check::chaos::FaultReport, classname: &str) -> TestCase {
+    use crate::check::chaos::Verdict;
+    let said = format!("{}: {}", fault.verdict.label(), fault.detail);
+    let status = if fault.verdict.fails() {
+        let mut st = TestCaseStatus::non_success(NonSuccessKind::Failure);
+        st.set_message(x(&said));
+        st.set_description(x(fault.healthy.as_deref().unwrap_or_default()));
+        st
+    } else if fault.verdict == Verdict::NotRun {
+        let mut st = TestCaseStatus::skipped();
+        st.set_message(x(&fault.detail));
+        st
+    } else {
+        TestCaseStatus::success()
+    };
+    let mut case = TestCase::new(format!("chaos {}", fault.fault), status);
+    case.set_classname(classname.to_string());
+    case.set_time(duration(fault.duration_ms));
+    if !fault.verdict.fails() && fault.verdict != Verdict::NotRun {
+        case.set_system_out(x(&said));
+    }
+    case
+}
+
 /// A `check` report: one testsuite, a testcase per step (warnings fail under `--strict`).
 pub fn from_check(report: &Report) -> quick_junit::Report {
     let name = match &report.plugin {
@@ -71,6 +97,9 @@ pub fn from_check(report: &Report) -> quick_junit::Report {
     suite.set_time(duration(report.duration_ms));
     for step in &report.steps {
         suite.add_test_case(check_case(step, report.strict, &name));
+    }
+    for fault in report.chaos.iter().flat_map(|c| &c.faults) {
+        suite.add_test_case(chaos_case(fault, &name));
     }
     if !report.passed && !report.plugin_output.is_empty() {
         suite.set_system_err(x(&report.plugin_output.join("\n")));
@@ -149,6 +178,10 @@ mod tests {
             counts: Counts::default(),
             duration_ms: 3.0,
             plugin_output: Vec::new(),
+            health: None,
+            process: None,
+            restarts: 0,
+            chaos: None,
         };
         let xml = from_check(&report).to_string().unwrap();
         assert!(!xml.contains('\x1b'), "{xml}");

@@ -13,6 +13,7 @@ pub mod config;
 pub mod demo_plugin;
 pub mod drawn;
 pub mod host;
+pub mod jsondiff;
 pub mod jsonui;
 pub mod junit;
 pub mod launcher;

@@ -857,6 +857,7 @@ async fn escape_sequences_in_every_string() {
             env: Vec::new(),
         }),
         wait: PATIENCE,
+        chaos: None,
     };
     let report = tgo_console::check::run(opts).await.unwrap();
     let text = report.to_text(false);

@@ -216,9 +216,17 @@ async fn never_answering_plugin_times_out_and_can_be_cancelled() {
         .await
         .unwrap();
     assert_eq!(h.handle.pending(), vec![(ticket.conn, ticket.id)]);
+    let ticket_id = ticket.id;
     assert!(h.handle.cancel(ticket.conn, ticket.id));
     assert_eq!(ticket.wait().await.outcome, Outcome::Cancelled);
     assert!(h.handle.pending().is_empty());
+    assert!(
+        h.log_mentions(&format!(
+            "request {} (visitor_panel/render) cancelled by user",
+            ticket_id
+        )),
+        "the inspector says who ended it"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

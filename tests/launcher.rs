@@ -1,6 +1,6 @@
 //! The plugin launcher with real child processes: manifests of every format, crash restarts with
 //! backoff, stop escalation, `--watch`, shutdown, `owner_of`, `kill_all_now` and the
-//! parent-death signal.
+//! parent-death signal, Go plugins built before they start and rebuilt under `--watch`.
 
 use std::collections::HashMap;
 use std::io::BufRead;
@@ -63,6 +63,7 @@ fn id_of(event: &LauncherEvent) -> LaunchId {
         | LauncherEvent::Output { id, .. }
         | LauncherEvent::Dropped { id, .. }
         | LauncherEvent::Changed { id, .. }
+        | LauncherEvent::BuildFailed { id, .. }
         | LauncherEvent::Removed { id } => *id,
     }
 }
@@ -135,10 +136,14 @@ impl Events {
     }
 
     async fn line(&mut self, id: LaunchId, needle: &str) -> String {
+        self.line_within(id, WAIT, needle).await
+    }
+
+    async fn line_within(&mut self, id: LaunchId, within: Duration, needle: &str) -> String {
         match self
             .until(
                 id,
-                WAIT,
+                within,
                 |e| matches!(e, LauncherEvent::Output { line, .. } if line.text.contains(needle)),
             )
             .await
@@ -849,4 +854,136 @@ async fn a_yes_flood_reaches_the_console_bounded_and_counted() {
         tokio::time::timeout(WAIT, rx.recv()).await,
         Ok(Some(LauncherEvent::Removed { .. })) | Ok(None) | Err(_)
     ) {}
+}
+
+/// A first Go build compiles part of the standard library: minutes on a slow machine.
+const BUILD_WAIT: Duration = Duration::from_secs(300);
+
+/// Whether `go` is on PATH; otherwise says why the test is skipped.
+fn have_go() -> bool {
+    let found = std::process::Command::new("go")
+        .arg("version")
+        .output()
+        .is_ok();
+    if !found {
+        eprintln!(
+            "skipped: `go` is not on PATH (Debian: apt-get install golang-go), so no Go plugin is built"
+        );
+    }
+    found
+}
+
+/// A Go program (standard library only) that says `word` and waits to be stopped.
+fn go_main(word: &str) -> String {
+    format!(
+        "package main\n\nimport (\n\t\"fmt\"\n\t\"time\"\n)\n\nfunc main() {{\n\tfmt.Println(\"{word}\")\n\ttime.Sleep(time.Hour)\n}}\n"
+    )
+}
+
+fn go_plugin(word: &str) -> tempfile::TempDir {
+    plugin_dir(&[
+        (
+            "plugin.yml",
+            "name: gobuilt\nbuild:\n  language: go\nruntime: {auto_restart: false}\n",
+        ),
+        ("go.mod", "module example.com/gobuilt\n\ngo 1.18\n"),
+        ("cmd/plugin/main.go", &go_main(word)),
+    ])
+}
+
+#[tokio::test]
+async fn a_go_plugin_with_no_binary_yet_is_built_then_started() {
+    if !have_go() {
+        return;
+    }
+    let dir = go_plugin("hello from go");
+    let (launcher, rx) = spawn_supervisor(env(300));
+    let mut ev = Events::new(rx);
+    let id = launcher.add(load_one(dir.path()));
+    ev.state(id, |s| *s == ProcState::Building).await;
+    ev.line(id, "$ go build -o plugin ./cmd/plugin").await;
+    ev.line_within(id, BUILD_WAIT, "hello from go").await;
+    assert!(dir.path().join("plugin").is_file());
+    let states: Vec<ProcState> = ev
+        .log
+        .iter()
+        .filter_map(|(e, _)| match e {
+            LauncherEvent::State { state, .. } => Some(state.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        states,
+        [ProcState::Building, ProcState::Starting, ProcState::Running]
+    );
+}
+
+#[tokio::test]
+async fn watch_rebuilds_a_go_plugin_and_a_failed_build_keeps_the_old_process() {
+    if !have_go() {
+        return;
+    }
+    let dir = go_plugin("version one");
+    let (launcher, rx) = spawn_supervisor(LaunchEnv {
+        watch: true,
+        ..env(300)
+    });
+    let mut ev = Events::new(rx);
+    let id = launcher.add(load_one(dir.path()));
+    ev.line_within(id, BUILD_WAIT, "version one").await;
+    let first_pid = view(&launcher, id).pid.unwrap();
+
+    // A compile error: the build fails, the running process stays.
+    write(
+        dir.path(),
+        "cmd/plugin/main.go",
+        "package main\n\nfunc main() { undefined_thing() }\n",
+    );
+    // The compiler's own error, then the verdict, in the plugin's output.
+    ev.line_within(id, BUILD_WAIT, "undefined: undefined_thing")
+        .await;
+    ev.line(id, "build failed, still running the previous build")
+        .await;
+    let (failed, _) = ev
+        .until(id, WAIT, |e| matches!(e, LauncherEvent::BuildFailed { .. }))
+        .await;
+    let LauncherEvent::BuildFailed { kept, message, .. } = failed else {
+        unreachable!()
+    };
+    assert!(kept);
+    assert!(message.contains("go build"), "{message}");
+    ev.state(id, |s| *s == ProcState::Running).await;
+    let v = view(&launcher, id);
+    assert_eq!(v.pid, Some(first_pid));
+    assert!(process_alive(first_pid));
+
+    // Fixed: built again, then the new binary replaces the old process.
+    write(dir.path(), "cmd/plugin/main.go", &go_main("version two"));
+    ev.line_within(id, BUILD_WAIT, "version two").await;
+    assert_ne!(view(&launcher, id).pid, Some(first_pid));
+    assert!(!process_alive(first_pid));
+}
+
+#[tokio::test]
+async fn a_build_by_hand_of_a_plugin_with_nothing_to_build_keeps_it_running() {
+    let dir = plugin_dir(&[
+        ("plugin.yml", "name: plain\ncommand: ./run.sh\n"),
+        ("run.sh", "#!/bin/sh\necho started\nexec sleep 30\n"),
+    ]);
+    let (launcher, rx) = spawn_supervisor(env(300));
+    let mut ev = Events::new(rx);
+    let id = launcher.add(load_one(dir.path()));
+    ev.line(id, "started").await;
+    let pid = view(&launcher, id).pid;
+    launcher.apply(id, LaunchOp::Build, false);
+    let (failed, _) = ev
+        .until(id, WAIT, |e| matches!(e, LauncherEvent::BuildFailed { .. }))
+        .await;
+    let LauncherEvent::BuildFailed { kept, message, .. } = failed else {
+        unreachable!()
+    };
+    assert!(kept);
+    assert!(message.contains("nothing to build"), "{message}");
+    ev.state(id, |s| *s == ProcState::Running).await;
+    assert_eq!(view(&launcher, id).pid, pid);
 }

@@ -58,10 +58,26 @@ fn check_passes_clean(language: &str) {
     let tmp = scaffold(language, "hello-tgo");
     let dir = tmp.path().join("plugin").display().to_string();
     let socket = tmp.path().join("tgo.sock").display().to_string();
-    let out = tgo(&["check", "--socket", &socket, &dir], tmp.path());
+    // With chaos: a scaffold is a robust start (bad frames ignored, a host breaking off
+    // mid-frame dialled again); a shorter pause and burst than the defaults keep it quick.
+    let out = tgo(
+        &[
+            "check",
+            "--socket",
+            &socket,
+            "--chaos",
+            "--chaos-pause",
+            "1",
+            "--chaos-burst",
+            "200",
+            &dir,
+        ],
+        tmp.path(),
+    );
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{language}: {text}\n{out:?}");
     for expected in [
+        "→ survived all 11 faults",
         "hello-tgo 0.1.0 as com.example.hello-tgo",
         "button [primary] \"Say hello\" → greet",
         "show_toast [success] \"Hello, v_12345!\"",

@@ -649,3 +649,73 @@ fn console_warns_about_open_tcp_and_exits_2_on_a_taken_socket() {
     t.keys(&["q"]);
     t.wait_for("EXITED 0");
 }
+
+/// Time travel and the frame view in a real terminal (issue 14.1): Enter on a recorded render
+/// answer draws it "as of #N", in the console and in `replay` of its recording; `x` shows the
+/// bytes of a frame that announced 4 GiB, with its length prefix.
+#[test]
+fn time_travel_and_the_frame_view_in_the_console_and_in_replay() {
+    if !tmux_here() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let rogue = common::repo_path("tests/plugins/rogue.py")
+        .display()
+        .to_string();
+    let plugin = dir.path().join("oversized");
+    std::fs::create_dir_all(&plugin).unwrap();
+    std::fs::write(
+        plugin.join("plugin.yml"),
+        format!("name: oversized\ncommand: python3\nargs: ['{rogue}', oversized]\n"),
+    )
+    .unwrap();
+    let record = dir.path().join("session.jsonl");
+    let log = dir.path().join("console.log");
+    let cmd = format!(
+        "{BIN} --demo {} --record {} --socket {} --log-file {} --config /dev/null; echo EXITED $?; sleep 30",
+        plugin.display(),
+        record.display(),
+        dir.path().join("tgo.sock").display(),
+        log.display()
+    );
+    let t = Tmux::start_sized(&cmd, 160, 45);
+    // The demo's panel, and the oversized plugin's frame error (said in the plugins pane).
+    t.wait_until("rendered, frame error", Duration::from_secs(10), |s| {
+        s.contains("Profile") && s.contains("4294967295")
+    });
+    let travel = |t: &Tmux| {
+        t.keys(&["3", "/"]);
+        t.keys(&["-l", "method:visitor_panel/render"]);
+        t.keys(&["Enter", "g", "j", "Enter"]);
+        t.wait_for("◷ as of #")
+    };
+    let s = travel(&t);
+    assert!(s.contains("Profile"), "the panel as it was:\n{s}");
+    // The frame that announced 0xFFFFFFFF bytes: its prefix, in hex.
+    t.escape_from("filter: method:");
+    t.escape_from("◷ as of #");
+    t.keys(&["/"]);
+    t.keys(&["-l", "frame error"]);
+    t.keys(&["Enter"]);
+    t.wait_for("filter: frame error");
+    t.keys(&["g"]);
+    t.wait_for("event  ! problem");
+    t.keys(&["x"]);
+    let s = t.wait_for("length prefix ff ff ff ff");
+    assert!(s.contains("4294967295 bytes announced"), "{s}");
+    t.keys(&["q"]);
+    t.wait_for("EXITED 0");
+    drop(t);
+
+    let cmd = format!(
+        "{BIN} replay {} --log-file {} --config /dev/null; echo EXITED $?; sleep 30",
+        record.display(),
+        log.display()
+    );
+    let t = Tmux::start_sized(&cmd, 160, 45);
+    t.wait_for("Profile");
+    let s = travel(&t);
+    assert!(s.contains("Profile"), "the recorded panel as it was:\n{s}");
+    t.keys(&["q"]);
+    t.wait_for("EXITED 0");
+}

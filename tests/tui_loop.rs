@@ -250,6 +250,9 @@ async fn launched_plugins_show_their_state_and_output_and_stop_with_keys() {
     }
 }
 
+/// `--watch` restarts an edited plugin and renders its panel again; that first render says
+/// whether it changed since the last build, and a capability list that changed is said
+/// (toast, inspector note) — issue 14.1.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn watch_restarts_an_edited_plugin_and_renders_its_panel_again() {
     use tgo_console::launcher::{LaunchEnv, spawn_supervisor};
@@ -260,7 +263,7 @@ async fn watch_restarts_an_edited_plugin_and_renders_its_panel_again() {
     let rogue = repo_path("tests/plugins/rogue.py").display().to_string();
     std::fs::write(
         dir.path().join("plugin.yml"),
-        format!("name: edited\ncommand: python3\nargs: ['{rogue}', file_text, message.txt]\n"),
+        format!("name: edited\ncommand: python3\nargs: ['{rogue}', file_title, message.txt]\n"),
     )
     .unwrap();
     std::fs::write(dir.path().join("message.txt"), "before the edit").unwrap();
@@ -286,17 +289,50 @@ async fn watch_restarts_an_edited_plugin_and_renders_its_panel_again() {
         s.until("before the edit").await;
         *renders_before = handle_renders(&s.host);
         std::fs::write(&message, "after the edit").unwrap();
-        // Debounce, stop, start, register, render again.
-        s.until("after the edit").await;
+        // Debounce, stop, start, register (another title: said), render again (compared).
+        s.until("changed since the last build").await;
+        s.until("rogue.file_title: changed visitor_panel").await;
+        // `=` in the render pane: the rebuilt panel against the last one before the edit.
+        s.key(KeyCode::Char('2'));
+        s.key(KeyCode::Char('='));
+        s.until("~ $.data.text: \"before the edit\" → \"after the edit\"")
+            .await;
+        s.key(KeyCode::Esc);
+        std::fs::write(&message, "after the edit").unwrap();
+        // The same content saved again: restarted, and the same answer.
+        s.until("same as before").await;
         s.key(KeyCode::Char('q'));
     })
     .await;
     let screen = c.screen();
     assert_eq!(before, 1, "rendered once before the edit");
-    assert!(!screen.contains("before the edit"), "{screen}");
+    assert!(
+        screen.contains("after the edit · rogue.file_title"),
+        "{screen}"
+    );
     assert_eq!(
-        c.state.launches.list[0].restarts, 1,
-        "the plugins pane counts the restart"
+        c.state.launches.list[0].restarts, 2,
+        "the plugins pane counts the restarts"
+    );
+    let notes: Vec<String> = c
+        .host
+        .handle
+        .log()
+        .entries()
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EntryKind::Event { text } if text.starts_with("capabilities changed") => {
+                Some(text.clone())
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        notes,
+        [
+            "capabilities changed: changed visitor_panel \"after the edit\": title \"before the edit\" → \"after the edit\""
+        ],
+        "said once: the second restart registered the same list"
     );
     c.finish().await;
 }

@@ -3,6 +3,7 @@
 //! Register, render every capability with a realistic context, validate the JSON-UI, press
 //! every button, validate the JSON-ACTION, ping, shut down, stop the process; report each step.
 
+pub mod chaos;
 pub mod launch;
 mod outline;
 pub mod report;
@@ -36,6 +37,8 @@ pub struct CheckOptions {
     pub wait: Duration,
     /// Warnings fail the check too.
     pub strict: bool,
+    /// Run the chaos faults after the normal check (`--chaos`).
+    pub chaos: Option<chaos::ChaosOptions>,
 }
 
 /// Why `check` could not run at all (as opposed to a plugin failing it).
@@ -73,16 +76,61 @@ pub async fn run(opts: CheckOptions) -> Result<Report, CheckError> {
         counts: Default::default(),
         duration_ms: 0.0,
         plugin_output: Vec::new(),
+        health: None,
+        process: None,
+        restarts: 0,
+        chaos: None,
     };
 
     let (step, registered) = launched.wait_for_register(opts.wait).await;
     report.steps.push(step);
     let host = launched.host.clone();
+    // Its memory, and its CPU from its registration to its shutdown.
+    let pid = launched
+        .child
+        .as_ref()
+        .and_then(|c| c.pid())
+        .and_then(|p| u32::try_from(p).ok());
+    let mut usage = crate::launcher::tree::UsageSampler::default();
+    if let Some(pid) = pid {
+        usage.sample(&[pid], Instant::now());
+    }
     if let Some((plugin_id, info)) = registered {
         report.plugin = Some(PluginSummary::new(&plugin_id, &info));
         let ctx = RenderContext::for_visitor(&opts.visitor);
         exercise(&host, &plugin_id, &info, &ctx, &mut report).await;
-        finish_plugin(&host, &plugin_id, launched.child.as_mut(), &mut report).await;
+        let mut plugin_id = plugin_id;
+        // Chaos leaves stray answers on purpose: the hygiene step looks only before it.
+        let mut checked_until = None;
+        if let Some(chaos_opts) = &opts.chaos
+            && !disconnected(&host, &plugin_id)
+        {
+            checked_until = Some(host.log().last_seq());
+            let mut observer = ChildObserver(launched.child.as_mut());
+            let chaos = chaos::run(&host, &plugin_id, chaos_opts, &mut observer).await;
+            plugin_id = chaos.plugin_id.clone();
+            // A plugin that stopped answering would only make ping and shutdown wait their
+            // timeouts too: it is let go, and its process stopped as one that hung up.
+            if chaos
+                .faults
+                .iter()
+                .any(|f| f.verdict == chaos::Verdict::Hung)
+            {
+                host.disconnect(&plugin_id, "chaos: the plugin stopped answering");
+            }
+            report.chaos = Some(chaos);
+        }
+        if let Some(pid) = pid {
+            report.process = usage.sample(&[pid], Instant::now()).remove(&pid);
+        }
+        finish_plugin(
+            &host,
+            &plugin_id,
+            launched.child.as_mut(),
+            checked_until,
+            &mut report,
+        )
+        .await;
     } else {
         host.shutdown().await;
     }
@@ -103,6 +151,10 @@ fn ms(reply: &Reply) -> Option<f64> {
 /// result.
 fn settle(host: &HostHandle, step: &mut Step, reply: &Reply) -> Option<Value> {
     step.latency_ms = ms(reply);
+    let mut health = host::Health::default();
+    let now = Instant::now();
+    health.record(&reply.outcome, reply.latency, now);
+    step.health = Some(health.snapshot(now));
     (step.request, step.answer) = launch::frames(host, reply);
     match &reply.outcome {
         Outcome::Result { value } => Some(value.clone()),
@@ -366,10 +418,20 @@ async fn run_tools(
     }
 }
 
+/// What chaos learns about the launched process: whether it exited.
+struct ChildObserver<'a>(Option<&'a mut ChildPlugin>);
+
+impl chaos::Observer for ChildObserver<'_> {
+    fn exited(&mut self) -> Option<String> {
+        self.0.as_mut()?.try_status().map(|s| s.to_string())
+    }
+}
+
 async fn finish_plugin(
     host: &HostHandle,
     plugin_id: &str,
     child: Option<&mut ChildPlugin>,
+    checked_until: Option<u64>,
     report: &mut Report,
 ) {
     let connected = !disconnected(host, plugin_id);
@@ -428,7 +490,10 @@ async fn finish_plugin(
         shutdown.message = Some("the plugin is no longer connected".into());
     }
     report.steps.push(shutdown);
-    hygiene(host, plugin_id, report);
+    // The plugin's traffic, before the host's own farewell (a second `shutdown` to a plugin
+    // still closing would count as a disconnect).
+    report.health = host.health(plugin_id);
+    hygiene(host, plugin_id, checked_until, report);
     host.shutdown().await;
 
     if let Some(child) = child {
@@ -454,11 +519,14 @@ async fn finish_plugin(
 }
 
 /// Protocol faults seen outside the steps: stray answers, invalid frames, plugin→host requests.
-fn hygiene(host: &HostHandle, plugin_id: &str, report: &mut Report) {
+fn hygiene(host: &HostHandle, plugin_id: &str, until: Option<u64>, report: &mut Report) {
     let mut step = Step::new("protocol hygiene", None);
     let log = host.log();
     let mut count = 0;
     for e in log.entries() {
+        if until.is_some_and(|u| e.seq > u) {
+            break;
+        }
         let paired = e.pair.is_some();
         let ours = e.plugin.as_deref() == Some(plugin_id);
         let stray = matches!(

@@ -56,6 +56,9 @@ pub struct Step {
     /// The answer frame as it came back (JSON output only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub answer: Option<serde_json::Value>,
+    /// The step's request(s) counted as the console's health counts them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub health: Option<crate::host::HealthSnapshot>,
 }
 
 impl Step {
@@ -70,6 +73,7 @@ impl Step {
             diagnostics: Vec::new(),
             request: None,
             answer: None,
+            health: None,
         }
     }
 
@@ -149,6 +153,17 @@ pub struct Report {
     pub duration_ms: f64,
     /// The last lines the launched plugin printed.
     pub plugin_output: Vec<String>,
+    /// Every request of the check, counted as the console's health counts them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub health: Option<crate::host::HealthSnapshot>,
+    /// The launched plugin's memory, and its CPU over the check (sampled before shutdown).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub process: Option<crate::launcher::tree::ProcUsage>,
+    /// Restarts of the plugin during the check (always 0: check starts it once).
+    pub restarts: u32,
+    /// The chaos faults, when `--chaos` ran them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chaos: Option<super::chaos::ChaosReport>,
 }
 
 #[derive(Clone, Debug, Default, Serialize)]
@@ -170,7 +185,11 @@ impl Report {
                 Status::Skip => c.skipped += 1,
             }
         }
-        self.passed = c.failed == 0 && (!self.strict || c.warned == 0) && !self.steps.is_empty();
+        let chaos_passed = self.chaos.as_ref().is_none_or(|c| c.passed);
+        self.passed = c.failed == 0
+            && (!self.strict || c.warned == 0)
+            && !self.steps.is_empty()
+            && chaos_passed;
         self.counts = c;
     }
 
@@ -242,6 +261,10 @@ impl Report {
                 );
             }
         }
+        if let Some(chaos) = &self.chaos {
+            out.push('\n');
+            out.push_str(&chaos_table(chaos, &paint));
+        }
         if !self.plugin_output.is_empty() && !self.passed {
             let _ = writeln!(out, "\nlast lines the plugin printed:");
             for l in &self.plugin_output {
@@ -254,9 +277,17 @@ impl Report {
         } else {
             paint("\x1b[31;1m", "FAIL")
         };
+        // A failed chaos run fails the check with no failed step: say so on the last line.
+        let chaos = self
+            .chaos
+            .as_ref()
+            .and_then(|c| c.faults.iter().find(|f| f.verdict.fails()))
+            .map_or_else(String::new, |f| {
+                format!("; chaos: {} by {}", f.verdict.label(), f.fault)
+            });
         let _ = writeln!(
             out,
-            "\n{verdict}: {} passed, {} warnings{}, {} failed{} ({:.2} s)",
+            "\n{verdict}: {} passed, {} warnings{}, {} failed{}{chaos} ({:.2} s)",
             c.passed,
             c.warned,
             if self.strict && c.warned > 0 {
@@ -274,6 +305,61 @@ impl Report {
         );
         out
     }
+}
+
+/// The chaos run as a table: fault, verdict, what the plugin did; the healthy render's
+/// outcome under it when it was not plainly ok.
+fn chaos_table(chaos: &super::chaos::ChaosReport, paint: &dyn Fn(&str, &str) -> String) -> String {
+    use super::chaos::Verdict;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "chaos ({} faults, each followed by a healthy {}):",
+        chaos.faults.len(),
+        sanitize_line(&chaos.healthy_method)
+    );
+    let width = chaos
+        .faults
+        .iter()
+        .map(|f| f.fault.name().len())
+        .max()
+        .unwrap_or(0);
+    for f in &chaos.faults {
+        let colour = match f.verdict {
+            Verdict::Ok | Verdict::ErrorAnswer => "\x1b[32m",
+            Verdict::Wrong => "\x1b[33m",
+            Verdict::NotRun => "\x1b[90m",
+            Verdict::Hung | Verdict::Crashed => "\x1b[31;1m",
+        };
+        let label = format!("{:<12}", f.verdict.label());
+        let _ = writeln!(
+            out,
+            "  {:<width$}  {}  {}",
+            f.fault.name(),
+            paint(colour, &label),
+            sanitize_line(&f.detail)
+        );
+        if let Some(h) = f.healthy.as_ref().filter(|h| !h.contains(": ok in ")) {
+            let _ = writeln!(
+                out,
+                "  {:<width$}  {:<12}  healthy render: {}",
+                "",
+                "",
+                sanitize_line(h)
+            );
+        }
+    }
+    let headline = chaos.headline();
+    let _ = writeln!(
+        out,
+        "  → {}",
+        if chaos.passed {
+            paint("\x1b[32m", &sanitize_line(&headline))
+        } else {
+            paint("\x1b[31;1m", &sanitize_line(&headline))
+        }
+    );
+    out
 }
 
 #[cfg(test)]
@@ -294,6 +380,10 @@ mod tests {
             counts: Counts::default(),
             duration_ms: 1.0,
             plugin_output: vec!["\x1b[31mred".into()],
+            health: None,
+            process: None,
+            restarts: 0,
+            chaos: None,
         };
         r.finish();
         let text = r.to_text(false);
@@ -316,6 +406,10 @@ mod tests {
             counts: Counts::default(),
             duration_ms: 1.0,
             plugin_output: Vec::new(),
+            health: None,
+            process: None,
+            restarts: 0,
+            chaos: None,
         };
         let text = r.to_text(false);
         assert!(text.contains("[holo\\x1b[2J/render]"), "{text}");
@@ -340,6 +434,10 @@ mod tests {
             counts: Counts::default(),
             duration_ms: 1.0,
             plugin_output: Vec::new(),
+            health: None,
+            process: None,
+            restarts: 0,
+            chaos: None,
         };
         r.finish();
         assert!(r.passed);

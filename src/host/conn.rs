@@ -60,6 +60,19 @@ pub struct Conn {
     upstream: Mutex<Option<Arc<Link>>>,
     /// Proxy mode: host requests sent on to the plugin and not answered yet, by id.
     forwarded: Mutex<HashMap<Id, Forwarded>>,
+    /// Bytes written as they are, no length prefix (for `chaos`), acknowledged once written.
+    raw: mpsc::Sender<RawWrite>,
+    /// The reader stops reading until `opened` + this many nanoseconds, 0 for never (for
+    /// `chaos`: a host that reads slowly). An atomic, not a channel: the reader looks at it
+    /// once per frame, on the hot path.
+    read_pause: AtomicU64,
+    opened: Instant,
+}
+
+/// Bytes for the writer to put on the wire unframed, after every frame queued before them.
+pub(crate) struct RawWrite {
+    bytes: Bytes,
+    done: oneshot::Sender<bool>,
 }
 
 impl Conn {
@@ -157,6 +170,41 @@ impl Conn {
     pub(crate) async fn send(&self, frame: Bytes) -> bool {
         self.tx.send(frame).await.is_ok()
     }
+
+    /// Writes `bytes` without a length prefix once the frames already queued are out; `true`
+    /// when they reached the socket.
+    pub(crate) async fn write_raw(&self, bytes: Bytes) -> bool {
+        let (done, written) = oneshot::channel();
+        if self.raw.send(RawWrite { bytes, done }).await.is_err() {
+            return false;
+        }
+        written.await.unwrap_or(false)
+    }
+
+    /// Stops reading from the plugin for `pause` (what it writes piles up in the socket),
+    /// from the next frame on.
+    pub(crate) fn pause_reading(&self, pause: Duration) {
+        let until = (self.opened.elapsed() + pause).as_nanos();
+        let until = u64::try_from(until).unwrap_or(u64::MAX).max(1);
+        self.read_pause.store(until, Ordering::Relaxed);
+    }
+
+    /// When a pause asked for is still on, its end.
+    fn paused_until(&self) -> Option<Instant> {
+        let nanos = self.read_pause.load(Ordering::Relaxed);
+        if nanos == 0 {
+            return None;
+        }
+        let until = self.opened + Duration::from_nanos(nanos);
+        if until > Instant::now() {
+            return Some(until);
+        }
+        // Over: no clock reading per frame from now on.
+        let _ = self
+            .read_pause
+            .compare_exchange(nanos, 0, Ordering::Relaxed, Ordering::Relaxed);
+        None
+    }
 }
 
 /// Serves one accepted stream until it closes.
@@ -175,6 +223,7 @@ where
     } else {
         1
     };
+    let (raw, raw_rx) = mpsc::channel(1);
     let conn = Arc::new(Conn {
         id: conn_id,
         peer: peer.clone(),
@@ -189,10 +238,13 @@ where
         close: CancellationToken::new(),
         close_reason: Mutex::new(None),
         plugin_id: Mutex::new(None),
+        raw,
+        read_pause: AtomicU64::new(0),
+        opened: Instant::now(),
     });
     shared
         .tracker
-        .spawn(write_loop(writer, rx, conn.close.clone()));
+        .spawn(write_loop(writer, rx, raw_rx, conn.close.clone()));
     shared.registry.lock().add_conn(conn.clone());
     let from = pid.map(|p| format!(", pid {p}")).unwrap_or_default();
     shared.log_event(
@@ -247,6 +299,7 @@ const WRITE_BATCH: usize = 256;
 pub(crate) async fn write_loop<W>(
     mut sink: FramedWrite<W, FrameCodec>,
     mut rx: mpsc::Receiver<Bytes>,
+    mut raw: mpsc::Receiver<RawWrite>,
     close: CancellationToken,
 ) where
     W: AsyncWrite + Unpin + Send + 'static,
@@ -257,6 +310,22 @@ pub(crate) async fn write_loop<W>(
             biased;
             n = rx.recv_many(&mut batch, WRITE_BATCH) => n,
             _ = close.cancelled() => break,
+            // After the frames (biased): raw bytes follow what was queued before them.
+            Some(w) = raw.recv() => {
+                let written = async {
+                    use tokio::io::AsyncWriteExt;
+                    sink.flush().await.ok()?;
+                    sink.get_mut().write_all(&w.bytes).await.ok()?;
+                    sink.get_mut().flush().await.ok()
+                };
+                let ok = tokio::select! {
+                    biased;
+                    r = written => r.is_some(),
+                    _ = close.cancelled() => false,
+                };
+                let _ = w.done.send(ok);
+                continue;
+            }
         };
         if received == 0 {
             // Every sender is gone.
@@ -329,7 +398,7 @@ where
         }
         Ok(None) => return Err("closed before registering".into()),
         Ok(Some(Err(e))) => {
-            shared.log_event(conn.id, None, format!("frame error: {e}; closing"), true);
+            shared.log_frame_error(conn.id, None, &e);
             return Err(format!("frame error: {e}"));
         }
         Ok(Some(Ok(bytes))) => bytes,
@@ -557,6 +626,13 @@ where
 {
     let plugin = conn.plugin_id();
     loop {
+        if let Some(until) = conn.paused_until() {
+            tokio::select! {
+                _ = conn.close.cancelled() => return "closed by the host".into(),
+                _ = tokio::time::sleep_until(until.into()) => {}
+            }
+            continue;
+        }
         let next = tokio::select! {
             _ = conn.close.cancelled() => return "closed by the host".into(),
             next = reader.next() => next,
@@ -564,12 +640,7 @@ where
         match next {
             None => return "plugin closed the connection".into(),
             Some(Err(e)) => {
-                shared.log_event(
-                    conn.id,
-                    plugin.clone(),
-                    format!("frame error: {e}; closing"),
-                    true,
-                );
+                shared.log_frame_error(conn.id, plugin.clone(), &e);
                 return format!("frame error: {e}");
             }
             Some(Ok(bytes)) => {
@@ -927,6 +998,10 @@ mod tests {
             .await
     }
 
+    fn no_raw() -> mpsc::Receiver<RawWrite> {
+        mpsc::channel(1).1
+    }
+
     fn sink<W: AsyncWrite>(w: W) -> FramedWrite<W, FrameCodec> {
         FramedWrite::new(w, FrameCodec::default())
     }
@@ -945,7 +1020,7 @@ mod tests {
             inner: ours,
             writes: writes.clone(),
         };
-        write_loop(sink(counting), rx, CancellationToken::new()).await;
+        write_loop(sink(counting), rx, no_raw(), CancellationToken::new()).await;
         assert_eq!(
             read_all(theirs).await,
             sent,
@@ -961,7 +1036,12 @@ mod tests {
         // A 100-byte pipe: the writer blocks mid-batch while new frames keep arriving.
         let (ours, theirs) = tokio::io::duplex(100);
         let (tx, rx) = mpsc::channel(16);
-        let writer = tokio::spawn(write_loop(sink(ours), rx, CancellationToken::new()));
+        let writer = tokio::spawn(write_loop(
+            sink(ours),
+            rx,
+            no_raw(),
+            CancellationToken::new(),
+        ));
         let sent = frames(3000);
         let feeder = {
             let sent = sent.clone();
@@ -978,6 +1058,40 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn raw_bytes_follow_the_frames_queued_before_them_unframed() {
+        use tokio::io::AsyncReadExt;
+        let (ours, mut theirs) = tokio::io::duplex(1 << 16);
+        let (tx, rx) = mpsc::channel(WRITE_QUEUE);
+        let (raw_tx, raw_rx) = mpsc::channel(1);
+        let sent = frames(3);
+        for f in &sent {
+            tx.send(f.clone()).await.unwrap();
+        }
+        let close = CancellationToken::new();
+        let writer = tokio::spawn(write_loop(sink(ours), rx, raw_rx, close.clone()));
+        let (done, written) = oneshot::channel();
+        let half = Bytes::from_static(b"\0\0\0\x10{\"id\"");
+        raw_tx
+            .send(RawWrite {
+                bytes: half.clone(),
+                done,
+            })
+            .await
+            .unwrap();
+        assert!(written.await.unwrap(), "acknowledged once written");
+        close.cancel();
+        writer.await.unwrap();
+        let mut got = Vec::new();
+        theirs.read_to_end(&mut got).await.unwrap();
+        let mut expected: Vec<u8> = sent
+            .iter()
+            .flat_map(|f| crate::protocol::codec::frame(f))
+            .collect();
+        expected.extend_from_slice(&half);
+        assert_eq!(got, expected);
+    }
+
+    #[tokio::test]
     async fn closing_flushes_what_was_queued_then_shuts_down() {
         let (ours, theirs) = tokio::io::duplex(1 << 16);
         let (tx, rx) = mpsc::channel(WRITE_QUEUE);
@@ -988,7 +1102,7 @@ mod tests {
         let close = CancellationToken::new();
         close.cancel();
         // The sender is still alive: only the close ends the loop.
-        write_loop(sink(ours), rx, close).await;
+        write_loop(sink(ours), rx, no_raw(), close).await;
         assert_eq!(read_all(theirs).await, sent);
         drop(tx);
     }
@@ -999,7 +1113,7 @@ mod tests {
         let (tx, rx) = mpsc::channel(WRITE_QUEUE);
         tx.send(Bytes::from(vec![b'x'; 100_000])).await.unwrap();
         let close = CancellationToken::new();
-        let writer = tokio::spawn(write_loop(sink(ours), rx, close.clone()));
+        let writer = tokio::spawn(write_loop(sink(ours), rx, no_raw(), close.clone()));
         tokio::task::yield_now().await;
         close.cancel();
         // A hang guard, not a performance check: without the close this never ends.

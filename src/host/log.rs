@@ -324,6 +324,19 @@ impl MessageLog {
     }
 
     /// The entry with this `seq`, if it has not been evicted.
+    /// The entry (`seq`) and method of the request `id` the host sent on `conn`, newest first,
+    /// while the log keeps it.
+    pub fn find_request(&self, conn: ConnId, id: u64) -> Option<(u64, String)> {
+        self.entries().iter().rev().find_map(|e| match &e.kind {
+            EntryKind::Request { id: rid, method }
+                if e.conn == conn && e.dir == Direction::Out && rid.as_u64() == Some(id) =>
+            {
+                Some((e.seq, method.clone()))
+            }
+            _ => None,
+        })
+    }
+
     pub fn get(&self, seq: u64) -> Option<&LogEntry> {
         let first = self.entries.front()?.seq;
         self.entries

@@ -6,6 +6,7 @@ pub mod capability;
 pub mod changes;
 mod conn;
 pub mod context;
+pub mod health;
 pub mod listener;
 pub mod log;
 pub mod register;
@@ -15,6 +16,7 @@ pub mod upstream;
 pub use capability::CapabilityKind;
 pub use conn::Conn;
 pub use context::{RenderContext, UiEvent};
+pub use health::{Health, HealthLevel, HealthSnapshot};
 pub use listener::ListenError;
 pub use log::{ConnId, Direction, EntryKind, LogEntry, MessageLog, Party};
 pub use register::{Capability, PluginInfo, ToolDef, ToolParam};
@@ -23,6 +25,7 @@ pub use upstream::{UpstreamAddr, UpstreamConfig};
 
 use crate::protocol::jsonrpc::RawJson;
 use crate::protocol::{DEFAULT_MAX_FRAME_BYTES, RpcError, jsonrpc};
+use bytes::Bytes;
 use parking_lot::{Mutex, MutexGuard};
 use registry::Registry;
 use serde_json::Value;
@@ -155,7 +158,7 @@ impl<R> Outcome<R> {
             }
             Outcome::Disconnected { reason } => format!("disconnected before answering ({reason})"),
             Outcome::InvalidAnswer { reason } => format!("invalid answer: {reason}"),
-            Outcome::Cancelled => "cancelled".into(),
+            Outcome::Cancelled => "cancelled by user".into(),
         }
     }
 }
@@ -246,12 +249,20 @@ impl Ticket {
                 (outcome, None)
             }
         };
+        let latency = self.sent.elapsed();
+        health::record_in(
+            &mut self.shared.health.lock(),
+            &self.plugin_id,
+            &outcome,
+            latency,
+            Instant::now(),
+        );
         Reply {
             plugin_id: self.plugin_id,
             method: self.method,
             id: self.id,
             outcome,
-            latency: self.sent.elapsed(),
+            latency,
             request_seq: self.request_seq,
             response_seq,
         }
@@ -263,6 +274,8 @@ pub(crate) struct Shared {
     log: Mutex<MessageLog>,
     log_seq: watch::Sender<u64>,
     registry: Mutex<Registry>,
+    /// Per plugin id, across its connections.
+    health: Mutex<std::collections::HashMap<String, Health>>,
     events: mpsc::UnboundedSender<HostEvent>,
     next_conn: AtomicU64,
     stop: CancellationToken,
@@ -311,6 +324,27 @@ impl Shared {
         seq
     }
 
+    /// A frame error, with what came of the broken frame (its prefix and first bytes) as the
+    /// entry's raw bytes, for the inspector's frame view.
+    fn log_frame_error(
+        &self,
+        conn: ConnId,
+        plugin: Option<String>,
+        e: &crate::protocol::FrameError,
+    ) -> u64 {
+        let text = format!("frame error: {e}; closing");
+        tracing::info!(conn, plugin = plugin.as_deref().unwrap_or("-"), "{text}");
+        let mut entry = LogEntry::new(
+            Direction::Local,
+            conn,
+            plugin,
+            e.frame_bytes().unwrap_or_default(),
+            EntryKind::Event { text },
+        );
+        entry.problem = true;
+        self.log_frame(entry)
+    }
+
     fn log_event(&self, conn: ConnId, plugin: Option<String>, text: String, problem: bool) -> u64 {
         tracing::info!(conn, plugin = plugin.as_deref().unwrap_or("-"), "{text}");
         let mut entry = LogEntry::new(
@@ -322,6 +356,20 @@ impl Shared {
         );
         entry.problem = problem;
         self.log_frame(entry)
+    }
+}
+
+/// How a payload the host did not build itself is logged: as what it parses as.
+fn crafted_kind(payload: &[u8]) -> EntryKind {
+    match jsonrpc::parse(payload) {
+        Ok(incoming) => match incoming.message {
+            jsonrpc::Message::Request { id, method, .. } => EntryKind::Request { id, method },
+            jsonrpc::Message::Notification { method, .. } => EntryKind::Notification { method },
+            jsonrpc::Message::Response { id, .. } => EntryKind::Result { id },
+        },
+        Err(invalid) => EntryKind::Invalid {
+            reason: invalid.reason,
+        },
     }
 }
 
@@ -363,6 +411,7 @@ pub async fn start(
         config,
         log_seq: watch::channel(0).0,
         registry: Mutex::new(Registry::default()),
+        health: Mutex::default(),
         events: events_tx,
         next_conn: AtomicU64::new(1),
         stop: CancellationToken::new(),
@@ -440,6 +489,26 @@ impl HostHandle {
     /// Every registration seen, connected or not, oldest first.
     pub fn plugins(&self) -> Vec<PluginRecord> {
         self.0.registry.lock().records()
+    }
+
+    /// How the requests to `plugin_id` went (any of its connections), if it was sent any.
+    pub fn health(&self, plugin_id: &str) -> Option<HealthSnapshot> {
+        let now = Instant::now();
+        self.0.health.lock().get(plugin_id).map(|h| h.snapshot(now))
+    }
+
+    /// [`health`](Self::health) of every plugin sent a request, by id.
+    pub fn health_all(&self) -> Vec<(String, HealthSnapshot)> {
+        let now = Instant::now();
+        let mut all: Vec<_> = self
+            .0
+            .health
+            .lock()
+            .iter()
+            .map(|(id, h)| (id.clone(), h.snapshot(now)))
+            .collect();
+        all.sort_by(|a, b| a.0.cmp(&b.0));
+        all
     }
 
     /// The registration currently connected under `plugin_id`.
@@ -532,6 +601,88 @@ impl HostHandle {
         params: Value,
         timeout: Option<Duration>,
     ) -> Result<Ticket, RequestError> {
+        self.dispatch(plugin_id, method, timeout, None, |id| {
+            let frame = jsonrpc::request_bytes(id, method, &params);
+            let kind = EntryKind::Request {
+                id: crate::protocol::Id::Num(id as i64),
+                method: method.to_string(),
+            };
+            (frame, kind)
+        })
+        .await
+    }
+
+    /// Sends a payload the caller wrote (framed as usual, whatever it holds: for `chaos`,
+    /// bytes a well-behaved host never sends), waiting for an answer under the id the host
+    /// allocates and hands to `payload`. It is logged as what it parses as, with `note`.
+    pub async fn send_crafted(
+        &self,
+        plugin_id: &str,
+        note: &str,
+        timeout: Option<Duration>,
+        payload: impl FnOnce(u64) -> Bytes,
+    ) -> Result<Ticket, RequestError> {
+        self.dispatch(plugin_id, note, timeout, Some(note), |id| {
+            let frame = payload(id);
+            let kind = crafted_kind(&frame);
+            (frame, kind)
+        })
+        .await
+    }
+
+    /// Sends a payload the caller wrote without waiting for any answer (a notification, a
+    /// second request under an id already in flight); `false` when the plugin is gone.
+    pub async fn send_unanswered(&self, plugin_id: &str, note: &str, payload: Bytes) -> bool {
+        let Some(conn) = self.0.registry.lock().active_conn(plugin_id) else {
+            return false;
+        };
+        let entry = LogEntry::new(
+            Direction::Out,
+            conn.id,
+            Some(plugin_id.to_string()),
+            payload.clone(),
+            crafted_kind(&payload),
+        )
+        .with_note(note);
+        self.0.log_frame(entry);
+        conn.send(payload).await
+    }
+
+    /// Writes `bytes` to the plugin's connection as they are, without the length prefix
+    /// (for `chaos`: half a frame), after the frames already queued; `false` when the plugin
+    /// is gone or the write failed.
+    pub async fn write_raw(&self, plugin_id: &str, note: &str, bytes: Bytes) -> bool {
+        let Some(conn) = self.0.registry.lock().active_conn(plugin_id) else {
+            return false;
+        };
+        let text = format!("{note}: wrote {} raw bytes (no length prefix)", bytes.len());
+        self.0
+            .log_event(conn.id, Some(plugin_id.to_string()), text, false);
+        conn.write_raw(bytes).await
+    }
+
+    /// Stops reading the plugin's connection for `pause` (for `chaos`: a host that reads
+    /// slowly, so the plugin's answers pile up); `false` when the plugin is gone.
+    pub fn pause_reading(&self, plugin_id: &str, pause: Duration) -> bool {
+        let Some(conn) = self.0.registry.lock().active_conn(plugin_id) else {
+            return false;
+        };
+        let text = format!("reading paused for {:.1} s", pause.as_secs_f64());
+        self.0
+            .log_event(conn.id, Some(plugin_id.to_string()), text, false);
+        conn.pause_reading(pause);
+        true
+    }
+
+    /// Queues one frame built by `build` under a fresh id and tracks its answer.
+    async fn dispatch(
+        &self,
+        plugin_id: &str,
+        method: &str,
+        timeout: Option<Duration>,
+        note: Option<&str>,
+        build: impl FnOnce(u64) -> (Bytes, EntryKind),
+    ) -> Result<Ticket, RequestError> {
         // Only the connection: cloning the whole registration per request showed in profiles.
         let conn = self
             .0
@@ -541,17 +692,15 @@ impl HostHandle {
             .ok_or_else(|| RequestError::NoSuchPlugin(plugin_id.to_string()))?;
         let plugin_id = plugin_id.to_string();
         let id = conn.next_request_id();
-        let frame = jsonrpc::request_bytes(id, method, &params);
-        let entry = LogEntry::new(
+        let (frame, kind) = build(id);
+        let mut entry = LogEntry::new(
             Direction::Out,
             conn.id,
             Some(plugin_id.clone()),
             frame.clone(),
-            EntryKind::Request {
-                id: crate::protocol::Id::Num(id as i64),
-                method: method.to_string(),
-            },
+            kind,
         );
+        entry.notes.extend(note.map(String::from));
         let (tx, rx) = oneshot::channel();
         let request_seq = self.0.log_frame(entry);
         let sent = Instant::now();
@@ -623,7 +772,8 @@ impl HostHandle {
             .await)
     }
 
-    /// Stops waiting for a request; its ticket resolves to `Cancelled`, a late answer is logged.
+    /// Stops waiting for a request: the inspector notes "cancelled by user", its ticket
+    /// resolves to `Cancelled`, a late answer is logged.
     pub fn cancel(&self, conn: ConnId, id: u64) -> bool {
         let conn = self
             .0
@@ -632,13 +782,25 @@ impl HostHandle {
             .conns()
             .into_iter()
             .find(|c| c.id == conn);
-        match conn.and_then(|c| c.expire(id, "was cancelled")) {
+        let Some(conn) = conn else { return false };
+        match conn.expire(id, "was cancelled by user") {
             Some(p) => {
+                let method = self
+                    .request_of(conn.id, id)
+                    .map(|(_, m)| format!(" ({m})"))
+                    .unwrap_or_default();
+                let text = format!("request {id}{method} cancelled by user");
+                self.0.log_event(conn.id, conn.plugin_id(), text, false);
                 let _ = p.tx.send((Outcome::Cancelled, None));
                 true
             }
             None => false,
         }
+    }
+
+    /// The log entry (`seq`) and method of request `id` sent on `conn`, while the log keeps it.
+    pub fn request_of(&self, conn: ConnId, id: u64) -> Option<(u64, String)> {
+        self.0.log.lock().find_request(conn, id)
     }
 
     /// Requests still in flight, as (connection, id) pairs.

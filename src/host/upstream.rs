@@ -174,9 +174,11 @@ async fn connect(shared: &Shared, addr: &UpstreamAddr) -> std::io::Result<(Arc<L
     let (tx, rx) = mpsc::channel(WRITE_QUEUE);
     let close = CancellationToken::new();
     let writer = FramedWrite::new(write, FrameCodec::new(max));
+    // No unframed bytes toward the real host (chaos is for plugins): a closed channel.
+    let (_, raw) = mpsc::channel(1);
     shared
         .tracker
-        .spawn(conn::write_loop(writer, rx, close.clone()));
+        .spawn(conn::write_loop(writer, rx, raw, close.clone()));
     Ok((
         Arc::new(Link { tx, close }),
         FramedRead::new(read, FrameCodec::new(max)),

@@ -13,6 +13,7 @@ pub mod diag;
 pub mod interact;
 pub mod model;
 pub mod parse;
+pub mod web;
 
 pub use action::{Action, ContentType, KNOWN_ACTIONS, ToastKind};
 pub use diag::{Diagnostic, Severity};
@@ -24,3 +25,4 @@ pub use parse::{
     MAX_DEPTH, Parsed, WEB_UI_TEMPLATES, WEB_UI_UNSUPPORTED_ACTIONS, WEB_UI_UNSUPPORTED_TEMPLATES,
     parse_action, parse_ui,
 };
+pub use web::{web_lacks, web_missing};

@@ -37,6 +37,20 @@ pub struct Manifest {
     /// Whether `--watch` applies: false for a plugin with no directory of its own (the
     /// built-in demo, whose "directory" is the console's).
     pub watchable: bool,
+    /// How to build it (the manifest's `build` section), if it says.
+    pub build: Option<BuildSpec>,
+}
+
+/// The manifest's `build` section, with the runtime's defaults filled in. Paths are as written,
+/// relative to the plugin's directory (see [`crate::launcher::build`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BuildSpec {
+    /// `go build -o OUTPUT MAIN`.
+    Go { main: String, output: String },
+    /// `python3 -m venv .venv`, then `.venv/bin/pip install -r REQUIREMENTS` if it exists.
+    Python { requirements: String },
+    /// `npm install` if PACKAGE exists.
+    Nodejs { package: String },
 }
 
 impl Manifest {
@@ -79,9 +93,11 @@ impl std::error::Error for ManifestError {}
 
 /// Finds the manifests `arg` stands for: a manifest file, a directory holding one (`plugin.yml`,
 /// `plugin.yaml`, `plugin.json`, in that preference), or a directory of such directories (one
-/// level, in name order). Each manifest gives one result, so a bad one never hides the others.
+/// level, in name order), or the id of an installed plugin. Each manifest gives one result, so a
+/// bad one never hides the others.
 pub fn discover(arg: &Path) -> Vec<Result<Manifest, ManifestError>> {
-    let arg = absolute(arg);
+    // A bare id of an installed plugin (`tgo-console install`) stands for its directory.
+    let arg = super::install::installed_dir(arg).unwrap_or_else(|| absolute(arg));
     if arg.is_file() {
         return vec![load(&arg)];
     }
@@ -213,6 +229,7 @@ fn parse(path: &Path, value: &Value) -> Result<Manifest, ManifestError> {
         None => dir.clone(),
     };
 
+    let build = raw.build.as_ref().and_then(|b| build_spec(&b.0));
     let runtime = raw.runtime.map(|s| s.0).unwrap_or_default();
     let mut runtime_args = runtime.args.map(|a| a.0);
     let mut env = runtime.env.map(|m| m.0).unwrap_or_default();
@@ -243,7 +260,7 @@ fn parse(path: &Path, value: &Value) -> Result<Manifest, ManifestError> {
         };
         head.extend(runtime_args);
         (resolve_program(&cwd, &program), head)
-    } else if let Some(Section(build)) = raw.build {
+    } else if let Some(Section(build)) = raw.build.as_ref() {
         let (program, mut head) = language_command(path, &dir, &cwd, build)?;
         if program == "python3" || program.ends_with("/python3") {
             // Python buffers a pipe: without this a plugin's prints show up late or never.
@@ -275,6 +292,7 @@ fn parse(path: &Path, value: &Value) -> Result<Manifest, ManifestError> {
         auto_restart: runtime.auto_restart.is_none_or(|f| f.0),
         restart_delay: runtime.restart_delay.map_or(DEFAULT_RESTART_DELAY, |d| d.0),
         watchable: true,
+        build,
     })
 }
 
@@ -283,18 +301,18 @@ fn language_command(
     path: &Path,
     dir: &Path,
     cwd: &Path,
-    build: Build,
+    build: &Build,
 ) -> Result<(String, Vec<String>), ManifestError> {
     let err = |field: &str, problem: String| ManifestError::new(path, Some(field), problem);
-    let Some(language) = Scalar::text(build.language) else {
+    let Some(language) = build.language.clone() else {
         return Err(err(
             "build.language",
             "missing: give go, python or nodejs (or a top-level `command`)".into(),
         ));
     };
     // The entrypoint a section names (`None`: no section), else `default`; it must exist.
-    let entrypoint = |section: Option<Section<Entry>>, lang: &str, default: &str| {
-        let given = section.map(|s| Scalar::text(s.0.entrypoint));
+    let entrypoint = |section: &Option<Section<Entry>>, lang: &str, default: &str| {
+        let given = section.as_ref().map(|s| s.0.entrypoint.clone());
         let entry = given
             .clone()
             .flatten()
@@ -313,11 +331,7 @@ fn language_command(
     };
     match language.to_ascii_lowercase().as_str() {
         "go" | "golang" => {
-            let output = build
-                .go
-                .and_then(|go| Scalar::text(go.0.output))
-                .filter(|s| !s.is_empty())
-                .unwrap_or_else(|| "plugin".into());
+            let output = go_output(build);
             // Built separately: a missing binary shows when the start fails.
             Ok((
                 join_clean(cwd, Path::new(&output)).display().to_string(),
@@ -325,7 +339,7 @@ fn language_command(
             ))
         }
         "python" | "python3" | "py" => {
-            let entry = entrypoint(build.python, "python", "main.py")?;
+            let entry = entrypoint(&build.python, "python", "main.py")?;
             let venv = dir.join(".venv/bin/python3");
             let program = if venv.exists() {
                 venv.display().to_string()
@@ -335,7 +349,7 @@ fn language_command(
             Ok((program, vec![entry]))
         }
         "nodejs" | "node" | "javascript" | "js" => {
-            let entry = entrypoint(build.nodejs, "nodejs", "index.js")?;
+            let entry = entrypoint(&build.nodejs, "nodejs", "index.js")?;
             Ok(("node".into(), vec![entry]))
         }
         _ => Err(err(
@@ -344,6 +358,46 @@ fn language_command(
                 "unknown language {language:?} (expected go, python or nodejs, or give a top-level `command`)"
             ),
         )),
+    }
+}
+
+/// `build.go.output`, default `plugin`.
+fn go_output(build: &Build) -> String {
+    build
+        .go
+        .as_ref()
+        .and_then(|go| go.0.output.clone())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "plugin".into())
+}
+
+/// The build the section asks for, with the runtime's defaults (`None`: no known language).
+fn build_spec(build: &Build) -> Option<BuildSpec> {
+    let or = |v: Option<String>, default: &str| {
+        v.filter(|s| !s.trim().is_empty())
+            .unwrap_or_else(|| default.into())
+    };
+    match build.language.as_deref()?.to_ascii_lowercase().as_str() {
+        "go" | "golang" => Some(BuildSpec::Go {
+            main: or(
+                build.go.as_ref().and_then(|g| g.0.main.clone()),
+                "./cmd/plugin",
+            ),
+            output: go_output(build),
+        }),
+        "python" | "python3" | "py" => Some(BuildSpec::Python {
+            requirements: or(
+                build.python.as_ref().and_then(|p| p.0.requirements.clone()),
+                "requirements.txt",
+            ),
+        }),
+        "nodejs" | "node" | "javascript" | "js" => Some(BuildSpec::Nodejs {
+            package: or(
+                build.nodejs.as_ref().and_then(|n| n.0.package.clone()),
+                "package.json",
+            ),
+        }),
+        _ => None,
     }
 }
 
@@ -450,7 +504,8 @@ struct Runtime {
 
 #[derive(Deserialize)]
 struct Build {
-    language: Option<Scalar>,
+    #[serde(default, deserialize_with = "text")]
+    language: Option<String>,
     go: Option<Section<GoBuild>>,
     python: Option<Section<Entry>>,
     nodejs: Option<Section<Entry>>,
@@ -458,12 +513,26 @@ struct Build {
 
 #[derive(Deserialize)]
 struct GoBuild {
-    output: Option<Scalar>,
+    #[serde(default, deserialize_with = "text")]
+    main: Option<String>,
+    #[serde(default, deserialize_with = "text")]
+    output: Option<String>,
 }
 
+/// A `build.python` or `build.nodejs` section: the entrypoint, and the dependency file.
 #[derive(Deserialize)]
 struct Entry {
-    entrypoint: Option<Scalar>,
+    #[serde(default, deserialize_with = "text")]
+    entrypoint: Option<String>,
+    #[serde(default, deserialize_with = "text")]
+    requirements: Option<String>,
+    #[serde(default, deserialize_with = "text")]
+    package: Option<String>,
+}
+
+/// An optional [`Scalar`], as its text.
+fn text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(Option::<Scalar>::deserialize(d)?.map(|s| s.0))
 }
 
 /// A string; numbers and booleans are taken as written (`version: 1.0` is "1.0").

@@ -17,6 +17,8 @@
 //!   console (parent-death signal). Only killing both at once, or a process started for the
 //!   plugin by something outside this tree (a service manager, `ssh`), escapes.
 
+pub mod build;
+pub mod install;
 pub mod manifest;
 pub mod outbox;
 mod process;

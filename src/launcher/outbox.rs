@@ -173,6 +173,7 @@ impl Outbox {
             LauncherEvent::State { id, .. }
             | LauncherEvent::Changed { id, .. }
             | LauncherEvent::Removed { id }
+            | LauncherEvent::BuildFailed { id, .. }
             | LauncherEvent::Output { id, .. }
             | LauncherEvent::Dropped { id, .. } => *id,
         };

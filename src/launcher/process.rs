@@ -68,7 +68,7 @@ pub struct OutputBuffer {
 }
 
 impl OutputBuffer {
-    fn push(&mut self, line: OutputLine) {
+    pub(crate) fn push(&mut self, line: OutputLine) {
         self.bytes += line.text.len();
         self.lines.push_back(line);
         while self.lines.len() > MAX_LINES

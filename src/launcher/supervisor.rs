@@ -6,6 +6,7 @@
 //! commands and reads a shared table of views. Dropping every handle stops every plugin (its
 //! process group is SIGKILLed); [`Launcher::shutdown`] stops them gracefully.
 
+use super::build::{self, BuildError};
 use super::manifest::Manifest;
 use super::outbox::Outbox;
 use super::process::{ChildPlugin, OutputBuffer, OutputLine, SpawnOptions, become_subreaper};
@@ -79,6 +80,9 @@ impl fmt::Display for LaunchId {
 /// Where a launched plugin's process is.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ProcState {
+    /// Being built from its manifest's `build` section (a process of the previous build may
+    /// still run beside it).
+    Building,
     Starting,
     Running,
     /// Ended by itself with this exit code.
@@ -92,6 +96,9 @@ pub enum ProcState {
     /// Could not be started (program missing, not executable...). Not retried automatically: a
     /// manual start, or a file change under `--watch`, tries again.
     FailedToStart(String),
+    /// Its build failed (the errors are in its output). Not retried automatically: a build by
+    /// hand, or a file change under `--watch`, tries again.
+    BuildFailed(String),
     /// Ended by itself; starting again at `at`. `attempt` counts the restarts in a row without a
     /// healthy run between them (1 for the first).
     Restarting {
@@ -113,7 +120,10 @@ pub enum ProcState {
 impl ProcState {
     /// Whether a process is (or is about to be) there.
     pub fn is_live(&self) -> bool {
-        matches!(self, Self::Starting | Self::Running | Self::Stopping)
+        matches!(
+            self,
+            Self::Building | Self::Starting | Self::Running | Self::Stopping
+        )
     }
 }
 
@@ -121,11 +131,13 @@ impl fmt::Display for ProcState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let now = Instant::now();
         match self {
+            Self::Building => f.write_str("building"),
             Self::Starting => f.write_str("starting"),
             Self::Running => f.write_str("running"),
             Self::Exited { code } => write!(f, "exited ({code})"),
             Self::Killed { signal } => write!(f, "killed by signal {signal}"),
             Self::FailedToStart(why) => write!(f, "failed to start: {why}"),
+            Self::BuildFailed(why) => write!(f, "build failed: {why}"),
             Self::Restarting { at, attempt } => write!(
                 f,
                 "restarting in {:.1}s (attempt {attempt})",
@@ -167,6 +179,12 @@ pub enum LauncherEvent {
     Changed {
         id: LaunchId,
         path: PathBuf,
+    },
+    /// Its build failed; `kept`: the process of the previous build still runs.
+    BuildFailed {
+        id: LaunchId,
+        message: String,
+        kept: bool,
     },
     /// It was removed and its process is gone: the launcher forgot it.
     Removed {
@@ -231,6 +249,9 @@ pub enum LaunchOp {
     Stop,
     Restart,
     Remove,
+    /// Build it from its manifest, then start it again (a failed build leaves the running
+    /// process alone).
+    Build,
 }
 
 /// `asked`: whether the plugin was asked to exit (JSON-RPC `shutdown`), and so gets the grace
@@ -250,6 +271,7 @@ enum Cmd {
     Shutdown(Duration, oneshot::Sender<()>),
     /// From the watcher, debounced.
     Changed(PathBuf),
+    Build,
 }
 
 struct Inner {
@@ -322,6 +344,7 @@ impl Launcher {
             quick_crashes: 0,
             starts: 0,
             held_by_user: false,
+            force_build: false,
         };
         inner.commands.lock().insert(id, tx);
         inner.runtime.spawn(task.run());
@@ -350,6 +373,11 @@ impl Launcher {
         self.apply(id, LaunchOp::Restart, true);
     }
 
+    /// Builds it, then starts it again (see [`LaunchOp::Build`]).
+    pub fn build(&self, id: LaunchId) {
+        self.send(id, Cmd::Build);
+    }
+
     /// Stops it, then forgets it (it leaves the snapshot once stopped).
     pub fn remove(&self, id: LaunchId) {
         self.apply(id, LaunchOp::Remove, true);
@@ -360,6 +388,7 @@ impl Launcher {
     pub fn apply(&self, id: LaunchId, op: LaunchOp, asked: bool) {
         match op {
             LaunchOp::Start => self.send(id, Cmd::Start),
+            LaunchOp::Build => self.send(id, Cmd::Build),
             LaunchOp::Stop => self.send(id, Cmd::Stop { asked }),
             LaunchOp::Restart => self.send(id, Cmd::Restart { asked }),
             LaunchOp::Remove => {
@@ -487,6 +516,18 @@ struct PluginTask {
     starts: u32,
     /// Stopped (or shut down) by hand: neither crash restarts nor file changes start it.
     held_by_user: bool,
+    /// Build before the next start even if [`build::needed`] says no (asked by hand, or a
+    /// change to what the build reads).
+    force_build: bool,
+}
+
+/// How a build the task ran ended.
+enum Built {
+    Ok,
+    Failed(BuildError),
+    /// A command came that a build must not hold up (stop, remove, shutdown, restart; `None`:
+    /// the channel closed): the build was abandoned (its process group killed).
+    Interrupted(Option<Cmd>),
 }
 
 impl PluginTask {
@@ -551,7 +592,115 @@ impl PluginTask {
         ChildPlugin::spawn_with(&spec, opts)
     }
 
+    /// Where build lines go: the plugin's output, as its own lines do.
+    fn build_sink(&self) -> super::LineSink {
+        let (events, output, id) = (self.events.clone(), self.output.clone(), self.id);
+        Arc::new(move |line: &OutputLine| {
+            events.line(id, line.clone());
+            output.lock().push(line.clone());
+        })
+    }
+
+    /// A line of the console's own in the plugin's output.
+    fn say(&self, text: String) {
+        (self.build_sink())(&build::console_line(text));
+    }
+
+    /// Builds the plugin (state [`ProcState::Building`]), reloading the manifest after a
+    /// success (a new `.venv` changes the program). Commands that cannot wait abandon it.
+    async fn build(&mut self) -> Built {
+        self.force_build = false;
+        self.set_state(ProcState::Building);
+        let manifest = self.manifest.clone();
+        let run = build::run(&manifest, self.build_sink());
+        tokio::pin!(run);
+        loop {
+            tokio::select! {
+                result = &mut run => {
+                    return match result {
+                        Ok(()) => {
+                            self.reload_manifest();
+                            Built::Ok
+                        }
+                        Err(e) => Built::Failed(e),
+                    };
+                }
+                cmd = self.commands.recv() => match cmd {
+                    // Already building; a change during the build is in what it reads, or
+                    // calls for the next one.
+                    Some(Cmd::Start | Cmd::Build) => {}
+                    Some(Cmd::Changed(path)) => {
+                        self.watch_new_dirs(&path);
+                        self.force_build |= build::change_needs_build(&self.manifest, &path);
+                    }
+                    other => return Built::Interrupted(other),
+                },
+            }
+        }
+    }
+
+    /// Reads the manifest again after a build (keeping the old one if it no longer reads).
+    fn reload_manifest(&mut self) {
+        match super::manifest::load(&self.manifest.path) {
+            Ok(mut m) => {
+                m.watchable = self.manifest.watchable;
+                self.manifest = m;
+            }
+            Err(e) => tracing::warn!(plugin = %self.manifest.name, "manifest after the build: {e}"),
+        }
+    }
+
+    /// Says a build failed (in the output, and to the UI); `kept`: the previous process runs on.
+    fn build_failed(&self, e: &BuildError, kept: bool) {
+        let message = e.to_string();
+        let text = if kept {
+            format!("build failed, still running the previous build: {message}")
+        } else {
+            format!("build failed: {message}")
+        };
+        tracing::warn!(plugin = %self.manifest.name, "{text}");
+        self.say(text);
+        self.events.event(LauncherEvent::BuildFailed {
+            id: self.id,
+            message,
+            kept,
+        });
+    }
+
+    /// What a command that abandoned a build with no process running leads to.
+    fn after_interrupted(&mut self, cmd: Option<Cmd>) -> Next {
+        match cmd {
+            None | Some(Cmd::Remove { .. }) => {
+                self.set_state(ProcState::Stopped);
+                Next::Exit
+            }
+            Some(Cmd::Restart { .. }) => Next::Launch,
+            Some(Cmd::Shutdown(_, ack)) => {
+                self.held_by_user = true;
+                self.set_state(ProcState::Stopped);
+                let _ = ack.send(());
+                Next::Idle
+            }
+            Some(_) => {
+                self.held_by_user = true;
+                self.set_state(ProcState::Stopped);
+                Next::Idle
+            }
+        }
+    }
+
     async fn launch_and_supervise(&mut self) -> Next {
+        if self.manifest.build.is_some() && (self.force_build || build::needed(&self.manifest)) {
+            match self.build().await {
+                Built::Ok => {}
+                Built::Failed(e) => {
+                    self.build_failed(&e, false);
+                    self.set_state(ProcState::BuildFailed(e.headline()));
+                    return Next::Idle;
+                }
+                Built::Interrupted(cmd) => return self.after_interrupted(cmd),
+            }
+        }
         self.set_state(ProcState::Starting);
         let mut child = match self.spawn() {
             Ok(child) => child,
@@ -571,56 +720,92 @@ impl PluginTask {
             e.view.restarts = self.starts.saturating_sub(1);
         }
         self.set_state(ProcState::Running);
+        // A command that abandoned a rebuild, to handle as if it had just come.
+        let mut interrupted: Option<Option<Cmd>> = None;
         loop {
-            tokio::select! {
-                status = child.wait() => {
-                    child.kill_leftovers().await; // whatever it left in its group
-                    drop(child);
-                    let state = match status {
-                        Ok(s) => match (s.code(), std::os::unix::process::ExitStatusExt::signal(&s)) {
-                            (Some(code), _) => ProcState::Exited { code },
-                            (None, Some(signal)) => ProcState::Killed { signal },
-                            (None, None) => ProcState::Exited { code: -1 },
-                        },
-                        Err(e) => ProcState::FailedToStart(format!("lost the process: {e}")),
-                    };
-                    self.set_state(state);
-                    return self.after_exit(started.elapsed());
-                }
-                cmd = self.commands.recv() => match cmd {
-                    None => return Next::Exit, // dropping the child SIGKILLs its group
-                    Some(Cmd::Start) => {}
-                    Some(Cmd::Stop { asked }) => {
-                        self.stop_child(child, self.env.grace, asked).await;
-                        self.held_by_user = true;
-                        return Next::Idle;
-                    }
-                    Some(Cmd::Restart { asked }) => {
-                        self.stop_child(child, self.env.grace, asked).await;
-                        self.quick_crashes = 0;
-                        return Next::Launch;
-                    }
-                    Some(Cmd::Remove { asked }) => {
-                        self.stop_child(child, self.env.grace, asked).await;
-                        return Next::Exit;
-                    }
-                    Some(Cmd::Shutdown(grace, ack)) => {
-                        self.stop_child(child, grace, true).await;
-                        self.held_by_user = true;
-                        let _ = ack.send(());
-                        return Next::Idle;
-                    }
-                    Some(Cmd::Changed(path)) => {
-                        // Nobody asked it to shut down: no point waiting before SIGTERM.
-                        let next = self.changed(path);
-                        self.set_state(ProcState::Stopping);
-                        let how = child.terminate(self.env.grace).await;
-                        tracing::info!(plugin = %self.manifest.name, "stopped for a change: {how:?}");
+            let cmd = if let Some(cmd) = interrupted.take() {
+                cmd
+            } else {
+                tokio::select! {
+                    status = child.wait() => {
+                        child.kill_leftovers().await; // whatever it left in its group
                         drop(child);
-                        self.set_state(ProcState::Stopped);
-                        return next;
+                        let state = match status {
+                            Ok(s) => match (s.code(), std::os::unix::process::ExitStatusExt::signal(&s)) {
+                                (Some(code), _) => ProcState::Exited { code },
+                                (None, Some(signal)) => ProcState::Killed { signal },
+                                (None, None) => ProcState::Exited { code: -1 },
+                            },
+                            Err(e) => ProcState::FailedToStart(format!("lost the process: {e}")),
+                        };
+                        self.set_state(state);
+                        return self.after_exit(started.elapsed());
                     }
-                },
+                    cmd = self.commands.recv() => cmd,
+                }
+            };
+            match cmd {
+                None => return Next::Exit, // dropping the child SIGKILLs its group
+                Some(Cmd::Start) => {}
+                Some(Cmd::Stop { asked }) => {
+                    self.stop_child(child, self.env.grace, asked).await;
+                    self.held_by_user = true;
+                    return Next::Idle;
+                }
+                Some(Cmd::Restart { asked }) => {
+                    self.stop_child(child, self.env.grace, asked).await;
+                    self.quick_crashes = 0;
+                    return Next::Launch;
+                }
+                Some(Cmd::Remove { asked }) => {
+                    self.stop_child(child, self.env.grace, asked).await;
+                    return Next::Exit;
+                }
+                Some(Cmd::Shutdown(grace, ack)) => {
+                    self.stop_child(child, grace, true).await;
+                    self.held_by_user = true;
+                    let _ = ack.send(());
+                    return Next::Idle;
+                }
+                Some(Cmd::Build) => {
+                    match self.build().await {
+                        Built::Ok => {}
+                        Built::Failed(e) => {
+                            self.build_failed(&e, true);
+                            self.set_state(ProcState::Running);
+                            continue;
+                        }
+                        Built::Interrupted(cmd) => {
+                            self.set_state(ProcState::Running);
+                            interrupted = Some(cmd);
+                            continue;
+                        }
+                    }
+                    self.set_state(ProcState::Stopping);
+                    let how = child.terminate(self.env.grace).await;
+                    tracing::info!(plugin = %self.manifest.name, "stopped for a new build: {how:?}");
+                    drop(child);
+                    self.set_state(ProcState::Stopped);
+                    self.quick_crashes = 0;
+                    return Next::Launch;
+                }
+                Some(Cmd::Changed(path)) if build::change_needs_build(&self.manifest, &path) => {
+                    // Built while the old process runs: a failed build keeps it.
+                    self.watch_new_dirs(&path);
+                    self.events
+                        .event(LauncherEvent::Changed { id: self.id, path });
+                    interrupted = Some(Some(Cmd::Build));
+                }
+                Some(Cmd::Changed(path)) => {
+                    // Nobody asked it to shut down: no point waiting before SIGTERM.
+                    let next = self.changed(path);
+                    self.set_state(ProcState::Stopping);
+                    let how = child.terminate(self.env.grace).await;
+                    tracing::info!(plugin = %self.manifest.name, "stopped for a change: {how:?}");
+                    drop(child);
+                    self.set_state(ProcState::Stopped);
+                    return next;
+                }
             }
         }
     }
@@ -667,6 +852,7 @@ impl PluginTask {
     /// A (debounced) file change: say so; the plugin is to start again.
     fn changed(&mut self, path: PathBuf) -> Next {
         self.watch_new_dirs(&path);
+        self.force_build |= build::change_needs_build(&self.manifest, &path);
         self.events
             .event(LauncherEvent::Changed { id: self.id, path });
         self.quick_crashes = 0;
@@ -683,6 +869,12 @@ impl PluginTask {
                 Some(Cmd::Start | Cmd::Restart { .. }) => {
                     self.held_by_user = false;
                     self.quick_crashes = 0;
+                    return Next::Launch;
+                }
+                Some(Cmd::Build) => {
+                    self.held_by_user = false;
+                    self.quick_crashes = 0;
+                    self.force_build = true;
                     return Next::Launch;
                 }
                 Some(Cmd::Stop { .. }) => self.held_by_user = true,
@@ -714,6 +906,11 @@ impl PluginTask {
                     self.quick_crashes = 0;
                     Next::Launch
                 }
+                Some(Cmd::Build) => {
+                    self.quick_crashes = 0;
+                    self.force_build = true;
+                    Next::Launch
+                }
                 Some(Cmd::Stop { .. }) => {
                     self.held_by_user = true;
                     self.set_state(ProcState::Stopped);
@@ -737,13 +934,15 @@ impl PluginTask {
         let root = self.manifest.dir().to_path_buf();
         let (raw_tx, raw_rx) = mpsc::unbounded_channel::<PathBuf>();
         let filter_root = root.clone();
+        // What a build writes is no edit (else each build would call for the next).
+        let outputs = build::outputs(&self.manifest);
         let watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
             let Ok(event) = res else { return };
             if !counts_as_change(&event.kind) {
                 return;
             }
             for path in event.paths {
-                if !is_ignored(&filter_root, &path) {
+                if !is_ignored(&filter_root, &path) && !outputs.contains(&path) {
                     let _ = raw_tx.send(path);
                 }
             }

@@ -36,6 +36,67 @@ pub fn proc_stat(pid: u32) -> Option<ProcStat> {
     Some(ProcStat { state, ppid, pgrp })
 }
 
+/// A process's resident memory and CPU use, as the health line shows them.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+pub struct ProcUsage {
+    pub rss_bytes: u64,
+    /// Share of one core since the previous sample (`None` at the first).
+    pub cpu_percent: Option<f64>,
+}
+
+/// Samples [`ProcUsage`] from `/proc/<pid>/stat` and `statm`; CPU % needs two samples of a pid,
+/// so it keeps the last one of each.
+#[derive(Debug, Default)]
+pub struct UsageSampler {
+    last: HashMap<u32, (u64, Instant)>,
+}
+
+impl UsageSampler {
+    /// The usage of each of `pids` still there; pids not asked about are forgotten.
+    pub fn sample(&mut self, pids: &[u32], now: Instant) -> HashMap<u32, ProcUsage> {
+        // SAFETY: sysconf(3) only reads a constant of the system.
+        let (tick, page) = unsafe {
+            (
+                libc::sysconf(libc::_SC_CLK_TCK).max(1) as f64,
+                libc::sysconf(libc::_SC_PAGESIZE).max(1) as u64,
+            )
+        };
+        self.last.retain(|pid, _| pids.contains(pid));
+        let mut out = HashMap::new();
+        for &pid in pids {
+            let Some((cpu_ticks, rss_pages)) = cpu_and_rss(pid) else {
+                self.last.remove(&pid);
+                continue;
+            };
+            let cpu_percent = self.last.get(&pid).and_then(|&(ticks, at)| {
+                let secs = now.saturating_duration_since(at).as_secs_f64();
+                (secs > 0.0).then(|| cpu_ticks.saturating_sub(ticks) as f64 / tick / secs * 100.0)
+            });
+            self.last.insert(pid, (cpu_ticks, now));
+            out.insert(
+                pid,
+                ProcUsage {
+                    rss_bytes: rss_pages * page,
+                    cpu_percent,
+                },
+            );
+        }
+        out
+    }
+}
+
+/// utime + stime (clock ticks) from `/proc/<pid>/stat`, resident pages from `statm`.
+fn cpu_and_rss(pid: u32) -> Option<(u64, u64)> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // After "(comm)": state is field 3, utime 14, stime 15.
+    let fields: Vec<&str> = stat[stat.rfind(')')? + 1..].split_whitespace().collect();
+    let utime: u64 = fields.get(11)?.parse().ok()?;
+    let stime: u64 = fields.get(12)?.parse().ok()?;
+    let statm = std::fs::read_to_string(format!("/proc/{pid}/statm")).ok()?;
+    let rss: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    Some((utime + stime, rss))
+}
+
 fn is_opener(pid: u32) -> bool {
     let Ok(env) = std::fs::read(format!("/proc/{pid}/environ")) else {
         return false;
@@ -116,5 +177,23 @@ pub fn kill_descendants(root: u32, within: Duration) -> usize {
             killed.insert(pid);
         }
         std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usage_of_this_process_has_memory_and_then_cpu() {
+        let me = std::process::id();
+        let mut sampler = UsageSampler::default();
+        let t0 = Instant::now();
+        let first = sampler.sample(&[me, u32::MAX], t0);
+        assert_eq!(first.len(), 1, "a pid that is not there is left out");
+        assert!(first[&me].rss_bytes > 0);
+        assert_eq!(first[&me].cpu_percent, None, "one sample gives no rate");
+        let second = sampler.sample(&[me], t0 + Duration::from_secs(1));
+        assert!(second[&me].cpu_percent.is_some_and(|c| c >= 0.0));
     }
 }

@@ -10,15 +10,28 @@ use tokio_util::codec::{Decoder, Encoder, LengthDelimitedCodec};
 /// Default largest frame accepted (16 MiB).
 pub const DEFAULT_MAX_FRAME_BYTES: usize = 16 * 1024 * 1024;
 
-/// Why a byte stream stopped being a sequence of frames.
+/// Bytes of a broken frame's payload kept for the inspector's frame view.
+pub const KEPT_BROKEN_BYTES: usize = 4096;
+
+/// Why a byte stream stopped being a sequence of frames. A broken frame keeps its first
+/// bytes (`head`, at most [`KEPT_BROKEN_BYTES`] of payload) so it can be looked at.
 #[derive(Debug, thiserror::Error)]
 pub enum FrameError {
     #[error("frame announces {announced} bytes, over the {max}-byte limit (--max-frame-bytes)")]
-    TooLarge { announced: u64, max: usize },
+    TooLarge {
+        announced: u64,
+        max: usize,
+        head: Bytes,
+    },
     #[error(
         "connection closed in the middle of a frame ({buffered} payload bytes of an unfinished frame)"
     )]
-    Truncated { buffered: usize },
+    Truncated {
+        buffered: usize,
+        /// The length its prefix announced (`None`: the prefix itself was cut).
+        announced: Option<u64>,
+        head: Bytes,
+    },
     #[error("read/write failed: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -31,6 +44,34 @@ pub struct FrameCodec {
     /// The inner codec has consumed a header and is waiting for that frame's payload, so the
     /// buffer now starts with payload bytes, not a length.
     in_payload: bool,
+    /// The length the frame being read announced.
+    announced: u64,
+}
+
+impl FrameError {
+    /// The length prefix and kept payload bytes of the broken frame, as they came.
+    pub fn frame_bytes(&self) -> Option<Bytes> {
+        let (announced, head) = match self {
+            FrameError::TooLarge {
+                announced, head, ..
+            } => (Some(*announced), head),
+            FrameError::Truncated {
+                announced, head, ..
+            } => (*announced, head),
+            FrameError::Io(_) => return None,
+        };
+        let mut out = BytesMut::with_capacity(head.len() + 4);
+        if let Some(n) = announced {
+            out.extend_from_slice(&u32::try_from(n).unwrap_or(u32::MAX).to_be_bytes());
+        }
+        out.extend_from_slice(head);
+        Some(out.freeze())
+    }
+}
+
+/// The first bytes of `b`, copied (the buffer itself is about to be dropped).
+fn kept(b: &[u8]) -> Bytes {
+    Bytes::copy_from_slice(&b[..b.len().min(KEPT_BROKEN_BYTES)])
 }
 
 impl FrameCodec {
@@ -44,6 +85,7 @@ impl FrameCodec {
             inner,
             max: max_frame_bytes,
             in_payload: false,
+            announced: 0,
         }
     }
 
@@ -70,8 +112,10 @@ impl Decoder for FrameCodec {
                 return Err(FrameError::TooLarge {
                     announced,
                     max: self.max,
+                    head: kept(&src[4..]),
                 });
             }
+            self.announced = announced;
         }
         match self.inner.decode(src)? {
             Some(frame) => {
@@ -93,8 +137,18 @@ impl Decoder for FrameCodec {
             None if src.is_empty() && !self.in_payload => Ok(None),
             None => {
                 let buffered = src.remaining();
+                // Before its header was read, the buffer starts with a (short) length.
+                let (announced, head) = if self.in_payload {
+                    (Some(self.announced), kept(src))
+                } else {
+                    (None, kept(src))
+                };
                 src.clear();
-                Err(FrameError::Truncated { buffered })
+                Err(FrameError::Truncated {
+                    buffered,
+                    announced,
+                    head,
+                })
             }
         }
     }
@@ -108,6 +162,7 @@ impl Encoder<Bytes> for FrameCodec {
             return Err(FrameError::TooLarge {
                 announced: item.len() as u64,
                 max: self.max,
+                head: Bytes::new(),
             });
         }
         self.inner.encode(item, dst)?;
@@ -160,11 +215,16 @@ mod tests {
     #[test]
     fn oversized_length_is_rejected_before_buffering() {
         let mut codec = FrameCodec::new(1024);
-        let mut buf = BytesMut::from(&[0xff, 0xff, 0xff, 0xff][..]);
+        let mut buf = BytesMut::from(&[0xff, 0xff, 0xff, 0xff, b'{'][..]);
         match codec.decode(&mut buf) {
-            Err(FrameError::TooLarge { announced, max }) => {
+            Err(e @ FrameError::TooLarge { announced, max, .. }) => {
                 assert_eq!(announced, 0xffff_ffff);
                 assert_eq!(max, 1024);
+                // What came is kept for the frame view: the prefix and the payload's start.
+                assert_eq!(
+                    e.frame_bytes().unwrap(),
+                    &[0xff, 0xff, 0xff, 0xff, b'{'][..]
+                );
             }
             other => panic!("expected TooLarge, got {other:?}"),
         }
@@ -178,10 +238,16 @@ mod tests {
     fn half_a_frame_at_eof_is_truncated() {
         let mut codec = FrameCodec::default();
         let mut buf = BytesMut::from(&frame(b"{\"id\":1}")[..6]);
-        assert!(matches!(
-            codec.decode_eof(&mut buf),
-            Err(FrameError::Truncated { buffered: 2 })
-        ));
+        match codec.decode_eof(&mut buf) {
+            Err(
+                e @ FrameError::Truncated {
+                    buffered: 2,
+                    announced: Some(8),
+                    ..
+                },
+            ) => assert_eq!(e.frame_bytes().unwrap(), &[0, 0, 0, 8, b'{', b'"'][..]),
+            other => panic!("expected Truncated, got {other:?}"),
+        }
     }
 
     #[test]
@@ -193,14 +259,14 @@ mod tests {
         assert!(codec.decode(&mut buf).unwrap().is_none());
         assert!(matches!(
             codec.decode_eof(&mut buf),
-            Err(FrameError::Truncated { buffered: 0 })
+            Err(FrameError::Truncated { buffered: 0, .. })
         ));
         // The same when the header only arrives with the EOF.
         let mut codec = FrameCodec::default();
         let mut buf = BytesMut::from(&whole[..4]);
         assert!(matches!(
             codec.decode_eof(&mut buf),
-            Err(FrameError::Truncated { buffered: 0 })
+            Err(FrameError::Truncated { buffered: 0, .. })
         ));
     }
 

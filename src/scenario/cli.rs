@@ -48,6 +48,8 @@ pub struct TestArgs {
     /// every word after it is part of it).
     #[arg(long, value_name = "CMD", num_args = 1.., allow_hyphen_values = true, requires = "from_recording")]
     pub command: Vec<String>,
+    #[command(flatten)]
+    pub host: HostArgs,
 }
 
 /// Prints to stdout; a reader that went away (`| head`) is not an error worth a panic.

@@ -23,6 +23,19 @@ pub struct Scenario {
     pub plugin: PluginSpec,
     pub context: ContextSpec,
     pub steps: Vec<StepSpec>,
+    /// How its answers are drawn (`renderer: web`, `width: 56`).
+    pub drawing: crate::drawn::Drawing,
+}
+
+/// `renderer:` how a scenario's answers are drawn for `{text}` and snapshots.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Renderer {
+    /// As the console draws them (every template).
+    #[default]
+    Console,
+    /// As the TGO web UI draws them (the templates it lacks as "Unknown template").
+    Web,
 }
 
 impl Scenario {
@@ -377,6 +390,7 @@ pub fn parse(text: &str, file: &Path) -> Result<Scenario, ScenarioError> {
         plugin: raw.plugin,
         context: raw.context.unwrap_or_default(),
         steps: raw.steps,
+        drawing: raw.drawing,
     })
 }
 
@@ -388,6 +402,8 @@ pub fn parse(text: &str, file: &Path) -> Result<Scenario, ScenarioError> {
 enum Fault {
     #[error("a scenario needs at least one step")]
     NoSteps,
+    #[error("width {0} is too narrow to draw a UI: 20 columns or more")]
+    TooNarrow(u16),
     #[error("snapshot \"{name}\" is used by steps {first} and {second}: each needs its own name")]
     SnapshotReused {
         name: String,
@@ -471,11 +487,15 @@ fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
     Value::deserialize(d).map(Some)
 }
 
+/// Narrowest `width:` a scenario may draw at.
+const MIN_WIDTH: u16 = 20;
+
 struct ScenarioRaw {
     name: String,
     plugin: PluginSpec,
     context: Option<ContextSpec>,
     steps: Vec<StepSpec>,
+    drawing: crate::drawn::Drawing,
 }
 
 #[derive(Deserialize)]
@@ -485,6 +505,10 @@ struct ScenarioFields {
     plugin: PluginSpec,
     #[serde(default)]
     context: Option<ContextSpec>,
+    #[serde(default)]
+    renderer: Renderer,
+    #[serde(default)]
+    width: Option<u16>,
     steps: Vec<StepSpec>,
 }
 
@@ -493,6 +517,9 @@ impl<'de> Deserialize<'de> for ScenarioRaw {
         checked_map(d, |f: ScenarioFields| {
             if f.steps.is_empty() {
                 return Err(Fault::NoSteps);
+            }
+            if let Some(w) = f.width.filter(|&w| w < MIN_WIDTH) {
+                return Err(Fault::TooNarrow(w));
             }
             let mut seen: HashMap<&str, usize> = HashMap::new();
             for (i, step) in f.steps.iter().enumerate() {
@@ -513,6 +540,10 @@ impl<'de> Deserialize<'de> for ScenarioRaw {
                 plugin: f.plugin,
                 context: f.context,
                 steps: f.steps,
+                drawing: crate::drawn::Drawing {
+                    width: f.width.unwrap_or(crate::drawn::Drawing::default().width),
+                    web: f.renderer == Renderer::Web,
+                },
             })
         })
     }
@@ -928,6 +959,35 @@ steps:
             }
         ));
         assert!(matches!(&last[1], Expect::ErrorCode(-32601)));
+    }
+
+    #[test]
+    fn a_scenario_pins_the_web_renderer_and_a_width() {
+        let s = parse(
+            &format!("{HEAD}renderer: web\nwidth: 56\nsteps:\n  - render: a\n"),
+            Path::new("x.scenario.yml"),
+        )
+        .unwrap();
+        assert_eq!(
+            s.drawing,
+            crate::drawn::Drawing {
+                width: 56,
+                web: true
+            }
+        );
+        let plain = parse(
+            &format!("{HEAD}steps:\n  - render: a\n"),
+            Path::new("x.scenario.yml"),
+        );
+        assert_eq!(plain.unwrap().drawing, crate::drawn::Drawing::default());
+        assert_eq!(
+            err(&format!("{HEAD}width: 8\nsteps:\n  - render: a\n")),
+            "x.scenario.yml:1:1: width 8 is too narrow to draw a UI: 20 columns or more"
+        );
+        assert!(
+            err(&format!("{HEAD}renderer: html\nsteps:\n  - render: a\n"))
+                .contains("unknown variant `html`, expected `console` or `web`")
+        );
     }
 
     #[test]

@@ -45,7 +45,7 @@ fn tool_diagnostics(v: &Value) -> Vec<Diagnostic> {
     }]
 }
 
-fn read(kind: &AnswerKind, outcome: &Outcome) -> Option<Answer> {
+fn read(kind: &AnswerKind, outcome: &Outcome, drawing: drawn::Drawing) -> Option<Answer> {
     let (value, is_error) = match outcome {
         Outcome::Result { value } => (value.clone(), false),
         Outcome::PluginError(e) => (serde_json::to_value(e).unwrap_or_default(), true),
@@ -66,12 +66,12 @@ fn read(kind: &AnswerKind, outcome: &Outcome) -> Option<Answer> {
     let (diagnostics, outline, drawn) = match kind {
         AnswerKind::Ui { .. } => {
             let p = jsonui::parse_ui(&value);
-            let drawn = drawn::ui_text(&p.value, snapshot::SNAPSHOT_WIDTH);
+            let drawn = drawn::ui_text_as(&p.value, drawing);
             (p.diagnostics, ui_outline(&p.value), Some(drawn))
         }
         AnswerKind::Action { .. } => {
             let p = jsonui::parse_action(&value);
-            let drawn = drawn::action_text(&p.value, snapshot::SNAPSHOT_WIDTH);
+            let drawn = drawn::action_text_as(&p.value, drawing);
             (p.diagnostics, action_outline(&p.value), Some(drawn))
         }
         AnswerKind::Tool => (
@@ -270,7 +270,7 @@ pub fn judge(
     snapshots: &Snapshots,
 ) {
     step.latency_ms = Some(latency_ms);
-    let Some(answer) = read(&prepared.answer, outcome) else {
+    let Some(answer) = read(&prepared.answer, outcome, snapshots.drawing) else {
         step.status = Status::Fail;
         step.message = Some(outcome.summary());
         step.expectations = expect
@@ -354,7 +354,7 @@ pub fn judge(
                 } else {
                     answer.value.clone()
                 };
-                let text = snapshot::content(&json, answer.drawn.as_deref());
+                let text = snapshot::content_as(&json, answer.drawn.as_deref(), snapshots.drawing);
                 let outcome = snapshots.check(snap, &text);
                 let mut r = match &outcome {
                     SnapshotOutcome::Matched => ExpectReport::pass(name),

@@ -198,6 +198,33 @@ pub fn register_failure(register: &crate::check::Step) -> String {
     }
 }
 
+/// Builds the scenario's plugin first when its manifest says how and it needs it (as `check`
+/// does); a failure comes with the build's last lines.
+async fn build_if_needed(
+    s: &Scenario,
+) -> Result<(), (crate::launcher::build::BuildError, Vec<String>)> {
+    use crate::launcher::build;
+    let PluginLaunch::Manifest(m) = &s.plugin.launch else {
+        return Ok(());
+    };
+    let Ok([Ok(m)]) = <[_; 1]>::try_from(manifest::discover(&s.dir().join(m))) else {
+        return Ok(()); // launch_spec says what is wrong
+    };
+    if !build::needed(&m) {
+        return Ok(());
+    }
+    let lines = std::sync::Arc::new(parking_lot::Mutex::new(Vec::new()));
+    let kept = lines.clone();
+    let sink: crate::launcher::LineSink = std::sync::Arc::new(move |l| {
+        kept.lock().push(l.text.clone());
+    });
+    build::run(&m, sink).await.map_err(|e| {
+        let all = std::mem::take(&mut *lines.lock());
+        let tail = all[all.len().saturating_sub(OUTPUT_TAIL)..].to_vec();
+        (e, tail)
+    })
+}
+
 /// Runs one scenario: a fresh host, its plugin, its steps; then stops both.
 pub async fn run(scenario: &Scenario, opts: &RunOptions) -> ScenarioReport {
     let started = Instant::now();
@@ -207,6 +234,11 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> ScenarioReport {
         r.finish();
         r
     };
+    if let Err((e, lines)) = build_if_needed(scenario).await {
+        report.error = Some(format!("plugin: build failed: {e}"));
+        report.plugin_output = lines;
+        return done(report);
+    }
     let spec = match launch_spec(scenario) {
         Ok(s) => s,
         Err(e) => {
@@ -230,7 +262,8 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> ScenarioReport {
     report.plugin = Some(PluginSummary::new(&plugin_id, &info));
     let host = launched.host.clone();
     let mut player = Player::new(&scenario.context, info.capabilities.clone());
-    let snapshots = Snapshots::new(scenario.dir(), &scenario.stem(), opts.update);
+    let snapshots =
+        Snapshots::new(scenario.dir(), &scenario.stem(), opts.update).drawn_as(scenario.drawing);
     let mut gone_at: Option<usize> = None;
     for (i, spec) in scenario.steps.iter().enumerate() {
         let mut step = StepReport::new(i + 1, spec.action.label());

@@ -14,13 +14,23 @@ const HEADER: &str = "# tgo-console snapshot: accept a change with `tgo-console 
 
 /// The snapshot text of an answer.
 pub fn content(answer: &Value, drawn: Option<&str>) -> String {
+    content_as(answer, drawn, crate::drawn::Drawing::default())
+}
+
+/// [`content`] drawn as `drawing` says (the header names the width and the web UI).
+pub fn content_as(answer: &Value, drawn: Option<&str>, drawing: crate::drawn::Drawing) -> String {
     let json = serde_json::to_string_pretty(&canonical(answer)).unwrap_or_default();
     let mut out = String::from(HEADER);
     out.push_str("## answer\n");
     out.push_str(&crate::text::escape_json_controls(&json));
     out.push('\n');
     if let Some(drawn) = drawn {
-        out.push_str(&format!("## drawn at {SNAPSHOT_WIDTH} columns\n"));
+        let web = if drawing.web {
+            " as the TGO web UI"
+        } else {
+            ""
+        };
+        out.push_str(&format!("## drawn at {} columns{web}\n", drawing.width));
         out.push_str(drawn);
         out.push('\n');
     }
@@ -79,6 +89,8 @@ pub struct Snapshots {
     dir: PathBuf,
     stem: String,
     update: bool,
+    /// How answers are drawn in them (the scenario's `renderer` and `width`).
+    pub drawing: crate::drawn::Drawing,
 }
 
 impl Snapshots {
@@ -89,7 +101,14 @@ impl Snapshots {
             dir: scenario_dir.join("__snapshots__"),
             stem: stem.to_string(),
             update,
+            drawing: crate::drawn::Drawing::default(),
         }
+    }
+
+    /// The same snapshots drawn as `drawing` says.
+    pub fn drawn_as(mut self, drawing: crate::drawn::Drawing) -> Self {
+        self.drawing = drawing;
+        self
     }
 
     /// The kept file of snapshot `name`.

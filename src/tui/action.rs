@@ -128,6 +128,10 @@ pub enum Action {
     SaveStory,
     /// Proxy mode: the real host's last render of the shown capability, or back to ours.
     HostView,
+    /// The render pane as the TGO web UI would draw it (on / off).
+    WebPreview,
+    /// The next render width from the config's `render_widths`.
+    RenderWidth,
     // Moving, in whatever has the keyboard.
     MoveDown,
     MoveUp,
@@ -142,6 +146,10 @@ pub enum Action {
     StartStop,
     Restart,
     Remove,
+    /// Build the launched plugin from its manifest's `build` section, then start it again.
+    Build,
+    /// The chaos faults against the selected plugin, verdicts in a modal.
+    Chaos,
     // Render pane.
     Press,
     Toggle,
@@ -161,6 +169,16 @@ pub enum Action {
     OpenExternally,
     DetailDown,
     DetailUp,
+    /// The selected render or event answer drawn as it was then.
+    TimeTravel,
+    /// Marks the selected answer to compare with `diff`.
+    Mark,
+    /// Two renders compared: JSON paths and drawings side by side.
+    Diff,
+    /// The selected frame's bytes in hex, its length prefix annotated.
+    FrameView,
+    /// Back from time travel to the live render.
+    Live,
     // Overlays and text.
     Confirm,
     Cancel,
@@ -208,7 +226,7 @@ impl Action {
             (FocusInspector, _) => "focus the inspector",
             (FocusOutput, _) => "focus the plugin output (in the inspector's place)",
             (AddPlugin, _) => {
-                "launch a plugin from its manifest (plugin.yml, plugin.json, a directory)"
+                "launch a plugin from its manifest (plugin.yml, plugin.json, a directory, an installed id)"
             }
             (Zoom, _) => "zoom the focused pane",
             (ToggleDiagnostics, _) => "show / hide validation diagnostics",
@@ -227,6 +245,16 @@ impl Action {
             (HostView, _) => {
                 "proxy: the real host's last render of this capability / back to yours"
             }
+            (WebPreview, _) => "render as the TGO web UI draws it (unknown templates, no batch)",
+            (RenderWidth, _) => "next render width (render_widths in the config; full width)",
+            (TimeTravel, _) => "draw this render / event answer as it was then (Esc: live)",
+            (Mark, _) => "mark this render answer to compare (then = on another)",
+            (Diff, Scope::Inspector) => {
+                "diff: the marked render against this one (unmarked: the one before it)"
+            }
+            (Diff, _) => "diff: this render against the one before it",
+            (FrameView, _) => "the frame's bytes in hex, length prefix annotated (again: JSON)",
+            (Live, _) => "back to the live render (from time travel)",
             (MoveDown, Scope::Plugins) | (MoveUp, Scope::Plugins) => "move",
             (MoveDown, Scope::Render)
             | (MoveUp, Scope::Render)
@@ -247,7 +275,13 @@ impl Action {
             (Open, _) => "render (chat_toolbar: open in a modal; a launched plugin: its output)",
             (StartStop, _) => "start / stop the launched plugin (shutdown, SIGTERM, SIGKILL)",
             (Restart, _) => "restart the launched plugin",
+            (Build, _) => {
+                "build the launched plugin (manifest's build section), then restart it; a failed build keeps it running"
+            }
             (Remove, _) => "remove the plugin from the list (a launched one is stopped)",
+            (Chaos, _) => {
+                "chaos: bad JSON, bursts, a host that stops reading… then a healthy render each"
+            }
             (Press, _) => "press · select · edit field",
             (Toggle, _) => "toggle checkbox / switch, press",
             (FocusDiagnostics, _) => "read the diagnostics list",
@@ -312,10 +346,14 @@ impl Action {
             CopyMessage => "copy",
             Resend => "resend",
             StartStop => "start/stop",
+            Build => "build",
             Close => "close",
             Send => "send",
             SaveStory => "save story",
             HostView => "host's render",
+            TimeTravel => "as of then",
+            Diff => "diff",
+            Live => "live",
             SaveRequest => "save",
             Complete => "complete",
             ApplyContext => "context",
@@ -324,6 +362,7 @@ impl Action {
             Yes => "yes",
             No => "no",
             CancelRequest => "stop waiting",
+            Retry => "retry",
             NextField => "field",
             _ => "",
         }

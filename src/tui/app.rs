@@ -3,13 +3,14 @@
 //! changed. No timer runs unless something on screen moves, so an idle console sleeps.
 
 use super::context_edit::RecentVisitor;
+use super::msg::ChaosNews;
 use super::msg::{CommandOutput, Effect, External, Msg};
 use super::state::State;
 use super::story::Saved;
 use super::update::update;
 use super::view;
 use crate::host::{HostEvent, HostHandle};
-use crate::launcher::{LaunchedView, Launcher, LauncherEvent, ProcState, StreamKind};
+use crate::launcher::{LaunchId, LaunchedView, Launcher, LauncherEvent, ProcState, StreamKind};
 use crossterm::event::Event;
 use futures::{FutureExt, Stream, StreamExt};
 use ratatui::Terminal;
@@ -153,34 +154,50 @@ impl Platform for Desktop {
             failed("only http, https and mailto URLs are opened".into());
             return;
         }
-        let opener = if cfg!(target_os = "macos") {
-            "open"
-        } else {
-            "xdg-open"
-        };
-        let mut cmd = std::process::Command::new(opener);
-        // Marked: the browser it may start is the user's, not a plugin's leftover.
-        cmd.arg(url)
-            .env(crate::launcher::tree::OPENER_ENV, "1")
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null());
-        // Its own session: a text-mode browser it may pick cannot take over our terminal.
-        // SAFETY: setsid is async-signal-safe and touches nothing of the parent.
-        unsafe {
-            use std::os::unix::process::CommandExt;
-            cmd.pre_exec(|| {
-                libc::setsid();
-                Ok(())
-            });
+        // The `open` crate knows the desktop's openers (xdg-open, gio, …, `open` on macOS); we
+        // run them ourselves, to mark and detach them. Off the UI thread: finding them reads
+        // files, and an opener's verdict comes when it exits.
+        let url = url.to_string();
+        std::thread::spawn(move || run_openers(open::commands(url), failed));
+    }
+}
+
+/// Runs the first of `openers` that is installed, [`detached`]; `failed` hears why none opened.
+/// One that ran and failed is not followed by the next: it may have opened the page already.
+fn run_openers(openers: Vec<std::process::Command>, failed: Failed) {
+    let mut missing = None;
+    for cmd in openers {
+        let mut cmd = detached(cmd);
+        let name = cmd.get_program().to_string_lossy().into_owned();
+        match cmd.status() {
+            Ok(status) if status.success() => return,
+            Ok(status) => return failed(format!("{name} failed ({status})")),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                missing.get_or_insert_with(|| format!("cannot run {name}: {e}"));
+            }
+            Err(e) => return failed(format!("cannot run {name}: {e}")),
         }
-        // The opener's verdict comes when it exits: wait for it off the UI thread.
-        std::thread::spawn(move || match cmd.status() {
-            Ok(status) if status.success() => {}
-            Ok(status) => failed(format!("{opener} failed ({status})")),
-            Err(e) => failed(format!("cannot run {opener}: {e}")),
+    }
+    failed(missing.unwrap_or_else(|| "no program to open URLs with".into()));
+}
+
+/// An opener marked as the user's (the browser it may start is not a plugin's leftover),
+/// with no stdio, in its own session: a text-mode browser it may pick cannot take over our
+/// terminal.
+fn detached(mut cmd: std::process::Command) -> std::process::Command {
+    cmd.env(crate::launcher::tree::OPENER_ENV, "1")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    // SAFETY: setsid is async-signal-safe and touches nothing of the parent.
+    unsafe {
+        use std::os::unix::process::CommandExt;
+        cmd.pre_exec(|| {
+            libc::setsid();
+            Ok(())
         });
     }
+    cmd
 }
 
 /// What else the loop listens to besides the terminal and the host.
@@ -194,6 +211,8 @@ pub struct Sources {
     pub visitors_file: Option<std::path::PathBuf>,
     /// Where the request history is kept across runs (none: not kept).
     pub history_file: Option<std::path::PathBuf>,
+    /// Where the web preview and render width are kept across runs (none: not kept).
+    pub view_file: Option<std::path::PathBuf>,
     /// Writes it (started by the loop from `history_file`).
     pub history: Option<super::history::Writer>,
 }
@@ -239,6 +258,7 @@ fn log_launcher(host: &HostHandle, state: &State, batch: &[LauncherEvent]) {
         | LauncherEvent::Dropped { id, .. }
         | LauncherEvent::State { id, .. }
         | LauncherEvent::Changed { id, .. }
+        | LauncherEvent::BuildFailed { id, .. }
         | LauncherEvent::Removed { id }) = ev;
         let Some(l) = state.launch(*id) else { continue };
         let plugin = l.plugin_id.as_deref().unwrap_or(&l.name);
@@ -258,7 +278,9 @@ fn log_launcher(host: &HostHandle, state: &State, batch: &[LauncherEvent]) {
             LauncherEvent::State { state: st, pid, .. } => {
                 let text = match (st, pid) {
                     (ProcState::Running, Some(pid)) => format!("process started (pid {pid})"),
-                    (ProcState::Starting | ProcState::Stopping, _) => continue,
+                    (ProcState::Starting | ProcState::Stopping | ProcState::Building, _) => {
+                        continue;
+                    }
                     (st, _) => format!("process {st}"),
                 };
                 let crashed = matches!(st, ProcState::Exited { code } if *code != 0)
@@ -266,6 +288,7 @@ fn log_launcher(host: &HostHandle, state: &State, batch: &[LauncherEvent]) {
                         st,
                         ProcState::Killed { .. }
                             | ProcState::FailedToStart(_)
+                            | ProcState::BuildFailed(_)
                             | ProcState::CrashLoop { .. }
                     );
                 host.log_note(plugin, text, crashed);
@@ -277,10 +300,44 @@ fn log_launcher(host: &HostHandle, state: &State, batch: &[LauncherEvent]) {
                     false,
                 );
             }
+            LauncherEvent::BuildFailed { message, kept, .. } => {
+                let text = if *kept {
+                    format!("build failed, still running the previous build: {message}")
+                } else {
+                    format!("build failed: {message}")
+                };
+                host.log_note(plugin, text, true);
+            }
             LauncherEvent::Removed { .. } => {
                 host.log_note(plugin, "removed from the console".into(), false);
             }
         }
+    }
+}
+
+/// How often health is sampled while the console is seen.
+const HEALTH_EVERY: Duration = Duration::from_secs(1);
+
+/// The host's health numbers, and `/proc` for each launched plugin's process.
+fn sample_health(
+    host: &HostHandle,
+    state: &State,
+    sampler: &mut crate::launcher::tree::UsageSampler,
+) -> Msg {
+    let pids: Vec<(LaunchId, u32)> = state
+        .launches
+        .list
+        .iter()
+        .filter_map(|l| Some((l.id, l.pid?)))
+        .collect();
+    let just_pids: Vec<u32> = pids.iter().map(|(_, p)| *p).collect();
+    let found = sampler.sample(&just_pids, Instant::now());
+    Msg::Health {
+        plugins: host.health_all(),
+        usage: pids
+            .into_iter()
+            .filter_map(|(id, pid)| Some((id, *found.get(&pid)?)))
+            .collect(),
     }
 }
 
@@ -290,7 +347,8 @@ fn to_msg(ev: Event) -> Option<Msg> {
         Event::Mouse(m) => Some(Msg::Mouse(m)),
         Event::Paste(s) => Some(Msg::Paste(s)),
         Event::Resize(w, h) => Some(Msg::Resize(w, h)),
-        Event::FocusGained | Event::FocusLost => None,
+        Event::FocusGained => Some(Msg::Focus(true)),
+        Event::FocusLost => Some(Msg::Focus(false)),
     }
 }
 
@@ -325,6 +383,8 @@ where
     // Connections whose process no launched plugin owned (yet), by peer pid.
     let mut unowned: std::collections::HashMap<crate::host::ConnId, u32> = Default::default();
     let mut input_ended = false;
+    let mut usage = crate::launcher::tree::UsageSampler::default();
+    let mut health_at = tokio::time::Instant::now();
     loop {
         if dirty {
             // The log's lock is held while the frame is built, not while it is written out:
@@ -381,6 +441,10 @@ where
                 log_changed = false;
                 log_ready_at = tokio::time::Instant::now() + LOG_REDRAW;
                 Msg::LogGrew
+            }
+            _ = tokio::time::sleep_until(health_at), if state.wants_health() => {
+                health_at = tokio::time::Instant::now() + HEALTH_EVERY;
+                sample_health(host, state, &mut usage)
             }
             _ = tokio::time::sleep(TICK), if state.needs_tick() => Msg::Tick,
             _ = sleep_until_wake(wake), if wake.is_some() => Msg::Tick,
@@ -657,6 +721,20 @@ async fn validate_off_loop(
     }
 }
 
+/// Passes a chaos run's progress to the loop.
+struct ChaosSender(mpsc::UnboundedSender<Msg>);
+
+impl crate::check::chaos::Observer for ChaosSender {
+    fn starting(&mut self, fault: crate::check::chaos::Fault) {
+        let _ = self.0.send(Msg::Chaos(ChaosNews::Starting(fault)));
+    }
+
+    fn judged(&mut self, report: &crate::check::chaos::FaultReport) {
+        let news = ChaosNews::Judged(Box::new(report.clone()));
+        let _ = self.0.send(Msg::Chaos(news));
+    }
+}
+
 async fn sleep_until_wake(wake: Option<Instant>) {
     if let Some(at) = wake {
         tokio::time::sleep_until(at.into()).await;
@@ -672,6 +750,7 @@ fn run_effect(
 ) {
     let launcher = sources.launcher.as_ref().map(|(l, _)| l);
     let visitors_file = sources.visitors_file.as_deref();
+    let view_file = sources.view_file.as_deref();
     match effect {
         Effect::RunCommand {
             name,
@@ -684,6 +763,26 @@ fn run_effect(
         Effect::External { .. } => {}
         Effect::Note { plugin, text } => {
             host.log_note(&plugin, text, false);
+        }
+        Effect::SaveView(prefs) => {
+            let Some(path) = view_file.map(std::path::Path::to_path_buf) else {
+                return;
+            };
+            let tx = tx.clone();
+            tokio::task::spawn_blocking(move || {
+                if let Err(e) = super::preview::save(&path, prefs) {
+                    let text = format!("cannot keep the view settings in {}: {e}", path.display());
+                    let _ = tx.send(Msg::Notice { text, error: true });
+                }
+            });
+        }
+        Effect::Chaos { plugin_id, options } => {
+            let (host, tx) = (host.clone(), tx.clone());
+            tokio::spawn(async move {
+                let mut news = ChaosSender(tx.clone());
+                let report = crate::check::chaos::run(&host, &plugin_id, &options, &mut news).await;
+                let _ = tx.send(Msg::Chaos(ChaosNews::Done(Box::new(report))));
+            });
         }
         Effect::SaveVisitors(list) => {
             let Some(path) = visitors_file.map(std::path::Path::to_path_buf) else {
@@ -940,6 +1039,84 @@ pub fn launch_all(
         .snapshot()
         .into_iter()
         .filter(|v| ids.contains(&v.id))
+        .map(|mut v| {
+            // Every line of a plugin just added comes as an event too (a build's first line
+            // may already be in the snapshot): taken from there only, never twice.
+            v.last_lines.clear();
+            v
+        })
         .collect();
     (views, errors)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::process::Command;
+    use std::sync::mpsc;
+
+    /// Runs `openers` as `open_url` would; what `failed` heard, if anything.
+    fn verdict(openers: Vec<Command>) -> Option<String> {
+        let (tx, rx) = mpsc::channel();
+        super::run_openers(openers, Box::new(move |why| tx.send(why).unwrap()));
+        rx.try_recv().ok()
+    }
+
+    fn sh(script: &str) -> Command {
+        let mut cmd = Command::new("sh");
+        cmd.args(["-c", script, "sh"]);
+        cmd
+    }
+
+    #[test]
+    fn the_opener_runs_marked_in_its_own_session_and_a_missing_one_is_skipped() {
+        let dir = tempfile::tempdir().unwrap();
+        let seen = dir.path().join("seen");
+        // Its session id and the mark, as the opener sees them.
+        let script = format!(
+            "echo \"$(cut -d' ' -f6 /proc/$$/stat) $TGO_CONSOLE_OPENER\" > {}",
+            seen.display()
+        );
+        let openers = vec![Command::new("/nonexistent/xdg-open"), sh(&script)];
+        assert_eq!(verdict(openers), None);
+        let seen = std::fs::read_to_string(&seen).unwrap();
+        let (sid, mark) = seen.trim().split_once(' ').unwrap();
+        assert_eq!(mark, "1", "marked: {seen}");
+        // SAFETY: getsid only reads the calling process's session id.
+        let ours = unsafe { libc::getsid(0) };
+        assert_ne!(sid.trim().parse::<i32>().unwrap(), ours, "its own session");
+    }
+
+    #[test]
+    fn a_failing_opener_is_reported_and_not_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let second = dir.path().join("second");
+        let openers = vec![sh("exit 3"), sh(&format!("touch {}", second.display()))];
+        let why = verdict(openers).unwrap();
+        assert!(why.starts_with("sh failed (exit status: 3)"), "{why}");
+        assert!(
+            !second.exists(),
+            "the page may be open already: no second opener"
+        );
+        let why = verdict(vec![Command::new("/nonexistent/xdg-open")]).unwrap();
+        assert!(why.starts_with("cannot run /nonexistent/xdg-open"), "{why}");
+        assert_eq!(verdict(Vec::new()).unwrap(), "no program to open URLs with");
+    }
+
+    #[test]
+    fn only_web_and_mail_urls_reach_the_opener() {
+        for url in ["https://tgo.example/o/1", "HTTP://x", "mailto:a@b.c"] {
+            assert!(super::openable(url), "{url}");
+        }
+        // An option, a local file or program, a script: never handed over.
+        for url in [
+            "--help",
+            "-a Calculator",
+            "file:///etc/passwd",
+            "javascript:x",
+            "ftp://x",
+            "",
+        ] {
+            assert!(!super::openable(url), "{url}");
+        }
+    }
 }

@@ -182,7 +182,7 @@ pub fn palette_entries(state: &State, log: &MessageLog) -> Vec<Entry> {
                 ],
             ),
             (Scope::Inspector, &[Filter, ClearFilter, Follow, Export]),
-            (Scope::Plugins, &[StartStop, Restart, Remove]),
+            (Scope::Plugins, &[StartStop, Restart, Build, Remove, Chaos]),
             (Scope::Render, &[FocusDiagnostics]),
         ]
     };

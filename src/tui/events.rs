@@ -65,6 +65,16 @@ pub fn modal_click(state: &mut State, x: u16, y: u16) -> Vec<Effect> {
 }
 
 fn pressed(state: &mut State, press: Press, cap: Option<CapKey>, in_modal: bool) -> Vec<Effect> {
+    if let Some(p) = &state.render.past
+        && !matches!(press, Press::Copy(_))
+    {
+        let text = format!(
+            "a past render (as of #{}): Esc goes back to the live one",
+            p.seq
+        );
+        state.toast(ToastKind::Info, text, TOAST);
+        return Vec::new();
+    }
     match cap {
         Some(cap) => on_press(state, press, &cap, in_modal),
         None => {
@@ -205,7 +215,18 @@ pub fn on_reply(
         latency,
     };
     let submitted = in_modal && event.event_type == "form_submit";
-    let effects = carry_out(state, &parsed.value, &cap, in_modal, submitted);
+    let effects = match &parsed.value {
+        // The web UI ignores a batch: the preview shows it (Action pane) and does nothing.
+        Action::Batch(all) if state.render.web => {
+            let text = format!(
+                "batch ({} actions) not carried out: the TGO web UI ignores batch (w: preview off)",
+                all.len()
+            );
+            state.toast(ToastKind::Warning, text, TOAST * 2);
+            Vec::new()
+        }
+        action => carry_out(state, action, &cap, in_modal, submitted),
+    };
     if submitted && !keeps_modal(&parsed.value) && matches!(state.modal, Some(Modal::Ui { .. })) {
         state.modal = None;
     }

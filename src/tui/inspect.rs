@@ -5,6 +5,7 @@ use super::action::KeyInput;
 use super::inspector::InspectorOutcome;
 use super::modals;
 use super::msg::{Effect, External};
+use super::past;
 use super::render;
 use super::state::*;
 use super::view;
@@ -17,9 +18,24 @@ pub fn on_key(state: &mut State, input: KeyInput, log: &MessageLog) -> Option<Ve
         .inspector_list
         .height
         .saturating_sub(1);
-    match state.inspector.handle_key(input, log, height) {
+    let outcome = state.inspector.handle_key(input, log, height);
+    past::follow_selection(state, log);
+    match outcome {
         InspectorOutcome::Ignored => None,
         InspectorOutcome::Handled => Some(Vec::new()),
+        InspectorOutcome::TimeTravel(seq) => {
+            if let Err(why) = past::travel(state, log, seq) {
+                state.inspector.say(why);
+            }
+            Some(Vec::new())
+        }
+        InspectorOutcome::Diff { old, new } => {
+            match past::diff_picked(state, log, old, new) {
+                Ok(d) => state.modal = Some(Modal::Diff(Box::new(d))),
+                Err(why) => state.inspector.say(why),
+            }
+            Some(Vec::new())
+        }
         InspectorOutcome::Copy(json) => {
             state.toast(
                 ToastKind::Success,

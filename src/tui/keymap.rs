@@ -455,7 +455,7 @@ fn hinted(scope: Scope) -> &'static [Action] {
         Scope::Help => &[MoveDown, Close],
         Scope::Confirm => &[Yes, No],
         Scope::Modal => &[Close],
-        Scope::Pending => &[CancelRequest, Close],
+        Scope::Pending => &[CancelRequest, Retry, Close],
         Scope::Palette => &[Confirm, Cancel],
     }
 }

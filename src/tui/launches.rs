@@ -28,6 +28,9 @@ pub(super) fn on_events(state: &mut State, events: Vec<LauncherEvent>, now: Inst
                 }
             }
             LauncherEvent::Changed { id, path } => {
+                if let Some(pid) = state.launch(id).and_then(|l| l.plugin_id.clone()) {
+                    super::past::rebuilt(state, &pid);
+                }
                 if let Some(l) = state.launch(id) {
                     let text = format!(
                         "{} changed: restarting {}",
@@ -35,6 +38,18 @@ pub(super) fn on_events(state: &mut State, events: Vec<LauncherEvent>, now: Inst
                         l.name
                     );
                     state.toast(ToastKind::Info, text, TOAST);
+                }
+            }
+            LauncherEvent::BuildFailed { id, message, kept } => {
+                if let Some(l) = state.launch(id) {
+                    let text = if kept {
+                        format!("{}: build failed, still running the previous build", l.name)
+                    } else {
+                        format!("{}: build failed", l.name)
+                    };
+                    let message = crate::text::sanitize_line(&message);
+                    state.set_error(format!("{text}: {message}"));
+                    state.toast(ToastKind::Error, text, TOAST * 2);
                 }
             }
             LauncherEvent::Removed { id } => forget(state, id),
@@ -56,18 +71,20 @@ fn on_state(
     l.restarts = restarts;
     // `registered` is not reset here: host events may be handled before the launcher's, so
     // the new process may already have registered. Its connection closing resets it.
+    // A new run (or build) of a plugin that printed before: mark where it starts.
+    let new_run = (st == ProcState::Starting && l.state != ProcState::Building)
+        || (st == ProcState::Building && !l.state.is_live());
     if st == ProcState::Starting {
         l.started = Some(now);
-        // A new run of a plugin that printed before: mark where it starts.
-        if !l.output.is_empty() && !l.state.is_live() {
-            let text = format!("── {} · restarted ──", l.status_text(now));
-            l.output.push_back(OutputLine {
-                at: std::time::SystemTime::now(),
-                stream: StreamKind::Console,
-                text,
-            });
-            trim_output(l);
-        }
+    }
+    if new_run && !l.output.is_empty() && !l.state.is_live() {
+        let text = format!("── {} · restarted ──", l.status_text(now));
+        l.output.push_back(OutputLine {
+            at: std::time::SystemTime::now(),
+            stream: StreamKind::Console,
+            text,
+        });
+        trim_output(l);
     }
     l.pid = pid;
     l.state = st;
@@ -246,7 +263,8 @@ pub(super) fn op_on_selected(state: &mut State, op: LaunchOp) -> Vec<Effect> {
     let effect = Effect::Launch {
         id,
         op,
-        shutdown: if op == LaunchOp::Start {
+        // A build stops the old process only once the new one is built.
+        shutdown: if matches!(op, LaunchOp::Start | LaunchOp::Build) {
             None
         } else {
             shutdown
@@ -263,6 +281,7 @@ pub(super) fn op_on_selected(state: &mut State, op: LaunchOp) -> Vec<Effect> {
         LaunchOp::Start => state.toast(ToastKind::Info, format!("starting {name}"), TOAST),
         LaunchOp::Stop => state.toast(ToastKind::Info, format!("stopping {name}"), TOAST),
         LaunchOp::Restart => state.toast(ToastKind::Info, format!("restarting {name}"), TOAST),
+        LaunchOp::Build => state.toast(ToastKind::Info, format!("building {name}"), TOAST),
     }
     vec![effect]
 }
@@ -285,7 +304,9 @@ pub(super) fn mark_removing(state: &mut State, effects: &[Effect]) {
 /// `a`: the prompt for a manifest path.
 pub(super) fn open_add(state: &mut State) {
     let mut area = TextArea::new(vec![String::new()]);
-    area.set_placeholder_text("path/to/plugin.yml, a plugin directory, or a directory of them");
+    area.set_placeholder_text(
+        "path/to/plugin.yml, a plugin directory, a directory of them, or an installed id",
+    );
     state.modal = Some(Modal::AddPlugin(Box::new(area)));
 }
 

@@ -7,6 +7,7 @@
 pub mod action;
 pub mod app;
 pub mod cells;
+pub mod chaos;
 pub mod commands;
 pub mod composer;
 pub mod connections;
@@ -26,10 +27,12 @@ pub mod mouse;
 pub mod msg;
 pub mod output;
 pub mod palette;
+pub mod past;
 mod paste;
 pub mod playing;
 pub mod plays;
 pub mod plugins;
+pub mod preview;
 pub mod render;
 pub mod replay;
 pub mod restore;
@@ -80,6 +83,8 @@ pub struct TuiOptions {
     pub visitors_file: Option<PathBuf>,
     /// Where every request sent is kept across runs (`history.jsonl`).
     pub history_file: Option<PathBuf>,
+    /// Where the web preview and render width are kept across runs (`view.json`).
+    pub view_file: Option<PathBuf>,
     /// Overwrite the `record` file if it exists (`--force`).
     pub force: bool,
     /// Keys, commands and filters of the user's config; `--filter`.
@@ -104,6 +109,7 @@ pub fn demo_manifest() -> std::io::Result<Manifest> {
         auto_restart: true,
         restart_delay: Duration::from_secs(1),
         watchable: false,
+        build: None,
     })
 }
 
@@ -264,6 +270,9 @@ pub async fn run(opts: TuiOptions) -> anyhow::Result<()> {
     if let Some(path) = &opts.history_file {
         load_history(&mut state, path);
     }
+    if let Some(path) = &opts.view_file {
+        preview::apply(&mut state, preview::load(path));
+    }
     commands::install(opts.personal, &mut state, &host.log());
     if opts.demo {
         launcher.add(demo_manifest()?);
@@ -294,6 +303,7 @@ pub async fn run(opts: TuiOptions) -> anyhow::Result<()> {
         signals: Some(watch_signals()),
         visitors_file: opts.visitors_file.clone(),
         history_file: opts.history_file.clone(),
+        view_file: opts.view_file.clone(),
         ..Sources::default()
     };
     let result = event_loop(
@@ -375,6 +385,8 @@ pub async fn run_replay(
     );
     host.import(loaded.entries_with_bad_lines());
     commands::install(personal, &mut state, &host.log());
+    let view_file = crate::config::state_dir().join("view.json");
+    preview::apply(&mut state, preview::load(&view_file));
     state.inspector.sync(&host.log());
     replay::note_bad_lines(&mut state, &loaded.bad);
     let (mut guard, mut input) = take_terminal(&mut state, log_path)?;
@@ -385,7 +397,10 @@ pub async fn run_replay(
         &host,
         &mut host_events,
         &mut Desktop,
-        &mut Sources::default(),
+        &mut Sources {
+            view_file: Some(view_file),
+            ..Sources::default()
+        },
     )
     .await;
     drop(input);

@@ -74,7 +74,7 @@ pub fn open_context_editor(state: &mut State) {
 }
 
 /// A key while an overlay has the keyboard (the palette's is the router's).
-pub fn on_key(state: &mut State, input: KeyInput) -> Vec<Effect> {
+pub fn on_key(state: &mut State, input: KeyInput, log: &crate::host::MessageLog) -> Vec<Effect> {
     let Some(modal) = state.modal.take() else {
         return Vec::new();
     };
@@ -83,17 +83,11 @@ pub fn on_key(state: &mut State, input: KeyInput) -> Vec<Effect> {
     match modal {
         Modal::Help { scroll } => {
             let page = area.height.saturating_sub(3).max(1);
-            let max = view::help_max_scroll(state, area);
-            let scroll = match action {
-                Some(Action::Close) => return Vec::new(),
-                Some(Action::MoveDown) => scroll.saturating_add(1),
-                Some(Action::MoveUp) => scroll.saturating_sub(1),
-                Some(Action::PageDown) => scroll.saturating_add(page),
-                Some(Action::PageUp) => scroll.saturating_sub(page),
-                _ => scroll,
+            let Some(scroll) = scrolled(action, scroll, page) else {
+                return Vec::new();
             };
             state.modal = Some(Modal::Help {
-                scroll: scroll.min(max),
+                scroll: scroll.min(view::help_max_scroll(state, area)),
             });
         }
         Modal::Confirm { text, then } => match action {
@@ -197,6 +191,10 @@ pub fn on_key(state: &mut State, input: KeyInput) -> Vec<Effect> {
                     }];
                 }
             }
+            Some(Action::Retry) => {
+                state.modal = Some(Modal::Pending { selected });
+                return retry(state, selected, log);
+            }
             _ => state.modal = Some(Modal::Pending { selected }),
         },
         Modal::Output {
@@ -204,13 +202,8 @@ pub fn on_key(state: &mut State, input: KeyInput) -> Vec<Effect> {
             text,
             scroll,
         } => {
-            let scroll = match action {
-                Some(Action::Close) => return Vec::new(),
-                Some(Action::MoveDown) => scroll.saturating_add(1),
-                Some(Action::MoveUp) => scroll.saturating_sub(1),
-                Some(Action::PageDown) => scroll.saturating_add(area.height / 2),
-                Some(Action::PageUp) => scroll.saturating_sub(area.height / 2),
-                _ => scroll,
+            let Some(scroll) = scrolled(action, scroll, area.height / 2) else {
+                return Vec::new();
             };
             let most = text.lines().count().saturating_sub(1) as u16;
             state.modal = Some(Modal::Output {
@@ -219,10 +212,78 @@ pub fn on_key(state: &mut State, input: KeyInput) -> Vec<Effect> {
                 scroll: scroll.min(most),
             });
         }
+        Modal::Diff(mut d) => {
+            let Some(scroll) = scrolled(action, d.scroll, area.height / 2) else {
+                return Vec::new();
+            };
+            let most = view::diff_lines(&d, area.width.saturating_sub(2), state).len();
+            d.scroll = scroll.min(u16::try_from(most.saturating_sub(1)).unwrap_or(u16::MAX));
+            state.modal = Some(Modal::Diff(d));
+        }
+        Modal::Chaos { scroll } => {
+            let Some(scroll) = scrolled(action, scroll, area.height / 2) else {
+                return Vec::new();
+            };
+            // The box's border and footer take two lines and two columns.
+            let most = state.chaos.as_ref().map_or(0, |r| {
+                let lines = super::chaos::lines(r, &state.theme, area.width.saturating_sub(2));
+                (lines.len() as u16).saturating_sub(area.height.saturating_sub(3))
+            });
+            state.modal = Some(Modal::Chaos {
+                scroll: scroll.min(most),
+            });
+        }
         palette @ Modal::Palette(_) => state.modal = Some(palette),
         Modal::SaveStory(form) => return super::saving::on_key(state, form, input),
     }
     Vec::new()
+}
+
+/// Where a scrolling overlay's key moves it (`page` lines for a page), or `None` to close it.
+fn scrolled(action: Option<Action>, scroll: u16, page: u16) -> Option<u16> {
+    Some(match action {
+        Some(Action::Close) => return None,
+        Some(Action::MoveDown) => scroll.saturating_add(1),
+        Some(Action::MoveUp) => scroll.saturating_sub(1),
+        Some(Action::PageDown) => scroll.saturating_add(page),
+        Some(Action::PageUp) => scroll.saturating_sub(page),
+        _ => scroll,
+    })
+}
+
+/// The selected pending request sent again, as it was (method, params), its answer going
+/// where the first one's would; the first keeps waiting (cancel it with its own key).
+fn retry(state: &mut State, selected: usize, log: &crate::host::MessageLog) -> Vec<Effect> {
+    let Some(p) = state.pending.get(selected) else {
+        return Vec::new();
+    };
+    let sent = log
+        .find_request(p.conn, p.id)
+        .and_then(|(seq, _)| super::render::request_of(log, seq));
+    match sent {
+        Some((plugin_id, method, params)) => {
+            let purpose = p.purpose.clone();
+            state.toast(
+                ToastKind::Info,
+                format!("sent {} again", crate::text::sanitize_line(&method)),
+                std::time::Duration::from_secs(3),
+            );
+            vec![Effect::Request {
+                plugin_id,
+                method,
+                params,
+                purpose,
+            }]
+        }
+        None => {
+            state.toast(
+                ToastKind::Error,
+                "cannot retry: the request is no longer in the message log".into(),
+                std::time::Duration::from_secs(3),
+            );
+            Vec::new()
+        }
+    }
 }
 
 fn contains(r: Rect, x: u16, y: u16) -> bool {

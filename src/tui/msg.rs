@@ -81,6 +81,14 @@ pub enum Msg {
         conn: ConnId,
         launch: LaunchId,
     },
+    /// Health sampled by the app (once a second while the console is seen): the host's
+    /// numbers per plugin id, the processes' memory and CPU per launched plugin.
+    Health {
+        plugins: Vec<(String, crate::host::HealthSnapshot)>,
+        usage: Vec<(LaunchId, crate::launcher::tree::ProcUsage)>,
+    },
+    /// The terminal gained (true) or lost the focus.
+    Focus(bool),
     /// The console was told to stop (SIGTERM, SIGHUP, SIGINT): quit as `q` would.
     Signal(&'static str),
     /// A user's command ended: how, and what it printed (background commands).
@@ -114,8 +122,18 @@ pub enum Msg {
         path: PathBuf,
         saved: crate::tui::story::Saved,
     },
+    /// What a chaos run learnt (see `tui::chaos`).
+    Chaos(ChaosNews),
     /// Time passed: spinner frame, toast expiry, restart countdown.
     Tick,
+}
+
+/// What the app learns while the faults run.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ChaosNews {
+    Starting(crate::check::chaos::Fault),
+    Judged(Box<crate::check::chaos::FaultReport>),
+    Done(Box<crate::check::chaos::ChaosReport>),
 }
 
 /// A program of the user's that gets a file and the terminal.
@@ -170,6 +188,8 @@ pub enum Effect {
     },
     /// Keep these recent visitors for the next run (the app knows where).
     SaveVisitors(Vec<crate::host::context::RecentVisitor>),
+    /// Keep the web preview and render width for the next run.
+    SaveView(ViewPrefs),
     /// Read the manifest(s) at this path (a file, a plugin directory or a directory of them)
     /// and launch each.
     AddPlugins(PathBuf),
@@ -193,6 +213,11 @@ pub enum Effect {
         plugin: String,
         text: String,
     },
+    /// Run the chaos faults against this plugin, news coming back as [`Msg::Chaos`].
+    Chaos {
+        plugin_id: String,
+        options: Box<crate::check::chaos::ChaosOptions>,
+    },
     Quit,
 }
 
@@ -205,4 +230,13 @@ pub enum CommandOutput {
     Toast,
     /// Nowhere (only a failure is said).
     None,
+}
+
+/// The web preview and render width, kept across runs (`view.json`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct ViewPrefs {
+    pub web: bool,
+    /// Columns the UI is drawn in (none: the pane's width).
+    pub width: Option<u16>,
 }

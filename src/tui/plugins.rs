@@ -33,12 +33,13 @@ pub fn on_action(state: &mut State, action: Action) -> Option<Vec<Effect>> {
                 _ => Vec::new(),
             });
         }
+        Action::Chaos => return Some(super::chaos::start(state)),
         _ => return launch_action(state, action),
     };
     Some(select_row(state, rows.get(to).cloned(), true))
 }
 
-/// `start_stop`, `restart`, `remove` on the selected launched plugin (in the output pane:
+/// `start_stop`, `restart`, `build`, `remove` on the selected launched plugin (in the output pane:
 /// the one shown). `remove` on a plugin that dialled in by itself drops its entry once it is
 /// gone.
 pub fn launch_action(state: &mut State, action: Action) -> Option<Vec<Effect>> {
@@ -46,6 +47,7 @@ pub fn launch_action(state: &mut State, action: Action) -> Option<Vec<Effect>> {
         Action::StartStop => LaunchOp::Start,
         Action::Restart => LaunchOp::Restart,
         Action::Remove => LaunchOp::Remove,
+        Action::Build => LaunchOp::Build,
         _ => return None,
     };
     let launched = if state.focus == Pane::Output {

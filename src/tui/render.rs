@@ -97,6 +97,8 @@ pub fn select_cap(state: &mut State, key: &CapKey, open: bool) -> Vec<Effect> {
     let Some(cap) = state.capability(key).cloned() else {
         return Vec::new();
     };
+    // Another panel picked: back from time travel to now.
+    state.render.past = None;
     if cap.kind == CapabilityKind::ChatToolbar {
         return if open {
             open_toolbar(state, key)
@@ -135,6 +137,7 @@ pub fn open_toolbar(state: &mut State, key: &CapKey) -> Vec<Effect> {
 
 /// `rerender`: the selected capability (or the one shown) again.
 pub fn rerender(state: &mut State) -> Vec<Effect> {
+    state.render.past = None;
     let key = match (&state.selected, &state.render.shown) {
         (Some(Row::Capability(k)), _) => k.clone(),
         (_, Some(Shown::Cap(k))) => k.clone(),
@@ -456,7 +459,7 @@ pub fn request_effects(
 
 /// Which capability of `plugin_id` a request is for, judged by its method (and
 /// `capability_index` when the plugin has several capabilities of the type).
-fn purpose_of(state: &State, plugin_id: &str, method: &str, params: &Value) -> Purpose {
+pub(crate) fn purpose_of(state: &State, plugin_id: &str, method: &str, params: &Value) -> Purpose {
     let Some(plugin) = state.plugin(plugin_id) else {
         return Purpose::Raw;
     };

@@ -22,14 +22,20 @@ use ratatui::style::{Color, Modifier};
 use serde_json::{Value, json};
 use std::fmt::Write as _;
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 const PLUGIN: &str = "com.tgo.demo";
+
+/// The wall clock of every picture (2026-03-02 09:41:00 UTC), so a regeneration writes the
+/// same bytes: the inspector and the output pane show times of day.
+const WALL_CLOCK_SECS: u64 = 1_772_444_460;
 
 /// A console fed by hand: the demo plugin's answers, a message log that mirrors them.
 struct Scene {
     state: State,
     log: MessageLog,
+    /// When the scene started, on the monotonic clock and on the picture's wall clock.
+    start: Instant,
     now: Instant,
     next_id: u64,
 }
@@ -43,18 +49,33 @@ impl Scene {
     }
 
     fn bare(theme: Theme) -> Self {
-        let state = State::new(
+        let mut state = State::new(
             theme,
             RenderContext::default(),
             vec!["/var/run/tgo/tgo.sock".into()],
             "~/.local/state/tgo-console/tgo-console.log".into(),
         );
+        // As after `d`: the demo's warnings (it uses templates the web UI does not draw) would
+        // cover the lower half of every panel; the inspector shows them with the answer.
+        state.show_diagnostics = false;
+        let now = Instant::now();
         Self {
             state,
             log: MessageLog::new(64 << 20),
-            now: Instant::now(),
+            start: now,
+            now,
             next_id: 1,
         }
+    }
+
+    /// The time of day on the picture's clock: the scene's start plus its own elapsed time,
+    /// plus a few milliseconds per message so that they are not all at once.
+    fn wall_clock(&self) -> SystemTime {
+        let frames = Duration::from_micros(2_300 * self.log.last_seq());
+        SystemTime::UNIX_EPOCH
+            + Duration::from_secs(WALL_CLOCK_SECS)
+            + (self.now - self.start)
+            + frames
     }
 
     /// Plugins launched from manifests: the demo (which registers) and one that crashes at
@@ -70,7 +91,7 @@ impl Scene {
         };
         s.send(Msg::Added {
             views: vec![
-                view(1, "demo (built in)", "tgo-console demo-plugin"),
+                view(1, "demo", "tgo-console demo-plugin"),
                 view(2, "visitor-orders", ".venv/bin/python3 main.py"),
             ],
             errors: Vec::new(),
@@ -81,7 +102,7 @@ impl Scene {
             pid,
             restarts: 0,
         };
-        let started = std::time::SystemTime::now();
+        let started = s.wall_clock();
         let line = |stream: StreamKind, text: &str| LauncherEvent::Output {
             id: LaunchId(2),
             line: OutputLine {
@@ -148,8 +169,9 @@ impl Scene {
 
     fn log_frame(&mut self, dir: Direction, kind: EntryKind, v: &Value) -> u64 {
         let raw = Bytes::from(serde_json::to_vec(v).unwrap_or_default());
-        self.log
-            .push(LogEntry::new(dir, 1, Some(PLUGIN.into()), raw, kind))
+        let mut entry = LogEntry::new(dir, 1, Some(PLUGIN.into()), raw, kind);
+        entry.at = self.wall_clock();
+        self.log.push(entry)
     }
 
     fn send(&mut self, msg: Msg) {
@@ -251,15 +273,21 @@ pub fn scenes(theme: &Theme) -> Vec<(&'static str, &'static str, Buffer)> {
 
     let mut s = Scene::new(theme.clone());
     s.settle();
+    // In the panel, down to the end of its orders table (the pane scrolls along), then back
+    // up to its first row: the whole table in view.
+    s.key(Char('2'));
+    s.keys(&[Down; 12]);
+    s.keys(&[Up; 3]);
     out.push((
         "main",
         "The console at 120×36: plugins, the rendered Customer 360 panel, the message inspector",
         s.draw(120, 36),
     ));
 
+    let mut s = Scene::new(theme.clone());
+    s.settle();
     s.keys(&[Tab, Down, Down, Down, Enter]);
     s.key(Char('3'));
-    s.keys(&[Up, Up]);
     out.push((
         "event",
         "A button pressed: the event, its JSON-ACTION carried out, the inspector on the answer",
@@ -318,7 +346,22 @@ pub fn scenes(theme: &Theme) -> Vec<(&'static str, &'static str, Buffer)> {
         s.draw(120, 36),
     ));
 
+    // The same panel rendered for another visitor, then `=`: what changed, by path and drawn.
     let mut s = Scene::new(theme.clone());
+    s.state.ctx = crate::host::RenderContext::for_visitor("v_20231");
+    s.key(Char('r'));
+    s.settle();
+    s.keys(&[Char('2'), Char('=')]);
+    // Down to the last JSON changes, with the drawings under them.
+    s.keys(&[Down; 16]);
+    out.push((
+        "diff",
+        "Render diff (=): the panel's JSON changes by path, and the two renders side by side",
+        s.draw(120, 36),
+    ));
+
+    let mut s = Scene::new(theme.clone());
+    s.settle();
     s.key(Char('?'));
     out.push((
         "help",
@@ -459,7 +502,50 @@ mod tests {
         assert!(find("modal").contains("Order ORD-"));
         assert!(find("tools").contains("Execute"));
         assert!(find("help").contains("Everywhere"));
+        let diff = find("diff");
+        assert!(diff.contains("Diff · Customer 360"), "{diff}");
+        assert!(
+            diff.contains("Platinum") && diff.contains("Bronze"),
+            "{diff}"
+        );
         let svg = to_svg(&scenes[0].2, "#000000", "#ffffff");
         assert!(svg.starts_with("<svg") && svg.contains("Customer 360"));
+    }
+
+    /// The hero shows the whole orders table, not the demo's warnings over it.
+    #[test]
+    fn the_hero_shows_the_orders_table() {
+        let (_, _, main) = scenes(&Theme::default()).swap_remove(0);
+        let text = main
+            .content()
+            .iter()
+            .map(|c| c.symbol())
+            .collect::<String>();
+        for row in ["ORD-10001", "ORD-10004", "4 total"] {
+            assert!(text.contains(row), "{row}");
+        }
+        assert!(!text.contains("diagnostics:"));
+    }
+
+    /// Drawn twice, a while apart, every picture is the same bytes: the clock is the scenes'.
+    #[test]
+    fn pictures_are_the_same_at_every_regeneration() {
+        let first = scenes(&Theme::default());
+        std::thread::sleep(Duration::from_millis(20));
+        let again = scenes(&Theme::default());
+        for ((name, _, a), (_, _, b)) in first.iter().zip(&again) {
+            assert_eq!(
+                to_svg(a, "#000", "#fff"),
+                to_svg(b, "#000", "#fff"),
+                "{name}"
+            );
+        }
+        let text = first[0]
+            .2
+            .content()
+            .iter()
+            .map(|c| c.symbol())
+            .collect::<String>();
+        assert!(text.contains("09:41:00.004"), "the scenes' own clock");
     }
 }

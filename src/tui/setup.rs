@@ -179,6 +179,34 @@ pub fn expand_env(arg: &str) -> Result<String, String> {
     Ok(out)
 }
 
+/// Narrowest render width accepted: less draws nothing useful.
+const MIN_RENDER_WIDTH: u16 = 20;
+
+/// The config's `render_widths`, ascending, each at least [`MIN_RENDER_WIDTH`].
+fn render_widths(config: &Config) -> Result<Vec<u16>, Vec<String>> {
+    let Some(list) = &config.render_widths else {
+        return Ok(Vec::new());
+    };
+    let file = config
+        .source
+        .as_ref()
+        .map_or_else(|| "config".into(), |(p, _)| p.display().to_string());
+    let narrow: Vec<String> = list
+        .iter()
+        .filter(|&&w| w < MIN_RENDER_WIDTH)
+        .map(|w| {
+            format!("{file}: render_widths: {w} columns is too narrow ({MIN_RENDER_WIDTH} or more)")
+        })
+        .collect();
+    if !narrow.is_empty() {
+        return Err(narrow);
+    }
+    let mut widths = list.clone();
+    widths.sort_unstable();
+    widths.dedup();
+    Ok(widths)
+}
+
 /// The user's bindings, checked.
 #[derive(Clone, Debug, Default)]
 pub struct Personal {
@@ -189,20 +217,23 @@ pub struct Personal {
     pub start_filter: Option<String>,
     /// `[restore]`: what a restarted plugin's path may send again.
     pub restore: crate::config::RestoreConfig,
+    /// `render_widths`: what `W` cycles through, ascending (empty: the defaults).
+    pub render_widths: Vec<u16>,
 }
 
 impl Personal {
     /// The config's `[keys.*]`, `[[command]]` and `[[filter]]`; errors name file and line.
     pub fn from_config(config: &Config, start_filter: Option<String>) -> Result<Self, Vec<String>> {
         let keymap = Keymap::build(config);
-        let rest = commands(config);
+        let rest = commands(config).and_then(|c| Ok((c, render_widths(config)?)));
         match (keymap, rest) {
-            (Ok(keymap), Ok((commands, filters))) => Ok(Personal {
+            (Ok(keymap), Ok(((commands, filters), render_widths))) => Ok(Personal {
                 keymap: Arc::new(keymap),
                 commands,
                 filters,
                 start_filter,
                 restore: config.restore,
+                render_widths,
             }),
             (keymap, rest) => Err(keymap
                 .err()

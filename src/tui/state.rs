@@ -14,7 +14,7 @@ use super::theme::Theme;
 use super::trail::Trail;
 use super::uiview::UiState;
 use crate::host::context::RecentVisitor;
-use crate::host::{Capability, ConnId, RenderContext};
+use crate::host::{Capability, ConnId, HealthLevel, RenderContext};
 use crate::jsonui::{Action, Diagnostic, Node};
 use crate::launcher::{LaunchId, LaunchedView, OutputLine, ProcState};
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -129,6 +129,7 @@ impl Launch {
             ProcState::Exited { code } => *code != 0,
             ProcState::Killed { .. }
             | ProcState::FailedToStart(_)
+            | ProcState::BuildFailed(_)
             | ProcState::Restarting { .. }
             | ProcState::CrashLoop { .. } => true,
             _ => false,
@@ -143,6 +144,7 @@ impl Launch {
             return "removing…".into();
         }
         match &l.state {
+            ProcState::Building => "building…".into(),
             ProcState::Starting => "starting".into(),
             ProcState::Running => match l.pid {
                 Some(pid) => format!("running · pid {pid}"),
@@ -151,6 +153,7 @@ impl Launch {
             ProcState::Exited { code } => format!("exited ({code})"),
             ProcState::Killed { signal } => format!("killed by {}", signal_name(*signal)),
             ProcState::FailedToStart(why) => format!("failed to start: {why}"),
+            ProcState::BuildFailed(why) => format!("build failed: {why}"),
             ProcState::Restarting { at, attempt } => {
                 format!("restarting in {} s · attempt {attempt}", secs(at))
             }
@@ -306,6 +309,9 @@ pub struct Rendered {
     pub method: String,
     pub latency: Duration,
     pub at: SystemTime,
+    /// The first render after its plugin was rebuilt (`--watch`): whether it is the same
+    /// JSON as the last render before.
+    pub since_build: Option<bool>,
 }
 
 impl Rendered {
@@ -323,8 +329,44 @@ impl Rendered {
             method,
             latency,
             at: SystemTime::now(),
+            since_build: None,
         }
     }
+}
+
+/// A logged answer drawn as it was when it came (time travel).
+#[derive(Debug)]
+pub struct Past {
+    /// The answer's seq in the log.
+    pub seq: u64,
+    /// The message it was asked for from (an event answer draws the render before it).
+    pub from: u64,
+    pub at: SystemTime,
+    /// What the pane's title says: the capability, or the method when it is not known.
+    pub title: String,
+    /// For an event answer: what it answered, drawn over the panel it was pressed on.
+    pub note: Option<String>,
+    pub slot: RenderSlot,
+}
+
+/// Two logged renders side by side: `=` in the render pane or the inspector.
+#[derive(Debug)]
+pub struct Diff {
+    pub title: String,
+    pub old: Side,
+    pub new: Side,
+    /// `+ path: value` / `- …` / `~ path: old → new`.
+    pub changes: Vec<String>,
+    /// Changes not listed (over [`MAX_CHANGES`]).
+    pub more: usize,
+    pub scroll: u16,
+}
+
+#[derive(Debug)]
+pub struct Side {
+    pub seq: u64,
+    pub at: SystemTime,
+    pub node: crate::jsonui::Node,
 }
 
 /// What the render pane shows.
@@ -368,6 +410,31 @@ pub enum Modal {
     },
     /// `S` (or the composer's save): the name of the story to save.
     SaveStory(Box<SaveForm>),
+    /// `=`: two renders of a capability, what changed between them.
+    Diff(Box<Diff>),
+    /// `C`: the chaos run on a plugin (drawn from `State::chaos`).
+    Chaos {
+        scroll: u16,
+    },
+}
+
+/// One chaos run (the latest), as the modal draws it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ChaosRun {
+    pub plugin_id: String,
+    /// Every fault to run, in order.
+    pub faults: Vec<crate::check::chaos::Fault>,
+    /// The faults judged so far.
+    pub judged: Vec<crate::check::chaos::FaultReport>,
+    pub running: Option<crate::check::chaos::Fault>,
+    /// The whole report, once the run ended.
+    pub report: Option<crate::check::chaos::ChaosReport>,
+}
+
+impl ChaosRun {
+    pub fn finished(&self) -> bool {
+        self.report.is_some()
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -528,6 +595,16 @@ pub struct Renders {
     pub host_answers: HashMap<(String, String), u64>,
     /// Where the log was last read up to for `host_answers`.
     pub host_cursor: u64,
+    /// A logged answer drawn as it was then (time travel), over whatever is shown.
+    pub past: Option<Past>,
+    /// Each capability's last render answers, by seq in the log (for `=`).
+    pub history: BTreeMap<CapKey, VecDeque<u64>>,
+    /// Panels whose next render is compared with the last one (their plugin was rebuilt).
+    pub since_build: std::collections::BTreeSet<CapKey>,
+    /// Drawn as the TGO web UI would (`w`).
+    pub web: bool,
+    /// Columns the UI is drawn in (`W`; none: the pane's width).
+    pub width: Option<u16>,
 }
 
 /// The Action pane: the last event and what landed in the chat (`events.rs` changes it).
@@ -585,6 +662,31 @@ pub struct State {
     pub trail: Trail,
     /// Requests sent, newest last (kept across runs by the app).
     pub history: VecDeque<HistoryEntry>,
+    /// The latest chaos run (`C` on a plugin) and how runs are made.
+    pub chaos: Option<ChaosRun>,
+    pub chaos_options: crate::check::chaos::ChaosOptions,
+    pub health: HealthState,
+}
+
+/// How each plugin is doing (sampled by the app once a second while the console is seen).
+#[derive(Debug)]
+pub struct HealthState {
+    /// The host's numbers, by plugin id.
+    pub plugins: std::collections::HashMap<String, crate::host::HealthSnapshot>,
+    /// Memory and CPU of launched plugins' processes.
+    pub usage: std::collections::HashMap<LaunchId, crate::launcher::tree::ProcUsage>,
+    /// The terminal has the focus (or cannot say): sampling runs only then.
+    pub focused: bool,
+}
+
+impl Default for HealthState {
+    fn default() -> Self {
+        Self {
+            plugins: Default::default(),
+            usage: Default::default(),
+            focused: true,
+        }
+    }
 }
 
 impl State {
@@ -622,6 +724,9 @@ impl State {
             stories: Stories::default(),
             trail: Trail::default(),
             history: VecDeque::new(),
+            health: HealthState::default(),
+            chaos: None,
+            chaos_options: Default::default(),
         }
     }
 
@@ -707,7 +812,9 @@ impl State {
             Some(Modal::AddPlugin(_)) => return vec![Scope::Editing],
             Some(Modal::Palette(_)) => return vec![Scope::Palette],
             Some(Modal::SaveStory(_)) => return vec![Scope::Editing],
-            Some(Modal::Output { .. }) => return vec![Scope::Help],
+            Some(Modal::Output { .. } | Modal::Diff(_) | Modal::Chaos { .. }) => {
+                return vec![Scope::Help];
+            }
             Some(Modal::Ui { rendered, .. }) => {
                 return if super::uiview::is_editing(&rendered.ui) {
                     vec![Scope::Editing]
@@ -877,6 +984,9 @@ impl State {
 
     /// The slot the render pane shows.
     pub fn shown_slot(&self) -> Option<&RenderSlot> {
+        if let Some(p) = &self.render.past {
+            return Some(&p.slot);
+        }
         match self.render.shown.as_ref()? {
             Shown::Cap(key) if self.showing_host() => self.render.host.get(key),
             Shown::Cap(key) => self.render.slots.get(key),
@@ -886,6 +996,9 @@ impl State {
 
     pub fn shown_slot_mut(&mut self) -> Option<&mut RenderSlot> {
         let host = self.showing_host();
+        if let Some(p) = &mut self.render.past {
+            return Some(&mut p.slot);
+        }
         match self.render.shown.as_ref()? {
             Shown::Cap(key) if host => self.render.host.get_mut(key),
             Shown::Cap(key) => self.render.slots.get_mut(key),
@@ -929,6 +1042,26 @@ impl State {
                 _ => None,
             })
             .min()
+    }
+
+    /// The colour of a plugin's health dot: red for a crash loop, no connection, or more than
+    /// 10 % errors in its last 100 requests; amber for a timeout there or a p99 over 1 s; green
+    /// otherwise (see [`crate::host::health`]).
+    pub fn health_level(&self, p: &PluginView, launch: Option<&Launch>) -> HealthLevel {
+        let looping = launch.is_some_and(|l| matches!(l.state, ProcState::CrashLoop { .. }));
+        if looping || matches!(p.liveness, Liveness::Disconnected(_)) {
+            return HealthLevel::Red;
+        }
+        self.health
+            .plugins
+            .get(&p.plugin_id)
+            .map_or(HealthLevel::Unknown, |h| h.level())
+    }
+
+    /// Whether the app is to sample health now and then: someone may be looking, and there is
+    /// a plugin to look at.
+    pub fn wants_health(&self) -> bool {
+        self.health.focused && (!self.plugins.is_empty() || !self.launches.list.is_empty())
     }
 
     pub fn needs_tick(&self) -> bool {

@@ -172,7 +172,8 @@ impl JudgeJob {
             self.scenario.dir(),
             &self.scenario.stem(),
             false,
-        );
+        )
+        .drawn_as(self.scenario.drawing);
         crate::scenario::judge(
             &mut report,
             &self.prepared,

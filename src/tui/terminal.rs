@@ -1,8 +1,9 @@
-//! Owning the terminal: raw mode, alternate screen, mouse capture and bracketed paste are
-//! switched on together and always switched off together, on drop and on panic.
+//! Owning the terminal: raw mode, alternate screen, mouse capture, bracketed paste and focus
+//! reports are switched on together and always switched off together, on drop and on panic.
 
 use crossterm::event::{
-    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+    DisableBracketedPaste, DisableFocusChange, DisableMouseCapture, EnableBracketedPaste,
+    EnableFocusChange, EnableMouseCapture,
 };
 use crossterm::execute;
 use crossterm::terminal::{
@@ -37,6 +38,7 @@ fn restore() {
     let _ = execute!(
         out,
         DisableBracketedPaste,
+        DisableFocusChange,
         DisableMouseCapture,
         LeaveAlternateScreen,
         crossterm::cursor::Show
@@ -70,7 +72,9 @@ impl TerminalGuard {
             out,
             EnterAlternateScreen,
             EnableMouseCapture,
-            EnableBracketedPaste
+            EnableBracketedPaste,
+            // Focus reports: health is sampled only while the console is looked at.
+            EnableFocusChange
         ) {
             restore();
             return Err(e);
@@ -96,7 +100,8 @@ pub fn resume() -> io::Result<()> {
         io::stdout(),
         EnterAlternateScreen,
         EnableMouseCapture,
-        EnableBracketedPaste
+        EnableBracketedPaste,
+        EnableFocusChange
     )
 }
 
@@ -108,11 +113,25 @@ impl Drop for TerminalGuard {
 }
 
 /// Copies text to the clipboard of the terminal (and of the machine behind an SSH session)
-/// with an OSC 52 sequence. The text is ours to encode: base64 cannot carry an escape.
+/// with an OSC 52 sequence (crossterm's). The text is base64 in it: it cannot carry an escape.
 pub fn osc52_copy(text: &str) -> io::Result<()> {
-    use base64::Engine;
-    let encoded = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
-    let mut out = io::stdout();
-    write!(out, "\x1b]52;c;{encoded}\x07")?;
-    out.flush()
+    osc52_write(&mut io::stdout(), text)
+}
+
+fn osc52_write(out: &mut impl Write, text: &str) -> io::Result<()> {
+    execute!(
+        out,
+        crossterm::clipboard::CopyToClipboard::to_clipboard_from(text)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn osc52_carries_the_text_as_base64_only() {
+        let mut out = Vec::new();
+        super::osc52_write(&mut out, "hi \x1b[31m").unwrap();
+        // "hi \x1b[31m" in base64: the escape the text holds never reaches the terminal.
+        assert_eq!(out, b"\x1b]52;c;aGkgG1szMW0=\x1b\\");
+    }
 }

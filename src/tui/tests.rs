@@ -1915,6 +1915,8 @@ mod problems;
 mod stories;
 
 // Proxy mode: the party column, relayed latencies, the host's render (issue 15.4).
+#[path = "tests_past.rs"]
+mod past;
 #[path = "tests_proxy.rs"]
 mod proxy;
 
@@ -2050,6 +2052,34 @@ fn rebound_keys_show_in_the_help_and_the_hints() {
     insta::assert_snapshot!("help_rebound", help);
 }
 
+/// The status bar drops the hints that do not fit, whole: at every width, in every pane, what
+/// follows its `│` is a list of complete hints, in order, ending where one ends.
+#[test]
+fn status_bar_hints_are_never_cut_mid_word() {
+    let mut h = rendered();
+    for pane in ['1', '2', '3'] {
+        h.key(KeyCode::Char(pane));
+        let hints = h.state.personal.keymap.hints(&h.state.active_scopes());
+        for w in 30..=160 {
+            let screen = h.sized(w, 30);
+            // TestBackend's lines come quoted.
+            let status = screen.lines().last().unwrap().trim_matches('"').trim_end();
+            let Some((_, shown)) = status.split_once("│ ") else {
+                continue;
+            };
+            let shown: Vec<&str> = shown.split(" · ").collect();
+            assert_eq!(
+                shown,
+                hints[..shown.len()]
+                    .iter()
+                    .map(String::as_str)
+                    .collect::<Vec<_>>(),
+                "pane {pane} at {w} columns: {status:?}"
+            );
+        }
+    }
+}
+
 /// What a background command printed opens in the output modal, titled with how it ended.
 #[test]
 fn a_commands_output_opens_in_a_modal() {
@@ -2166,3 +2196,156 @@ fn caps_again() -> Value {
         .push(json!({"type": "visitor_panel", "title": "Tickets"}));
     caps
 }
+
+#[test]
+fn b_builds_the_selected_plugin_with_its_stages_and_output_in_view() {
+    let mut h = launched_demo();
+    h.state.focus = Pane::Plugins;
+    h.state.selected = Some(Row::Plugin("com.tgo.demo".into()));
+    let build = h.key(KeyCode::Char('b'));
+    assert_eq!(
+        build,
+        vec![Effect::Launch {
+            id: LaunchId(1),
+            op: LaunchOp::Build,
+            shutdown: None,
+        }],
+        "the old process is left alone until the new build is there"
+    );
+    // The launcher's stages as they come: building (lines streaming), starting, running.
+    h.send(Msg::Launcher(vec![
+        proc_state(1, ProcState::Building, Some(4001)),
+        line(StreamKind::Console, 1, "$ go build -o plugin ./cmd/plugin"),
+        line(StreamKind::Stderr, 2, "# example.com/demo/cmd/plugin"),
+    ]));
+    h.key(KeyCode::Char('4'));
+    h.state.status.toasts.clear();
+    let screen = h.sized(120, 24);
+    assert!(screen.contains("building…"), "{screen}");
+    assert!(
+        screen.contains("$ go build -o plugin ./cmd/plugin"),
+        "{screen}"
+    );
+    insta::assert_snapshot!("build_in_progress", screen);
+
+    h.send(Msg::Launcher(vec![proc_state(
+        1,
+        ProcState::Starting,
+        None,
+    )]));
+    assert!(h.sized(100, 24).contains("starting"));
+    h.send(Msg::Launcher(vec![proc_state(
+        1,
+        ProcState::Running,
+        Some(4002),
+    )]));
+    assert!(h.sized(100, 24).contains("running · pid 4002"));
+
+    // A failed build while it runs: the toast says the old one runs on.
+    h.send(Msg::Launcher(vec![
+        proc_state(1, ProcState::Building, Some(4002)),
+        line(StreamKind::Stderr, 3, "cmd/plugin/main.go:3:15: undefined: x"),
+        line(
+            StreamKind::Console,
+            4,
+            "build failed, still running the previous build: `go build -o plugin ./cmd/plugin` failed (exit code 1)",
+        ),
+        LauncherEvent::BuildFailed {
+            id: LaunchId(1),
+            message: "`go build -o plugin ./cmd/plugin` failed (exit code 1)".into(),
+            kept: true,
+        },
+        proc_state(1, ProcState::Running, Some(4002)),
+    ]));
+    let screen = h.sized(120, 24);
+    assert!(
+        screen.contains("demo: build failed, still running the previous build"),
+        "{screen}"
+    );
+    h.state.status.toasts.clear();
+    let screen = h.sized(120, 24);
+    assert!(screen.contains("undefined: x"), "{screen}");
+    insta::assert_snapshot!("build_failed_kept_running", screen);
+
+    // A failed build with nothing running: the plugins pane shows the compiler's lines.
+    h.send(Msg::Launcher(vec![proc_state(
+        1,
+        ProcState::BuildFailed("cmd/plugin/main.go:3:15: undefined: x".into()),
+        None,
+    )]));
+    h.key(KeyCode::Char('1'));
+    h.state.status.toasts.clear();
+    let screen = h.sized(160, 24);
+    assert!(
+        screen.contains("build failed: cmd/plugin/main.go"),
+        "{screen}"
+    );
+    assert!(screen.contains("undefined: x"), "{screen}");
+}
+
+#[test]
+fn health_shows_as_a_dot_a_detail_line_and_a_status_summary() {
+    let mut h = launched_demo();
+    // Sampling runs while the terminal has the focus, not after it lost it.
+    assert!(h.state.wants_health());
+    h.send(Msg::Focus(false));
+    assert!(!h.state.wants_health());
+    h.send(Msg::Focus(true));
+    // What the host counts after 10 answers (2 of them errors) and 1 timeout.
+    let mut health = crate::host::Health::default();
+    let t0 = h.now;
+    for i in 0..8u64 {
+        let ok: crate::host::Outcome = crate::host::Outcome::Result {
+            value: serde_json::json!({}),
+        };
+        health.record(&ok, Duration::from_millis(2 + i), t0);
+    }
+    for _ in 0..2 {
+        let e: crate::host::Outcome =
+            crate::host::Outcome::PluginError(crate::protocol::RpcError {
+                code: -32003,
+                message: "Order not found".into(),
+                data: None,
+            });
+        health.record(&e, Duration::from_millis(3), t0);
+    }
+    let timeout: crate::host::Outcome = crate::host::Outcome::Timeout {
+        after: Duration::from_secs(30),
+        meanwhile: None,
+    };
+    health.record(&timeout, Duration::from_secs(30), t0);
+    h.send(Msg::Health {
+        plugins: vec![(
+            "com.tgo.demo".into(),
+            health.snapshot(t0 + Duration::from_secs(4)),
+        )],
+        usage: vec![(
+            LaunchId(1),
+            crate::launcher::tree::ProcUsage {
+                rss_bytes: 12 * 1024 * 1024 + 512 * 1024,
+                cpu_percent: Some(3.2),
+            },
+        )],
+    });
+    let p = h.state.plugin("com.tgo.demo").unwrap();
+    assert_eq!(
+        h.state.health_level(p, h.state.launch_of("com.tgo.demo")),
+        crate::host::HealthLevel::Red,
+        "2 errors in 11 is over 10 %"
+    );
+    h.state.status.toasts.clear();
+    let screen = h.sized(130, 24);
+    for expected in [
+        "11 req · 2 err · 1 timeout",
+        "p50 4.0 ms · p99 9.0 ms",
+        "answered 4 s ago",
+        "12.5 MiB · 3 % CPU",
+        "· 11 req · 2 err · 1 timeout · 1 red",
+    ] {
+        assert!(screen.contains(expected), "{expected} missing:\n{screen}");
+    }
+    insta::assert_snapshot!("health_numbers", screen);
+}
+// Chaos toward the plugin from the console (issue 14.2).
+#[path = "tests_chaos.rs"]
+mod chaos;

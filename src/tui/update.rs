@@ -33,6 +33,7 @@ pub use super::render::request_effects;
 pub fn update(state: &mut State, msg: Msg, log: &MessageLog, now: Instant) -> Vec<Effect> {
     let was_render = state.focus == Pane::Render;
     let mut effects = apply(state, msg, log, now);
+    super::preview::sync(state);
     effects.extend(render::due_render(state));
     // A story being played and a path being walked again go on once nothing is on its way.
     effects.extend(playing::advance(state));
@@ -151,7 +152,7 @@ fn apply(state: &mut State, msg: Msg, log: &MessageLog, now: Instant) -> Vec<Eff
             // itself lands as any other.
             let judge = playing::answered(state, &reply);
             restore::answered(state, &reply);
-            let mut effects = on_reply(state, purpose, reply, ui);
+            let mut effects = on_reply(state, purpose, reply, ui, log);
             effects.extend(judge);
             effects
         }
@@ -226,7 +227,17 @@ fn apply(state: &mut State, msg: Msg, log: &MessageLog, now: Instant) -> Vec<Eff
             saving::saved(state, path, saved);
             Vec::new()
         }
+        Msg::Chaos(news) => super::chaos::on_news(state, news),
         Msg::Tick => Vec::new(),
+        Msg::Health { plugins, usage } => {
+            state.health.plugins = plugins.into_iter().collect();
+            state.health.usage = usage.into_iter().collect();
+            Vec::new()
+        }
+        Msg::Focus(focused) => {
+            state.health.focused = focused;
+            Vec::new()
+        }
     }
 }
 
@@ -236,10 +247,21 @@ fn on_reply(
     purpose: Purpose,
     reply: crate::host::Reply,
     ui: Option<Box<crate::jsonui::Parsed<crate::jsonui::Node>>>,
+    log: &MessageLog,
 ) -> Vec<Effect> {
     state
         .pending
         .retain(|p| !(p.id == reply.id && p.plugin_id == reply.plugin_id));
+    // A render's answer is remembered for `=`; the first after a rebuild is compared with
+    // the one before it.
+    let since_build = match (&purpose, &reply.outcome) {
+        (Purpose::Render(key), crate::host::Outcome::Result { value }) => {
+            let same = super::past::after_build(state, log, key, value);
+            super::past::remember(state, key, reply.response_seq);
+            same.map(|same| (key.clone(), same))
+        }
+        _ => None,
+    };
     let value = match render::answered(reply.outcome) {
         Ok(value) => value,
         Err((kind, message)) => {
@@ -261,7 +283,15 @@ fn on_reply(
             reply.latency,
             &reply.method,
         ),
-        other => render::on_reply(state, other, value, reply.latency, &reply.method, ui),
+        other => {
+            let effects = render::on_reply(state, other, value, reply.latency, &reply.method, ui);
+            if let Some((key, same)) = since_build
+                && let Some(RenderSlot::Ready(r)) = state.render.slots.get_mut(&key)
+            {
+                r.since_build = Some(same);
+            }
+            effects
+        }
     }
 }
 
@@ -299,13 +329,18 @@ fn on_key(state: &mut State, key: KeyEvent, log: &MessageLog) -> Vec<Effect> {
         return palette_key(state, input, log);
     }
     if state.modal.is_some() {
-        return modals::on_key(state, input);
+        return modals::on_key(state, input, log);
     }
     let typing = !scopes.contains(&Scope::Global);
     let handled = match state.focus {
         Pane::Plugins => input.action.and_then(|a| plugins::on_action(state, a)),
         Pane::Output => input.action.and_then(|a| output::on_action(state, a)),
         Pane::Inspector => inspect::on_key(state, input, log),
+        // Esc from time travel comes before the UI's own use of it.
+        Pane::Render if input.action == Some(Action::Live) && state.render.past.is_some() => {
+            super::past::leave(state);
+            Some(Vec::new())
+        }
         Pane::Render => {
             let list = view::layout_of(state).diagnostics;
             let diag = input
@@ -353,6 +388,16 @@ fn act(state: &mut State, action: Action, log: &MessageLog) -> Vec<Effect> {
         Action::Copy => return events::copy_last(state),
         Action::SaveStory => saving::open(state),
         Action::HostView => super::host_view::toggle(state, log),
+        // Esc in the inspector (with no filter to clear) leaves time travel too.
+        Action::Live | Action::ClearFilter => {
+            super::past::leave(state);
+        }
+        Action::WebPreview => return super::preview::toggle_web(state),
+        Action::RenderWidth => return super::preview::next_width(state),
+        Action::Diff => match super::past::diff_shown(state, log) {
+            Ok(d) => state.modal = Some(Modal::Diff(Box::new(d))),
+            Err(why) => state.toast(ToastKind::Info, why, TOAST),
+        },
         _ => {}
     }
     Vec::new()

@@ -50,6 +50,7 @@ bad_ui                    render -> tables missing columns / a column key, an un
 bad_toast                 render -> text + button "Save"; event -> show_toast with data.msg
                           (not message): an empty toast, a missing and an unknown field
 file_text                 render -> text: the content of file ARG, read once at start  path
+file_title                as file_text, and its panel's title is that content too  path
 """
 import json
 import os
@@ -456,6 +457,12 @@ def serving(respond):
     return mode
 
 
+def file_title(sock):
+    content = open(ARG, encoding="utf-8").read().strip()
+    register(sock, capabilities=[{"type": "visitor_panel", "title": content}])
+    serve(sock, good_server("rogue." + MODE, render=text(content)))
+
+
 def ui_mode(render, event=None):
     """A mode that registers, then serves like good but with its own render (and event)."""
     def mode(sock):
@@ -521,6 +528,7 @@ MODES = {
     "bad_toast": ui_mode(lambda: BAD_TOAST_UI,
                          event={"action": "show_toast", "data": {"msg": "saved"}}),
     "file_text": ui_mode(lambda: text(open(ARG, encoding="utf-8").read().strip())),
+    "file_title": lambda sock: file_title(sock),
 }
 
 

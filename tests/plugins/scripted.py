@@ -8,14 +8,16 @@ SCRIPT.json:
   {"register": {...register params...},
    "answers": {"METHOD#ACTION_ID": result, "METHOD": result, ...},
    "errors":  {"METHOD#ACTION_ID": {"code": -32003, "message": "..."}, ...},
-   "sequences": {"METHOD#ACTION_ID": [first, second, ...], ...}}
+   "sequences": {"METHOD#ACTION_ID": [first, second, ...], ...},
+   "silent": ["METHOD", ...]}
 
 A key of `sequences` answers its results in turn, the last one again once they run out (for
 a plugin whose answer changes, e.g. after a refresh); it is looked up before `answers`.
 
 A request is looked up as "METHOD#ACTION_ID" (events and toolbar renders carry an action_id),
 then as "METHOD"; `errors` are looked up the same way, before `answers`. ping and shutdown are
-answered by default. Anything else gets -32601. Each request is printed on stderr.
+answered by default. Anything else gets -32601. A method in `silent` is never answered (the
+host times it out). Each request is printed on stderr.
 """
 import json
 import os
@@ -66,6 +68,7 @@ def main():
     answers.setdefault("ping", {"pong": True})
     errors = script.get("errors", {})
     sequences = script.get("sequences", {})
+    silent = set(script.get("silent", []))
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     sock.connect(os.environ["TGO_SOCKET_PATH"])
     send(sock, {"jsonrpc": "2.0", "id": 1, "method": "register", "params": script["register"]})
@@ -82,6 +85,8 @@ def main():
         if method == "shutdown":
             send(sock, {"jsonrpc": "2.0", "id": msg["id"], "result": {"success": True}})
             return
+        if method in silent:
+            continue
         error = lookup(errors, method, params)
         turns = lookup(sequences, method, params)
         result = (turns.pop(0) if len(turns) > 1 else turns[0]) if turns else lookup(answers, method, params)

@@ -56,7 +56,13 @@ def recv(sock):
     if header is None:
         return None
     body = read_exact(sock, struct.unpack(">I", header)[0])
-    return None if body is None else json.loads(body.decode("utf-8"))
+    if body is None:
+        return None
+    try:
+        message = json.loads(body.decode("utf-8"))
+    except ValueError:  # bad JSON or UTF-8 from the host: skipped, not a reason to stop
+        return {}
+    return message if isinstance(message, dict) else {}
 
 
 def render(params):
@@ -122,7 +128,8 @@ def main():
             error = {"code": -32601, "message": "Method not found: {}".format(method)}
             send(sock, {"jsonrpc": "2.0", "id": req_id, "error": error})
             continue
-        result = handler(request.get("params") or {})
+        params = request.get("params")
+        result = handler(params if isinstance(params, dict) else {})
         send(sock, {"jsonrpc": "2.0", "id": req_id, "result": result})
         if method == "shutdown":
             log("shutting down")

@@ -317,6 +317,95 @@ pub fn pretty_text(raw: &[u8]) -> String {
     sanitize_multiline(&escape_bytes(raw))
 }
 
+/// Bytes per line of the frame view: 8 fit the inspector's detail pane at 120 columns.
+const HEX_ROW: usize = 8;
+
+/// The frame view: the 4-byte length prefix (what it announced against what came), then the
+/// payload as offset, hex and ASCII. A frame as the host read it has exactly the announced
+/// length; a broken frame's event carries its prefix and first bytes (see `FrameError`).
+pub(crate) fn hex_doc(e: &crate::host::LogEntry, max_lines: usize) -> Doc {
+    use crate::host::EntryKind;
+    let mut doc = Doc::default();
+    let broken = matches!(e.kind, EntryKind::Event { .. });
+    if e.raw.is_empty() {
+        doc.lines.push(vec![(
+            Tok::Muted,
+            "no frame bytes: this entry is not a frame (x: back to JSON)".into(),
+        )]);
+        return doc;
+    }
+    let (prefix, payload): (Vec<u8>, &[u8]) = if broken {
+        let cut = e.raw.len().min(4);
+        (e.raw[..cut].to_vec(), &e.raw[cut..])
+    } else {
+        let len = u32::try_from(e.raw.len()).unwrap_or(u32::MAX);
+        (len.to_be_bytes().to_vec(), &e.raw[..])
+    };
+    let hex = |b: &[u8]| {
+        b.iter()
+            .map(|x| format!("{x:02x}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let colour = if broken { Tok::Error } else { Tok::Muted };
+    if prefix.len() == 4 {
+        let announced = u32::from_be_bytes([prefix[0], prefix[1], prefix[2], prefix[3]]);
+        doc.lines.push(vec![(
+            colour,
+            format!(
+                "length prefix {} = {announced} bytes announced",
+                hex(&prefix)
+            ),
+        )]);
+        let came = if broken {
+            format!("{} payload bytes kept of a broken frame", payload.len())
+        } else {
+            format!("{} payload bytes received", payload.len())
+        };
+        doc.lines.push(vec![(colour, came)]);
+    } else {
+        doc.lines.push(vec![(
+            colour,
+            format!(
+                "length prefix cut: {} of its 4 bytes came ({})",
+                prefix.len(),
+                hex(&prefix)
+            ),
+        )]);
+    }
+    doc.lines.push(vec![
+        (Tok::Muted, "00000000  ".into()),
+        (Tok::Key, format!("{:<23}", hex(&prefix))),
+        (Tok::Muted, " length prefix".into()),
+    ]);
+    let rows = payload.len().div_ceil(HEX_ROW);
+    let shown = cut_at(rows, max_lines.saturating_sub(3));
+    for (i, chunk) in payload.chunks(HEX_ROW).take(shown).enumerate() {
+        let ascii: String = chunk
+            .iter()
+            .map(|&c| {
+                if (0x20..0x7f).contains(&c) {
+                    c as char
+                } else {
+                    '.'
+                }
+            })
+            .collect();
+        doc.lines.push(vec![
+            (Tok::Muted, format!("{:08x}  ", 4 + i * HEX_ROW)),
+            (Tok::Plain, format!("{:<23}", hex(chunk))),
+            (Tok::Muted, format!(" |{ascii}|")),
+        ]);
+    }
+    if shown < rows {
+        doc.lines.push(vec![(
+            Tok::Muted,
+            format!("… {} more bytes", payload.len() - shown * HEX_ROW),
+        )]);
+    }
+    doc
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

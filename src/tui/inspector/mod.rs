@@ -53,6 +53,13 @@ pub enum InspectorOutcome {
     Export(Vec<u64>),
     /// Show this text (the selected message, pretty JSON) in the user's pager.
     Page(String),
+    /// Draw the render or event answer with this seq as it was then.
+    TimeTravel(u64),
+    /// Compare two renders: `old` (the marked one, or none: the one before `new`) and `new`.
+    Diff {
+        old: Option<u64>,
+        new: u64,
+    },
 }
 
 /// Largest answer validated when it is selected: validating is linear in its size, and a
@@ -103,6 +110,8 @@ fn check_answer(e: &LogEntry, log: &MessageLog) -> Option<Checked> {
 #[derive(Debug)]
 struct DetailCache {
     seq: u64,
+    /// Built as the frame view (hex) rather than JSON.
+    hex: bool,
     doc: Doc,
     checked: Option<Checked>,
 }
@@ -139,6 +148,10 @@ pub struct InspectorState {
     detail_width: Cell<u16>,
     /// Proxy mode: rows show which leg each frame crossed (`host↔proxy`, `proxy↔plugin`).
     pub parties: bool,
+    /// The detail shows the frame's bytes in hex (`x`).
+    hex: bool,
+    /// The render answer marked (`m`) to compare with another (`=`).
+    marked: Option<u64>,
 }
 
 impl Default for InspectorState {
@@ -168,6 +181,8 @@ impl InspectorState {
             amend_cursor: 0,
             detail_width: Cell::new(80),
             parties: false,
+            hex: false,
+            marked: None,
         }
     }
 
@@ -205,6 +220,8 @@ impl InspectorState {
         } else {
             match self.selected {
                 Some(s) if s < first_kept => self.index.front().copied(),
+                // Nothing was there to select: the first message that comes is.
+                None => self.index.front().copied(),
                 other => other,
             }
         };
@@ -279,12 +296,22 @@ impl InspectorState {
             self.detail = None;
             return;
         };
-        if self.detail.as_ref().is_some_and(|d| d.seq == seq) {
+        if self
+            .detail
+            .as_ref()
+            .is_some_and(|d| d.seq == seq && d.hex == self.hex)
+        {
             return;
         }
+        let hex = self.hex;
         self.detail = log.get(seq).map(|e| DetailCache {
             seq,
-            doc: body_doc(e, MAX_DETAIL_LINES),
+            hex,
+            doc: if hex {
+                json::hex_doc(e, MAX_DETAIL_LINES)
+            } else {
+                body_doc(e, MAX_DETAIL_LINES)
+            },
             checked: check_answer(e, log),
         });
     }
@@ -421,6 +448,37 @@ impl InspectorState {
                 self.detail_scroll = (self.detail_scroll + 1).min(max);
             }
             Action::DetailUp => self.detail_scroll = self.detail_scroll.saturating_sub(1),
+            Action::FrameView => {
+                self.hex = !self.hex;
+                self.detail_scroll = 0;
+                self.refresh_detail(log);
+            }
+            Action::TimeTravel => {
+                return match self.selected {
+                    Some(seq) => InspectorOutcome::TimeTravel(seq),
+                    None => self.notify("nothing selected"),
+                };
+            }
+            Action::Mark => {
+                let Some(seq) = self.selected else {
+                    return self.notify("nothing selected");
+                };
+                self.marked = (self.marked != Some(seq)).then_some(seq);
+                let what = match self.marked {
+                    Some(s) => format!("#{s} marked: = on another render compares them"),
+                    None => "mark removed".into(),
+                };
+                return self.notify(what);
+            }
+            Action::Diff => {
+                return match self.selected {
+                    Some(new) => InspectorOutcome::Diff {
+                        old: self.marked.filter(|&m| m != new),
+                        new,
+                    },
+                    None => self.notify("nothing selected"),
+                };
+            }
             _ => return InspectorOutcome::Ignored,
         }
         InspectorOutcome::Handled
@@ -529,6 +587,21 @@ impl InspectorState {
         self.selected
     }
 
+    /// The answer marked to compare (`m`).
+    pub fn marked(&self) -> Option<u64> {
+        self.marked
+    }
+
+    /// Whether the detail shows the frame's bytes (`x`).
+    pub fn is_hex(&self) -> bool {
+        self.hex
+    }
+
+    /// A one-shot message in the inspector's header (cleared by the next key).
+    pub fn say(&mut self, text: impl Into<String>) {
+        self.notice = Some(text.into());
+    }
+
     /// (entries shown by the filter, entries kept by the log) as of the last sync.
     pub fn counts(&self) -> (usize, usize) {
         (self.index.len(), self.total)
@@ -546,7 +619,8 @@ impl InspectorState {
 /// The detail body of an entry: its payload, or an event's text.
 fn body_doc(e: &LogEntry, max_lines: usize) -> Doc {
     match &e.kind {
-        EntryKind::Event { text } | EntryKind::Output { text, .. } if e.raw.is_empty() => {
+        // An event's raw bytes (a broken frame's) are for the frame view.
+        EntryKind::Event { text } | EntryKind::Output { text, .. } => {
             Doc::text(text, json::Tok::Plain, max_lines)
         }
         _ => json::doc(&e.raw, max_lines),
@@ -556,7 +630,7 @@ fn body_doc(e: &LogEntry, max_lines: usize) -> Doc {
 /// What `y` copies: the payload re-indented, or an event's text.
 fn copy_text(e: &LogEntry) -> String {
     match &e.kind {
-        EntryKind::Event { text } | EntryKind::Output { text, .. } if e.raw.is_empty() => {
+        EntryKind::Event { text } | EntryKind::Output { text, .. } => {
             crate::text::sanitize_multiline(text)
         }
         _ => pretty_text(&e.raw),

@@ -593,7 +593,11 @@ pub fn render_detail(
     // The cache is built by sync; after a click it may lag one frame, so build just what fits.
     let fallback;
     let doc = match &st.detail {
-        Some(d) if d.seq == e.seq => &d.doc,
+        Some(d) if d.seq == e.seq && d.hex == st.hex => &d.doc,
+        _ if st.hex => {
+            fallback = super::json::hex_doc(e, st.detail_scroll + h + 1);
+            &fallback
+        }
         _ => {
             fallback = body_doc(e, st.detail_scroll + h + 1);
             &fallback

@@ -187,7 +187,10 @@ pub(crate) fn loading(cx: &mut Ctx, l: &Loading, at: At) -> u32 {
 /// A bordered box titled `title` holding `raw` pretty-printed (and escaped), so nothing a
 /// plugin sends is dropped silently.
 pub(crate) fn raw_box(cx: &mut Ctx, title: &str, raw: &Value, at: At) -> u32 {
-    let pretty = serde_json::to_string_pretty(raw).unwrap_or_else(|_| raw.to_string());
+    let pretty = match raw {
+        Value::String(s) => s.clone(),
+        _ => serde_json::to_string_pretty(raw).unwrap_or_else(|_| raw.to_string()),
+    };
     let boxed = at.w >= 4;
     let inner = if boxed {
         At {

@@ -26,6 +26,8 @@ pub struct UiState {
     pub(crate) forms: HashMap<String, FormState>,
     /// The text field that has the keyboard.
     pub(crate) editing: Option<Editing>,
+    /// Drawn as the TGO web UI would: templates it lacks become its "Unknown template" box.
+    pub web: bool,
 }
 
 /// A form field's current value.

@@ -8,6 +8,7 @@ use super::path::{child, node_id};
 use super::{Items, Target, TargetKind};
 use super::{cards, controls, form, misc, table, text};
 use crate::jsonui::{GroupLayout, Node, Tabs};
+use serde_json::Value;
 
 /// Lines between the blocks of a vertical group.
 const V_GAP: u32 = 1;
@@ -34,6 +35,11 @@ pub(crate) fn root(cx: &mut Ctx, node: &Node, width: u16) -> u32 {
 pub(crate) fn node_block(cx: &mut Ctx, node: &Node, path: &str, at: At) -> u32 {
     if at.w == 0 {
         return 0;
+    }
+    if cx.state.web && crate::jsonui::web_lacks(node) {
+        let name = node.template_name();
+        let why = Value::String(format!("the TGO web UI has no \"{name}\" template"));
+        return misc::raw_box(cx, "Unknown template", &why, at);
     }
     match node {
         Node::Text(t) => text::text(cx, t, path, at),

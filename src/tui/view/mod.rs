@@ -1,6 +1,7 @@
 //! Drawing: a pure function of the state (and the host's message log). The screen layout is a
 //! pure function too, so mouse handling in `update` hits exactly what was drawn.
 
+mod diff;
 mod output;
 mod overlay;
 mod panes;
@@ -14,6 +15,7 @@ use crate::host::MessageLog;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 
+pub use diff::lines as diff_lines;
 pub use overlay::help_max_scroll;
 pub use panes::{plugins_row_at, toolbar_button_at};
 pub use problems::register_warning;
@@ -43,6 +45,9 @@ pub struct ScreenLayout {
 
 /// The message of a failed render, wrapped to `width`: the header only names the failure.
 pub fn failure_lines(state: &State, width: u16) -> Vec<String> {
+    if let Some(note) = state.render.past.as_ref().and_then(|p| p.note.as_ref()) {
+        return crate::text::wrap_width(&crate::text::sanitize_line(note), width as usize);
+    }
     match state.shown_slot() {
         Some(RenderSlot::Failed { message, .. }) => {
             crate::text::wrap_width(&crate::text::sanitize_line(message), width as usize)
@@ -67,7 +72,21 @@ pub fn screen_layout(area: Rect, state: &State) -> ScreenLayout {
     l.context_bar = rows[0];
     l.status = rows[2];
     let main = rows[1];
-    l.modal = centered(area, 80, 80);
+    // Two drawings side by side need the room: the diff takes nearly the whole screen.
+    l.modal = match &state.modal {
+        Some(super::state::Modal::Diff(_)) => centered(area, 96, 94),
+        _ => centered(area, 80, 80),
+    };
+    // A plugin's modal is no taller than its content (and its border and footer): a short
+    // one is not a big empty box.
+    if let Some(super::state::Modal::Ui { rendered, .. }) = &state.modal {
+        let content =
+            super::uiview::layout(&rendered.node, &rendered.ui, modal_body(l.modal).width).height;
+        let wanted = u16::try_from(content).unwrap_or(u16::MAX).saturating_add(3);
+        let h = wanted.clamp(10.min(l.modal.height), l.modal.height);
+        l.modal.y += (l.modal.height - h) / 2;
+        l.modal.height = h;
+    }
 
     let (plugins_col, render, inspector) = if state.zoom {
         let none = Rect::new(main.x, main.y, 0, 0);
@@ -126,7 +145,14 @@ pub fn screen_layout(area: Rect, state: &State) -> ScreenLayout {
     .split(inner);
     l.render_story = body[1];
     l.render_notice = body[2];
-    l.render_body = body[3];
+    // A set render width (`W`) narrows the UI, one column short of the pane for its edge.
+    l.render_body = match state.render.width {
+        Some(w) if w < body[3].width => Rect {
+            width: w,
+            ..body[3]
+        },
+        _ => body[3],
+    };
     l.diagnostics = body[4];
     if state.output_shown {
         l.output = inspector;

@@ -1,6 +1,7 @@
 //! What floats above the panes: toasts, and the one modal (help, confirm, nested UI,
 //! composer, context editor, pending requests).
 
+use super::super::action::{Action, Scope};
 use super::super::cells::claim;
 use super::super::composer;
 use super::super::state::{Modal, State};
@@ -89,8 +90,12 @@ fn help_body(inner: Rect) -> Rect {
     )
 }
 
-/// Every line of the help overlay.
-fn help_lines(state: &State) -> Vec<Line<'static>> {
+/// Keys column of the help overlay: a description wraps to the next line under itself.
+const HELP_KEYS: usize = 24;
+
+/// Every line of the help overlay, `width` columns wide (a long description wraps, whole
+/// words, under itself rather than being cut).
+fn help_lines(state: &State, width: u16) -> Vec<Line<'static>> {
     let t = &state.theme;
     let mut lines = Vec::new();
     // Printed from the keymap in effect: what is shown is what the keys do.
@@ -100,13 +105,18 @@ fn help_lines(state: &State) -> Vec<Line<'static>> {
             t.fg(t.accent).add_modifier(Modifier::BOLD),
         )));
         for action in actions.keys() {
-            lines.push(Line::from(vec![
+            let spans = [
                 Span::styled(
                     format!("  {:<22}", state.personal.keymap.shown(scope, *action)),
                     t.fg(t.title),
                 ),
                 Span::styled(action.describe(scope), t.text()),
-            ]));
+            ];
+            lines.extend(crate::tui::wrap::wrap_spans(
+                &spans,
+                width as usize,
+                HELP_KEYS,
+            ));
         }
     }
     if !state.personal.commands.is_empty() {
@@ -144,7 +154,7 @@ fn help_lines(state: &State) -> Vec<Line<'static>> {
 pub fn help_max_scroll(state: &State, area: Rect) -> u16 {
     let inner = super::inner(area);
     let shown = help_body(inner).height as usize;
-    help_lines(state).len().saturating_sub(shown) as u16
+    help_lines(state, inner.width).len().saturating_sub(shown) as u16
 }
 
 pub fn modal(modal: &Modal, area: Rect, buf: &mut Buffer, state: &State) {
@@ -153,7 +163,7 @@ pub fn modal(modal: &Modal, area: Rect, buf: &mut Buffer, state: &State) {
         Modal::Help { scroll } => {
             let inner = frame(area, buf, state, "Keys");
             let body = help_body(inner);
-            Paragraph::new(help_lines(state))
+            Paragraph::new(help_lines(state, body.width))
                 .scroll((*scroll, 0))
                 .render(body, buf);
             footer(inner, buf, state, "j/k scroll · Esc close");
@@ -169,6 +179,33 @@ pub fn modal(modal: &Modal, area: Rect, buf: &mut Buffer, state: &State) {
                 .scroll((*scroll, 0))
                 .render(body, buf);
             footer(inner, buf, state, "j/k scroll · Esc close");
+        }
+        Modal::Diff(d) => {
+            let inner = frame(area, buf, state, &format!("Diff · {}", d.title));
+            let body = help_body(inner);
+            Paragraph::new(super::diff::lines(d, body.width, state))
+                .scroll((d.scroll, 0))
+                .render(body, buf);
+            footer(inner, buf, state, "j/k scroll · Esc close");
+        }
+        Modal::Chaos { scroll } => {
+            let title = match &state.chaos {
+                Some(run) => format!("Chaos · {}", run.plugin_id),
+                None => "Chaos".to_string(),
+            };
+            let inner = frame(area, buf, state, &title);
+            let body = help_body(inner);
+            if let Some(run) = &state.chaos {
+                Paragraph::new(super::super::chaos::lines(run, t, body.width))
+                    .scroll((*scroll, 0))
+                    .render(body, buf);
+            }
+            let hint = if state.chaos.as_ref().is_some_and(|r| r.finished()) {
+                "j/k scroll · Esc close"
+            } else {
+                "j/k scroll · Esc close (the run goes on)"
+            };
+            footer(inner, buf, state, hint);
         }
         Modal::Palette(p) => {
             let small = super::centered(area, 90, 80);
@@ -215,7 +252,7 @@ pub fn modal(modal: &Modal, area: Rect, buf: &mut Buffer, state: &State) {
             let small = Rect::new(area.x, area.y, area.width.min(80), 6.min(area.height));
             let inner = frame(small, buf, state, "Launch a plugin");
             Paragraph::new(Span::styled(
-                "Manifest (plugin.yml / plugin.json), plugin directory, or a directory of them:",
+                "Manifest, plugin directory (or a directory of them), or installed id:",
                 t.muted(),
             ))
             .wrap(Wrap { trim: false })
@@ -303,12 +340,13 @@ pub fn modal(modal: &Modal, area: Rect, buf: &mut Buffer, state: &State) {
                 lines.push(Line::from(Span::styled(text, style)));
             }
             Paragraph::new(lines).render(inner, buf);
-            footer(
-                inner,
-                buf,
-                state,
-                "x cancel (stop waiting) · j/k move · Esc close",
+            let keys = &state.personal.keymap;
+            let hint = format!(
+                "{} retry · {} cancel (stop waiting) · j/k move · Esc close",
+                keys.shown(Scope::Pending, Action::Retry),
+                keys.shown(Scope::Pending, Action::CancelRequest),
             );
+            footer(inner, buf, state, &hint);
         }
     }
 }

@@ -8,7 +8,7 @@ use super::super::state::{
 use super::super::story::{StoryFile, StoryKey};
 use super::super::uiview;
 use super::{ScreenLayout, cap_title, inner};
-use crate::host::{CapabilityKind, MessageLog};
+use crate::host::{CapabilityKind, HealthLevel, MessageLog};
 use crate::jsonui::{Action, Severity};
 use crate::launcher::{ProcState, StreamKind};
 use crate::text::{self, sanitize_line, truncate_width};
@@ -121,13 +121,45 @@ pub fn context_bar(area: Rect, buf: &mut Buffer, state: &State) {
     }
 }
 
-fn liveness_marker(state: &State, l: &Liveness) -> (Span<'static>, Style) {
+/// The plugin's dot: its shape says whether it is connected, its colour its health
+/// ([`State::health_level`]).
+fn liveness_marker(
+    state: &State,
+    p: &PluginView,
+    launch: Option<&Launch>,
+) -> (Span<'static>, Style) {
     let t = &state.theme;
-    match l {
-        Liveness::Connected => (Span::styled("● ", t.fg(t.success)), t.text()),
+    let colour = match state.health_level(p, launch) {
+        HealthLevel::Red => t.error,
+        HealthLevel::Amber => t.warning,
+        HealthLevel::Green | HealthLevel::Unknown => t.success,
+    };
+    match &p.liveness {
+        Liveness::Connected => (Span::styled("● ", t.fg(colour)), t.text()),
         Liveness::Replaced => (Span::styled("◌ ", t.fg(t.warning)), t.muted()),
-        Liveness::Disconnected(_) => (Span::styled("○ ", t.muted()), t.muted()),
+        Liveness::Disconnected(_) => (Span::styled("○ ", t.fg(t.error)), t.muted()),
     }
+}
+
+/// The health numbers under a plugin: its requests (see [`crate::host::health`]), restarts,
+/// and a launched one's memory and CPU. `None` before there is any.
+fn health_line(state: &State, p: &PluginView, launch: Option<&Launch>) -> Option<String> {
+    let mut parts = Vec::new();
+    if let Some(h) = state
+        .health
+        .plugins
+        .get(&p.plugin_id)
+        .filter(|h| h.requests > 0)
+    {
+        parts.push(h.summary());
+    }
+    if let Some(u) = launch.and_then(|l| state.health.usage.get(&l.id)) {
+        parts.push(format!("{:.1} MiB", u.rss_bytes as f64 / (1024.0 * 1024.0)));
+        if let Some(cpu) = u.cpu_percent {
+            parts.push(format!("{cpu:.0} % CPU"));
+        }
+    }
+    (!parts.is_empty()).then(|| parts.join(" · "))
 }
 
 fn liveness_text(l: &Liveness) -> String {
@@ -147,6 +179,7 @@ fn process_marker(state: &State, l: &Launch) -> Option<(Span<'static>, Style)> {
         }
         ProcState::Running => return None,
         ProcState::Starting => ("◔ ", t.info),
+        ProcState::Building => ("⚒ ", t.info),
         ProcState::Restarting { .. } => ("↻ ", t.warning),
         ProcState::Stopping => ("◌ ", t.warning),
         ProcState::Stopped => ("■ ", t.muted),
@@ -154,6 +187,7 @@ fn process_marker(state: &State, l: &Launch) -> Option<(Span<'static>, Style)> {
         ProcState::Exited { .. }
         | ProcState::Killed { .. }
         | ProcState::FailedToStart(_)
+        | ProcState::BuildFailed(_)
         | ProcState::CrashLoop { .. } => ("✖ ", t.error),
     };
     Some((Span::styled(mark, t.fg(colour)), t.muted()))
@@ -171,10 +205,14 @@ fn launch_detail(state: &State, l: &Launch, w: usize, lines: &mut Vec<Line<'stat
     if l.has_crashed() {
         // The last lines of this run (not of the one before the last restart), wrapped: the
         // end of a traceback line is usually the part that matters.
+        // A failed build: its command's lines (the compiler's errors), up to the verdict.
+        let build_failed = matches!(l.state, ProcState::BuildFailed(_));
         let run = l
             .output
             .iter()
-            .rposition(|o| o.stream == StreamKind::Console)
+            .rposition(|o| {
+                o.stream == StreamKind::Console && (!build_failed || o.text.starts_with("$ "))
+            })
             .map_or(0, |i| i + 1);
         let tail = l.output.range(run..).rev().take(CRASH_LINES).rev();
         let avail = w.saturating_sub(4).max(1);
@@ -278,7 +316,7 @@ fn plugin_lines(
         };
         let (marker, style) = launch
             .and_then(|l| process_marker(state, l))
-            .unwrap_or_else(|| liveness_marker(state, &p.liveness));
+            .unwrap_or_else(|| liveness_marker(state, p, launch));
         let selected = state.selected == Some(Row::Plugin(p.plugin_id.clone()));
         let mut name_style = style.add_modifier(Modifier::BOLD);
         if selected {
@@ -307,6 +345,14 @@ fn plugin_lines(
             sub.push_str(&format!(" · restarts {}", l.restarts));
         }
         detail_lines(&sub, w, t.muted(), &mut lines);
+        if let Some(health) = health_line(state, p, launch) {
+            let colour = match state.health_level(p, launch) {
+                HealthLevel::Red => t.error,
+                HealthLevel::Amber => t.warning,
+                HealthLevel::Green | HealthLevel::Unknown => t.muted,
+            };
+            detail_lines(&health, w, t.fg(colour), &mut lines);
+        }
         // Which manifest it was launched from: two launches may register the same name.
         if let Some(label) = launch.and_then(|l| manifest_label(&l.manifest)) {
             detail_lines(&label, w, t.muted(), &mut lines);
@@ -774,6 +820,7 @@ pub fn toolbar_button_at(state: &State, render: Rect, x: u16, y: u16) -> Option<
 pub fn render_pane(l: &ScreenLayout, buf: &mut Buffer, state: &State) {
     let t = &state.theme;
     let title = match &state.render.shown {
+        _ if let Some(p) = &state.render.past => format!("{} · as of #{}", p.title, p.seq),
         Some(Shown::Cap(k)) if state.showing_host() => {
             format!("{} · real host", cap_title(state, k))
         }
@@ -884,6 +931,14 @@ pub fn render_pane(l: &ScreenLayout, buf: &mut Buffer, state: &State) {
                     t.fg(t.warning),
                 ));
             }
+            match r.since_build {
+                Some(true) => spans.push(Span::styled(" · same as before", t.fg(t.success))),
+                Some(false) => spans.push(Span::styled(
+                    " · changed since the last build (= diff)",
+                    t.fg(t.warning).add_modifier(Modifier::BOLD),
+                )),
+                None => {}
+            }
             if let Some(label) = uiview::focused_label(&r.node, &r.ui) {
                 spans.push(Span::styled(
                     format!(" · ▸ {}", truncate_width(&sanitize_line(&label), 30)),
@@ -892,6 +947,43 @@ pub fn render_pane(l: &ScreenLayout, buf: &mut Buffer, state: &State) {
             }
             (Line::from(spans), Some(&**r))
         }
+    };
+    // The web preview and a set width say so, with what the web UI would not draw.
+    let head = match (state.render.web, state.render.width, rendered) {
+        (false, None, _) => head,
+        // First, so a narrow header keeps them.
+        (web, width, r) => {
+            let mut spans = Vec::new();
+            if web {
+                let missing = r.map_or(0, |r| crate::jsonui::web_missing(&r.node));
+                let (text, colour) = match missing {
+                    0 => ("web ✓".to_string(), t.success),
+                    n => (format!("web ✗ {n}"), t.error),
+                };
+                spans.push(Span::styled(
+                    text,
+                    t.fg(colour).add_modifier(Modifier::BOLD),
+                ));
+            }
+            if let Some(w) = width {
+                let sep = if web { " · " } else { "" };
+                spans.push(Span::styled(format!("{sep}{w} cols"), t.muted()));
+            }
+            spans.push(Span::styled(" · ", t.muted()));
+            spans.extend(head.spans);
+            Line::from(spans)
+        }
+    };
+    // Time travel: the banner says which moment is drawn, and how back to now.
+    let head = match &state.render.past {
+        Some(p) => Line::from(vec![
+            Span::styled(
+                format!("◷ as of #{} {}", p.seq, crate::text::clock(p.at)),
+                t.fg(t.accent).add_modifier(Modifier::BOLD),
+            ),
+            Span::styled(" · Esc live · = diff", t.muted()),
+        ]),
+        None => head,
     };
     // The toolbar buttons keep their place on the right; the rest is cut to fit before them.
     let buttons = toolbar_buttons(state, header);
@@ -907,6 +999,7 @@ pub fn render_pane(l: &ScreenLayout, buf: &mut Buffer, state: &State) {
     }
     if l.render_notice.area() > 0 {
         let colour = match slot {
+            _ if state.render.past.is_some() => t.accent,
             RenderSlot::Failed {
                 kind: FailKind::Cancelled,
                 ..
@@ -935,14 +1028,21 @@ pub fn render_pane(l: &ScreenLayout, buf: &mut Buffer, state: &State) {
     }
     match rendered {
         Some(r) => {
+            let body = l.render_body;
             uiview::render(
                 &r.node,
                 &r.ui,
-                l.render_body,
+                body,
                 buf,
                 t,
                 focused && matches!(slot, RenderSlot::Ready(_)),
             );
+            // The edge of a set width, so what is past it is known to be outside.
+            if body.right() < l.render.right().saturating_sub(1) {
+                for y in body.top()..body.bottom() {
+                    buf[(body.right(), y)].set_symbol("┊").set_style(t.muted());
+                }
+            }
         }
         None if matches!(slot, RenderSlot::Failed { .. }) => {
             let hint = match slot {
@@ -1055,6 +1155,11 @@ pub fn status_bar(area: Rect, buf: &mut Buffer, state: &State, log: &MessageLog)
         used += text::width(&e);
         e
     });
+    // Before the key hints: which plugin is failing matters more than a reminder of keys.
+    let (health, health_colour) = health_summary(state);
+    let health = health.filter(|h| used + text::width(h) <= w).inspect(|h| {
+        used += text::width(h);
+    });
     let mut hints = Vec::new();
     for h in state.personal.keymap.hints(&state.active_scopes()) {
         let sep = if hints.is_empty() { "│ " } else { " · " };
@@ -1091,6 +1196,9 @@ pub fn status_bar(area: Rect, buf: &mut Buffer, state: &State, log: &MessageLog)
         spans.push(Span::styled(x, t.fg(t.error).add_modifier(Modifier::BOLD)));
     }
     spans.push(Span::styled(core, pending_style));
+    if let Some(h) = health {
+        spans.push(Span::styled(h, t.fg(health_colour)));
+    }
     if let Some(msgs) = msgs {
         spans.push(Span::styled(msgs, t.muted()));
     }
@@ -1099,6 +1207,46 @@ pub fn status_bar(area: Rect, buf: &mut Buffer, state: &State, log: &MessageLog)
     }
     spans.push(Span::styled(hints.concat(), t.muted()));
     Paragraph::new(Line::from(spans)).render(area, buf);
+}
+
+/// The status bar's health: requests, errors and timeouts of every plugin, and how many are
+/// red or amber; in the colour of the worst. `None` before any request.
+fn health_summary(state: &State) -> (Option<String>, crate::tui::theme::ThemeColor) {
+    let t = &state.theme;
+    let all = &state.health.plugins;
+    let requests: u64 = all.values().map(|h| h.requests).sum();
+    if requests == 0 {
+        return (None, t.muted);
+    }
+    let errors: u64 = all.values().map(|h| h.errors).sum();
+    let timeouts: u64 = all.values().map(|h| h.timeouts).sum();
+    let (mut red, mut amber) = (0, 0);
+    for e in state.entries() {
+        let Entry::Plugin(p, launch) = e else {
+            continue;
+        };
+        match state.health_level(p, launch) {
+            HealthLevel::Red => red += 1,
+            HealthLevel::Amber => amber += 1,
+            _ => {}
+        }
+    }
+    let s = if timeouts == 1 { "" } else { "s" };
+    let mut text = format!("· {requests} req · {errors} err · {timeouts} timeout{s} ");
+    if red > 0 {
+        text.push_str(&format!("· {red} red "));
+    }
+    if amber > 0 {
+        text.push_str(&format!("· {amber} amber "));
+    }
+    let colour = if red > 0 {
+        t.error
+    } else if amber > 0 {
+        t.warning
+    } else {
+        t.muted
+    };
+    (Some(text), colour)
 }
 
 /// Colour of a toast kind.

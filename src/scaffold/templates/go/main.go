@@ -17,11 +17,13 @@ import (
 	"bufio"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log"
 	"net"
 	"os"
+	"time"
 )
 
 const pluginID = "com.example.{{name}}"
@@ -94,30 +96,63 @@ func send(w io.Writer, msg any) error {
 	return err
 }
 
+// errBrokeOff: the host closed the connection in the middle of a frame.
+var errBrokeOff = errors.New("the host broke off in the middle of a frame")
+
 func recv(r io.Reader) (message, error) {
 	var msg message
 	header := make([]byte, 4)
 	if _, err := io.ReadFull(r, header); err != nil {
+		if err == io.ErrUnexpectedEOF {
+			return msg, errBrokeOff
+		}
 		return msg, err
 	}
 	body := make([]byte, binary.BigEndian.Uint32(header))
 	if _, err := io.ReadFull(r, body); err != nil {
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			return msg, errBrokeOff
+		}
 		return msg, err
 	}
-	return msg, json.Unmarshal(body, &msg)
+	if err := json.Unmarshal(body, &msg); err != nil {
+		// Not a JSON-RPC message (a host bug): an empty one, skipped, rather than a crash.
+		log.Printf("ignored a frame that is not a JSON-RPC message: %v", err)
+		return message{}, nil
+	}
+	return msg, nil
 }
 
 func main() {
 	log.SetPrefix("[{{name}}] ")
 	log.SetFlags(0)
+	// A host that hangs up between frames is gone (or told us to stop); one that breaks off
+	// in the middle of a frame may be back at once: dial again, a few times.
+	for attempt := 1; attempt <= 5; attempt++ {
+		err := serve()
+		if !errors.Is(err, errBrokeOff) {
+			if err != nil {
+				log.Fatal(err)
+			}
+			return
+		}
+		log.Print(err, ": dialling again")
+		time.Sleep(time.Duration(attempt) * 200 * time.Millisecond)
+	}
+	os.Exit(1)
+}
+
+// serve dials the host, registers and answers requests until `shutdown` or a hang-up.
+func serve() error {
 	path := os.Getenv("TGO_SOCKET_PATH")
 	if path == "" {
 		path = "/var/run/tgo/tgo.sock"
 	}
 	conn, err := net.Dial("unix", path)
 	if err != nil {
-		log.Fatal(err)
+		return err
 	}
+	defer conn.Close()
 	reader := bufio.NewReader(conn)
 	err = send(conn, M{"jsonrpc": "2.0", "id": 1, "method": "register", "params": M{
 		"id": pluginID, "name": "{{name}}", "version": "0.1.0",
@@ -127,11 +162,14 @@ func main() {
 		},
 	}})
 	if err != nil {
-		log.Fatal(err)
+		return err
 	}
 	answer, err := recv(reader)
-	if err != nil || answer.Error != nil {
-		log.Fatalf("registration refused: %v %s", err, answer.Error)
+	if err != nil {
+		return err
+	}
+	if answer.Error != nil {
+		return fmt.Errorf("registration refused: %s", answer.Error)
 	}
 	log.Printf("registered: %s", answer.Result)
 
@@ -139,10 +177,10 @@ func main() {
 		req, err := recv(reader)
 		if err == io.EOF {
 			log.Print("the host closed the connection")
-			return
+			return nil
 		}
 		if err != nil {
-			log.Fatal(err)
+			return err
 		}
 		if req.Method == "" || req.ID == nil {
 			continue // not a request: nothing to answer
@@ -157,10 +195,10 @@ func main() {
 			err = send(conn, M{"jsonrpc": "2.0", "id": req.ID, "result": handler(p)})
 		}
 		if err != nil {
-			log.Fatal(err)
+			return err
 		}
 		if req.Method == "shutdown" {
-			return
+			return nil
 		}
 	}
 }

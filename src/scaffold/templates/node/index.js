@@ -66,7 +66,7 @@ const handlers = {
   shutdown: () => ({ success: true }),
 };
 
-const sock = net.createConnection(process.env.TGO_SOCKET_PATH || '/var/run/tgo/tgo.sock');
+let sock;
 
 function send(message) {
   const body = Buffer.from(JSON.stringify(message), 'utf8');
@@ -91,7 +91,16 @@ function onMessage(message) {
     send({ jsonrpc: '2.0', id, error: { code: -32601, message: `Method not found: ${method}` } });
     return;
   }
-  send({ jsonrpc: '2.0', id, result: handler(message.params || {}) });
+  const params = message.params && typeof message.params === 'object' ? message.params : {};
+  let result;
+  try {
+    result = handler(params);
+  } catch (err) {
+    // A bug in a handler answers an error instead of killing the plugin.
+    send({ jsonrpc: '2.0', id, error: { code: -32603, message: `Internal error: ${err.message}` } });
+    return;
+  }
+  send({ jsonrpc: '2.0', id, result });
   if (method === 'shutdown') {
     shuttingDown = true;
     sock.end();
@@ -99,38 +108,59 @@ function onMessage(message) {
 }
 
 let shuttingDown = false;
-let pending = Buffer.alloc(0);
-sock.on('data', (chunk) => {
-  pending = Buffer.concat([pending, chunk]);
-  while (pending.length >= 4) {
-    const length = pending.readUInt32BE(0);
-    if (pending.length < 4 + length) break;
-    const body = pending.subarray(4, 4 + length).toString('utf8');
-    pending = pending.subarray(4 + length);
-    onMessage(JSON.parse(body));
-  }
-});
-sock.on('connect', () =>
-  send({
-    jsonrpc: '2.0',
-    id: 1,
-    method: 'register',
-    params: {
-      id: PLUGIN_ID,
-      name: '{{name}}',
-      version: '0.1.0',
-      capabilities: [
-        { type: 'visitor_panel', title: 'Visitor', icon: 'user' },
-        { type: 'chat_toolbar', title: 'Add a note', icon: 'sticky-note' },
-      ],
-    },
-  }),
-);
-sock.on('close', () => process.exit(0));
-sock.on('error', (err) => {
-  // The host closing first (at shutdown, or when it quits) is a normal end.
-  if (shuttingDown || err.code === 'ECONNRESET' || err.code === 'EPIPE') process.exit(0);
-  log(err.message);
-  process.exit(1);
-});
+let attempts = 0;
+
+// Dials the host and registers. A host that hangs up between frames is gone (or told us to
+// stop); one that breaks off in the middle of a frame may be back at once: dial again.
+function dial() {
+  let pending = Buffer.alloc(0);
+  sock = net.createConnection(process.env.TGO_SOCKET_PATH || '/var/run/tgo/tgo.sock');
+  sock.on('data', (chunk) => {
+    pending = Buffer.concat([pending, chunk]);
+    while (pending.length >= 4) {
+      const length = pending.readUInt32BE(0);
+      if (pending.length < 4 + length) break;
+      const body = pending.subarray(4, 4 + length).toString('utf8');
+      pending = pending.subarray(4 + length);
+      let message;
+      try {
+        message = JSON.parse(body);
+      } catch (err) {
+        log('ignored a frame that is not JSON:', err.message); // a host bug: keep serving
+        continue;
+      }
+      if (message && typeof message === 'object') onMessage(message);
+    }
+  });
+  sock.on('connect', () =>
+    send({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'register',
+      params: {
+        id: PLUGIN_ID,
+        name: '{{name}}',
+        version: '0.1.0',
+        capabilities: [
+          { type: 'visitor_panel', title: 'Visitor', icon: 'user' },
+          { type: 'chat_toolbar', title: 'Add a note', icon: 'sticky-note' },
+        ],
+      },
+    }),
+  );
+  sock.on('close', () => {
+    if (shuttingDown || pending.length === 0 || attempts >= 5) process.exit(0);
+    attempts += 1;
+    log('the host broke off in the middle of a frame: dialling again');
+    setTimeout(dial, 200 * attempts);
+  });
+  sock.on('error', (err) => {
+    // The host closing first (at shutdown, or when it quits) is a normal end: 'close' follows.
+    if (shuttingDown || err.code === 'ECONNRESET' || err.code === 'EPIPE') return;
+    log(err.message);
+    process.exit(1);
+  });
+}
+
+dial();
 process.on('SIGTERM', () => process.exit(0));

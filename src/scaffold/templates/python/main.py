@@ -19,6 +19,7 @@ import signal
 import socket
 import struct
 import sys
+import time
 
 PLUGIN_ID = "com.example.{{name}}"
 
@@ -32,23 +33,37 @@ def send(sock, message):
     sock.sendall(struct.pack(">I", len(body)) + body)
 
 
-def read_exact(sock, n):
-    """Exactly n bytes, or None when the host hung up first."""
+class HostBrokeOff(Exception):
+    """The host closed the connection in the middle of a frame: dial again."""
+
+
+def read_exact(sock, n, in_frame):
+    """Exactly n bytes, or None when the host hung up between frames."""
     data = b""
     while len(data) < n:
-        chunk = sock.recv(min(n - len(data), 65536))
+        try:
+            chunk = sock.recv(min(n - len(data), 65536))
+        except ConnectionResetError:
+            raise HostBrokeOff()
         if not chunk:
+            if data or in_frame:
+                raise HostBrokeOff()
             return None
         data += chunk
     return data
 
 
 def recv(sock):
-    header = read_exact(sock, 4)
+    header = read_exact(sock, 4, False)
     if header is None:
         return None
-    body = read_exact(sock, struct.unpack(">I", header)[0])
-    return None if body is None else json.loads(body.decode("utf-8"))
+    body = read_exact(sock, struct.unpack(">I", header)[0], True)
+    try:
+        message = json.loads(body.decode("utf-8"))
+    except ValueError as e:  # bad JSON or bad UTF-8: a host bug, not a reason to stop
+        log("ignored a frame that is not JSON:", e)
+        return {}
+    return message if isinstance(message, dict) else {}
 
 
 def ui(template, **data):
@@ -102,6 +117,18 @@ HANDLERS = {
 
 def main():
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
+    # A host that hangs up between frames is gone (or told us to stop); one that breaks off in
+    # the middle of a frame may be back at once: dial again, a few times.
+    for attempt in range(5):
+        try:
+            return serve()
+        except HostBrokeOff:
+            log("the host broke off in the middle of a frame: dialling again")
+            time.sleep(0.2 * (attempt + 1))
+    return 1
+
+
+def serve():
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     sock.connect(os.environ.get("TGO_SOCKET_PATH") or "/var/run/tgo/tgo.sock")
     send(sock, {"jsonrpc": "2.0", "id": 1, "method": "register", "params": {
@@ -130,7 +157,14 @@ def main():
             error = {"code": -32601, "message": "Method not found: {}".format(method)}
             send(sock, {"jsonrpc": "2.0", "id": req_id, "error": error})
             continue
-        send(sock, {"jsonrpc": "2.0", "id": req_id, "result": handler(request.get("params") or {})})
+        params = request.get("params")
+        try:
+            result = handler(params if isinstance(params, dict) else {})
+        except Exception as e:  # a bug in a handler answers an error instead of killing the plugin
+            error = {"code": -32603, "message": "Internal error: {}".format(e)}
+            send(sock, {"jsonrpc": "2.0", "id": req_id, "error": error})
+            continue
+        send(sock, {"jsonrpc": "2.0", "id": req_id, "result": result})
         if method == "shutdown":
             return 0
 
