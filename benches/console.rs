@@ -126,6 +126,7 @@ fn screen_state(table_rows: usize) -> State {
         capabilities: info.capabilities,
         replaced: 0,
         register_notes: info.notes,
+        upstream_lost: false,
     });
     let key = CapKey {
         plugin_id: "com.tgo.demo".into(),

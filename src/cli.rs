@@ -67,6 +67,20 @@ pub struct Cli {
     /// holding one, or a directory of such directories.
     #[arg(value_name = "PLUGIN")]
     pub plugins: Vec<PathBuf>,
+    /// Proxy mode: plugins that dial this console are registered with the real TGO host at
+    /// ADDR (unix:/path/to/tgo.sock or tcp:HOST:PORT) and every frame both ways is relayed
+    /// and shown.
+    #[arg(long, value_name = "ADDR")]
+    pub upstream: Option<crate::host::UpstreamAddr>,
+    /// With --upstream: put this dev token into every forwarded register (the real host's TCP
+    /// port wants one). TGO_DEV_TOKEN keeps it out of the shell's history.
+    #[arg(
+        long,
+        env = "TGO_DEV_TOKEN",
+        hide_env_values = true,
+        value_name = "JWT"
+    )]
+    pub dev_token: Option<String>,
     #[command(flatten)]
     pub host: HostArgs,
     #[command(subcommand)]
@@ -200,6 +214,10 @@ pub enum Command {
     /// Load-test one plugin's handlers through the real host: throughput and latency percentiles.
     #[command(after_help = help::bench())]
     Bench(BenchArgs),
+    /// Sit between plugins and a real TGO host without the console: plugins dial --socket,
+    /// are registered with the host at --upstream, and every frame both ways is printed.
+    #[command(after_help = help::proxy())]
+    Proxy(ProxyArgs),
     /// Open a recording (from --record) read-only in the console.
     #[command(after_help = help::replay())]
     Replay {
@@ -400,6 +418,34 @@ pub struct BenchArgs {
 }
 
 #[derive(Args, Debug)]
+pub struct ProxyArgs {
+    #[command(flatten)]
+    pub host: HostArgs,
+    /// The real TGO host: unix:/path/to/tgo.sock or tcp:HOST:PORT.
+    #[arg(long, value_name = "ADDR")]
+    pub upstream: crate::host::UpstreamAddr,
+    /// Put this dev token into every forwarded register (the real host's TCP port wants
+    /// one). TGO_DEV_TOKEN keeps it out of the shell's history.
+    #[arg(
+        long,
+        env = "TGO_DEV_TOKEN",
+        hide_env_values = true,
+        value_name = "JWT"
+    )]
+    pub dev_token: Option<String>,
+    /// Record both legs (host↔proxy and proxy↔plugin) to this JSON-lines file (a new file,
+    /// readable by you only).
+    #[arg(long, value_name = "FILE.jsonl")]
+    pub record: Option<PathBuf>,
+    /// Let --record overwrite a file that exists.
+    #[arg(long, requires = "record")]
+    pub force: bool,
+    /// One line per frame: text, or json (a recording's lines).
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(Args, Debug)]
 pub struct DemoArgs {
     /// Unix socket to dial (env TGO_SOCKET_PATH) [default: /var/run/tgo/tgo.sock].
     #[arg(long, value_name = "PATH")]
@@ -443,8 +489,9 @@ pub fn main() -> ExitCode {
     let _log_guard = init_logging(log_path.clone());
     // `bench` drives the host on one thread, as its minimal host does: on a 2-core machine the
     // plugin keeps the other core, and no request pays a wakeup across threads (measured in
-    // benches/README.md). Everything else gets a worker per core.
-    let runtime = if matches!(cli.command, Some(Command::Bench(_))) {
+    // benches/README.md). So does `proxy`, which only relays (its lines are written on a
+    // blocking thread). Everything else gets a worker per core.
+    let runtime = if matches!(cli.command, Some(Command::Bench(_) | Command::Proxy(_))) {
         tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -510,7 +557,10 @@ fn warn_exposed_tcp(host: &HostArgs, file: &Config) {
 }
 
 async fn run(cli: Cli, file: Config, log_path: PathBuf) -> ExitCode {
-    if matches!(cli.command, Some(Command::Check(_) | Command::Bench(_))) {
+    if matches!(
+        cli.command,
+        Some(Command::Check(_) | Command::Bench(_) | Command::Proxy(_))
+    ) {
         warn_exposed_tcp(&cli.host, &file);
     }
     match cli.command {
@@ -523,6 +573,10 @@ async fn run(cli: Cli, file: Config, log_path: PathBuf) -> ExitCode {
         Some(Command::Check(args)) => run_check(&args.host.or(&cli.host), &file, args).await,
         Some(Command::DemoPlugin(args)) => run_demo(&cli.host, &file, args).await,
         Some(Command::Bench(ref args)) => run_bench(&args.host.or(&cli.host), &file, args).await,
+        Some(Command::Proxy(ref args)) => {
+            let host = args.host.or(&cli.host);
+            run_proxy(&host, &file, args).await
+        }
         Some(Command::BenchPlugin { ref socket }) => {
             let socket = socket.clone().unwrap_or_else(|| cli.host.socket(&file));
             match tokio::task::spawn_blocking(move || {
@@ -625,6 +679,19 @@ async fn run(cli: Cli, file: Config, log_path: PathBuf) -> ExitCode {
 }
 
 async fn run_console(cli: &Cli, file: &Config, log_path: PathBuf) -> ExitCode {
+    let mut host = cli.host.config(file);
+    host.upstream = cli
+        .upstream
+        .clone()
+        .map(|addr| crate::host::UpstreamConfig {
+            dev_token: cli.dev_token.clone(),
+            ..crate::host::UpstreamConfig::new(addr)
+        });
+    // Before the terminal check: a mistake worth knowing anywhere.
+    if let Err(e) = crate::proxy::check_sockets(&host) {
+        eprintln!("tgo-console: {e}");
+        return ExitCode::from(2);
+    }
     let (theme, personal) = match console_setup(
         cli.theme.as_ref(),
         file,
@@ -651,7 +718,7 @@ async fn run_console(cli: &Cli, file: &Config, log_path: PathBuf) -> ExitCode {
         ctx.channel_type = ch.clone();
     }
     let opts = crate::tui::TuiOptions {
-        host: cli.host.config(file),
+        host,
         theme,
         ctx,
         demo: cli.demo,
@@ -719,6 +786,44 @@ async fn run_bench(host: &HostArgs, file: &Config, args: &BenchArgs) -> ExitCode
         Err(e) => {
             eprintln!("tgo-console: bench failed: {e}");
             ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+async fn run_proxy(host: &HostArgs, file: &Config, args: &ProxyArgs) -> ExitCode {
+    let mut config = host.config(file);
+    config.upstream = Some(crate::host::UpstreamConfig {
+        dev_token: args.dev_token.clone(),
+        ..crate::host::UpstreamConfig::new(args.upstream.clone())
+    });
+    let opts = crate::proxy::ProxyOptions {
+        host: config,
+        record: args.record.clone(),
+        force: args.force,
+        format: match args.format {
+            Format::Text => crate::proxy::LineFormat::Text,
+            Format::Json => crate::proxy::LineFormat::Json,
+        },
+    };
+    let stop = async {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    };
+    match crate::proxy::run(opts, std::io::stdout(), stop).await {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("tgo-console: proxy: {e}");
+            ExitCode::from(2)
         }
     }
 }

@@ -8,7 +8,7 @@
 //! created readable by their owner only (0600), never through a symbolic link, and never over
 //! an existing file unless asked (`--force`).
 
-use crate::host::{ConnId, Direction, EntryKind, HostHandle, LogEntry};
+use crate::host::{ConnId, Direction, EntryKind, HostHandle, LogEntry, Party};
 use base64::Engine;
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
@@ -38,6 +38,13 @@ struct Line {
     notes: Vec<String>,
     #[serde(default)]
     problem: bool,
+    /// Proxy mode's leg (`upstream`: between the real host and the proxy); absent on the
+    /// plugin's leg, so recordings without a proxy read as before.
+    #[serde(default, skip_serializing_if = "Party::is_plugin")]
+    party: Party,
+    /// The entry on the other leg this frame is the proxy's copy of.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    via: Option<u64>,
     /// The payload as text when it is UTF-8, else `raw_b64`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     raw: Option<String>,
@@ -68,9 +75,17 @@ fn to_line(e: &LogEntry) -> Line {
         latency_us: e.latency.map(|l| l.as_micros() as u64),
         notes: e.notes.clone(),
         problem: e.problem,
+        party: e.party,
+        via: e.via,
         raw,
         raw_b64,
     }
+}
+
+/// One entry as a line of a recording (without the newline), as `proxy --format json`
+/// prints it.
+pub fn json_line(e: &LogEntry) -> String {
+    serde_json::to_string(&to_line(e)).unwrap_or_default()
 }
 
 /// Why a line of a recording cannot be read back.
@@ -122,6 +137,8 @@ fn from_line(l: Line) -> Result<LogEntry, LineError> {
     e.latency = l.latency_us.map(Duration::from_micros);
     e.notes = l.notes;
     e.problem = l.problem;
+    e.party = l.party;
+    e.via = l.via;
     Ok(e)
 }
 

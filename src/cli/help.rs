@@ -43,6 +43,10 @@ pub(super) fn console() -> StyledStr {
                 "Record the session (see `tgo-console replay`)",
                 "tgo-console --demo --socket /tmp/tgo.sock --record session.jsonl",
             ),
+            (
+                "Between plugins and the real TGO host of this machine (plugins dial the proxy)",
+                "tgo-console --upstream unix:/var/run/tgo/tgo.sock --socket /tmp/tgo-proxy.sock",
+            ),
         ],
         &[
             ("0", "quit normally"),
@@ -188,6 +192,34 @@ pub(super) fn bench() -> StyledStr {
             (
                 "2",
                 &format!("{MISTAKE} no plugin given, --params not JSON, manifest unreadable"),
+            ),
+        ],
+    )
+}
+
+pub(super) fn proxy() -> StyledStr {
+    after(
+        &[
+            (
+                "Every frame between this machine's TGO host and its plugins, recorded",
+                "tgo-console proxy --upstream unix:/var/run/tgo/tgo.sock --socket /tmp/tgo-proxy.sock --record real.jsonl",
+            ),
+            (
+                "A remote TGO host's TCP port, with a dev token (TGO_DEV_TOKEN also works)",
+                "tgo-console proxy --upstream tcp:tgo.example.com:8005 --dev-token eyJhbGciOi... --socket /tmp/tgo-proxy.sock",
+            ),
+            (
+                "As JSON lines, one per frame",
+                "tgo-console proxy --upstream unix:/var/run/tgo/tgo.sock --socket /tmp/tgo-proxy.sock --format json",
+            ),
+        ],
+        &[
+            ("0", "stopped by Ctrl-C or SIGTERM"),
+            (
+                "2",
+                &format!(
+                    "{MISTAKE} could not start: a bad ADDR, the socket taken, --socket is the upstream's own socket, the --record file there already"
+                ),
             ),
         ],
     )

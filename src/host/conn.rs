@@ -2,8 +2,10 @@
 //! writer task fed by a channel, so any number of requests can be in flight.
 
 use super::log::{ConnId, Direction, EntryKind, LogEntry};
+use super::register::PluginInfo;
 use super::register::parse_register;
 use super::registry::{PluginRecord, PluginState};
+use super::upstream::{self, Forwarded, FromPlugin, Link};
 use super::{HostEvent, Outcome, Shared};
 use crate::protocol::jsonrpc::{self, INVALID_REQUEST, RawJson, UNAVAILABLE};
 use crate::protocol::{FrameCodec, Id, Incoming, Message, ResponseBody, RpcError};
@@ -51,6 +53,13 @@ pub struct Conn {
     close: CancellationToken,
     close_reason: Mutex<Option<String>>,
     plugin_id: Mutex<Option<String>>,
+    /// The first id this connection's own requests use (proxy mode starts high, so they
+    /// never clash with the real host's).
+    first_id: u64,
+    /// Proxy mode: the link to the real host while it is up.
+    upstream: Mutex<Option<Arc<Link>>>,
+    /// Proxy mode: host requests sent on to the plugin and not answered yet, by id.
+    forwarded: Mutex<HashMap<Id, Forwarded>>,
     /// Bytes written as they are, no length prefix (for `chaos`), acknowledged once written.
     raw: mpsc::Sender<RawWrite>,
     /// The reader stops reading until `opened` + this many nanoseconds, 0 for never (for
@@ -77,6 +86,37 @@ impl Conn {
             .lock()
             .get_or_insert_with(|| reason.to_string());
         self.close.cancel();
+    }
+
+    /// A token cancelled when the connection ends.
+    pub(crate) fn closed(&self) -> CancellationToken {
+        self.close.clone()
+    }
+
+    /// Proxy mode: the link to the real host, while it is up.
+    pub(crate) fn upstream_link(&self) -> Option<Arc<Link>> {
+        self.upstream.lock().clone()
+    }
+
+    pub(crate) fn set_upstream(&self, link: Option<Arc<Link>>) {
+        *self.upstream.lock() = link;
+    }
+
+    /// Remembers a host request sent on to the plugin, for its answer to go back.
+    pub(crate) fn forward(&self, id: Id, f: Forwarded) {
+        self.forwarded.lock().insert(id, f);
+    }
+
+    /// The forwarded host request `id` answers (`"7"` answers 7, as for our own).
+    fn answered_forward(&self, id: &Id) -> Option<Forwarded> {
+        let mut map = self.forwarded.lock();
+        if map.is_empty() {
+            return None;
+        }
+        map.remove(id).or_else(|| {
+            let n = i64::try_from(id.as_u64()?).ok()?;
+            map.remove(&Id::Num(n))
+        })
     }
 
     pub(crate) fn next_request_id(&self) -> u64 {
@@ -178,13 +218,21 @@ where
     let mut reader = FramedRead::new(read_half, FrameCodec::new(max));
     let writer = FramedWrite::new(write_half, FrameCodec::new(max));
     let (tx, rx) = mpsc::channel(WRITE_QUEUE);
+    let first_id = if shared.config.upstream.is_some() {
+        upstream::CONSOLE_ID_BASE
+    } else {
+        1
+    };
     let (raw, raw_rx) = mpsc::channel(1);
     let conn = Arc::new(Conn {
         id: conn_id,
         peer: peer.clone(),
         pid,
         tx,
-        next_id: AtomicU64::new(1),
+        next_id: AtomicU64::new(first_id),
+        first_id,
+        upstream: Mutex::new(None),
+        forwarded: Mutex::new(HashMap::new()),
         pending: Mutex::new(PendingMap::default()),
         expired: Mutex::new(VecDeque::new()),
         close: CancellationToken::new(),
@@ -248,7 +296,7 @@ const WRITE_BATCH: usize = 256;
 
 /// Writes queued frames in order. Everything already queued is fed into the sink and flushed
 /// once, so a burst of N frames costs a few syscalls instead of N.
-async fn write_loop<W>(
+pub(crate) async fn write_loop<W>(
     mut sink: FramedWrite<W, FrameCodec>,
     mut rx: mpsc::Receiver<Bytes>,
     mut raw: mpsc::Receiver<RawWrite>,
@@ -382,7 +430,7 @@ where
         Some((Err(_), asked)) => asked.clone(),
         None => None,
     };
-    let mut entry = incoming_entry(conn, None, bytes.clone(), &parsed);
+    let mut entry = incoming_entry(conn, None, redact_dev_token(&bytes), &parsed);
     entry.plugin = plugin_id.clone();
     if let Some((Ok(info), _)) = &register
         && !info.notes.is_empty()
@@ -438,6 +486,24 @@ where
             return Err(format!("first frame unusable: {}", invalid.reason));
         }
     };
+    if let Some(up) = &shared.config.upstream {
+        let Some((info, asked)) = register else {
+            unreachable!("a register request was read above")
+        };
+        // The upstream decides, even on a register this host would refuse.
+        return upstream::register(
+            shared,
+            conn,
+            up,
+            bytes,
+            request_seq,
+            received,
+            id,
+            info,
+            plugin_id.or(asked),
+        )
+        .await;
+    }
     let info = match register.map(|(r, _)| r) {
         Some(Ok(info)) => info,
         None => unreachable!("a register request was read above"),
@@ -459,9 +525,46 @@ where
         }
     };
     let plugin_id = plugin_id.expect("an accepted register has an id");
-    *conn.plugin_id.lock() = Some(plugin_id.clone());
     let result = json!({ "success": true, "plugin_id": plugin_id, "host_version": env!("CARGO_PKG_VERSION") });
     let answer = jsonrpc::result_bytes(&id, &result);
+    accept_registration(
+        shared,
+        conn,
+        plugin_id,
+        info,
+        answer,
+        request_seq,
+        received,
+        None,
+        "",
+    )
+    .await;
+    Ok(())
+}
+
+/// A registration accepted (by this host, or by the upstream in proxy mode): the plugin is
+/// registered, `answer` sent to it (paired with its register, `via` the upstream's answer it
+/// copies), and consumers told. `how` is added to the log line (" through the upstream …").
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn accept_registration(
+    shared: &Arc<Shared>,
+    conn: &Arc<Conn>,
+    plugin_id: String,
+    info: PluginInfo,
+    answer: Bytes,
+    request_seq: u64,
+    received: Instant,
+    via: Option<u64>,
+    how: &str,
+) {
+    *conn.plugin_id.lock() = Some(plugin_id.clone());
+    let id = match jsonrpc::parse(&answer) {
+        Ok(Incoming {
+            message: Message::Response { id, .. },
+            ..
+        }) => id,
+        _ => None,
+    };
     // Registry first, reply second: a plugin may send requests' answers the moment it hears back.
     let replaced = shared.registry.lock().register(PluginRecord {
         plugin_id: plugin_id.clone(),
@@ -474,20 +577,22 @@ where
     });
     {
         let mut log = shared.log.lock();
-        let seq = log.push(LogEntry::new(
+        let mut entry = LogEntry::new(
             Direction::Out,
             conn.id,
             Some(plugin_id.clone()),
             answer.clone(),
-            EntryKind::Result { id: Some(id) },
-        ));
+            EntryKind::Result { id },
+        );
+        entry.via = via;
+        let seq = log.push(entry);
         log.pair(request_seq, seq, received.elapsed());
         drop(log);
         shared.log_changed(seq);
     }
     conn.send(answer).await;
     let mut text = format!(
-        "registered {plugin_id} ({} {}, {} capabilities)",
+        "registered {plugin_id} ({} {}, {} capabilities){how}",
         info.name,
         info.version,
         info.capabilities.len()
@@ -512,7 +617,6 @@ where
         old.close(&why);
         shared.log_event(old.id, Some(plugin_id), why, true);
     }
-    Ok(())
 }
 
 /// After registration: answers to our requests, and anything else the plugin sends.
@@ -541,19 +645,42 @@ where
             }
             Some(Ok(bytes)) => {
                 let parsed = jsonrpc::parse_raw(&bytes);
-                on_frame(shared, conn, &plugin, bytes, parsed);
+                if let Some((link, frame)) = on_frame(shared, conn, &plugin, bytes, parsed) {
+                    link.send(frame).await;
+                }
             }
         }
     }
 }
 
+/// Logs one frame from the plugin and settles the request it answers. In proxy mode, a frame
+/// that is not the answer to one of our own requests goes on to the upstream: returned with
+/// the link to send it on.
 fn on_frame(
     shared: &Shared,
     conn: &Conn,
     plugin: &Option<String>,
     bytes: Bytes,
     parsed: Result<Incoming<RawJson>, jsonrpc::Invalid>,
-) {
+) -> Option<(Arc<Link>, Bytes)> {
+    if shared.config.upstream.is_some() {
+        let id = match &parsed {
+            Ok(Incoming {
+                message: Message::Response { id, .. },
+                ..
+            }) => id.as_ref(),
+            Err(invalid) => invalid.id.as_ref(),
+            Ok(_) => None,
+        };
+        if let Some(f) = id.and_then(|id| conn.answered_forward(id)) {
+            return to_upstream(shared, conn, plugin, bytes, &parsed, FromPlugin::Answer(f));
+        }
+        // Our ids (asked, timed out or never asked) stay here: the host never used them.
+        let ours = id.and_then(Id::as_u64).is_some_and(|k| k >= conn.first_id);
+        if !ours {
+            return to_upstream(shared, conn, plugin, bytes, &parsed, FromPlugin::Other);
+        }
+    }
     let mut entry = incoming_entry(conn, plugin.clone(), bytes, &parsed);
     // An answer (or an unusable frame that still names an id) resolves its pending request.
     // The answer's value is moved into the outcome, never cloned (a render can be megabytes).
@@ -577,7 +704,7 @@ fn on_frame(
         ),
         Ok(_) => {
             shared.log_frame(entry);
-            return;
+            return None;
         }
     };
     let key = answer_id.as_ref().and_then(Id::as_u64);
@@ -597,13 +724,50 @@ fn on_frame(
         None => {
             let asked = conn.next_id.load(Ordering::Relaxed);
             let expired = key.and_then(|k| conn.expired_reason(k));
-            entry
-                .notes
-                .push(stray_answer_note(key, answer_id.as_ref(), expired, asked));
+            // An id below the first we use was never ours.
+            let key_ours = key.filter(|k| *k >= conn.first_id);
+            let note = match (key, key_ours) {
+                (Some(_), None) => stray_answer_note(None, answer_id.as_ref(), None, asked),
+                _ => stray_answer_note(key, answer_id.as_ref(), expired, asked),
+            };
+            entry.notes.push(note);
             entry.problem = true;
             shared.log_frame(entry);
         }
     }
+    None
+}
+
+/// Proxy mode: a plugin frame for the upstream (the answer to a host request, or anything
+/// else the console did not ask for), logged on both legs.
+fn to_upstream(
+    shared: &Shared,
+    conn: &Conn,
+    plugin: &Option<String>,
+    bytes: Bytes,
+    parsed: &Result<Incoming<RawJson>, jsonrpc::Invalid>,
+    what: FromPlugin,
+) -> Option<(Arc<Link>, Bytes)> {
+    let (kind, notes) = entry_kind(parsed);
+    let mut entry = LogEntry::new(
+        Direction::In,
+        conn.id,
+        plugin.clone(),
+        bytes.clone(),
+        kind.clone(),
+    );
+    entry.notes = notes;
+    let seq = {
+        let mut log = shared.log.lock();
+        let seq = log.push(entry);
+        if let FromPlugin::Answer(f) = &what {
+            log.pair(f.copy_seq, seq, f.sent.elapsed());
+        }
+        seq
+    };
+    shared.log_changed(seq);
+    let link = upstream::logged_copy(shared, conn, plugin, &bytes, kind, seq, what)?;
+    Some((link, bytes))
 }
 
 /// Why an answer matched no pending request. `next_id` is the next id this connection would
@@ -631,7 +795,33 @@ fn incoming_entry<R>(
     parsed: &Result<Incoming<R>, jsonrpc::Invalid>,
 ) -> LogEntry {
     let registered = plugin.is_some();
-    let (kind, notes) = match parsed {
+    let (kind, notes) = entry_kind(parsed);
+    let mut entry = LogEntry::new(Direction::In, conn.id, plugin, bytes, kind);
+    entry.notes = notes;
+    if registered {
+        match &entry.kind {
+            EntryKind::Request { .. } => {
+                entry.notes.push(
+                    "unexpected request from the plugin: the TGO host never answers these".into(),
+                );
+                entry.problem = true;
+            }
+            EntryKind::Notification { .. } => {
+                entry
+                    .notes
+                    .push("notification from the plugin: the TGO host ignores these".into());
+            }
+            _ => {}
+        }
+    }
+    entry
+}
+
+/// What a parsed frame is, as a log entry's kind, and the parser's notes on it.
+pub(crate) fn entry_kind<R>(
+    parsed: &Result<Incoming<R>, jsonrpc::Invalid>,
+) -> (EntryKind, Vec<String>) {
+    match parsed {
         Ok(inc) => {
             let kind = match &inc.message {
                 Message::Request { id, method, .. } => EntryKind::Request {
@@ -668,29 +858,32 @@ fn incoming_entry<R>(
             },
             Vec::new(),
         ),
-    };
-    let mut entry = LogEntry::new(Direction::In, conn.id, plugin, bytes, kind);
-    entry.notes = notes;
-    if registered {
-        match &entry.kind {
-            EntryKind::Request { .. } => {
-                entry.notes.push(
-                    "unexpected request from the plugin: the TGO host never answers these".into(),
-                );
-                entry.problem = true;
-            }
-            EntryKind::Notification { .. } => {
-                entry
-                    .notes
-                    .push("notification from the plugin: the TGO host ignores these".into());
-            }
-            _ => {}
-        }
     }
-    entry
 }
 
-async fn reply_error(
+/// The frame as the log keeps it: a `register`'s `dev_token` cut to its first characters
+/// (it is the real host's secret; the wire still carries it whole).
+pub(crate) fn redact_dev_token(frame: &Bytes) -> Bytes {
+    // Cheap test first: almost no frame has one.
+    if !frame.windows(11).any(|w| w == b"\"dev_token\"") {
+        return frame.clone();
+    }
+    let Ok(mut v) = serde_json::from_slice::<Value>(frame) else {
+        return frame.clone();
+    };
+    let Some(token) = v.pointer_mut("/params/dev_token") else {
+        return frame.clone();
+    };
+    if let Value::String(t) = token {
+        let head: String = t.chars().take(8).collect();
+        *t = format!("{head}…(redacted, {} chars)", t.chars().count());
+    } else {
+        *token = Value::String("(redacted)".into());
+    }
+    serde_json::to_vec(&v).map_or_else(|_| frame.clone(), Bytes::from)
+}
+
+pub(crate) async fn reply_error(
     shared: &Shared,
     conn: &Conn,
     id: Option<&Id>,
@@ -719,7 +912,7 @@ async fn reply_error(
 }
 
 /// `plugin_` + 8 hex digits, as the real host invents ids.
-fn generated_id(conn: ConnId) -> String {
+pub(crate) fn generated_id(conn: ConnId) -> String {
     use std::hash::BuildHasher;
     let nanos = SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)

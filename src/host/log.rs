@@ -36,6 +36,32 @@ pub enum Direction {
     Local,
 }
 
+/// Which leg of a proxied connection a frame crossed (issue 15). Without `--upstream` every
+/// frame is on the plugin's leg.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Party {
+    /// Between tgo-console and the plugin.
+    #[default]
+    Plugin,
+    /// Between the real TGO host (the upstream) and tgo-console as a proxy.
+    Upstream,
+}
+
+impl Party {
+    /// The tag the inspector and `proxy` print: `proxy↔plugin` or `host↔proxy`.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Party::Plugin => "proxy↔plugin",
+            Party::Upstream => "host↔proxy",
+        }
+    }
+
+    pub fn is_plugin(&self) -> bool {
+        *self == Party::Plugin
+    }
+}
+
 /// What one log entry is, in JSON-RPC terms (serialised as `{"type": …}` in recordings).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -116,6 +142,11 @@ pub struct LogEntry {
     pub pair: Option<u64>,
     /// On a response: time since its request was sent.
     pub latency: Option<Duration>,
+    /// The leg the frame crossed (only a proxy has two).
+    pub party: Party,
+    /// A proxy's copy of a frame on the other leg: the entry it forwards (the host's request
+    /// for its copy sent to the plugin; the plugin's answer for the one sent to the host).
+    pub via: Option<u64>,
     /// Something worth flagging: unexpected message, unknown id, lenient form used…
     pub notes: Vec<String>,
     /// True when the entry records a fault (invalid frame, error reply, unknown id, …).
@@ -142,6 +173,8 @@ impl LogEntry {
             kind,
             pair: None,
             latency: None,
+            party: Party::Plugin,
+            via: None,
             notes: Vec::new(),
             problem,
         }
@@ -149,6 +182,12 @@ impl LogEntry {
 
     pub fn with_note(mut self, note: impl Into<String>) -> Self {
         self.notes.push(note.into());
+        self
+    }
+
+    /// The same entry on the upstream leg.
+    pub fn upstream(mut self) -> Self {
+        self.party = Party::Upstream;
         self
     }
 

@@ -11,15 +11,17 @@ pub mod listener;
 pub mod log;
 pub mod register;
 mod registry;
+pub mod upstream;
 
 pub use capability::CapabilityKind;
 pub use conn::Conn;
 pub use context::{RenderContext, UiEvent};
 pub use health::{Health, HealthLevel, HealthSnapshot};
 pub use listener::ListenError;
-pub use log::{ConnId, Direction, EntryKind, LogEntry, MessageLog};
+pub use log::{ConnId, Direction, EntryKind, LogEntry, MessageLog, Party};
 pub use register::{Capability, PluginInfo, ToolDef, ToolParam};
 pub use registry::{PluginRecord, PluginState};
+pub use upstream::{UpstreamAddr, UpstreamConfig};
 
 use crate::protocol::jsonrpc::RawJson;
 use crate::protocol::{DEFAULT_MAX_FRAME_BYTES, RpcError, jsonrpc};
@@ -50,6 +52,9 @@ pub struct HostConfig {
     pub register_timeout: Duration,
     pub shutdown_grace: Duration,
     pub log_budget_bytes: usize,
+    /// Proxy mode: every plugin that registers is registered with this real TGO host too,
+    /// and the frames both ways are relayed.
+    pub upstream: Option<UpstreamConfig>,
 }
 
 impl Default for HostConfig {
@@ -63,6 +68,7 @@ impl Default for HostConfig {
             register_timeout: Duration::from_secs(30),
             shutdown_grace: Duration::from_secs(5),
             log_budget_bytes: log::DEFAULT_LOG_BUDGET_BYTES,
+            upstream: None,
         }
     }
 }
@@ -88,6 +94,14 @@ pub enum HostEvent {
         conn: ConnId,
         plugin_id: Option<String>,
         reason: String,
+    },
+    /// Proxy mode: a plugin's connection to the upstream was lost (`connected: false`, the
+    /// plugin is kept and the upstream redialled) or is back and registered again.
+    Upstream {
+        conn: ConnId,
+        plugin_id: Option<String>,
+        connected: bool,
+        text: String,
     },
 }
 
@@ -517,6 +531,8 @@ impl HostHandle {
             let old = e.seq;
             let pair = e.pair.take();
             let latency = e.latency;
+            // A proxy's copy names an entry logged before it: already renumbered.
+            e.via = e.via.and_then(|v| renumbered.get(&v).copied());
             let new = log.push(e);
             renumbered.insert(old, new);
             if let Some(p) = pair {
@@ -805,6 +821,17 @@ impl HostHandle {
             }
             None => false,
         }
+    }
+
+    /// Abrupt stop, as a proxy ends: no new connections, every connection closed (its
+    /// plugin sees the socket close; nothing is sent first), the socket file removed.
+    pub fn close(&self, reason: &str) {
+        let s = &self.0;
+        s.stop.cancel();
+        for c in s.registry.lock().conns() {
+            c.close(reason);
+        }
+        s.socket_file.lock().take();
     }
 
     /// Graceful stop: no new connections, `shutdown` to every plugin (waiting up to the

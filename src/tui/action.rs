@@ -126,6 +126,8 @@ pub enum Action {
     Copy,
     /// What is on screen as a scenario file in the plugin's `stories/`.
     SaveStory,
+    /// Proxy mode: the real host's last render of the shown capability, or back to ours.
+    HostView,
     /// The render pane as the TGO web UI would draw it (on / off).
     WebPreview,
     /// The next render width from the config's `render_widths`.
@@ -240,6 +242,9 @@ impl Action {
             (SaveStory, _) => {
                 "save what is on screen as a story: stories/NAME.scenario.yml beside the plugin"
             }
+            (HostView, _) => {
+                "proxy: the real host's last render of this capability / back to yours"
+            }
             (WebPreview, _) => "render as the TGO web UI draws it (unknown templates, no batch)",
             (RenderWidth, _) => "next render width (render_widths in the config; full width)",
             (TimeTravel, _) => "draw this render / event answer as it was then (Esc: live)",
@@ -280,7 +285,9 @@ impl Action {
             (Press, _) => "press · select · edit field",
             (Toggle, _) => "toggle checkbox / switch, press",
             (FocusDiagnostics, _) => "read the diagnostics list",
-            (Filter, _) => "filter: text plugin:ID method:M kind:output dir:in|out errors",
+            (Filter, _) => {
+                "filter: text plugin:ID method:M kind:output dir:in|out party:host|plugin errors"
+            }
             (ClearFilter, _) => "clear the filter",
             (Follow, _) => "follow the newest",
             (CopyMessage, _) => "copy the message's JSON",
@@ -343,6 +350,7 @@ impl Action {
             Close => "close",
             Send => "send",
             SaveStory => "save story",
+            HostView => "host's render",
             TimeTravel => "as of then",
             Diff => "diff",
             Live => "live",

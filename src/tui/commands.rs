@@ -172,6 +172,7 @@ pub fn palette_entries(state: &State, log: &MessageLog) -> Vec<Entry> {
                     OpenUrl,
                     Copy,
                     SaveStory,
+                    HostView,
                     FocusPlugins,
                     FocusRender,
                     FocusInspector,

@@ -116,6 +116,23 @@ fn on_event(state: &mut State, ev: HostEvent) -> Vec<Effect> {
             }
             Vec::new()
         }
+        HostEvent::Upstream {
+            conn,
+            connected,
+            text,
+            ..
+        } => {
+            if let Some(p) = state.plugins.iter_mut().find(|p| p.conn == conn) {
+                p.upstream_lost = !connected;
+            }
+            let kind = if connected {
+                ToastKind::Info
+            } else {
+                ToastKind::Warning
+            };
+            state.toast(kind, text, TOAST * 2);
+            Vec::new()
+        }
         HostEvent::Connected { .. } => Vec::new(),
     }
 }

@@ -30,6 +30,7 @@ pub(super) fn upsert(
         capabilities: info.capabilities,
         replaced: 0,
         register_notes: info.notes,
+        upstream_lost: false,
     };
     match state.plugins.iter_mut().find(|p| p.plugin_id == plugin_id) {
         Some(p) => {

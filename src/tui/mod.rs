@@ -16,6 +16,7 @@ pub mod diagnostics;
 pub mod entries;
 pub mod events;
 pub mod history;
+pub mod host_view;
 pub mod input;
 pub mod inspect;
 pub mod inspector;
@@ -262,6 +263,7 @@ pub async fn run(opts: TuiOptions) -> anyhow::Result<()> {
         host.addresses().to_vec(),
         opts.log_path.display().to_string(),
     );
+    proxying(&mut state, &opts.host);
     if let Some(path) = &opts.visitors_file {
         remember_visitors(&mut state, app::load_visitors(path));
     }
@@ -348,6 +350,15 @@ pub async fn run(opts: TuiOptions) -> anyhow::Result<()> {
     }
     result?;
     Ok(())
+}
+
+/// Proxy mode (`--upstream`): the status bar names the real host, the inspector tags each
+/// frame with its leg, and `H` can show the real host's renders.
+pub fn proxying(state: &mut State, host: &HostConfig) {
+    if let Some(up) = &host.upstream {
+        state.session.upstream = Some(up.addr.to_string());
+        state.inspector.parties = true;
+    }
 }
 
 /// Opens a recording read-only in the console. Bad lines are reported (and skipped).

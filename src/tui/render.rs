@@ -307,29 +307,7 @@ pub fn on_reply(
 ) -> Vec<Effect> {
     match purpose {
         Purpose::Render(key) => {
-            let json_ui = state
-                .capability(&key)
-                .is_none_or(|c| c.kind.renders_json_ui());
-            let mut rendered = if json_ui {
-                let parsed = ui.map_or_else(|| jsonui::parse_ui(&value), |b| *b);
-                Rendered::new(
-                    parsed.value,
-                    parsed.diagnostics,
-                    method.to_string(),
-                    latency,
-                )
-            } else {
-                // Checked as `check` checks it (required fields of the config answer).
-                let diagnostics = crate::check::validate::validate(method, &value)
-                    .map(|v| v.diagnostics().to_vec())
-                    .unwrap_or_default();
-                Rendered::new(
-                    config_node(&value),
-                    diagnostics,
-                    method.to_string(),
-                    latency,
-                )
-            };
+            let mut rendered = rendered_answer(state, &key, &value, method, latency, ui);
             // A re-render keeps the user's place, moved by keys pressed while it was on its way.
             if let Some(old) = take_previous(state, &key) {
                 rendered.ui.keep_place(&old.ui);
@@ -413,6 +391,36 @@ pub fn on_reply(
             }
             Vec::new()
         }
+    }
+}
+
+/// A capability's render answer made ready to draw: JSON-UI parsed (or taken as parsed off
+/// the loop, `ui`), a config answer drawn as its fields; either with its diagnostics.
+pub fn rendered_answer(
+    state: &State,
+    key: &CapKey,
+    value: &Value,
+    method: &str,
+    latency: Duration,
+    ui: Option<Box<jsonui::Parsed<jsonui::Node>>>,
+) -> Rendered {
+    let json_ui = state
+        .capability(key)
+        .is_none_or(|c| c.kind.renders_json_ui());
+    if json_ui {
+        let parsed = ui.map_or_else(|| jsonui::parse_ui(value), |b| *b);
+        Rendered::new(
+            parsed.value,
+            parsed.diagnostics,
+            method.to_string(),
+            latency,
+        )
+    } else {
+        // Checked as `check` checks it (required fields of the config answer).
+        let diagnostics = crate::check::validate::validate(method, value)
+            .map(|v| v.diagnostics().to_vec())
+            .unwrap_or_default();
+        Rendered::new(config_node(value), diagnostics, method.to_string(), latency)
     }
 }
 

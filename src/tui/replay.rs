@@ -28,6 +28,10 @@ pub fn replay_state(theme: Theme, entries: &[LogEntry], source: &str, log_path: 
         log_path,
     );
     state.session.read_only = true;
+    // A proxy's recording: each frame says which leg it crossed, as it did live.
+    state.inspector.parties = entries
+        .iter()
+        .any(|e| e.party == crate::host::Party::Upstream);
     let mut replay = Replay {
         source: source.to_string(),
         messages: entries.len(),
@@ -69,6 +73,7 @@ pub fn replay_state(theme: Theme, entries: &[LogEntry], source: &str, log_path: 
                         capabilities: info.capabilities,
                         replaced: 0,
                         register_notes: info.notes,
+                        upstream_lost: false,
                     });
                 }
             }

@@ -206,6 +206,8 @@ pub struct PluginView {
     pub replaced: usize,
     /// What its registration lacked or had in a lenient form (`no "name"`…), shown under it.
     pub register_notes: Vec<String>,
+    /// Proxy mode: its connection to the real host is lost (being redialled).
+    pub upstream_lost: bool,
 }
 
 impl PluginView {
@@ -544,6 +546,8 @@ pub struct Session {
     pub read_only: bool,
     /// What the replay opened (`None` in a live console).
     pub replay: Option<Replay>,
+    /// Proxy mode: the real host's address (`--upstream`).
+    pub upstream: Option<String>,
 }
 
 /// Plugins launched from manifests (`launches.rs` and `output.rs` change it).
@@ -583,6 +587,14 @@ pub struct Renders {
     /// A capability to render once the selection has rested on it until then.
     pub due: Option<(CapKey, Instant)>,
     pub tool_runs: BTreeMap<CapKey, ToolRun>,
+    /// Proxy mode (`host_view.rs`): the real host's last render of each capability, drawn.
+    pub host: BTreeMap<CapKey, RenderSlot>,
+    /// The capability whose render pane shows the real host's render instead of ours.
+    pub as_host: Option<CapKey>,
+    /// Seq of the plugin's last answer to a request of the real host, by (plugin, method).
+    pub host_answers: HashMap<(String, String), u64>,
+    /// Where the log was last read up to for `host_answers`.
+    pub host_cursor: u64,
     /// A logged answer drawn as it was then (time travel), over whatever is shown.
     pub past: Option<Past>,
     /// Each capability's last render answers, by seq in the log (for `=`).
@@ -960,22 +972,35 @@ impl State {
         self.plugin(&key.plugin_id)?.capabilities.get(key.index)
     }
 
+    /// Whether the render pane shows the real host's render of the shown capability.
+    pub fn showing_host(&self) -> bool {
+        match (&self.render.shown, &self.render.as_host) {
+            (Some(Shown::Cap(shown)), Some(key)) => {
+                shown == key && self.render.host.contains_key(key)
+            }
+            _ => false,
+        }
+    }
+
     /// The slot the render pane shows.
     pub fn shown_slot(&self) -> Option<&RenderSlot> {
         if let Some(p) = &self.render.past {
             return Some(&p.slot);
         }
         match self.render.shown.as_ref()? {
+            Shown::Cap(key) if self.showing_host() => self.render.host.get(key),
             Shown::Cap(key) => self.render.slots.get(key),
             Shown::Raw => self.render.raw.as_ref(),
         }
     }
 
     pub fn shown_slot_mut(&mut self) -> Option<&mut RenderSlot> {
+        let host = self.showing_host();
         if let Some(p) = &mut self.render.past {
             return Some(&mut p.slot);
         }
         match self.render.shown.as_ref()? {
+            Shown::Cap(key) if host => self.render.host.get_mut(key),
             Shown::Cap(key) => self.render.slots.get_mut(key),
             Shown::Raw => self.render.raw.as_mut(),
         }

@@ -1914,8 +1914,11 @@ mod problems;
 #[path = "tests_stories.rs"]
 mod stories;
 
+// Proxy mode: the party column, relayed latencies, the host's render (issue 15.4).
 #[path = "tests_past.rs"]
 mod past;
+#[path = "tests_proxy.rs"]
+mod proxy;
 
 /// The console starts with the visitor object its visitor id had last time, and the visitors
 /// of earlier runs to recall (issue 9.10).

@@ -115,6 +115,7 @@ fn apply(state: &mut State, msg: Msg, log: &MessageLog, now: Instant) -> Vec<Eff
         Msg::Host(ev) => connections::on_host(state, ev),
         Msg::LogGrew => {
             state.inspector.sync(log);
+            super::host_view::sync(state, log);
             Vec::new()
         }
         Msg::Sent {
@@ -386,6 +387,7 @@ fn act(state: &mut State, action: Action, log: &MessageLog) -> Vec<Effect> {
         Action::OpenUrl => return events::open_last_url(state),
         Action::Copy => return events::copy_last(state),
         Action::SaveStory => saving::open(state),
+        Action::HostView => super::host_view::toggle(state, log),
         // Esc in the inspector (with no filter to clear) leaves time travel too.
         Action::Live | Action::ClearFilter => {
             super::past::leave(state);

@@ -1,6 +1,6 @@
 //! The inspector's filter: a few `key:value` tokens plus free text, typed after `/`.
 
-use crate::host::{Direction, EntryKind, LogEntry, MessageLog};
+use crate::host::{Direction, EntryKind, LogEntry, MessageLog, Party};
 use std::time::Duration;
 
 /// `latency:>200ms`: an answer's latency compared with a bound.
@@ -62,6 +62,8 @@ pub struct Filter {
     /// Only answers (results and errors) whose latency passes (`latency:>200ms`).
     pub latency: Option<Latency>,
     pub dir: Option<Direction>,
+    /// Proxy mode: only one leg (`party:host` or `party:plugin`).
+    pub party: Option<Party>,
     /// Only problem entries, error replies and invalid frames.
     pub errors_only: bool,
     /// Only entries of this kind (`request`, `result`, `output`…, see [`EntryKind::name`]).
@@ -73,6 +75,14 @@ fn parse_dir(s: &str) -> Option<Direction> {
         "in" | "<" => Some(Direction::In),
         "out" | ">" => Some(Direction::Out),
         "local" => Some(Direction::Local),
+        _ => None,
+    }
+}
+
+fn parse_party(s: &str) -> Option<Party> {
+    match s {
+        "host" | "upstream" => Some(Party::Upstream),
+        "plugin" => Some(Party::Plugin),
         _ => None,
     }
 }
@@ -92,6 +102,8 @@ impl Filter {
                 f.method = Some(v.to_string());
             } else if let Some(d) = lower.strip_prefix("dir:").and_then(parse_dir) {
                 f.dir = Some(d);
+            } else if let Some(p) = lower.strip_prefix("party:").and_then(parse_party) {
+                f.party = Some(p);
             } else if let Some(l) = lower.strip_prefix("latency:").and_then(Latency::parse) {
                 f.latency = Some(l);
             } else if let Some(v) = lower.strip_prefix("kind:").filter(|v| !v.is_empty()) {
@@ -152,6 +164,12 @@ impl Matcher {
             return false;
         }
         if f.dir.is_some_and(|d| d != e.dir) {
+            return false;
+        }
+        // Events belong to no leg: a party filter keeps frames only.
+        if f.party
+            .is_some_and(|p| p != e.party || e.dir == Direction::Local)
+        {
             return false;
         }
         if f.errors_only && !is_error(e) {
@@ -265,8 +283,11 @@ mod tests {
                 errors_only: true,
                 kind: None,
                 latency: None,
+                party: None,
             }
         );
+        assert_eq!(Filter::parse("party:HOST").party, Some(Party::Upstream));
+        assert_eq!(Filter::parse("party:plugin").party, Some(Party::Plugin));
         assert_eq!(Filter::parse("KIND:Output").kind.as_deref(), Some("output"));
         assert_eq!(Filter::parse("<").dir, Some(Direction::In));
         assert_eq!(Filter::parse("dir:>").dir, Some(Direction::Out));

@@ -146,6 +146,8 @@ pub struct InspectorState {
     amend_cursor: u64,
     /// Width of the detail pane at the last draw, to count its wrapped lines when scrolling.
     detail_width: Cell<u16>,
+    /// Proxy mode: rows show which leg each frame crossed (`host↔proxy`, `proxy↔plugin`).
+    pub parties: bool,
     /// The detail shows the frame's bytes in hex (`x`).
     hex: bool,
     /// The render answer marked (`m`) to compare with another (`=`).
@@ -178,6 +180,7 @@ impl InspectorState {
             notice: None,
             amend_cursor: 0,
             detail_width: Cell::new(80),
+            parties: false,
             hex: false,
             marked: None,
         }
@@ -540,7 +543,7 @@ impl InspectorState {
         let header = self
             .selected
             .and_then(|s| log.get(s))
-            .map_or(0, |e| view::detail_header_len(e, checked, width));
+            .map_or(0, |e| view::detail_header_len(e, log, checked, width));
         header + self.detail.as_ref().map_or(0, |d| d.doc.lines.len())
     }
 

@@ -2,7 +2,7 @@
 //! O(log).
 
 use super::{Checked, InspectorState, LIST_TOP_ROWS, body_doc};
-use crate::host::{Direction, EntryKind, LogEntry, MessageLog};
+use crate::host::{Direction, EntryKind, LogEntry, MessageLog, Party};
 use crate::text::{clock, sanitize_line, truncate_chars};
 use crate::tui::theme::Theme;
 use ratatui::buffer::Buffer;
@@ -32,6 +32,18 @@ fn arrow(dir: Direction, theme: &Theme) -> Span<'static> {
         Direction::Out => Span::styled("→", theme.fg(theme.dir_out)),
         Direction::In => Span::styled("←", theme.fg(theme.dir_in)),
         Direction::Local => Span::styled("•", theme.fg(theme.dir_local)),
+    }
+}
+
+/// Width of the party column (`proxy↔plugin`).
+const PARTY_COL: usize = 12;
+
+/// Proxy mode's party column: which leg a frame crossed (blank for events).
+fn party_span(e: &LogEntry, theme: &Theme) -> Span<'static> {
+    match (e.dir, e.party) {
+        (Direction::Local, _) => Span::raw(" ".repeat(PARTY_COL)),
+        (_, Party::Upstream) => Span::styled(fit(e.party.tag(), PARTY_COL), theme.fg(theme.info)),
+        (_, Party::Plugin) => Span::styled(fit(e.party.tag(), PARTY_COL), theme.muted()),
     }
 }
 
@@ -162,7 +174,7 @@ fn fit_spans(spans: Vec<Span<'static>>, w: usize) -> Vec<Span<'static>> {
 /// One list row: time, direction, problem mark, plugin, then label, `#id` and notes. With
 /// room, latency and size sit in right-aligned columns at the end; on a narrow screen
 /// everything just follows and the row is clipped.
-fn row(e: &LogEntry, theme: &Theme, width: usize, plugin_w: usize) -> Line<'static> {
+fn row(e: &LogEntry, theme: &Theme, width: usize, plugin_w: usize, parties: bool) -> Line<'static> {
     let (label, label_style) = label(e, theme);
     let latency = e.latency.filter(|_| is_response(e)).map(fmt_latency);
     let size = (!e.raw.is_empty()).then(|| crate::text::bytes(e.raw.len()));
@@ -176,9 +188,11 @@ fn row(e: &LogEntry, theme: &Theme, width: usize, plugin_w: usize) -> Line<'stat
         Span::raw(" "),
         arrow(e.dir, theme),
         Span::raw(" "),
-        mark,
-        Span::raw(" "),
     ];
+    if parties {
+        spans.extend([party_span(e, theme), Span::raw(" ")]);
+    }
+    spans.extend([mark, Span::raw(" ")]);
     let mut main = vec![Span::styled(label, label_style)];
     if let Some(id) = id_text(e) {
         main.push(Span::styled(format!(" {id}"), theme.fg(theme.muted)));
@@ -197,7 +211,8 @@ fn row(e: &LogEntry, theme: &Theme, width: usize, plugin_w: usize) -> Line<'stat
     } else {
         theme.muted()
     };
-    let label_room = width.saturating_sub(LEFT_FIXED + plugin_w + 1 + RIGHT);
+    let party_w = if parties { PARTY_COL + 1 } else { 0 };
+    let label_room = width.saturating_sub(LEFT_FIXED + party_w + plugin_w + 1 + RIGHT);
     if label_room >= 16 {
         spans.push(Span::styled(fit(&plugin, plugin_w), plugin_style));
         spans.push(Span::raw(" "));
@@ -347,7 +362,7 @@ pub fn render_list(
     for (i, (seq, e)) in visible.into_iter().enumerate() {
         let y = rows.y + i as u16;
         let line = match e {
-            Some(e) => row(e, theme, rows.width as usize, plugin_w),
+            Some(e) => row(e, theme, rows.width as usize, plugin_w, st.parties),
             None => Line::styled(format!("#{seq} (evicted)"), theme.muted()),
         };
         buf.set_line(rows.x, y, &line, rows.width);
@@ -363,8 +378,13 @@ pub fn render_list(
 }
 
 /// How many lines [`detail_header`] makes for `e` (to clamp scrolling without drawing).
-pub(crate) fn detail_header_len(e: &LogEntry, checked: Option<&Checked>, width: u16) -> usize {
-    detail_header(e, checked, &Theme::default(), width).len()
+pub(crate) fn detail_header_len(
+    e: &LogEntry,
+    log: &MessageLog,
+    checked: Option<&Checked>,
+    width: u16,
+) -> usize {
+    detail_header(e, log, checked, &Theme::default(), width).len()
 }
 
 /// Diagnostics listed at most for one message.
@@ -422,6 +442,7 @@ fn checked_lines(checked: &Checked, theme: &Theme, width: u16, lines: &mut Vec<L
 /// for an answer, what its validation found (wrapped at `width`).
 fn detail_header(
     e: &LogEntry,
+    log: &MessageLog,
     checked: Option<&Checked>,
     theme: &Theme,
     width: u16,
@@ -435,10 +456,16 @@ fn detail_header(
         arrow(e.dir, theme),
         Span::styled(format!(" {}", dir_word(e.dir)), theme.fg(theme.fg)),
         Span::raw("  "),
+    ];
+    // A frame a proxy relayed says which leg it crossed.
+    if e.party == Party::Upstream || e.via.is_some() {
+        l1.extend([party_span(e, theme), Span::raw("  ")]);
+    }
+    l1.extend([
         Span::styled(plugin_name(e), theme.fg(theme.accent)),
         Span::raw("  "),
         Span::styled(kind_word(&e.kind), theme.fg(theme.fg)),
-    ];
+    ]);
     if let EntryKind::Request { method, .. } | EntryKind::Notification { method } = &e.kind {
         l1.push(Span::styled(
             format!(
@@ -461,11 +488,17 @@ fn detail_header(
         ));
     }
     let mut l2 = vec![Span::styled(clock(e.at), theme.muted())];
-    if let Some(l) = e.latency {
-        l2.push(Span::styled(
+    // Through a proxy: the host-side total, the plugin's time and the proxy's overhead.
+    let split = (e.party == Party::Upstream || e.via.is_some())
+        .then(|| crate::proxy::latencies(e, log))
+        .flatten();
+    match (split, e.latency) {
+        (Some(split), _) => l2.push(Span::styled(format!("  {split}"), theme.fg(theme.fg))),
+        (None, Some(l)) => l2.push(Span::styled(
             format!("  latency {}", fmt_latency(l)),
             theme.fg(theme.fg),
-        ));
+        )),
+        (None, None) => {}
     }
     if !e.raw.is_empty() {
         l2.push(Span::styled(
@@ -475,6 +508,12 @@ fn detail_header(
     }
     if let Some(p) = e.pair {
         l2.push(Span::styled(format!("  ↔ #{p}"), theme.fg(theme.link)));
+    }
+    if let Some(v) = e.via {
+        l2.push(Span::styled(
+            format!("  copy of #{v}"),
+            theme.fg(theme.link),
+        ));
     }
     l2.push(Span::styled(format!("  conn {}", e.conn), theme.muted()));
     let mut lines = vec![Line::from(l1), Line::from(l2)];
@@ -549,7 +588,7 @@ pub fn render_detail(
         .as_ref()
         .filter(|d| d.seq == e.seq)
         .and_then(|d| d.checked.as_ref());
-    let header = detail_header(e, checked, theme, inner.width);
+    let header = detail_header(e, log, checked, theme, inner.width);
     let h = inner.height as usize;
     // The cache is built by sync; after a click it may lag one frame, so build just what fits.
     let fallback;

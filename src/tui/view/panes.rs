@@ -338,6 +338,9 @@ fn plugin_lines(
         if p.replaced > 0 {
             sub.push_str(&format!(" · replaced ×{}", p.replaced));
         }
+        if p.upstream_lost && p.liveness == Liveness::Connected {
+            sub.push_str(" · real host lost, redialling");
+        }
         if let Some(l) = launch.filter(|l| l.restarts > 0) {
             sub.push_str(&format!(" · restarts {}", l.restarts));
         }
@@ -818,6 +821,9 @@ pub fn render_pane(l: &ScreenLayout, buf: &mut Buffer, state: &State) {
     let t = &state.theme;
     let title = match &state.render.shown {
         _ if let Some(p) = &state.render.past => format!("{} · as of #{}", p.title, p.seq),
+        Some(Shown::Cap(k)) if state.showing_host() => {
+            format!("{} · real host", cap_title(state, k))
+        }
         Some(Shown::Cap(k)) => cap_title(state, k),
         Some(Shown::Raw) => "raw answer".into(),
         None => "Render".into(),
@@ -1171,8 +1177,15 @@ pub fn status_bar(area: Rect, buf: &mut Buffer, state: &State, log: &MessageLog)
         fits.then_some(s)
     };
     let msgs = optional(format!("· {} msgs ", log.last_seq()));
+    // A proxy says where it forwards to.
+    let upstream = state
+        .session
+        .upstream
+        .as_ref()
+        .map(|u| format!(" ⇄ {}", sanitize_line(u)))
+        .unwrap_or_default();
     let socket = optional(format!(
-        " {} ·",
+        " {}{upstream} ·",
         sanitize_line(&state.session.listening.join(" + "))
     ));
     let mut spans = Vec::new();
