@@ -82,7 +82,9 @@ fn method_of<'a>(log: &'a MessageLog, answer: &LogEntry) -> Option<&'a str> {
     }
 }
 
-/// The newest render answer before `before` for the same plugin, method and capability index.
+/// The newest render answer before `before` for the same plugin, method and capability index,
+/// to a request of the console's own (not one a proxied real host sent). An event carries no
+/// `capability_index`: for one, the newest render of its kind is the panel it was pressed on.
 /// Only the candidates' requests are read (small); the one answer found is parsed.
 fn render_before<'a>(log: &'a MessageLog, before: u64, like: &Answer) -> Option<Answer<'a>> {
     let kind = like
@@ -92,6 +94,7 @@ fn render_before<'a>(log: &'a MessageLog, before: u64, like: &Answer) -> Option<
         .unwrap_or(&like.method);
     let render_method = format!("{kind}/render");
     let index = like.params.get("capability_index").cloned();
+    let any_index = like.method.ends_with("/event");
     let first = log.entries().front()?.seq;
     let upto = usize::try_from(before.checked_sub(first)?).ok()?;
     let found = log
@@ -104,10 +107,13 @@ fn render_before<'a>(log: &'a MessageLog, before: u64, like: &Answer) -> Option<
                 && matches!(e.kind, EntryKind::Result { .. })
                 && e.plugin.as_deref() == Some(like.plugin.as_str())
                 && method_of(log, e) == Some(render_method.as_str())
+                && e.pair.and_then(|p| log.get(p)).is_some_and(|r| r.via.is_none())
         })
         .find(|e| {
-            let params = e.pair.and_then(|p| render::request_of(log, p)).map(|r| r.2);
-            params.is_some_and(|p| p.get("capability_index").cloned() == index)
+            any_index || {
+                let params = e.pair.and_then(|p| render::request_of(log, p)).map(|r| r.2);
+                params.is_some_and(|p| p.get("capability_index").cloned() == index)
+            }
         })?;
     answer_of(log, found.seq).ok()
 }
@@ -131,7 +137,9 @@ pub fn travel(state: &mut State, log: &MessageLog, seq: u64) -> Result<(), Strin
                 return Ok(());
             }
             _ => (
-                render_before(log, a.entry.seq, &a)
+                // Before the press (its request), not its answer: a render that came while
+                // the event was on its way is not the panel it was pressed on.
+                render_before(log, a.entry.pair.unwrap_or(a.entry.seq), &a)
                     .ok_or("no render of this panel before the event is left in the log")?,
                 Some(note),
             ),
@@ -286,8 +294,11 @@ pub fn follow_selection(state: &mut State, log: &MessageLog) {
             && matches!(e.kind, EntryKind::Result { .. })
             && method_of(log, e).is_some_and(|m| m.ends_with("/render") || m.ends_with("/event"))
     });
-    if p.from != seq && drawable {
-        let _ = travel(state, log, seq);
+    if p.from != seq && drawable && travel(state, log, seq).is_err() {
+        // Not drawable after all (evicted, no render before it): not tried again per key.
+        if let Some(p) = &mut state.render.past {
+            p.from = seq;
+        }
     }
 }
 

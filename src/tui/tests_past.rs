@@ -74,7 +74,7 @@ fn session() -> (Harness, [u64; 3]) {
         1_000,
         2,
         "visitor_panel/event",
-        json!({"event_type": "button_click", "action_id": "view_all", "capability_index": 0}),
+        json!({"event_type": "button_click", "action_id": "view_all"}),
         json!({"action": "show_toast", "data": {"message": "已刷新", "type": "success"}}),
     );
     let later = logged(
