@@ -34,6 +34,9 @@ fn on_event(state: &mut State, ev: HostEvent) -> Vec<Effect> {
             replaced,
         } => {
             launches::on_registered(state, conn, &plugin_id);
+            if state.render.rebuilding.remove(&plugin_id) {
+                super::past::rebuilt(state, &plugin_id);
+            }
             // A crash or refusal in the status bar is over once a plugin is back.
             state.status.error = None;
             let lacking = view::register_warning(&info.notes);

@@ -28,8 +28,10 @@ pub(super) fn on_events(state: &mut State, events: Vec<LauncherEvent>, now: Inst
                 }
             }
             LauncherEvent::Changed { id, path } => {
+                // Compared once the rebuilt process registers: the old one keeps answering
+                // while the build runs (and after a failed one).
                 if let Some(pid) = state.launch(id).and_then(|l| l.plugin_id.clone()) {
-                    super::past::rebuilt(state, &pid);
+                    state.render.rebuilding.insert(pid);
                 }
                 if let Some(l) = state.launch(id) {
                     let text = format!(

@@ -187,8 +187,8 @@ pub fn leave(state: &mut State) -> bool {
     state.render.past.take().is_some()
 }
 
-/// `--watch` restarted `plugin_id` after a change: the next render of each of its panels is
-/// compared with the last one before.
+/// The process `--watch` started after a change registered: the next render of each of the
+/// plugin's panels is compared with the last one before.
 pub fn rebuilt(state: &mut State, plugin_id: &str) {
     let keys: Vec<CapKey> = state
         .render

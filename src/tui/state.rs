@@ -599,6 +599,8 @@ pub struct Renders {
     pub past: Option<Past>,
     /// Each capability's last render answers, by seq in the log (for `=`).
     pub history: BTreeMap<CapKey, VecDeque<u64>>,
+    /// Plugins changed on disk (`--watch`) whose new process has not registered yet.
+    pub rebuilding: std::collections::BTreeSet<String>,
     /// Panels whose next render is compared with the last one (their plugin was rebuilt).
     pub since_build: std::collections::BTreeSet<CapKey>,
     /// Drawn as the TGO web UI would (`w`).
