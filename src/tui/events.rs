@@ -65,7 +65,9 @@ pub fn modal_click(state: &mut State, x: u16, y: u16) -> Vec<Effect> {
 }
 
 fn pressed(state: &mut State, press: Press, cap: Option<CapKey>, in_modal: bool) -> Vec<Effect> {
+    // A live modal over a past render (an answer that came meanwhile) still works.
     if let Some(p) = &state.render.past
+        && !in_modal
         && !matches!(press, Press::Copy(_))
     {
         let text = format!(

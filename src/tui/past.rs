@@ -107,7 +107,9 @@ fn render_before<'a>(log: &'a MessageLog, before: u64, like: &Answer) -> Option<
                 && matches!(e.kind, EntryKind::Result { .. })
                 && e.plugin.as_deref() == Some(like.plugin.as_str())
                 && method_of(log, e) == Some(render_method.as_str())
-                && e.pair.and_then(|p| log.get(p)).is_some_and(|r| r.via.is_none())
+                && e.pair
+                    .and_then(|p| log.get(p))
+                    .is_some_and(|r| r.via.is_none())
         })
         .find(|e| {
             any_index || {

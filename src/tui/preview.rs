@@ -57,6 +57,9 @@ pub fn sync(state: &mut State) {
     for slot in state.render.slots.values_mut() {
         slot_ui(slot, &mut set);
     }
+    for slot in state.render.host.values_mut() {
+        slot_ui(slot, &mut set);
+    }
     if let Some(raw) = &mut state.render.raw {
         slot_ui(raw, &mut set);
     }

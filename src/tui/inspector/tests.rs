@@ -844,3 +844,26 @@ fn an_answer_marked_a_problem_after_indexing_joins_the_errors_filter() {
     assert!(list.contains("! demo"), "{list}");
     assert!(list.contains("JSON-ACTION: 1 error, 1 warning"), "{list}");
 }
+
+/// A notice quoting a logged method (a recording's, a proxied host's) is plugin text: its
+/// escape sequences never reach the terminal.
+#[test]
+fn a_notice_quoting_a_method_is_sanitised() {
+    let log = MessageLog::new(1 << 20);
+    let mut st = InspectorState::new();
+    st.say("an answer to evil\x1b]0;pwned\x07/x: not a render or event");
+    let term = draw_list(&st, &log, 100, 5);
+    let text: String = term
+        .backend()
+        .buffer()
+        .content()
+        .iter()
+        .map(|c| c.symbol())
+        .collect();
+    assert!(!text.contains('\x1b') && !text.contains('\x07'), "{text:?}");
+    // Shown escaped, as every other plugin string is, not silently dropped.
+    assert!(
+        text.contains(r"an answer to evil\x1b]0;pwned\x07/x"),
+        "{text}"
+    );
+}

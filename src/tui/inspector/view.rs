@@ -270,7 +270,11 @@ pub fn render_list(
     )];
     // What a key just said comes first: the header is cut on a narrow screen.
     if let Some(n) = &st.notice {
-        head.push(Span::styled(format!(" · {n}"), theme.fg(theme.warning)));
+        // It may quote a logged method (a recording's, a proxied host's): plugin text.
+        head.push(Span::styled(
+            format!(" · {}", sanitize_line(n)),
+            theme.fg(theme.warning),
+        ));
     }
     if st.evicted > 0 {
         head.push(Span::styled(
