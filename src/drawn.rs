@@ -14,6 +14,10 @@ use unicode_width::UnicodeWidthStr;
 /// Lines drawn at most; a longer page ends with a "… N more lines" line.
 pub const MAX_LINES: u32 = 2000;
 
+/// Widths an answer may be drawn at: narrower draws nothing useful, wider only costs memory
+/// (a drawing is a buffer of width × its lines).
+pub const WIDTHS: std::ops::RangeInclusive<u16> = 20..=500;
+
 /// How an answer is drawn: at how many columns, and whether as the TGO web UI would (the
 /// templates it lacks as its "Unknown template" box). A scenario may pin both.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

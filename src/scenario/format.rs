@@ -402,8 +402,8 @@ pub fn parse(text: &str, file: &Path) -> Result<Scenario, ScenarioError> {
 enum Fault {
     #[error("a scenario needs at least one step")]
     NoSteps,
-    #[error("width {0} is too narrow to draw a UI: 20 columns or more")]
-    TooNarrow(u16),
+    #[error("width {0} is not a width to draw a UI at: 20 to 500 columns")]
+    BadWidth(u16),
     #[error("snapshot \"{name}\" is used by steps {first} and {second}: each needs its own name")]
     SnapshotReused {
         name: String,
@@ -487,9 +487,6 @@ fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
     Value::deserialize(d).map(Some)
 }
 
-/// Narrowest `width:` a scenario may draw at.
-const MIN_WIDTH: u16 = 20;
-
 struct ScenarioRaw {
     name: String,
     plugin: PluginSpec,
@@ -518,8 +515,8 @@ impl<'de> Deserialize<'de> for ScenarioRaw {
             if f.steps.is_empty() {
                 return Err(Fault::NoSteps);
             }
-            if let Some(w) = f.width.filter(|&w| w < MIN_WIDTH) {
-                return Err(Fault::TooNarrow(w));
+            if let Some(w) = f.width.filter(|w| !crate::drawn::WIDTHS.contains(w)) {
+                return Err(Fault::BadWidth(w));
             }
             let mut seen: HashMap<&str, usize> = HashMap::new();
             for (i, step) in f.steps.iter().enumerate() {
@@ -982,7 +979,7 @@ steps:
         assert_eq!(plain.unwrap().drawing, crate::drawn::Drawing::default());
         assert_eq!(
             err(&format!("{HEAD}width: 8\nsteps:\n  - render: a\n")),
-            "x.scenario.yml:1:1: width 8 is too narrow to draw a UI: 20 columns or more"
+            "x.scenario.yml:1:1: width 8 is not a width to draw a UI at: 20 to 500 columns"
         );
         assert!(
             err(&format!("{HEAD}renderer: html\nsteps:\n  - render: a\n"))

@@ -84,10 +84,13 @@ fn slot_ui(slot: &mut RenderSlot, set: &mut impl FnMut(&mut Rendered)) {
 
 /// The settings of an earlier run (none kept, or unreadable: the defaults).
 pub fn load(path: &Path) -> ViewPrefs {
-    std::fs::read_to_string(path)
+    let mut prefs: ViewPrefs = std::fs::read_to_string(path)
         .ok()
         .and_then(|t| serde_json::from_str(&t).ok())
-        .unwrap_or_default()
+        .unwrap_or_default();
+    // A hand-edited file's odd width is dropped, as the config's would be refused.
+    prefs.width = prefs.width.filter(|w| crate::drawn::WIDTHS.contains(w));
+    prefs
 }
 
 /// Keeps the settings for the next run (through a renamed temporary file).
@@ -124,6 +127,15 @@ mod tests {
         };
         save(&path, prefs).unwrap();
         assert_eq!(load(&path), prefs);
+        std::fs::write(&path, r#"{"web":true,"width":0}"#).unwrap();
+        assert_eq!(
+            load(&path),
+            ViewPrefs {
+                web: true,
+                width: None
+            },
+            "an odd width: the pane's"
+        );
         std::fs::write(&path, "not json").unwrap();
         assert_eq!(load(&path), ViewPrefs::default(), "a bad file: defaults");
     }

@@ -179,10 +179,7 @@ pub fn expand_env(arg: &str) -> Result<String, String> {
     Ok(out)
 }
 
-/// Narrowest render width accepted: less draws nothing useful.
-const MIN_RENDER_WIDTH: u16 = 20;
-
-/// The config's `render_widths`, ascending, each at least [`MIN_RENDER_WIDTH`].
+/// The config's `render_widths`, ascending, each within [`crate::drawn::WIDTHS`].
 fn render_widths(config: &Config) -> Result<Vec<u16>, Vec<String>> {
     let Some(list) = &config.render_widths else {
         return Ok(Vec::new());
@@ -193,9 +190,9 @@ fn render_widths(config: &Config) -> Result<Vec<u16>, Vec<String>> {
         .map_or_else(|| "config".into(), |(p, _)| p.display().to_string());
     let narrow: Vec<String> = list
         .iter()
-        .filter(|&&w| w < MIN_RENDER_WIDTH)
+        .filter(|w| !crate::drawn::WIDTHS.contains(w))
         .map(|w| {
-            format!("{file}: render_widths: {w} columns is too narrow ({MIN_RENDER_WIDTH} or more)")
+            format!("{file}: render_widths: {w} is not a width to draw at (20 to 500 columns)")
         })
         .collect();
     if !narrow.is_empty() {
