@@ -249,6 +249,7 @@ pub fn diff(state: &State, log: &MessageLog, old: u64, new: u64) -> Result<Diff,
         old: side(&a),
         new: side(&b),
         scroll: 0,
+        lines: Default::default(),
     })
 }
 

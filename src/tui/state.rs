@@ -357,9 +357,12 @@ pub struct Diff {
     pub new: Side,
     /// `+ path: value` / `- …` / `~ path: old → new`.
     pub changes: Vec<String>,
-    /// Changes not listed (over [`MAX_CHANGES`]).
+    /// Changes not listed (over `past::MAX_CHANGES`).
     pub more: usize,
     pub scroll: u16,
+    /// Its lines as last drawn, by width: two drawings and a line diff are not redone per
+    /// frame or per scroll key.
+    pub lines: std::cell::RefCell<Option<(u16, Vec<ratatui::text::Line<'static>>)>>,
 }
 
 #[derive(Debug)]

@@ -9,8 +9,20 @@ use ratatui::text::{Line, Span};
 use similar::{DiffOp, TextDiff};
 use unicode_width::UnicodeWidthStr;
 
-/// Every line of the diff at `width` columns (the overlay scrolls through them).
+/// Every line of the diff at `width` columns (the overlay scrolls through them), built once
+/// per width.
 pub fn lines(d: &Diff, width: u16, state: &State) -> Vec<Line<'static>> {
+    if let Some((w, lines)) = &*d.lines.borrow()
+        && *w == width
+    {
+        return lines.clone();
+    }
+    let built = build(d, width, state);
+    *d.lines.borrow_mut() = Some((width, built.clone()));
+    built
+}
+
+fn build(d: &Diff, width: u16, state: &State) -> Vec<Line<'static>> {
     let t = &state.theme;
     let mut out = Vec::new();
     let stamp = |s: &Side| format!("#{} {}", s.seq, clock(s.at));
