@@ -967,7 +967,13 @@ pub fn render_pane(l: &ScreenLayout, buf: &mut Buffer, state: &State) {
             }
             if let Some(w) = width {
                 let sep = if web { " · " } else { "" };
-                spans.push(Span::styled(format!("{sep}{w} cols"), t.muted()));
+                // Wider than the pane, the UI is drawn at the pane's width: say so.
+                let text = if w < inner_area.width {
+                    format!("{sep}{w} cols")
+                } else {
+                    format!("{sep}{w} cols > pane")
+                };
+                spans.push(Span::styled(text, t.muted()));
             }
             spans.push(Span::styled(" · ", t.muted()));
             spans.extend(head.spans);
