@@ -162,7 +162,6 @@ pub fn from_scenarios(reports: &[ScenarioReport]) -> quick_junit::Report {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::report::Counts;
 
     #[test]
     fn hostile_text_is_shown_escaped_and_warnings_fail_only_when_strict() {
@@ -170,18 +169,9 @@ mod tests {
         step.mark(Status::Warn, "odd \x1b[2J text");
         let mut report = Report {
             passed: true,
-            strict: false,
-            listening: Vec::new(),
-            command: None,
-            plugin: None,
             steps: vec![step],
-            counts: Counts::default(),
             duration_ms: 3.0,
-            plugin_output: Vec::new(),
-            health: None,
-            process: None,
-            restarts: 0,
-            chaos: None,
+            ..Report::default()
         };
         let xml = from_check(&report).to_string().unwrap();
         assert!(!xml.contains('\x1b'), "{xml}");

@@ -67,19 +67,10 @@ pub async fn run(opts: CheckOptions) -> Result<Report, CheckError> {
         );
     }
     let mut report = Report {
-        passed: false,
         strict: opts.strict,
         listening: launched.host.addresses().to_vec(),
         command: opts.command.as_ref().map(LaunchSpec::display),
-        plugin: None,
-        steps: Vec::new(),
-        counts: Default::default(),
-        duration_ms: 0.0,
-        plugin_output: Vec::new(),
-        health: None,
-        process: None,
-        restarts: 0,
-        chaos: None,
+        ..Report::default()
     };
 
     let (step, registered) = launched.wait_for_register(opts.wait).await;

@@ -138,7 +138,7 @@ impl PluginSummary {
 }
 
 /// Everything `check` found.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Default, Serialize)]
 pub struct Report {
     pub passed: bool,
     /// Warnings fail the check too (`--strict`, `--fail-on warn`).
@@ -371,19 +371,11 @@ mod tests {
         let mut step = Step::new("render \x1b]0;pwned\x07", Some("visitor_panel/render"));
         step.detail.push("text \x1b[2Jboom".into());
         let mut r = Report {
-            passed: false,
-            strict: false,
             listening: vec!["/tmp/x.sock".into()],
-            command: None,
-            plugin: None,
             steps: vec![step],
-            counts: Counts::default(),
             duration_ms: 1.0,
             plugin_output: vec!["\x1b[31mred".into()],
-            health: None,
-            process: None,
-            restarts: 0,
-            chaos: None,
+            ..Report::default()
         };
         r.finish();
         let text = r.to_text(false);
@@ -398,18 +390,9 @@ mod tests {
         let step = Step::new("render \u{9b}2J\u{202e}", Some("holo\x1b[2J/render"));
         let r = Report {
             passed: true,
-            strict: false,
-            listening: Vec::new(),
-            command: None,
-            plugin: None,
             steps: vec![step],
-            counts: Counts::default(),
             duration_ms: 1.0,
-            plugin_output: Vec::new(),
-            health: None,
-            process: None,
-            restarts: 0,
-            chaos: None,
+            ..Report::default()
         };
         let text = r.to_text(false);
         assert!(text.contains("[holo\\x1b[2J/render]"), "{text}");
@@ -425,19 +408,9 @@ mod tests {
         let mut step = Step::new("x", None);
         step.mark(Status::Warn, "w");
         let mut r = Report {
-            passed: false,
-            strict: false,
-            listening: Vec::new(),
-            command: None,
-            plugin: None,
             steps: vec![step],
-            counts: Counts::default(),
             duration_ms: 1.0,
-            plugin_output: Vec::new(),
-            health: None,
-            process: None,
-            restarts: 0,
-            chaos: None,
+            ..Report::default()
         };
         r.finish();
         assert!(r.passed);
